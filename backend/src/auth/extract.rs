@@ -1,0 +1,50 @@
+//! The `Auth` extractor: a valid bearer access token of a live session.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::state::AppState;
+use crate::store;
+
+/// The authenticated caller.
+#[derive(Debug, Clone, Copy)]
+pub struct Auth {
+    pub user_id: i64,
+    pub session_id: i64,
+}
+
+impl Auth {
+    /// Checks an access token and that its session is still live.
+    pub async fn from_token(state: &AppState, token: &str) -> AppResult<Self> {
+        let (user_id, session_id) = state.tokens.verify(token)?;
+        if !store::sessions::is_active(&state.store, session_id).await? {
+            return Err(AppError::new(ErrorKind::SessionRevoked, "this session has ended; log in again"));
+        }
+        Ok(Auth { user_id, session_id })
+    }
+}
+
+pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+impl FromRequest for Auth {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = AppResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(req).map(str::to_owned);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("app state missing")))?;
+            let token = token.ok_or_else(|| AppError::unauthenticated("missing bearer token"))?;
+            Auth::from_token(&state, &token).await
+        })
+    }
+}

@@ -1,0 +1,204 @@
+//! `AppError`: every failure a handler can return, rendered as RFC 9457 problem+json with a
+//! stable `code`. Internal causes are logged, never sent to the client.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use confab_shared::{FieldError, Problem};
+use std::fmt;
+
+/// What went wrong, as the client may know it: fixes the HTTP status and the `code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Validation,
+    MalformedJson,
+    UnknownType,
+    Unauthenticated,
+    InvalidCredentials,
+    SessionRevoked,
+    Forbidden,
+    NotAMember,
+    NotFound,
+    MethodNotAllowed,
+    UsernameTaken,
+    RoomNameTaken,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorKind {
+    pub fn status(self) -> StatusCode {
+        use ErrorKind::*;
+        match self {
+            Validation | MalformedJson | UnknownType => StatusCode::BAD_REQUEST,
+            Unauthenticated | InvalidCredentials | SessionRevoked => StatusCode::UNAUTHORIZED,
+            Forbidden | NotAMember => StatusCode::FORBIDDEN,
+            NotFound => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            UsernameTaken | RoomNameTaken | Conflict => StatusCode::CONFLICT,
+            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code clients match on.
+    pub fn code(self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            Validation => "validation_failed",
+            MalformedJson => "malformed_json",
+            UnknownType => "unknown_type",
+            Unauthenticated => "unauthenticated",
+            InvalidCredentials => "invalid_credentials",
+            SessionRevoked => "session_revoked",
+            Forbidden => "forbidden",
+            NotAMember => "not_a_member",
+            NotFound => "not_found",
+            MethodNotAllowed => "method_not_allowed",
+            UsernameTaken => "username_taken",
+            RoomNameTaken => "room_name_taken",
+            Conflict => "conflict",
+            PayloadTooLarge => "payload_too_large",
+            UnsupportedMediaType => "unsupported_media_type",
+            RateLimited => "rate_limited",
+            Unavailable => "service_unavailable",
+            Internal => "internal_error",
+        }
+    }
+}
+
+/// A failure with its kind, a client-facing `detail`, and (for 5xx) the cause for the logs.
+#[derive(Debug)]
+pub struct AppError {
+    pub kind: ErrorKind,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    pub retry_after: Option<u64>,
+    pub allow: Option<String>,
+    cause: Option<anyhow::Error>,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
+        Self { kind, detail: detail.into(), errors: Vec::new(), retry_after: None, allow: None, cause: None }
+    }
+
+    /// `validation_failed` naming one offending field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let mut err = Self::new(ErrorKind::Validation, format!("{field}: {message}"));
+        err.errors.push(FieldError { field: field.to_owned(), message });
+        err
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorKind::NotFound, format!("{what} not found"))
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Forbidden, detail)
+    }
+
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unauthenticated, detail)
+    }
+
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut err = Self::new(ErrorKind::RateLimited, "too many requests; try again later");
+        err.retry_after = Some(retry_after_secs.max(1));
+        err
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        let mut err = Self::new(ErrorKind::Internal, "an internal error occurred");
+        err.cause = Some(cause.into());
+        err
+    }
+
+    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
+        let mut err = Self::new(ErrorKind::Unavailable, "the database is unavailable; try again shortly");
+        err.cause = Some(cause.into());
+        err.retry_after = Some(1);
+        err
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.kind.status();
+        Problem {
+            type_: format!("urn:confab:problem:{}", self.kind.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.kind.code().to_owned(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.code(), self.detail)?;
+        if let Some(cause) = &self.cause {
+            write!(f, " ({cause:#})")?;
+        }
+        Ok(())
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.kind.status().is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut res = HttpResponse::build(self.kind.status());
+        res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(allow) = &self.allow {
+            res.insert_header((header::ALLOW, allow.clone()));
+        }
+        if self.kind == ErrorKind::Unauthenticated || self.kind == ErrorKind::SessionRevoked {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => Self::not_found("resource"),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+                Self::unavailable(err)
+            }
+            other => Self::internal(anyhow::Error::new(other).context("database query")),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
+    fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        Self::unavailable(anyhow::anyhow!("database pool: {err}"))
+    }
+}
+
+/// True when `err` is a unique-constraint violation (a lost race on an insert).
+pub fn is_unique_violation(err: &AppError) -> bool {
+    err.cause.as_ref().and_then(|c| c.downcast_ref::<diesel::result::Error>()).is_some_and(|e| {
+        matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+    })
+}

@@ -1,0 +1,22 @@
+//! Confab: a self-hostable real-time chat server.
+//!
+//! `startup::Application` assembles the server from: `auth` (accounts, sessions, tokens),
+//! `users`, `rooms`, `messages` (REST), `realtime` (WebSocket gateway, hub, broker,
+//! presence), and `store` (diesel on PostgreSQL or SQLite).
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod json;
+pub mod limits;
+pub mod messages;
+pub mod openapi;
+pub mod ops;
+pub mod realtime;
+pub mod rooms;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod users;
+pub mod validate;
+pub mod web;

@@ -1,0 +1,64 @@
+//! In-memory token-bucket rate limits (login, registration, sends), keyed by a string.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Buckets per key. The mutex guards a short, non-async critical section; the map is pruned
+/// of full (idle) buckets when it grows, so memory stays bounded by the active keys.
+pub struct RateLimiter {
+    rate_per_sec: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+const PRUNE_AT: usize = 10_000;
+
+impl RateLimiter {
+    pub fn new(rate_per_sec: f64, burst: f64) -> Self {
+        Self { rate_per_sec: rate_per_sec.max(f64::MIN_POSITIVE), burst: burst.max(1.0), buckets: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn per_minute(n: f64) -> Self {
+        Self::new(n / 60.0, n)
+    }
+
+    pub fn per_hour(n: f64) -> Self {
+        Self::new(n / 3600.0, n)
+    }
+
+    /// Takes one token for `key`; `Err(wait)` says how long until one is available.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= PRUNE_AT {
+            let (rate, burst) = (self.rate_per_sec, self.burst);
+            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < burst);
+        }
+        let (tokens, at) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate_per_sec).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - *tokens) / self.rate_per_sec))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allows_a_burst_then_refuses() {
+        let limiter = RateLimiter::new(1.0, 3.0);
+        for _ in 0..3 {
+            assert!(limiter.check("a").is_ok());
+        }
+        let wait = limiter.check("a").expect_err("fourth in a burst of three");
+        assert!(wait > Duration::from_millis(500) && wait <= Duration::from_secs(1));
+        assert!(limiter.check("b").is_ok(), "keys are independent");
+    }
+}

@@ -1,0 +1,42 @@
+//! The `confab` command: `serve` (default), `migrate`, `openapi`.
+
+use clap::Parser;
+use confab::config::{Cli, Command, LogFormat};
+use confab::startup::Application;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi => {
+            print!("{}", confab::openapi::yaml()?);
+            Ok(())
+        }
+        Command::Migrate => {
+            init_logging(config.log_format);
+            let url = config.database_url();
+            if confab::store::is_postgres(&url) {
+                confab::store::migrate_postgres(url).await?;
+            } else {
+                confab::store::migrate_sqlite(url).await?;
+            }
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Serve => {
+            init_logging(config.log_format);
+            Application::build(config).await?.run_until_stopped().await
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("CONFAB_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

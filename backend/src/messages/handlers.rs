@@ -1,0 +1,165 @@
+//! `/rooms/{room_id}/messages` and `/rooms/{room_id}/read`.
+
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use confab_shared::{EditMessage, Message, MessageList, ReadMarker, SendMessage, ServerEvent};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::service;
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::json::ApiJson;
+use crate::realtime::events::frame;
+use crate::realtime::hub::{Envelope, Topic};
+use crate::rooms::{self, access};
+use crate::state::AppState;
+use crate::store;
+
+pub const DEFAULT_PAGE: i64 = 50;
+pub const MAX_PAGE: i64 = 200;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// Only messages with a smaller `seq`.
+    #[param(minimum = 0)]
+    pub before_seq: Option<i64>,
+    /// Only messages with a larger `seq` (pages forward from here, oldest first).
+    #[param(minimum = 0)]
+    pub after_seq: Option<i64>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+}
+
+/// History in ascending `seq`: the newest page by default, older with `before_seq`, newer
+/// with `after_seq`.
+#[utoipa::path(
+    tag = "messages",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id"), HistoryQuery),
+    responses(
+        (status = 200, description = "A page of messages", body = MessageList),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
+#[get("/rooms/{room_id}/messages")]
+pub async fn history(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: web::Query<HistoryQuery>,
+) -> AppResult<web::Json<MessageList>> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::invalid("limit", format!("must be between 1 and {MAX_PAGE}")));
+    }
+    for (name, value) in [("before_seq", query.before_seq), ("after_seq", query.after_seq)] {
+        if value.is_some_and(|v| v < 0) {
+            return Err(AppError::invalid(name, "must not be negative"));
+        }
+    }
+    let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
+    let (rows, has_more) = store::messages::history(&state.store, access.room.id, query.before_seq, query.after_seq, limit).await?;
+    let messages = rows.into_iter().map(|(m, author)| m.into_message(author)).collect();
+    Ok(web::Json(MessageList { messages, has_more }))
+}
+
+/// Sends a message. A repeated `client_id` of the same author returns the original (200)
+/// and writes nothing.
+#[utoipa::path(
+    tag = "messages",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id")),
+    request_body = SendMessage,
+    responses(
+        (status = 201, description = "Sent", body = Message),
+        (status = 200, description = "A repeat of an earlier send: the original message", body = Message),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::Unsupported),
+        (status = 429, response = crate::openapi::TooMany),
+    )
+)]
+#[post("/rooms/{room_id}/messages")]
+pub async fn send(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>, body: ApiJson<SendMessage>) -> AppResult<HttpResponse> {
+    let body = body.0;
+    let (message, created) = service::send(&state, auth, path.into_inner(), &body.body, body.client_id.as_deref()).await?;
+    Ok(if created { HttpResponse::Created().json(message) } else { HttpResponse::Ok().json(message) })
+}
+
+/// Edits one of the caller's messages.
+#[utoipa::path(
+    tag = "messages",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id"), ("message_id" = i64, Path, description = "Message id")),
+    request_body = EditMessage,
+    responses(
+        (status = 200, description = "The edited message", body = Message),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::Unsupported),
+    )
+)]
+#[patch("/rooms/{room_id}/messages/{message_id}")]
+pub async fn edit(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+    body: ApiJson<EditMessage>,
+) -> AppResult<web::Json<Message>> {
+    let (room_id, message_id) = path.into_inner();
+    Ok(web::Json(service::edit(&state, auth, room_id, message_id, &body.0.body).await?))
+}
+
+/// Deletes a message (own; owners and admins: any), leaving a tombstone.
+#[utoipa::path(
+    tag = "messages",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id"), ("message_id" = i64, Path, description = "Message id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
+#[delete("/rooms/{room_id}/messages/{message_id}")]
+pub async fn delete_message(auth: Auth, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
+    let (room_id, message_id) = path.into_inner();
+    service::delete(&state, auth, room_id, message_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Moves the caller's read marker (never backwards); their other connections are told.
+#[utoipa::path(
+    tag = "messages",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id")),
+    request_body = ReadMarker,
+    responses(
+        (status = 204, description = "Marker moved (or already further)"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::Unsupported),
+    )
+)]
+#[put("/rooms/{room_id}/read")]
+pub async fn read(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>, body: ApiJson<ReadMarker>) -> AppResult<HttpResponse> {
+    let room_id = path.into_inner();
+    let seq = rooms::service::mark_read(&state, auth, room_id, body.0.seq).await?;
+    let event = ServerEvent::Read { room_id, seq };
+    state.realtime.publish(Envelope::event(Topic::User(auth.user_id), None, frame(&event)));
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,4 @@
+//! Messages: the one write path (REST and WebSocket alike) and the history endpoints.
+
+pub mod handlers;
+pub mod service;

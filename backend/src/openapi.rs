@@ -1,0 +1,87 @@
+//! The OpenAPI document: paths come from the handlers registered in `startup::api_routes`
+//! (utoipa-actix-web collects them); this adds the metadata, the security scheme, the shared
+//! error responses and the WebSocket event schemas.
+
+use confab_shared::{ClientEvent, Problem, ServerEvent};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToResponse};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Confab API",
+        description = "REST API of Confab, a self-hostable real-time chat server. The WebSocket protocol \
+                       of `GET /api/v1/ws` is described in docs/protocol.md; its frames are the \
+                       `ClientEvent` and `ServerEvent` schemas.",
+        license(name = "AGPL-3.0-or-later"),
+    ),
+    components(
+        schemas(ClientEvent, ServerEvent, Problem),
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, Unsupported, TooMany)
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and sessions"),
+        (name = "users", description = "Finding people and who is online"),
+        (name = "rooms", description = "Rooms, members and direct rooms"),
+        (name = "messages", description = "History, sending, editing, read markers"),
+        (name = "realtime", description = "The WebSocket event stream"),
+        (name = "ops", description = "Health and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+#[derive(ToResponse)]
+#[response(description = "Malformed JSON or an invalid field (`malformed_json`, `validation_failed`)", content_type = "application/problem+json")]
+pub struct BadRequest(#[allow(dead_code)] Problem);
+
+#[derive(ToResponse)]
+#[response(description = "Missing, invalid, expired or revoked access token", content_type = "application/problem+json")]
+pub struct Unauthorized(#[allow(dead_code)] Problem);
+
+#[derive(ToResponse)]
+#[response(description = "Authenticated but not allowed (`forbidden`, `not_a_member`)", content_type = "application/problem+json")]
+pub struct Forbidden(#[allow(dead_code)] Problem);
+
+#[derive(ToResponse)]
+#[response(description = "No such resource, or not visible to the caller", content_type = "application/problem+json")]
+pub struct NotFound(#[allow(dead_code)] Problem);
+
+#[derive(ToResponse)]
+#[response(description = "Conflicts with the current state (a name taken, the last owner)", content_type = "application/problem+json")]
+pub struct Conflict(#[allow(dead_code)] Problem);
+
+#[derive(ToResponse)]
+#[response(description = "The body is too large", content_type = "application/problem+json")]
+pub struct TooLarge(#[allow(dead_code)] Problem);
+
+#[derive(ToResponse)]
+#[response(description = "The body is not application/json", content_type = "application/problem+json")]
+pub struct Unsupported(#[allow(dead_code)] Problem);
+
+#[derive(ToResponse)]
+#[response(description = "Rate limited; see Retry-After", content_type = "application/problem+json")]
+pub struct TooMany(#[allow(dead_code)] Problem);
+
+/// The whole document, with the paths of every registered handler.
+pub fn document() -> utoipa::openapi::OpenApi {
+    use utoipa_actix_web::AppExt;
+    let (_, api) = actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::startup::api_routes).split_for_parts();
+    api
+}
+
+pub fn yaml() -> anyhow::Result<String> {
+    Ok(document().to_yaml()?)
+}

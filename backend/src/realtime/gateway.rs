@@ -1,0 +1,331 @@
+//! `GET /api/v1/ws`: one task per WebSocket connection.
+//!
+//! The task authenticates (header or first `auth` frame), registers with the hub, then
+//! serves three sources in one `select!`: frames from the client, events from its bounded
+//! outbound queue, and a heartbeat. Per subscribed room it keeps the highest `seq` sent
+//! (its cursor), which makes the switch from replay to live exact: queued live events at or
+//! below the cursor were already replayed and are dropped.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
+use confab_shared::{ClientEvent, ServerEvent};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::events::{change_event, frame};
+use super::hub::{ConnHandle, Envelope, Outbound, Topic};
+use crate::auth::Auth;
+use crate::auth::extract::bearer_token;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::state::AppState;
+use crate::{messages, rooms, store};
+
+/// Largest WebSocket frame (and reassembled message) accepted.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(20);
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Changes read per replay query.
+const REPLAY_PAGE: i64 = 500;
+
+pub const CLOSE_UNAUTHENTICATED: u16 = 4001;
+pub const CLOSE_TOO_MANY: u16 = 4009;
+
+/// The event stream. Authenticate with `Authorization: Bearer` or a first `auth` frame.
+#[utoipa::path(
+    tag = "realtime",
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol: see docs/protocol.md"),
+        (status = 401, description = "The bearer token given is invalid", body = confab_shared::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/ws")]
+pub async fn connect(req: HttpRequest, body: web::Payload, state: web::Data<AppState>) -> actix_web::Result<HttpResponse> {
+    let pre_auth = match bearer_token(&req) {
+        Some(token) => Some(Auth::from_token(&state, token).await?),
+        None => None,
+    };
+    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    let stream = stream.max_frame_size(MAX_FRAME_BYTES).aggregate_continuations().max_continuation_size(MAX_FRAME_BYTES);
+    actix_web::rt::spawn(run(state.into_inner(), session, stream, pre_auth));
+    Ok(response)
+}
+
+type Stream = actix_ws::AggregatedMessageStream;
+
+async fn run(state: Arc<AppState>, mut session: Session, mut stream: Stream, pre_auth: Option<Auth>) {
+    let auth = match pre_auth {
+        Some(auth) => auth,
+        None => match first_frame_auth(&state, &mut session, &mut stream).await {
+            Ok(auth) => auth,
+            Err(message) => {
+                let _ = session.text(frame(&error_event(ErrorKind::Unauthenticated.code(), &message, None))).await;
+                close(session, CLOSE_UNAUTHENTICATED, &message).await;
+                return;
+            }
+        },
+    };
+    let user = match store::users::by_id(&state.store, auth.user_id).await {
+        Ok(Some(user)) => confab_shared::User::from(user),
+        _ => return close(session, CLOSE_UNAUTHENTICATED, "unknown user").await,
+    };
+    let Some(came_online) = state.realtime.presence.connect(auth.user_id, state.config.max_connections_per_user) else {
+        return close(session, CLOSE_TOO_MANY, "too many connections").await;
+    };
+    let (handle, outbound) = ConnHandle::new(rand::random(), auth.user_id, auth.session_id, state.config.outbound_queue);
+    state.realtime.hub.subscribe(Topic::User(auth.user_id), handle.clone());
+    if came_online {
+        crate::users::announce(&state, user.clone(), true);
+    }
+    let mut conn = Connection { state: state.clone(), auth, handle: handle.clone(), cursors: HashMap::new(), session };
+    let reason = conn.serve(&user, stream, outbound).await;
+
+    for room_id in conn.cursors.keys() {
+        state.realtime.hub.unsubscribe(Topic::Room(*room_id), handle.id);
+    }
+    state.realtime.hub.unsubscribe(Topic::User(auth.user_id), handle.id);
+    if state.realtime.presence.disconnect(auth.user_id) {
+        crate::users::announce(&state, user, false);
+    }
+    if let Some((code, text)) = reason {
+        close(conn.session, code, &text).await;
+    }
+}
+
+async fn first_frame_auth(state: &AppState, session: &mut Session, stream: &mut Stream) -> Result<Auth, String> {
+    let deadline = tokio::time::sleep(AUTH_TIMEOUT);
+    tokio::pin!(deadline);
+    loop {
+        let msg = tokio::select! {
+            _ = &mut deadline => return Err("no auth frame within 10 seconds".into()),
+            msg = stream.next() => msg,
+        };
+        match msg {
+            Some(Ok(AggregatedMessage::Text(text))) => {
+                return match serde_json::from_str::<ClientEvent>(&text) {
+                    Ok(ClientEvent::Auth { token }) => Auth::from_token(state, &token).await.map_err(|e| e.detail),
+                    _ => Err("the first frame must be {\"type\":\"auth\",\"token\":…}".into()),
+                };
+            }
+            Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                let _ = session.pong(&bytes).await;
+            }
+            Some(Ok(AggregatedMessage::Pong(_))) => {}
+            _ => return Err("the first frame must be {\"type\":\"auth\",\"token\":…}".into()),
+        }
+    }
+}
+
+async fn close(session: Session, code: u16, text: &str) {
+    let reason = CloseReason { code: CloseCode::from(code), description: Some(text.to_owned()) };
+    let _ = session.close(Some(reason)).await;
+}
+
+fn error_event(code: &str, message: &str, client_id: Option<String>) -> ServerEvent {
+    ServerEvent::Error { code: code.to_owned(), message: message.to_owned(), client_id }
+}
+
+struct Connection {
+    state: Arc<AppState>,
+    auth: Auth,
+    handle: Arc<ConnHandle>,
+    /// Subscribed rooms → highest `seq` sent on this connection.
+    cursors: HashMap<i64, i64>,
+    session: Session,
+}
+
+type Closing = Option<(u16, String)>;
+
+impl Connection {
+    /// Serves the connection until it ends; returns the close to send, if any.
+    async fn serve(&mut self, user: &confab_shared::User, mut stream: Stream, mut outbound: tokio::sync::mpsc::Receiver<Outbound>) -> Closing {
+        if self.send(&ServerEvent::Ready { user: user.clone() }).await.is_err() {
+            return None;
+        }
+        let mut shutdown = self.state.realtime.shutdown_signal();
+        let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
+        heartbeat.tick().await;
+        let mut last_heard = Instant::now();
+        let handle = self.handle.clone();
+        loop {
+            tokio::select! {
+                msg = stream.next() => {
+                    last_heard = Instant::now();
+                    match msg {
+                        Some(Ok(AggregatedMessage::Text(text))) => {
+                            if self.on_text(&text).await.is_err() { return None; }
+                        }
+                        Some(Ok(AggregatedMessage::Binary(_))) => {
+                            let event = error_event("unsupported_frame", "binary frames are not supported; send JSON text", None);
+                            if self.send(&event).await.is_err() { return None; }
+                        }
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                            if self.session.pong(&bytes).await.is_err() { return None; }
+                        }
+                        Some(Ok(AggregatedMessage::Pong(_))) => {}
+                        Some(Ok(AggregatedMessage::Close(_))) | None => return None,
+                        Some(Err(err)) => {
+                            let text = format!("protocol error: {err}");
+                            let _ = self.send(&error_event("invalid_frame", &text, None)).await;
+                            return Some((u16::from(CloseCode::Size), text));
+                        }
+                    }
+                }
+                item = outbound.recv() => {
+                    let Some(item) = item else { return None };
+                    if self.on_outbound(item).await.is_err() { return None; }
+                }
+                code = handle.closed() => {
+                    let text = match code {
+                        super::hub::CLOSE_REVOKED => "session revoked",
+                        super::hub::CLOSE_TOO_SLOW => "too slow: the outbound queue is full; reconnect and resume",
+                        _ => "closed",
+                    };
+                    return Some((code, text.to_owned()));
+                }
+                _ = shutdown.changed() => {
+                    return Some((u16::from(CloseCode::Away), "server shutting down".to_owned()));
+                }
+                _ = heartbeat.tick() => {
+                    if last_heard.elapsed() > CLIENT_TIMEOUT {
+                        return Some((u16::from(CloseCode::Policy), "heartbeat timeout".to_owned()));
+                    }
+                    if self.session.ping(b"").await.is_err() { return None; }
+                }
+            }
+        }
+    }
+
+    async fn send(&mut self, event: &ServerEvent) -> Result<(), actix_ws::Closed> {
+        self.session.text(frame(event)).await
+    }
+
+    async fn on_outbound(&mut self, item: Outbound) -> Result<(), actix_ws::Closed> {
+        match item {
+            Outbound::Frame { room_id: Some(room_id), seq, frame } => {
+                let Some(cursor) = self.cursors.get_mut(&room_id) else { return Ok(()) };
+                if let Some(seq) = seq {
+                    if seq <= *cursor {
+                        return Ok(()); // already sent by the replay
+                    }
+                    *cursor = seq;
+                }
+                self.session.text(frame).await
+            }
+            Outbound::Frame { room_id: None, frame, .. } => self.session.text(frame).await,
+            Outbound::Evicted { room_id } => {
+                self.cursors.remove(&room_id);
+                Ok(())
+            }
+        }
+    }
+
+    /// Handles one client frame. Bad input gets an `error` event; only a dead socket is `Err`.
+    async fn on_text(&mut self, text: &str) -> Result<(), actix_ws::Closed> {
+        let event = match parse_client_event(text) {
+            Ok(event) => event,
+            Err(err) => return self.send(&error_event(err.kind.code(), &err.detail, None)).await,
+        };
+        let client_id = match &event {
+            ClientEvent::Send { client_id, .. } => Some(client_id.clone()),
+            _ => None,
+        };
+        match self.handle_event(event).await {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                if err.kind.status().is_server_error() {
+                    tracing::error!(error = %err, "websocket request failed");
+                }
+                self.send(&error_event(err.kind.code(), &err.detail, client_id)).await
+            }
+        }
+    }
+
+    async fn handle_event(&mut self, event: ClientEvent) -> AppResult<()> {
+        let state = self.state.clone();
+        match event {
+            ClientEvent::Auth { .. } => Err(AppError::new(ErrorKind::Validation, "already authenticated")),
+            ClientEvent::Ping => self.reply(&ServerEvent::Pong).await,
+            ClientEvent::Subscribe { room_id, after_seq } => self.subscribe(room_id, after_seq).await,
+            ClientEvent::Unsubscribe { room_id } => {
+                if self.cursors.remove(&room_id).is_some() {
+                    state.realtime.hub.unsubscribe(Topic::Room(room_id), self.handle.id);
+                }
+                self.reply(&ServerEvent::Unsubscribed { room_id }).await
+            }
+            ClientEvent::Send { room_id, client_id, body } => {
+                let (message, _) = messages::service::send(&state, self.auth, room_id, &body, Some(&client_id)).await?;
+                self.reply(&ServerEvent::Ack { client_id, message }).await
+            }
+            ClientEvent::Typing { room_id } => rooms::service::typing(&state, self.auth, room_id).await,
+            ClientEvent::Read { room_id, seq } => {
+                let marker = rooms::service::mark_read(&state, self.auth, room_id, seq).await?;
+                let event = ServerEvent::Read { room_id, seq: marker };
+                let mut envelope = Envelope::event(Topic::User(self.auth.user_id), None, frame(&event));
+                envelope.skip_conn = Some(self.handle.id);
+                state.realtime.publish(envelope);
+                Ok(())
+            }
+        }
+    }
+
+    async fn reply(&mut self, event: &ServerEvent) -> AppResult<()> {
+        // A dead socket ends the connection at the next read; nothing more to do here.
+        let _ = self.send(event).await;
+        Ok(())
+    }
+
+    /// Registers for live events first, then replays the store up to its head, then says
+    /// `subscribed`: nothing committed in between can be missed, and the cursor drops what
+    /// the replay already sent.
+    async fn subscribe(&mut self, room_id: i64, after_seq: Option<i64>) -> AppResult<()> {
+        let state = self.state.clone();
+        rooms::access::readable(&state, room_id, self.auth.user_id).await?;
+        let hub = &state.realtime.hub;
+        self.cursors.remove(&room_id);
+        hub.subscribe(Topic::Room(room_id), self.handle.clone());
+        let head = match store::messages::head(&state.store, room_id).await {
+            Ok(Some(head)) => head,
+            Ok(None) => {
+                hub.unsubscribe(Topic::Room(room_id), self.handle.id);
+                return Err(AppError::not_found("room"));
+            }
+            Err(err) => {
+                hub.unsubscribe(Topic::Room(room_id), self.handle.id);
+                return Err(err);
+            }
+        };
+        hub.set_base(room_id, head);
+        let after = after_seq.unwrap_or(head).clamp(0, head);
+        let truncated = head - after > state.config.max_replay;
+        if !truncated {
+            let mut cursor = after;
+            while cursor < head {
+                let changes = store::messages::changes_between(&state.store, room_id, cursor, head, REPLAY_PAGE).await?;
+                let Some(last) = changes.last().map(|c| c.seq) else { break };
+                for change in changes {
+                    let _ = self.session.text(frame(&change_event(room_id, change))).await;
+                }
+                cursor = last;
+            }
+        }
+        self.cursors.insert(room_id, head);
+        self.reply(&ServerEvent::Subscribed { room_id, head_seq: head, replay_truncated: truncated }).await
+    }
+}
+
+/// Parses a client frame: `malformed_json` for bad JSON, `unknown_type` for a `type` we do
+/// not know, `validation_failed` (naming the field) for a known type with bad fields.
+fn parse_client_event(text: &str) -> AppResult<ClientEvent> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| AppError::new(ErrorKind::MalformedJson, format!("invalid JSON: {e}")))?;
+    let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or_default().to_owned();
+    const KNOWN: [&str; 7] = ["auth", "subscribe", "unsubscribe", "send", "typing", "read", "ping"];
+    if !KNOWN.contains(&kind.as_str()) {
+        let detail = format!("unknown event type {kind:?}; expected one of {}", KNOWN.join(", "));
+        return Err(AppError::new(ErrorKind::UnknownType, detail));
+    }
+    crate::json::parse(text.as_bytes())
+}

@@ -1,0 +1,322 @@
+//! The node's hub: topics (a room, or a user's connections) mapped to local subscribers.
+//!
+//! Room events that carry a `seq` are delivered in `seq` order with no gap and no duplicate:
+//! an event that arrives early (commits can publish out of order) waits in `pending`; if the
+//! gap does not fill within `GAP_WAIT`, the missing changes are read back from the store.
+//! Delivery never waits on a connection: each has a bounded queue, and a full queue closes
+//! that connection (4008) instead of stalling the room.
+
+use bytestring::ByteString;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
+
+use super::broker::Broker;
+use super::events::{change_event, frame};
+use crate::store::{self, Store};
+
+/// How long an early event waits for the ones before it before they are read from the store.
+const GAP_WAIT: Duration = Duration::from_millis(150);
+/// Changes read back per gap-filling query.
+const GAP_BATCH: i64 = 1000;
+
+pub const CLOSE_REVOKED: u16 = 4003;
+pub const CLOSE_TOO_SLOW: u16 = 4008;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    Room(i64),
+    User(i64),
+}
+
+/// An instruction to hubs, carried like an event so it reaches every node the same way.
+#[derive(Debug, Clone)]
+pub enum Control {
+    /// The user left or was removed: drop their subscriptions to the room.
+    Evict { user_id: i64 },
+    /// The room was deleted: drop every subscription to it.
+    EvictAll,
+    /// The session was revoked: close its connections with 4003.
+    CloseSession { session_id: i64 },
+}
+
+/// What travels from a publisher to hubs: a serialized event and/or a control.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub topic: Topic,
+    /// The room change counter value, for message changes.
+    pub seq: Option<i64>,
+    pub frame: Option<ByteString>,
+    pub control: Option<Control>,
+    /// A connection that must not receive it (the originator of a `read`).
+    pub skip_conn: Option<u64>,
+}
+
+impl Envelope {
+    pub fn event(topic: Topic, seq: Option<i64>, frame: ByteString) -> Self {
+        Self { topic, seq, frame: Some(frame), control: None, skip_conn: None }
+    }
+
+    pub fn control(topic: Topic, control: Control) -> Self {
+        Self { topic, seq: None, frame: None, control: Some(control), skip_conn: None }
+    }
+}
+
+/// What a connection's queue carries.
+#[derive(Debug)]
+pub enum Outbound {
+    Frame { room_id: Option<i64>, seq: Option<i64>, frame: ByteString },
+    /// No more events of this room will come; forget its subscription.
+    Evicted { room_id: i64 },
+}
+
+/// A local connection as the hub knows it.
+pub struct ConnHandle {
+    pub id: u64,
+    pub user_id: i64,
+    pub session_id: i64,
+    tx: mpsc::Sender<Outbound>,
+    close_code: AtomicU16,
+    /// Wakes the connection's task when it must close (`close_code` says why).
+    close_notify: Notify,
+}
+
+impl ConnHandle {
+    pub fn new(id: u64, user_id: i64, session_id: i64, queue: usize) -> (Arc<Self>, mpsc::Receiver<Outbound>) {
+        let (tx, rx) = mpsc::channel(queue.max(1));
+        let handle = ConnHandle { id, user_id, session_id, tx, close_code: AtomicU16::new(0), close_notify: Notify::new() };
+        (Arc::new(handle), rx)
+    }
+
+    /// Asks the connection to close with `code` (the first reason wins).
+    pub fn close(&self, code: u16) {
+        let _ = self.close_code.compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst);
+        self.close_notify.notify_one();
+    }
+
+    /// Resolves once `close` was called; returns the code.
+    pub async fn closed(&self) -> u16 {
+        self.close_notify.notified().await;
+        self.close_code.load(Ordering::SeqCst)
+    }
+
+    fn push(&self, item: Outbound) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(item) {
+            self.close(CLOSE_TOO_SLOW);
+        }
+    }
+}
+
+#[derive(Default)]
+struct TopicState {
+    subs: Vec<Arc<ConnHandle>>,
+    /// Highest seq delivered (rooms); `None` until the first subscriber read the store head.
+    delivered: Option<i64>,
+    pending: BTreeMap<i64, Envelope>,
+    gap_task: bool,
+}
+
+pub struct Hub {
+    /// All local topics. A plain mutex: it is held only to update maps and to hand frames
+    /// to queues (`try_send`), never across an await.
+    topics: Mutex<HashMap<Topic, TopicState>>,
+    store: Store,
+    broker: Arc<dyn Broker>,
+    me: Weak<Hub>,
+}
+
+impl Hub {
+    pub fn new(store: Store, broker: Arc<dyn Broker>) -> Arc<Self> {
+        Arc::new_cyclic(|me| Hub { topics: Mutex::new(HashMap::new()), store, broker, me: me.clone() })
+    }
+
+    fn topics(&self) -> std::sync::MutexGuard<'_, HashMap<Topic, TopicState>> {
+        self.topics.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn subscribe(&self, topic: Topic, conn: Arc<ConnHandle>) {
+        let opened = {
+            let mut topics = self.topics();
+            let opened = !topics.contains_key(&topic);
+            let state = topics.entry(topic).or_default();
+            if !state.subs.iter().any(|c| c.id == conn.id) {
+                state.subs.push(conn);
+            }
+            opened
+        };
+        if opened {
+            self.broker.topic_opened(topic);
+        }
+    }
+
+    pub fn unsubscribe(&self, topic: Topic, conn_id: u64) {
+        let closed = {
+            let mut topics = self.topics();
+            let Some(state) = topics.get_mut(&topic) else { return };
+            state.subs.retain(|c| c.id != conn_id);
+            let empty = state.subs.is_empty();
+            if empty {
+                topics.remove(&topic);
+            }
+            empty
+        };
+        if closed {
+            self.broker.topic_closed(topic);
+        }
+    }
+
+    /// Tells a room's hub where the store stood when a subscriber started: events up to
+    /// `head` are in the store (replay covers them); live delivery continues after it.
+    pub fn set_base(&self, room_id: i64, head: i64) {
+        let mut topics = self.topics();
+        if let Some(state) = topics.get_mut(&Topic::Room(room_id))
+            && state.delivered.is_none()
+        {
+            state.delivered = Some(head);
+            state.pending = state.pending.split_off(&(head + 1));
+            self.drain(room_id, state);
+        }
+    }
+
+    pub fn dispatch(&self, envelope: Envelope) {
+        let mut topics = self.topics();
+        let topic = envelope.topic;
+        let Some(state) = topics.get_mut(&topic) else { return };
+        match (topic, envelope.seq) {
+            (Topic::Room(room_id), Some(seq)) => {
+                if state.delivered.is_some_and(|d| seq <= d) {
+                    return; // already delivered: a duplicate
+                }
+                state.pending.insert(seq, envelope);
+                if state.delivered.is_some() {
+                    self.drain(room_id, state);
+                }
+            }
+            _ => {
+                deliver(state, &envelope);
+                if state.subs.is_empty() {
+                    topics.remove(&topic);
+                    drop(topics);
+                    self.broker.topic_closed(topic);
+                }
+            }
+        }
+    }
+
+    /// Delivers pending events while they are next in line; arms the gap filler otherwise.
+    fn drain(&self, room_id: i64, state: &mut TopicState) {
+        let Some(mut delivered) = state.delivered else { return };
+        while let Some(envelope) = state.pending.remove(&(delivered + 1)) {
+            deliver(state, &envelope);
+            delivered += 1;
+        }
+        state.delivered = Some(delivered);
+        if !state.pending.is_empty() && !state.gap_task {
+            state.gap_task = true;
+            if let Some(hub) = self.me.upgrade() {
+                tokio::spawn(fill_gaps(hub, room_id));
+            }
+        }
+    }
+
+    /// The bounds of the current gap of a room, if any: `(delivered, first pending)`.
+    fn gap(&self, room_id: i64) -> Option<(i64, i64)> {
+        let mut topics = self.topics();
+        let state = topics.get_mut(&Topic::Room(room_id))?;
+        match (state.delivered, state.pending.keys().next()) {
+            (Some(delivered), Some(&first)) => Some((delivered, first)),
+            _ => {
+                state.gap_task = false;
+                None
+            }
+        }
+    }
+
+    /// Reads every change after the delivered one from the store and dispatches it; used
+    /// when events may have been missed (a broker reconnect).
+    pub async fn catch_up(&self, room_id: i64) {
+        let delivered = self.topics().get(&Topic::Room(room_id)).and_then(|s| s.delivered);
+        if let Some(delivered) = delivered {
+            self.read_back(room_id, delivered, i64::MAX).await;
+        }
+    }
+
+    async fn read_back(&self, room_id: i64, after: i64, before: i64) -> bool {
+        match store::messages::changes_between(&self.store, room_id, after, before - 1, GAP_BATCH).await {
+            Ok(changes) => {
+                let found = !changes.is_empty();
+                for change in changes {
+                    let event = change_event(room_id, change);
+                    self.dispatch(Envelope::event(Topic::Room(room_id), event.seq(), frame(&event)));
+                }
+                found
+            }
+            Err(err) => {
+                tracing::warn!(room_id, error = %err, "reading back a gap failed");
+                false
+            }
+        }
+    }
+}
+
+/// Fills a room's gaps from the store until none is left (or the room has no subscriber).
+async fn fill_gaps(hub: Arc<Hub>, room_id: i64) {
+    let mut empty_reads = 0;
+    loop {
+        tokio::time::sleep(GAP_WAIT).await;
+        let Some((delivered, first_pending)) = hub.gap(room_id) else { return };
+        if hub.read_back(room_id, delivered, first_pending).await {
+            empty_reads = 0;
+        } else {
+            empty_reads += 1;
+        }
+        if empty_reads >= 20 {
+            // The store has nothing to fill it with (the room is gone): skip the gap.
+            tracing::warn!(room_id, delivered, first_pending, "skipping an unfillable gap");
+            let mut topics = hub.topics();
+            if let Some(state) = topics.get_mut(&Topic::Room(room_id)) {
+                state.delivered = Some(first_pending - 1);
+                state.gap_task = false;
+                hub.drain(room_id, state);
+            }
+            return;
+        }
+    }
+}
+
+/// Hands an envelope to every subscriber of the topic and applies its control.
+fn deliver(state: &mut TopicState, envelope: &Envelope) {
+    let room_id = match envelope.topic {
+        Topic::Room(id) => Some(id),
+        Topic::User(_) => None,
+    };
+    if let Some(frame) = &envelope.frame {
+        for conn in &state.subs {
+            if envelope.skip_conn != Some(conn.id) {
+                conn.push(Outbound::Frame { room_id, seq: envelope.seq, frame: frame.clone() });
+            }
+        }
+    }
+    match (&envelope.control, room_id) {
+        (Some(Control::Evict { user_id }), Some(room_id)) => state.subs.retain(|c| {
+            let keep = c.user_id != *user_id;
+            if !keep {
+                c.push(Outbound::Evicted { room_id });
+            }
+            keep
+        }),
+        (Some(Control::EvictAll), Some(room_id)) => {
+            for c in state.subs.drain(..) {
+                c.push(Outbound::Evicted { room_id });
+            }
+        }
+        (Some(Control::CloseSession { session_id }), _) => {
+            for c in state.subs.iter().filter(|c| c.session_id == *session_id) {
+                c.close(CLOSE_REVOKED);
+            }
+        }
+        _ => {}
+    }
+}

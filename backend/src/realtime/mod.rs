@@ -1,0 +1,88 @@
+//! Real-time delivery: the WebSocket gateway, the per-node hub that fans events out to local
+//! connections, the broker seam to other nodes, and presence.
+//!
+//! Every event goes through [`Realtime::publish`]: delivered to this node's hub at once and
+//! handed to the broker for the other nodes (a no-op with the in-process broker).
+
+pub mod broker;
+pub mod events;
+pub mod gateway;
+pub mod hub;
+pub mod presence;
+
+use confab_shared::ServerEvent;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+use crate::limits::RateLimiter;
+use crate::store::Store;
+use broker::Broker;
+use events::frame;
+use hub::{Control, Envelope, Hub, Topic};
+use presence::Presence;
+
+pub struct Realtime {
+    pub hub: Arc<Hub>,
+    broker: Arc<dyn Broker>,
+    pub presence: Presence,
+    /// At most one `typing` per user per room per 2 seconds is forwarded.
+    pub typing: RateLimiter,
+    /// Flipped once on shutdown: every connection closes with 1001.
+    shutdown: watch::Sender<bool>,
+}
+
+impl Realtime {
+    pub fn new(store: Store, broker: Arc<dyn Broker>) -> Self {
+        Self {
+            hub: Hub::new(store, broker.clone()),
+            broker,
+            presence: Presence::default(),
+            typing: RateLimiter::new(0.5, 1.0),
+            shutdown: watch::channel(false).0,
+        }
+    }
+
+    pub fn publish(&self, envelope: Envelope) {
+        self.hub.dispatch(envelope.clone());
+        self.broker.publish(&envelope);
+    }
+
+    /// A room event to the room's subscribers; `seq` for message changes.
+    pub fn to_room(&self, room_id: i64, event: &ServerEvent) {
+        self.publish(Envelope::event(Topic::Room(room_id), event.seq(), frame(event)));
+    }
+
+    /// One event to every connection of each user (serialized once).
+    pub fn to_users(&self, user_ids: impl IntoIterator<Item = i64>, event: &ServerEvent) {
+        let bytes = frame(event);
+        for user_id in user_ids {
+            self.publish(Envelope::event(Topic::User(user_id), None, bytes.clone()));
+        }
+    }
+
+    /// Stops `user_id`'s connections from receiving the room's events, at once.
+    pub fn evict(&self, room_id: i64, user_id: i64) {
+        self.publish(Envelope::control(Topic::Room(room_id), Control::Evict { user_id }));
+    }
+
+    /// Drops every subscription to a deleted room.
+    pub fn evict_all(&self, room_id: i64) {
+        self.publish(Envelope::control(Topic::Room(room_id), Control::EvictAll));
+    }
+
+    /// Closes the sockets of revoked sessions with 4003.
+    pub fn close_sessions(&self, user_id: i64, session_ids: &[i64]) {
+        for &session_id in session_ids {
+            self.publish(Envelope::control(Topic::User(user_id), Control::CloseSession { session_id }));
+        }
+    }
+
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// Asks every connection to close with 1001 (going away).
+    pub fn shut_down(&self) {
+        self.shutdown.send_replace(true);
+    }
+}

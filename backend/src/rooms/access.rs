@@ -1,0 +1,55 @@
+//! Who may see and act on a room. Private rooms do not exist for non-members (404, never
+//! 403), so their names and ids leak nothing.
+
+use confab_shared::Role;
+
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::state::AppState;
+use crate::store::models::{MembershipRow, RoomRow};
+use crate::store::rooms;
+
+pub struct RoomAccess {
+    pub room: RoomRow,
+    pub membership: Option<MembershipRow>,
+}
+
+impl RoomAccess {
+    pub fn role(&self) -> Option<Role> {
+        self.membership.as_ref().map(MembershipRow::role)
+    }
+
+    /// Requires at least role `min`; `forbidden` otherwise.
+    pub fn require(&self, min: Role, action: &str) -> AppResult<()> {
+        match self.role() {
+            Some(role) if role >= min => Ok(()),
+            _ => Err(AppError::forbidden(format!("only a room {} may {action}", role_name(min)))),
+        }
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "owner",
+        Role::Admin => "owner or admin",
+        Role::Member => "member",
+    }
+}
+
+/// The room, if `user_id` may read it: any public room, or a private one they belong to.
+pub async fn readable(state: &AppState, room_id: i64, user_id: i64) -> AppResult<RoomAccess> {
+    let room = rooms::by_id(&state.store, room_id).await?.ok_or_else(|| AppError::not_found("room"))?;
+    let membership = rooms::membership(&state.store, room_id, user_id).await?;
+    if membership.is_none() && !room.is_public() {
+        return Err(AppError::not_found("room"));
+    }
+    Ok(RoomAccess { room, membership })
+}
+
+/// The room, if `user_id` is a member of it (`not_a_member` for a public room they have not joined).
+pub async fn member(state: &AppState, room_id: i64, user_id: i64) -> AppResult<RoomAccess> {
+    let access = readable(state, room_id, user_id).await?;
+    if access.membership.is_none() {
+        return Err(AppError::new(ErrorKind::NotAMember, "join the room first"));
+    }
+    Ok(access)
+}

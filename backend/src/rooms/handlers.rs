@@ -1,0 +1,162 @@
+//! `/rooms` and `/dms`: listing, creating, reading, updating and deleting rooms.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use confab_shared::{CreateDm, CreateRoom, Role, Room, RoomKind, RoomList, ServerEvent, UpdateRoom, Visibility};
+
+use super::{access, view};
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::json::ApiJson;
+use crate::state::AppState;
+use crate::store::{self, models::visibility_str};
+use crate::validate;
+
+/// Public rooms and mine, with my role and unread counts.
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Public rooms and the caller's rooms", body = RoomList), (status = 401, response = crate::openapi::Unauthorized))
+)]
+#[get("/rooms")]
+pub async fn list(auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json<RoomList>> {
+    let rows = store::rooms::visible_to(&state.store, auth.user_id).await?;
+    let rooms = store::rooms::with_viewer_data(&state.store, auth.user_id, rows).await?;
+    Ok(web::Json(RoomList { rooms: rooms.into_iter().map(view::room).collect() }))
+}
+
+/// Creates a room; the caller becomes its owner.
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    request_body = CreateRoom,
+    responses(
+        (status = 201, description = "The new room", body = Room),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::Unsupported),
+    )
+)]
+#[post("/rooms")]
+pub async fn create(auth: Auth, state: web::Data<AppState>, body: ApiJson<CreateRoom>) -> AppResult<HttpResponse> {
+    let body = body.0;
+    let name = validate::room_name(&body.name)?;
+    let topic = validate::topic(body.topic.as_deref().unwrap_or(""))?;
+    let visibility = body.visibility.unwrap_or(Visibility::Public);
+    let row = store::rooms::create(&state.store, &name, &topic, visibility_str(visibility), auth.user_id).await?;
+    let room = view::for_viewer(&state, row, auth.user_id).await?;
+    Ok(HttpResponse::Created().json(room))
+}
+
+/// A room the caller can see.
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id")),
+    responses(
+        (status = 200, description = "The room", body = Room),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
+#[get("/rooms/{room_id}")]
+pub async fn get_room(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<web::Json<Room>> {
+    let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
+    Ok(web::Json(view::for_viewer(&state, access.room, auth.user_id).await?))
+}
+
+/// Renames the room or sets its topic (owners and admins).
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id")),
+    request_body = UpdateRoom,
+    responses(
+        (status = 200, description = "The updated room", body = Room),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::Unsupported),
+    )
+)]
+#[patch("/rooms/{room_id}")]
+pub async fn update(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: ApiJson<UpdateRoom>,
+) -> AppResult<web::Json<Room>> {
+    let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
+    access.require(Role::Admin, "change the room")?;
+    if access.room.kind() == RoomKind::Direct {
+        return Err(AppError::forbidden("direct rooms have no name or topic to change"));
+    }
+    let name = body.0.name.as_deref().map(validate::room_name).transpose()?;
+    let topic = body.0.topic.as_deref().map(validate::topic).transpose()?;
+    let row = store::rooms::update(&state.store, access.room.id, name.as_deref(), topic.as_deref()).await?;
+    let event = ServerEvent::RoomUpdated { room: view::neutral(&state, row.clone()).await? };
+    state.realtime.to_room(row.id, &event);
+    Ok(web::Json(view::for_viewer(&state, row, auth.user_id).await?))
+}
+
+/// Deletes the room with its history (owners).
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
+#[delete("/rooms/{room_id}")]
+pub async fn delete_room(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
+    access.require(Role::Owner, "delete the room")?;
+    let room_id = access.room.id;
+    let members = store::rooms::member_ids(&state.store, room_id).await?;
+    store::rooms::delete(&state.store, room_id).await?;
+    let event = ServerEvent::RoomDeleted { room_id };
+    state.realtime.to_room(room_id, &event);
+    state.realtime.evict_all(room_id);
+    state.realtime.to_users(members, &event);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The direct room of the caller and another user, created the first time (201) and the
+/// same room on every later call (200).
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    request_body = CreateDm,
+    responses(
+        (status = 200, description = "The existing direct room", body = Room),
+        (status = 201, description = "The direct room, just created", body = Room),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::Unsupported),
+    )
+)]
+#[post("/dms")]
+pub async fn create_dm(auth: Auth, state: web::Data<AppState>, body: ApiJson<CreateDm>) -> AppResult<HttpResponse> {
+    let other = body.0.user_id;
+    if other == auth.user_id {
+        return Err(AppError::invalid("user_id", "must be another user"));
+    }
+    let peer = store::users::by_id(&state.store, other).await?.ok_or_else(|| AppError::not_found("user"))?;
+    let (row, created) = store::rooms::direct(&state.store, auth.user_id, other).await?;
+    if created && let Some(me) = store::users::by_id(&state.store, auth.user_id).await? {
+        let event = ServerEvent::MemberJoined { room_id: row.id, user: me.into() };
+        state.realtime.to_users([peer.id], &event);
+    }
+    let room = view::for_viewer(&state, row, auth.user_id).await?;
+    Ok(if created { HttpResponse::Created().json(room) } else { HttpResponse::Ok().json(room) })
+}

@@ -1,0 +1,206 @@
+//! `/rooms/{room_id}/members`: joining, leaving, listing, adding, removing, roles.
+
+use actix_web::{HttpResponse, delete, get, put, web};
+use confab_shared::{Member, MemberList, Role, Room, RoomKind, ServerEvent, SetRole, User};
+
+use super::{access, view};
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::json::ApiJson;
+use crate::state::AppState;
+use crate::store::{self, models::parse_role};
+
+/// Joins a public room (a no-op for a member).
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id")),
+    responses(
+        (status = 200, description = "The joined room", body = Room),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
+#[put("/rooms/{room_id}/members/me")]
+pub async fn join(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<web::Json<Room>> {
+    let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
+    let room_id = access.room.id;
+    if access.membership.is_none() && store::rooms::add_member(&state.store, room_id, auth.user_id, Role::Member).await? {
+        announce_joined(&state, room_id, auth.user_id, false).await?;
+    }
+    Ok(web::Json(view::for_viewer(&state, access.room, auth.user_id).await?))
+}
+
+/// Leaves a room. The last owner must hand ownership over or delete the room first.
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id")),
+    responses(
+        (status = 204, description = "Left"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+    )
+)]
+#[delete("/rooms/{room_id}/members/me")]
+pub async fn leave(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let access = access::member(&state, path.into_inner(), auth.user_id).await?;
+    if access.room.kind() == RoomKind::Direct {
+        return Err(AppError::forbidden("direct rooms cannot be left"));
+    }
+    remove(&state, access.room.id, auth.user_id, false).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Members with their role and whether they are online.
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id")),
+    responses(
+        (status = 200, description = "The members, by name", body = MemberList),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
+#[get("/rooms/{room_id}/members")]
+pub async fn list(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<web::Json<MemberList>> {
+    let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
+    let members = store::rooms::members(&state.store, access.room.id).await?;
+    let presence = &state.realtime.presence;
+    let members = members
+        .into_iter()
+        .map(|(user, role)| Member { online: presence.is_online(user.id), user: user.into(), role: parse_role(&role) })
+        .collect();
+    Ok(web::Json(MemberList { members }))
+}
+
+/// Adds a user to the room (owners and admins; the way into a private room).
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id"), ("user_id" = i64, Path, description = "User to add")),
+    responses(
+        (status = 200, description = "The member", body = Member),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
+#[put("/rooms/{room_id}/members/{user_id}")]
+pub async fn add(auth: Auth, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> AppResult<web::Json<Member>> {
+    let (room_id, user_id) = path.into_inner();
+    let access = access::readable(&state, room_id, auth.user_id).await?;
+    access.require(Role::Admin, "add members")?;
+    if access.room.kind() == RoomKind::Direct {
+        return Err(AppError::forbidden("direct rooms have exactly two members"));
+    }
+    let user = store::users::by_id(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    if store::rooms::add_member(&state.store, room_id, user_id, Role::Member).await? {
+        announce_joined(&state, room_id, user_id, true).await?;
+    }
+    member(&state, room_id, user.into()).await.map(web::Json)
+}
+
+/// Removes a member (owners and admins, of members with a lower role than theirs).
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id"), ("user_id" = i64, Path, description = "Member to remove")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+    )
+)]
+#[delete("/rooms/{room_id}/members/{user_id}")]
+pub async fn remove_member(auth: Auth, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
+    let (room_id, user_id) = path.into_inner();
+    let access = access::readable(&state, room_id, auth.user_id).await?;
+    if user_id != auth.user_id {
+        access.require(Role::Admin, "remove members")?;
+        let target = store::rooms::membership(&state.store, room_id, user_id).await?.ok_or_else(|| AppError::not_found("member"))?;
+        let mine = access.role().unwrap_or(Role::Member);
+        if mine != Role::Owner && target.role() >= mine {
+            return Err(AppError::forbidden("you may only remove members with a lower role than yours"));
+        }
+    } else if access.membership.is_none() {
+        return Err(AppError::not_found("member"));
+    }
+    if access.room.kind() == RoomKind::Direct {
+        return Err(AppError::forbidden("direct rooms have exactly two members"));
+    }
+    remove(&state, room_id, user_id, user_id != auth.user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sets a member's role (owners only). Several owners may share a room.
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id"), ("user_id" = i64, Path, description = "Member")),
+    request_body = SetRole,
+    responses(
+        (status = 200, description = "The member with the new role", body = Member),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::Unsupported),
+    )
+)]
+#[put("/rooms/{room_id}/members/{user_id}/role")]
+pub async fn set_role(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+    body: ApiJson<SetRole>,
+) -> AppResult<web::Json<Member>> {
+    let (room_id, user_id) = path.into_inner();
+    let access = access::readable(&state, room_id, auth.user_id).await?;
+    access.require(Role::Owner, "change roles")?;
+    store::rooms::set_role(&state.store, room_id, user_id, body.0.role).await?;
+    let user = store::users::by_id(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    member(&state, room_id, user.into()).await.map(web::Json)
+}
+
+async fn member(state: &AppState, room_id: i64, user: User) -> AppResult<Member> {
+    let membership = store::rooms::membership(&state.store, room_id, user.id).await?.ok_or_else(|| AppError::not_found("member"))?;
+    Ok(Member { online: state.realtime.presence.is_online(user.id), role: membership.role(), user })
+}
+
+/// Tells the room (and, when someone else added them, the new member) about a join.
+async fn announce_joined(state: &AppState, room_id: i64, user_id: i64, added_by_other: bool) -> AppResult<()> {
+    let Some(user) = store::users::by_id(&state.store, user_id).await? else { return Ok(()) };
+    let event = ServerEvent::MemberJoined { room_id, user: user.into() };
+    state.realtime.to_room(room_id, &event);
+    if added_by_other {
+        state.realtime.to_users([user_id], &event);
+    }
+    Ok(())
+}
+
+/// Removes a membership, tells the room, and stops the user's subscriptions at once.
+async fn remove(state: &AppState, room_id: i64, user_id: i64, removed_by_other: bool) -> AppResult<()> {
+    if !store::rooms::remove_member(&state.store, room_id, user_id).await? {
+        return Err(AppError::not_found("member"));
+    }
+    if let Some(user) = store::users::by_id(&state.store, user_id).await? {
+        let event = ServerEvent::MemberLeft { room_id, user: user.into() };
+        state.realtime.to_room(room_id, &event);
+        if removed_by_other {
+            state.realtime.to_users([user_id], &event);
+        }
+    }
+    let room = store::rooms::by_id(&state.store, room_id).await?;
+    if room.is_some_and(|r| !r.is_public()) {
+        state.realtime.evict(room_id, user_id);
+    }
+    Ok(())
+}

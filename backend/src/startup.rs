@@ -1,0 +1,135 @@
+//! Assembling and running the server: routes, middleware, the listener, graceful shutdown.
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::{RouteTable, WebRoot};
+use crate::{auth, messages, openapi, ops, realtime, rooms, users};
+
+/// Every documented route. The OpenAPI document is collected from exactly these.
+pub fn api_routes(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(auth::handlers::register)
+            .service(auth::handlers::login)
+            .service(auth::handlers::refresh)
+            .service(auth::handlers::logout)
+            .service(auth::handlers::me)
+            .service(auth::handlers::change_password)
+            .service(users::search)
+            .service(users::presence)
+            .service(rooms::handlers::list)
+            .service(rooms::handlers::create)
+            .service(rooms::handlers::get_room)
+            .service(rooms::handlers::update)
+            .service(rooms::handlers::delete_room)
+            .service(rooms::handlers::create_dm)
+            .service(rooms::members::join)
+            .service(rooms::members::leave)
+            .service(rooms::members::list)
+            .service(rooms::members::add)
+            .service(rooms::members::remove_member)
+            .service(rooms::members::set_role)
+            .service(messages::handlers::history)
+            .service(messages::handlers::send)
+            .service(messages::handlers::edit)
+            .service(messages::handlers::delete_message)
+            .service(messages::handlers::read)
+            .service(realtime::gateway::connect),
+    )
+    .service(ops::healthz)
+    .service(ops::readyz);
+}
+
+pub struct Application {
+    server: Server,
+    addr: SocketAddr,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    pub async fn build(config: crate::config::Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&config.listen).map_err(|e| anyhow::anyhow!("bind {}: {e}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let web_root = web::Data::new(WebRoot(config.web_dir.clone()));
+        let state = AppState::build(config).await?;
+        let doc = openapi::document();
+        let routes = web::Data::new(RouteTable::from_openapi(&doc));
+        let data = web::Data::from(state.clone());
+        let server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .app_data(data.clone())
+                .app_data(routes.clone())
+                .app_data(web_root.clone())
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found("resource").into()))
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    AppError::invalid("query", strip_prefix(&err.to_string())).into()
+                }))
+                .into_utoipa_app()
+                .configure(api_routes)
+                .split_for_parts();
+            app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", doc.clone()))
+                .default_service(web::to(crate::web::fallback))
+                .wrap(from_fn(crate::web::headers))
+        })
+        .workers(workers)
+        .disable_signals()
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        tracing::info!(store = state.store.kind(), "listening on http://{addr}");
+        Ok(Self { server, addr, state })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until SIGINT or SIGTERM, then closes WebSockets with 1001 and drains requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down");
+            stop(&state, handle).await;
+        });
+        self.server.await?;
+        Ok(())
+    }
+}
+
+async fn stop(state: &AppState, handle: ServerHandle) {
+    state.realtime.shut_down();
+    // Give connection tasks a moment to send their close frames.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    handle.stop(true).await;
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn strip_prefix(message: &str) -> String {
+    message.strip_prefix("Query deserialize error: ").unwrap_or(message).to_owned()
+}

@@ -1,0 +1,156 @@
+//! Rows as diesel loads them, and their conversion to the wire types of `confab-shared`.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use confab_shared::{Message, Role, RoomKind, User, Visibility};
+use diesel::prelude::*;
+
+use super::schema::{memberships, messages, rooms, sessions, users};
+
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        User { id: row.id, username: row.username, created_at: utc(row.created_at) }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub refresh_hash: String,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rooms)]
+pub struct RoomRow {
+    pub id: i64,
+    pub name: String,
+    pub topic: String,
+    pub visibility: String,
+    pub kind: String,
+    pub last_seq: i64,
+    pub created_at: NaiveDateTime,
+}
+
+impl RoomRow {
+    pub fn visibility(&self) -> Visibility {
+        if self.visibility == "private" { Visibility::Private } else { Visibility::Public }
+    }
+
+    pub fn kind(&self) -> RoomKind {
+        if self.kind == "direct" { RoomKind::Direct } else { RoomKind::Room }
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.visibility() == Visibility::Public
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = memberships)]
+pub struct MembershipRow {
+    pub room_id: i64,
+    pub user_id: i64,
+    pub role: String,
+    pub last_read_seq: i64,
+}
+
+impl MembershipRow {
+    pub fn role(&self) -> Role {
+        parse_role(&self.role)
+    }
+}
+
+pub fn parse_role(role: &str) -> Role {
+    match role {
+        "owner" => Role::Owner,
+        "admin" => Role::Admin,
+        _ => Role::Member,
+    }
+}
+
+pub fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "owner",
+        Role::Admin => "admin",
+        Role::Member => "member",
+    }
+}
+
+pub fn visibility_str(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Public => "public",
+        Visibility::Private => "private",
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = messages)]
+pub struct MessageRow {
+    pub id: i64,
+    pub room_id: i64,
+    pub seq: i64,
+    pub updated_seq: i64,
+    pub author_id: i64,
+    pub body: String,
+    pub client_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+    pub deleted: bool,
+}
+
+impl MessageRow {
+    pub fn into_message(self, author: UserRow) -> Message {
+        Message {
+            id: self.id,
+            room_id: self.room_id,
+            seq: self.seq,
+            author: author.into(),
+            body: if self.deleted { String::new() } else { self.body },
+            client_id: self.client_id,
+            created_at: utc(self.created_at),
+            edited_at: self.edited_at.map(utc),
+            deleted: self.deleted,
+        }
+    }
+}
+
+/// What a change of the room's change log did to its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Created = 0,
+    Edited = 1,
+    Deleted = 2,
+}
+
+impl ChangeKind {
+    pub fn from_i16(v: i16) -> Self {
+        match v {
+            1 => ChangeKind::Edited,
+            2 => ChangeKind::Deleted,
+            _ => ChangeKind::Created,
+        }
+    }
+}
+
+/// One entry of a room's change log with the message's current state.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub seq: i64,
+    pub kind: ChangeKind,
+    pub message: Message,
+}

@@ -1,0 +1,358 @@
+//! Rooms and memberships: creation, direct rooms, roles, read markers, and the per-viewer
+//! data of a room listing (member counts, unread counts) loaded in a few batched queries.
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use std::collections::HashMap;
+
+use super::models::{MembershipRow, RoomRow, UserRow, role_str};
+use super::schema::{memberships, messages, rooms, users};
+use super::{Store, now, read, write_tx};
+use crate::error::{AppError, AppResult, ErrorKind, is_unique_violation};
+use confab_shared::Role;
+
+/// A room with what one viewer needs to render it.
+#[derive(Debug, Clone)]
+pub struct RoomData {
+    pub row: RoomRow,
+    pub membership: Option<MembershipRow>,
+    pub member_count: i64,
+    pub unread_count: i64,
+    /// For a direct room: the other participant's name.
+    pub peer_name: Option<String>,
+}
+
+fn name_taken(e: AppError) -> AppError {
+    if is_unique_violation(&e) { AppError::new(ErrorKind::RoomNameTaken, "a room with that name exists") } else { e }
+}
+
+/// Creates a room with `owner` as its owner.
+pub async fn create(store: &Store, name: &str, topic: &str, visibility: &str, owner: i64) -> AppResult<RoomRow> {
+    let key = name.to_lowercase();
+    let at = now();
+    write_tx!(store, |c| {
+        let room: RoomRow = diesel::insert_into(rooms::table)
+            .values((
+                rooms::name.eq(name),
+                rooms::name_key.eq(Some(&key)),
+                rooms::topic.eq(topic),
+                rooms::visibility.eq(visibility),
+                rooms::kind.eq("room"),
+                rooms::created_at.eq(at),
+            ))
+            .returning(RoomRow::as_returning())
+            .get_result(c)
+            .await?;
+        diesel::insert_into(memberships::table)
+            .values((
+                memberships::room_id.eq(room.id),
+                memberships::user_id.eq(owner),
+                memberships::role.eq("owner"),
+                memberships::joined_at.eq(at),
+            ))
+            .execute(c)
+            .await?;
+        Ok(room)
+    })
+    .map_err(name_taken)
+}
+
+/// The direct room of users `a` and `b`, created the first time; the flag says whether it was.
+/// The unique `direct_key` makes concurrent first calls agree on one room.
+pub async fn direct(store: &Store, a: i64, b: i64) -> AppResult<(RoomRow, bool)> {
+    let key = format!("{}:{}", a.min(b), a.max(b));
+    if let Some(room) = by_direct_key(store, &key).await? {
+        return Ok((room, false));
+    }
+    let at = now();
+    let created = write_tx!(store, |c| {
+        let room: RoomRow = diesel::insert_into(rooms::table)
+            .values((
+                rooms::name.eq(""),
+                rooms::direct_key.eq(Some(&key)),
+                rooms::visibility.eq("private"),
+                rooms::kind.eq("direct"),
+                rooms::created_at.eq(at),
+            ))
+            .returning(RoomRow::as_returning())
+            .get_result(c)
+            .await?;
+        for user in [a, b] {
+            diesel::insert_into(memberships::table)
+                .values((
+                    memberships::room_id.eq(room.id),
+                    memberships::user_id.eq(user),
+                    memberships::role.eq("member"),
+                    memberships::joined_at.eq(at),
+                ))
+                .execute(c)
+                .await?;
+        }
+        Ok(room)
+    });
+    match created {
+        Ok(room) => Ok((room, true)),
+        Err(e) if is_unique_violation(&e) => {
+            by_direct_key(store, &key).await?.map(|r| (r, false)).ok_or_else(|| AppError::internal(anyhow::anyhow!("direct room vanished")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn by_direct_key(store: &Store, key: &str) -> AppResult<Option<RoomRow>> {
+    read!(store, |c| Ok(rooms::table
+        .filter(rooms::direct_key.eq(key))
+        .select(RoomRow::as_select())
+        .first(c)
+        .await
+        .optional()?))
+}
+
+pub async fn by_id(store: &Store, id: i64) -> AppResult<Option<RoomRow>> {
+    read!(store, |c| Ok(rooms::table.find(id).select(RoomRow::as_select()).first(c).await.optional()?))
+}
+
+pub async fn membership(store: &Store, room_id: i64, user_id: i64) -> AppResult<Option<MembershipRow>> {
+    read!(store, |c| Ok(memberships::table
+        .find((room_id, user_id))
+        .select(MembershipRow::as_select())
+        .first(c)
+        .await
+        .optional()?))
+}
+
+/// Public rooms and the viewer's rooms, by name.
+pub async fn visible_to(store: &Store, viewer: i64) -> AppResult<Vec<RoomRow>> {
+    read!(store, |c| {
+        let mine = memberships::table.filter(memberships::user_id.eq(viewer)).select(memberships::room_id);
+        Ok(rooms::table
+            .filter(rooms::visibility.eq("public").or(rooms::id.eq_any(mine)))
+            .order((rooms::kind.desc(), rooms::name_key, rooms::id))
+            .select(RoomRow::as_select())
+            .load(c)
+            .await?)
+    })
+}
+
+/// Loads the viewer's membership, the member count, the unread count and the direct peer of
+/// each room, in four queries whatever the number of rooms.
+///
+/// The unread count is exact: messages after the viewer's read marker, not theirs, not
+/// deleted. It is one grouped range scan of the `(room_id, seq)` index, which also carries
+/// `author_id` and `deleted` (PostgreSQL `INCLUDE`, a covering index on SQLite), so its cost
+/// grows with the number of unread messages only, never with the size of a room's history.
+pub async fn with_viewer_data(store: &Store, viewer: i64, rows: Vec<RoomRow>) -> AppResult<Vec<RoomData>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let direct_ids: Vec<i64> = rows.iter().filter(|r| r.kind == "direct").map(|r| r.id).collect();
+    let (mine, counts, unread, peers) = read!(store, |c| {
+        let mine: Vec<MembershipRow> = memberships::table
+            .filter(memberships::user_id.eq(viewer))
+            .filter(memberships::room_id.eq_any(&ids))
+            .select(MembershipRow::as_select())
+            .load(c)
+            .await?;
+        let counts: Vec<(i64, i64)> = memberships::table
+            .filter(memberships::room_id.eq_any(&ids))
+            .group_by(memberships::room_id)
+            .select((memberships::room_id, count_star()))
+            .load(c)
+            .await?;
+        let unread: Vec<(i64, i64)> = messages::table
+            .inner_join(memberships::table.on(memberships::room_id.eq(messages::room_id)))
+            .filter(memberships::user_id.eq(viewer))
+            .filter(messages::room_id.eq_any(&ids))
+            .filter(messages::seq.gt(memberships::last_read_seq))
+            .filter(messages::author_id.ne(viewer))
+            .filter(messages::deleted.eq(false))
+            .group_by(messages::room_id)
+            .select((messages::room_id, count_star()))
+            .load(c)
+            .await?;
+        let peers: Vec<(i64, String)> = if direct_ids.is_empty() {
+            Vec::new()
+        } else {
+            memberships::table
+                .inner_join(users::table)
+                .filter(memberships::room_id.eq_any(&direct_ids))
+                .filter(memberships::user_id.ne(viewer))
+                .select((memberships::room_id, users::username))
+                .load(c)
+                .await?
+        };
+        Ok::<_, AppError>((mine, counts, unread, peers))
+    })?;
+    let mut mine: HashMap<i64, MembershipRow> = mine.into_iter().map(|m| (m.room_id, m)).collect();
+    let counts: HashMap<i64, i64> = counts.into_iter().collect();
+    let unread: HashMap<i64, i64> = unread.into_iter().collect();
+    let mut peers: HashMap<i64, String> = peers.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| RoomData {
+            membership: mine.remove(&row.id),
+            member_count: counts.get(&row.id).copied().unwrap_or(0),
+            unread_count: unread.get(&row.id).copied().unwrap_or(0),
+            peer_name: peers.remove(&row.id),
+            row,
+        })
+        .collect())
+}
+
+/// Renames the room and/or sets its topic.
+pub async fn update(store: &Store, id: i64, name: Option<&str>, topic: Option<&str>) -> AppResult<RoomRow> {
+    let key = name.map(str::to_lowercase);
+    write_tx!(store, |c| {
+        if let (Some(name), Some(key)) = (name, key.as_deref()) {
+            diesel::update(rooms::table.find(id))
+                .set((rooms::name.eq(name), rooms::name_key.eq(Some(key))))
+                .execute(c)
+                .await?;
+        }
+        if let Some(topic) = topic {
+            diesel::update(rooms::table.find(id)).set(rooms::topic.eq(topic)).execute(c).await?;
+        }
+        Ok(rooms::table.find(id).select(RoomRow::as_select()).first(c).await?)
+    })
+    .map_err(name_taken)
+}
+
+/// Deletes the room with its memberships and messages.
+pub async fn delete(store: &Store, id: i64) -> AppResult<()> {
+    write_tx!(store, |c| {
+        diesel::delete(rooms::table.find(id)).execute(c).await?;
+        Ok(())
+    })
+}
+
+/// Adds a member; false when they already were one.
+pub async fn add_member(store: &Store, room_id: i64, user_id: i64, role: Role) -> AppResult<bool> {
+    let at = now();
+    write_tx!(store, |c| Ok(diesel::insert_into(memberships::table)
+        .values((
+            memberships::room_id.eq(room_id),
+            memberships::user_id.eq(user_id),
+            memberships::role.eq(role_str(role)),
+            memberships::joined_at.eq(at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c)
+        .await?
+        == 1))
+}
+
+/// Removes a member, refusing to remove the last owner. False when they were not a member.
+pub async fn remove_member(store: &Store, room_id: i64, user_id: i64) -> AppResult<bool> {
+    write_tx!(store, |c| {
+        let role: Option<String> = memberships::table
+            .find((room_id, user_id))
+            .select(memberships::role)
+            .first(c)
+            .await
+            .optional()?;
+        match role.as_deref() {
+            None => return Ok(false),
+            Some("owner") => {
+                let owners: i64 = memberships::table
+                    .filter(memberships::room_id.eq(room_id))
+                    .filter(memberships::role.eq("owner"))
+                    .count()
+                    .get_result(c)
+                    .await?;
+                if owners <= 1 {
+                    return Err(last_owner());
+                }
+            }
+            Some(_) => {}
+        }
+        diesel::delete(memberships::table.find((room_id, user_id))).execute(c).await?;
+        Ok(true)
+    })
+}
+
+fn last_owner() -> AppError {
+    AppError::new(
+        ErrorKind::Conflict,
+        "the last owner cannot leave: make another member owner first, or delete the room",
+    )
+}
+
+/// Sets a member's role, refusing to demote the last owner.
+pub async fn set_role(store: &Store, room_id: i64, user_id: i64, role: Role) -> AppResult<()> {
+    write_tx!(store, |c| {
+        let current: Option<String> = memberships::table
+            .find((room_id, user_id))
+            .select(memberships::role)
+            .first(c)
+            .await
+            .optional()?;
+        let Some(current) = current else { return Err(AppError::not_found("member")) };
+        if current == "owner" && role != Role::Owner {
+            let owners: i64 = memberships::table
+                .filter(memberships::room_id.eq(room_id))
+                .filter(memberships::role.eq("owner"))
+                .count()
+                .get_result(c)
+                .await?;
+            if owners <= 1 {
+                return Err(last_owner());
+            }
+        }
+        diesel::update(memberships::table.find((room_id, user_id)))
+            .set(memberships::role.eq(role_str(role)))
+            .execute(c)
+            .await?;
+        Ok(())
+    })
+}
+
+/// Members with their role, by name.
+pub async fn members(store: &Store, room_id: i64) -> AppResult<Vec<(UserRow, String)>> {
+    read!(store, |c| Ok(memberships::table
+        .inner_join(users::table)
+        .filter(memberships::room_id.eq(room_id))
+        .order(users::username_key)
+        .select((UserRow::as_select(), memberships::role))
+        .load(c)
+        .await?))
+}
+
+pub async fn member_ids(store: &Store, room_id: i64) -> AppResult<Vec<i64>> {
+    read!(store, |c| Ok(memberships::table
+        .filter(memberships::room_id.eq(room_id))
+        .select(memberships::user_id)
+        .load(c)
+        .await?))
+}
+
+/// Users who share at least one room with `user_id` (themselves included).
+pub async fn co_member_ids(store: &Store, user_id: i64) -> AppResult<Vec<i64>> {
+    read!(store, |c| {
+        let rooms_of_user: Vec<i64> =
+            memberships::table.filter(memberships::user_id.eq(user_id)).select(memberships::room_id).load(c).await?;
+        Ok(memberships::table
+            .filter(memberships::room_id.eq_any(rooms_of_user))
+            .select(memberships::user_id)
+            .distinct()
+            .load(c)
+            .await?)
+    })
+}
+
+/// Moves the read marker forward to `seq` (never backwards, never past the room's head).
+/// Returns the marker after the call.
+pub async fn mark_read(store: &Store, room_id: i64, user_id: i64, seq: i64) -> AppResult<i64> {
+    write_tx!(store, |c| {
+        let head: i64 = rooms::table.find(room_id).select(rooms::last_seq).first(c).await?;
+        let target = seq.min(head);
+        diesel::update(
+            memberships::table
+                .filter(memberships::room_id.eq(room_id))
+                .filter(memberships::user_id.eq(user_id))
+                .filter(memberships::last_read_seq.lt(target)),
+        )
+        .set(memberships::last_read_seq.eq(target))
+        .execute(c)
+        .await?;
+        Ok(memberships::table.find((room_id, user_id)).select(memberships::last_read_seq).first(c).await?)
+    })
+}

@@ -1,0 +1,82 @@
+//! diesel table definitions shared by both backends: only SQL types both have
+//! (`BigInt`, `Text`, `Timestamp`, `Bool`, `SmallInt`). Mirrors `migrations/{postgres,sqlite}`.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        username_key -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        refresh_hash -> Text,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    rooms (id) {
+        id -> BigInt,
+        name -> Text,
+        name_key -> Nullable<Text>,
+        direct_key -> Nullable<Text>,
+        topic -> Text,
+        visibility -> Text,
+        kind -> Text,
+        last_seq -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (room_id, user_id) {
+        room_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        last_read_seq -> BigInt,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        room_id -> BigInt,
+        seq -> BigInt,
+        updated_seq -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        client_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        deleted -> Bool,
+    }
+}
+
+diesel::table! {
+    changes (room_id, seq) {
+        room_id -> BigInt,
+        seq -> BigInt,
+        message_id -> BigInt,
+        kind -> SmallInt,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(memberships -> rooms (room_id));
+diesel::joinable!(messages -> users (author_id));
+diesel::joinable!(messages -> rooms (room_id));
+diesel::joinable!(changes -> messages (message_id));
+
+diesel::allow_tables_to_appear_in_same_query!(users, sessions, rooms, memberships, messages, changes);

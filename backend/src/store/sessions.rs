@@ -1,0 +1,100 @@
+//! Login sessions: one row per login, holding the hash of its current refresh token.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::models::SessionRow;
+use super::schema::sessions;
+use super::{Store, now, read, write_tx};
+use crate::error::AppResult;
+
+pub async fn create(
+    store: &Store,
+    user_id: i64,
+    refresh_hash: &str,
+    user_agent: Option<&str>,
+    expires_at: NaiveDateTime,
+) -> AppResult<i64> {
+    let at = now();
+    write_tx!(store, |c| Ok(diesel::insert_into(sessions::table)
+        .values((
+            sessions::user_id.eq(user_id),
+            sessions::refresh_hash.eq(refresh_hash),
+            sessions::user_agent.eq(user_agent),
+            sessions::created_at.eq(at),
+            sessions::last_used_at.eq(at),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .returning(sessions::id)
+        .get_result(c)
+        .await?))
+}
+
+pub async fn by_id(store: &Store, id: i64) -> AppResult<Option<SessionRow>> {
+    read!(store, |c| Ok(sessions::table.find(id).select(SessionRow::as_select()).first(c).await.optional()?))
+}
+
+/// True while the session exists, is not revoked and has not expired.
+pub async fn is_active(store: &Store, id: i64) -> AppResult<bool> {
+    let at = now();
+    read!(store, |c| Ok(sessions::table
+        .filter(sessions::id.eq(id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(at))
+        .count()
+        .get_result::<i64>(c)
+        .await?
+        > 0))
+}
+
+/// Replaces the refresh hash if it still is `old_hash` (compare-and-set, so two concurrent
+/// refreshes with one token cannot both win). Returns whether it did.
+pub async fn rotate(
+    store: &Store,
+    id: i64,
+    old_hash: &str,
+    new_hash: &str,
+    expires_at: NaiveDateTime,
+) -> AppResult<bool> {
+    let at = now();
+    write_tx!(store, |c| Ok(diesel::update(
+        sessions::table
+            .filter(sessions::id.eq(id))
+            .filter(sessions::refresh_hash.eq(old_hash))
+            .filter(sessions::revoked_at.is_null())
+    )
+    .set((sessions::refresh_hash.eq(new_hash), sessions::last_used_at.eq(at), sessions::expires_at.eq(expires_at)))
+    .execute(c)
+    .await?
+        == 1))
+}
+
+pub async fn revoke(store: &Store, id: i64) -> AppResult<()> {
+    let at = now();
+    write_tx!(store, |c| {
+        diesel::update(sessions::table.filter(sessions::id.eq(id)).filter(sessions::revoked_at.is_null()))
+            .set(sessions::revoked_at.eq(at))
+            .execute(c)
+            .await?;
+        Ok(())
+    })
+}
+
+/// Revokes every live session of `user_id` but `keep`; returns the ids revoked.
+pub async fn revoke_all_but(store: &Store, user_id: i64, keep: Option<i64>) -> AppResult<Vec<i64>> {
+    let at = now();
+    let keep = keep.unwrap_or(0);
+    write_tx!(store, |c| {
+        Ok(diesel::update(
+            sessions::table
+                .filter(sessions::user_id.eq(user_id))
+                .filter(sessions::id.ne(keep))
+                .filter(sessions::revoked_at.is_null()),
+        )
+        .set(sessions::revoked_at.eq(at))
+        .returning(sessions::id)
+        .get_results(c)
+        .await?)
+    })
+}

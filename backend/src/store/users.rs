@@ -1,0 +1,79 @@
+//! Accounts: creation, lookup by id or (case-folded) name, prefix search, password change.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::models::UserRow;
+use super::schema::users;
+use super::{Store, now, read, write_tx};
+use crate::error::{AppError, AppResult, ErrorKind, is_unique_violation};
+
+/// Creates an account; `username_taken` when the name is in use, ignoring case.
+pub async fn create(store: &Store, username: &str, password_hash: &str) -> AppResult<UserRow> {
+    let key = username.to_lowercase();
+    let result = write_tx!(store, |c| {
+        Ok(diesel::insert_into(users::table)
+            .values((
+                users::username.eq(username),
+                users::username_key.eq(&key),
+                users::password_hash.eq(password_hash),
+                users::created_at.eq(now()),
+            ))
+            .returning(UserRow::as_returning())
+            .get_result(c)
+            .await?)
+    });
+    result.map_err(|e| {
+        if is_unique_violation(&e) { AppError::new(ErrorKind::UsernameTaken, "that username is taken") } else { e }
+    })
+}
+
+/// The account and its password hash, by name ignoring case.
+pub async fn by_name(store: &Store, username: &str) -> AppResult<Option<(UserRow, String)>> {
+    let key = username.to_lowercase();
+    read!(store, |c| Ok(users::table
+        .filter(users::username_key.eq(&key))
+        .select((UserRow::as_select(), users::password_hash))
+        .first(c)
+        .await
+        .optional()?))
+}
+
+pub async fn by_id(store: &Store, id: i64) -> AppResult<Option<UserRow>> {
+    read!(store, |c| Ok(users::table.find(id).select(UserRow::as_select()).first(c).await.optional()?))
+}
+
+pub async fn by_ids(store: &Store, ids: &[i64]) -> AppResult<Vec<UserRow>> {
+    read!(store, |c| Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .order(users::username_key)
+        .select(UserRow::as_select())
+        .load(c)
+        .await?))
+}
+
+pub async fn password_hash(store: &Store, id: i64) -> AppResult<String> {
+    read!(store, |c| Ok(users::table.find(id).select(users::password_hash).first(c).await?))
+}
+
+pub async fn set_password_hash(store: &Store, id: i64, hash: &str) -> AppResult<()> {
+    write_tx!(store, |c| {
+        diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(c).await?;
+        Ok(())
+    })
+}
+
+/// Users whose name starts with `prefix` (ignoring case), by name. `prefix` must be made of
+/// username characters only: the range `[prefix, prefix + "~")` then covers exactly the
+/// names with that prefix (`~` sorts after every allowed character), served by the unique index.
+pub async fn search_prefix(store: &Store, prefix: &str, limit: i64) -> AppResult<Vec<UserRow>> {
+    let low = prefix.to_lowercase();
+    let high = format!("{low}~");
+    read!(store, |c| Ok(users::table
+        .filter(users::username_key.ge(&low).and(users::username_key.lt(&high)))
+        .order(users::username_key)
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(c)
+        .await?))
+}

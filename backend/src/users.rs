@@ -1,0 +1,68 @@
+//! `/users` (find people by name) and `/presence` (who is online), and presence
+//! announcements to the users who share a room with someone.
+
+use actix_web::{get, web};
+use confab_shared::{PresenceList, ServerEvent, User, UserList};
+use serde::Deserialize;
+use std::sync::Arc;
+use utoipa::IntoParams;
+
+use crate::auth::Auth;
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::store;
+
+const SEARCH_LIMIT: i64 = 20;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UserQuery {
+    /// Name prefix, ignoring case.
+    #[param(max_length = 32)]
+    pub q: Option<String>,
+}
+
+/// Users whose name starts with `q`, by name (at most 20).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(UserQuery),
+    responses((status = 200, description = "Matching users", body = UserList), (status = 401, response = crate::openapi::Unauthorized))
+)]
+#[get("/users")]
+pub async fn search(_auth: Auth, state: web::Data<AppState>, query: web::Query<UserQuery>) -> AppResult<web::Json<UserList>> {
+    let prefix = query.q.as_deref().unwrap_or("").trim();
+    // Only username characters can match; anything else matches nobody.
+    let searchable = prefix.len() <= 32 && prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    let users = if searchable { store::users::search_prefix(&state.store, prefix, SEARCH_LIMIT).await? } else { Vec::new() };
+    Ok(web::Json(UserList { users: users.into_iter().map(User::from).collect() }))
+}
+
+/// Who is online now, by name.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Online users", body = PresenceList), (status = 401, response = crate::openapi::Unauthorized))
+)]
+#[get("/presence")]
+pub async fn presence(_auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json<PresenceList>> {
+    let ids = state.realtime.presence.online_ids();
+    let users = store::users::by_ids(&state.store, &ids).await?;
+    Ok(web::Json(PresenceList { online: users.into_iter().map(User::from).collect() }))
+}
+
+/// Tells everyone who shares a room with `user` that they came online or went offline.
+/// Runs in the background: a connection does not wait for its announcement.
+pub fn announce(state: &Arc<AppState>, user: User, online: bool) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        match store::rooms::co_member_ids(&state.store, user.id).await {
+            Ok(ids) => {
+                let me = user.id;
+                let event = ServerEvent::Presence { user, online };
+                state.realtime.to_users(ids.into_iter().filter(|id| *id != me), &event);
+            }
+            Err(err) => tracing::warn!(error = %err, "presence announcement failed"),
+        }
+    });
+}

@@ -1,0 +1,93 @@
+//! Input rules shared by the REST handlers and the WebSocket gateway.
+
+use crate::error::{AppError, AppResult};
+
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+pub fn username(name: &str) -> AppResult<()> {
+    let len = name.chars().count();
+    if !(3..=32).contains(&len) {
+        return Err(AppError::invalid("username", "must be 3 to 32 characters"));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+        return Err(AppError::invalid("username", "may contain only letters, digits, '_', '.' and '-'"));
+    }
+    Ok(())
+}
+
+pub fn password(field: &str, password: &str) -> AppResult<()> {
+    let len = password.chars().count();
+    if !(8..=128).contains(&len) {
+        return Err(AppError::invalid(field, "must be 8 to 128 characters"));
+    }
+    Ok(())
+}
+
+/// A room name: trimmed, 1–64 characters, no control characters. Returns the trimmed name.
+pub fn room_name(name: &str) -> AppResult<String> {
+    let name = name.trim();
+    let len = name.chars().count();
+    if !(1..=64).contains(&len) {
+        return Err(AppError::invalid("name", "must be 1 to 64 characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid("name", "must not contain control characters"));
+    }
+    Ok(name.to_owned())
+}
+
+pub fn topic(topic: &str) -> AppResult<String> {
+    let topic = topic.trim();
+    if topic.chars().count() > 512 {
+        return Err(AppError::invalid("topic", "must be at most 512 characters"));
+    }
+    if topic.chars().any(char::is_control) {
+        return Err(AppError::invalid("topic", "must not contain control characters"));
+    }
+    Ok(topic.to_owned())
+}
+
+/// A message body: 1–4000 characters, not blank, no control characters but newline and tab.
+pub fn message_body(body: &str) -> AppResult<()> {
+    if body.trim().is_empty() {
+        return Err(AppError::invalid("body", "must not be blank"));
+    }
+    if body.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(AppError::invalid("body", "must be at most 4000 characters"));
+    }
+    if body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(AppError::invalid("body", "must not contain control characters other than newline and tab"));
+    }
+    Ok(())
+}
+
+/// A client-chosen idempotency key: 1–64 printable ASCII characters.
+pub fn client_id(id: &str) -> AppResult<()> {
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::invalid("client_id", "must be 1 to 64 printable ASCII characters"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_bodies() {
+        assert!(message_body("hi").is_ok());
+        assert!(message_body("line\n\tnext").is_ok());
+        assert!(message_body("  \n ").is_err());
+        assert!(message_body("bell\u{7}").is_err());
+        assert!(message_body(&"é".repeat(4000)).is_ok());
+        assert!(message_body(&"é".repeat(4001)).is_err());
+    }
+
+    #[test]
+    fn usernames() {
+        assert!(username("al.ice-_9").is_ok());
+        assert!(username("al").is_err());
+        assert!(username("alice!").is_err());
+        assert!(username(&"a".repeat(33)).is_err());
+    }
+}
