@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "confab", version, about = "Confab: a self-hostable real-time chat server")]
+#[command(name = "confab", version, about = "Confab: a self-hostable real-time chat server", args_override_self = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

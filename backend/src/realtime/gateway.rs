@@ -31,6 +31,7 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
 const REPLAY_PAGE: i64 = 500;
 
 pub const CLOSE_UNAUTHENTICATED: u16 = 4001;
+const FIRST_FRAME: &str = "the first frame must be {\"type\":\"auth\",\"token\":…}";
 pub const CLOSE_TOO_MANY: u16 = 4009;
 
 /// The event stream. Authenticate with `Authorization: Bearer` or a first `auth` frame.
@@ -60,9 +61,9 @@ async fn run(state: Arc<AppState>, mut session: Session, mut stream: Stream, pre
         Some(auth) => auth,
         None => match first_frame_auth(&state, &mut session, &mut stream).await {
             Ok(auth) => auth,
-            Err(message) => {
-                let _ = session.text(frame(&error_event(ErrorKind::Unauthenticated.code(), &message, None))).await;
-                close(session, CLOSE_UNAUTHENTICATED, &message).await;
+            Err(err) => {
+                let _ = session.text(frame(&error_event(err.kind.code(), &err.detail, None))).await;
+                close(session, CLOSE_UNAUTHENTICATED, &err.detail).await;
                 return;
             }
         },
@@ -94,33 +95,44 @@ async fn run(state: Arc<AppState>, mut session: Session, mut stream: Stream, pre
     }
 }
 
-async fn first_frame_auth(state: &AppState, session: &mut Session, stream: &mut Stream) -> Result<Auth, String> {
+async fn first_frame_auth(state: &AppState, session: &mut Session, stream: &mut Stream) -> AppResult<Auth> {
+    let unauthenticated = |detail: &str| AppError::unauthenticated(detail);
     let deadline = tokio::time::sleep(AUTH_TIMEOUT);
     tokio::pin!(deadline);
     loop {
         let msg = tokio::select! {
-            _ = &mut deadline => return Err("no auth frame within 10 seconds".into()),
+            _ = &mut deadline => return Err(unauthenticated("no auth frame within 10 seconds")),
             msg = stream.next() => msg,
         };
         match msg {
             Some(Ok(AggregatedMessage::Text(text))) => {
                 return match serde_json::from_str::<ClientEvent>(&text) {
-                    Ok(ClientEvent::Auth { token }) => Auth::from_token(state, &token).await.map_err(|e| e.detail),
-                    _ => Err("the first frame must be {\"type\":\"auth\",\"token\":…}".into()),
+                    Ok(ClientEvent::Auth { token }) => Auth::from_token(state, &token).await,
+                    _ => Err(unauthenticated(FIRST_FRAME)),
                 };
             }
             Some(Ok(AggregatedMessage::Ping(bytes))) => {
                 let _ = session.pong(&bytes).await;
             }
             Some(Ok(AggregatedMessage::Pong(_))) => {}
-            _ => return Err("the first frame must be {\"type\":\"auth\",\"token\":…}".into()),
+            _ => return Err(unauthenticated(FIRST_FRAME)),
         }
     }
 }
 
+/// Sends a close frame; gives up after a moment if the client is not reading.
 async fn close(session: Session, code: u16, text: &str) {
     let reason = CloseReason { code: CloseCode::from(code), description: Some(text.to_owned()) };
-    let _ = session.close(Some(reason)).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), session.close(Some(reason))).await;
+}
+
+fn close_reason(code: u16) -> (u16, String) {
+    let text = match code {
+        super::hub::CLOSE_REVOKED => "session revoked",
+        super::hub::CLOSE_TOO_SLOW => "too slow: the outbound queue is full; reconnect and resume",
+        _ => "closed",
+    };
+    (code, text.to_owned())
 }
 
 fn error_event(code: &str, message: &str, client_id: Option<String>) -> ServerEvent {
@@ -175,16 +187,13 @@ impl Connection {
                 }
                 item = outbound.recv() => {
                     let Some(item) = item else { return None };
-                    if self.on_outbound(item).await.is_err() { return None; }
+                    // A client that stops reading blocks this write: let a close request win.
+                    tokio::select! {
+                        sent = self.on_outbound(item) => if sent.is_err() { return None; },
+                        code = handle.closed() => return Some(close_reason(code)),
+                    }
                 }
-                code = handle.closed() => {
-                    let text = match code {
-                        super::hub::CLOSE_REVOKED => "session revoked",
-                        super::hub::CLOSE_TOO_SLOW => "too slow: the outbound queue is full; reconnect and resume",
-                        _ => "closed",
-                    };
-                    return Some((code, text.to_owned()));
-                }
+                code = handle.closed() => return Some(close_reason(code)),
                 _ = shutdown.changed() => {
                     return Some((u16::from(CloseCode::Away), "server shutting down".to_owned()));
                 }

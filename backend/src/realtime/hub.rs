@@ -92,7 +92,9 @@ impl ConnHandle {
 
     /// Asks the connection to close with `code` (the first reason wins).
     pub fn close(&self, code: u16) {
-        let _ = self.close_code.compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst);
+        if self.close_code.compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst).is_ok() && code == CLOSE_TOO_SLOW {
+            tracing::info!(conn = self.id, user_id = self.user_id, "closing slow consumer: outbound queue full");
+        }
         self.close_notify.notify_one();
     }
 

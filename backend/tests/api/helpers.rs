@@ -1,0 +1,340 @@
+//! Test harness: starts the real `confab` binary on port 0 with a fresh database (a temp
+//! SQLite file, or a PostgreSQL database created for the test and dropped after), and talks
+//! to it over HTTP and WebSocket like any client.
+
+use confab_shared::{ClientEvent, Room, ServerEvent, TokenPair};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(Backend)` once per store: `mod name { sqlite, postgres }`.
+/// PostgreSQL tests skip (loudly) only when PostgreSQL is unreachable and not required;
+/// with `CI` or `CONFAB_TEST_REQUIRE_POSTGRES` set they fail instead.
+macro_rules! both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::helpers::postgres_available() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            }
+        }
+    )*};
+}
+pub(crate) use both_stores;
+
+fn pg_base_url() -> String {
+    std::env::var("CONFAB_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+fn psql(db: &str, sql: &str) -> bool {
+    Command::new("psql")
+        .arg(format!("{}/{db}", pg_base_url()))
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Whether PostgreSQL tests can run; panics when they must but cannot.
+pub fn postgres_available() -> bool {
+    let up = psql("postgres", "SELECT 1");
+    let required = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
+        || std::env::var("CONFAB_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    if !up && required {
+        panic!("PostgreSQL is required (CI) but unreachable at {}", pg_base_url());
+    }
+    if !up {
+        eprintln!("SKIPPED: PostgreSQL unreachable at {}; this test ran on SQLite only", pg_base_url());
+    }
+    up
+}
+
+/// Generous limits so tests are not throttled unless they mean to be.
+const TEST_LIMITS: &[&str] = &[
+    "--register-rate-per-hour",
+    "100000",
+    "--login-rate-per-minute",
+    "100000",
+    "--send-rate",
+    "10000",
+    "--send-burst",
+    "10000",
+];
+
+pub struct TestApp {
+    pub base: String,
+    pub addr: String,
+    pub http: reqwest::Client,
+    child: Child,
+    pub log: Arc<Mutex<String>>,
+    args: Vec<String>,
+    _dir: tempfile::TempDir,
+    pg_db: Option<String>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// Starts the server with extra command-line options (later ones override the defaults).
+    pub async fn spawn_with(backend: Backend, extra: &[&str]) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut args: Vec<String> = vec!["serve".into(), "--listen".into(), "127.0.0.1:0".into()];
+        args.extend(["--data-dir".into(), dir.path().to_string_lossy().into_owned()]);
+        args.extend(["--web-dir".into(), dir.path().join("web").to_string_lossy().into_owned()]);
+        args.extend(TEST_LIMITS.iter().map(|s| s.to_string()));
+        let pg_db = (backend == Backend::Postgres).then(|| {
+            let name = format!("confab_test_{}", rand::random::<u64>());
+            assert!(psql("postgres", &format!("CREATE DATABASE {name}")), "create database {name}");
+            args.extend(["--database-url".into(), format!("{}/{name}", pg_base_url())]);
+            name
+        });
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let log = Arc::new(Mutex::new(String::new()));
+        let (child, addr) = launch(&args, &log);
+        TestApp {
+            base: format!("http://{addr}"),
+            addr,
+            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),
+            child,
+            log,
+            args,
+            _dir: dir,
+            pg_db,
+        }
+    }
+
+    /// Stops the server (SIGKILL) and starts it again on the same database and data dir
+    /// (on a new port).
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, addr) = launch(&self.args, &self.log);
+        self.child = child;
+        self.base = format!("http://{addr}");
+        self.addr = addr;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).bearer_auth(token).send().await.expect("GET")
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http.delete(self.url(path)).bearer_auth(token).send().await.expect("DELETE")
+    }
+
+    pub async fn put(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http.put(self.url(path)).bearer_auth(token).send().await.expect("PUT")
+    }
+
+    pub async fn send_json(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut req = self.http.request(method, self.url(path)).json(body);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        self.send_json(reqwest::Method::POST, path, token, body).await
+    }
+
+    /// Registers `username` (password `password123`) and returns its tokens.
+    pub async fn register(&self, username: &str) -> TokenPair {
+        let res = self.post("/api/v1/auth/register", None, &json!({"username": username, "password": "password123"})).await;
+        assert_eq!(res.status(), 201, "register {username}");
+        res.json().await.expect("token pair")
+    }
+
+    pub async fn create_room(&self, token: &str, name: &str, visibility: &str) -> Room {
+        let res = self.post("/api/v1/rooms", Some(token), &json!({"name": name, "visibility": visibility})).await;
+        assert_eq!(res.status(), 201, "create room {name}");
+        res.json().await.expect("room")
+    }
+
+    pub async fn join(&self, token: &str, room_id: i64) {
+        let res = self.put(&format!("/api/v1/rooms/{room_id}/members/me"), token).await;
+        assert_eq!(res.status(), 200, "join room {room_id}");
+    }
+
+    pub async fn ws(&self, token: &str) -> Ws {
+        let mut ws = Ws::connect(&self.addr).await;
+        ws.send(&ClientEvent::Auth { token: token.to_owned() }).await;
+        match ws.recv().await {
+            ServerEvent::Ready { .. } => ws,
+            other => panic!("expected ready, got {other:?}"),
+        }
+    }
+
+    /// Kills the server without a clean shutdown.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `confab` and waits for its "listening on" line; its output goes to `log`.
+fn launch(args: &[String], log: &Arc<Mutex<String>>) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_confab"))
+        .args(args)
+        .env_remove("CONFAB_DATABASE_URL")
+        .env_remove("CONFAB_JWT_SECRET")
+        .env("CONFAB_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start confab");
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let outputs: [Option<Box<dyn std::io::Read + Send>>; 2] =
+        [child.stdout.take().map(|s| Box::new(s) as _), child.stderr.take().map(|s| Box::new(s) as _)];
+    for stream in outputs.into_iter().flatten() {
+        let log = log.clone();
+        let addr_tx = addr_tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let Some(i) = line.find("listening on http://") {
+                    let rest = &line[i + "listening on http://".len()..];
+                    let addr: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
+                    let _ = addr_tx.send(addr);
+                }
+                log.lock().expect("log").push_str(&format!("{line}\n"));
+            }
+        });
+    }
+    match addr_rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(addr) => (child, addr),
+        Err(_) => {
+            let _ = child.kill();
+            panic!("confab did not start:\n{}", log.lock().expect("log"));
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.kill();
+        if let Some(db) = &self.pg_db {
+            psql("postgres", &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+        }
+    }
+}
+
+/// Asserts a problem+json response with `status` and `code`; returns the body.
+pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = res.json().await.expect("problem body");
+    assert_eq!(body["code"], code, "problem code in {body}");
+    assert_eq!(body["status"], status);
+    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
+    body
+}
+
+type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A WebSocket client speaking the Confab protocol.
+pub struct Ws {
+    stream: WsStream,
+}
+
+pub const RECV_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Ws {
+    pub async fn connect(addr: &str) -> Ws {
+        let (stream, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/ws")).await.expect("ws connect");
+        Ws { stream }
+    }
+
+    pub async fn send(&mut self, event: &ClientEvent) {
+        self.send_text(&serde_json::to_string(event).expect("json")).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream.send(WsMessage::Text(text.into())).await.expect("ws send");
+    }
+
+    pub async fn send_raw(&mut self, msg: WsMessage) {
+        self.stream.send(msg).await.expect("ws send");
+    }
+
+    /// The next event; panics on timeout or close.
+    pub async fn recv(&mut self) -> ServerEvent {
+        match self.next(RECV_TIMEOUT).await {
+            Some(event) => event,
+            None => panic!("no event within {RECV_TIMEOUT:?}"),
+        }
+    }
+
+    /// The next event within `wait`, or None.
+    pub async fn next(&mut self, wait: Duration) -> Option<ServerEvent> {
+        loop {
+            let msg = tokio::time::timeout(wait, self.stream.next()).await.ok()??;
+            match msg.expect("ws frame") {
+                WsMessage::Text(text) => return Some(serde_json::from_str(&text).expect("server event")),
+                WsMessage::Close(frame) => panic!("closed: {frame:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Events until `pred` matches one (returned last).
+    pub async fn until(&mut self, pred: impl Fn(&ServerEvent) -> bool) -> Vec<ServerEvent> {
+        let mut seen = Vec::new();
+        loop {
+            let event = self.recv().await;
+            let done = pred(&event);
+            seen.push(event);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    /// Subscribes and returns the replayed events and the `subscribed` answer.
+    pub async fn subscribe(&mut self, room_id: i64, after_seq: Option<i64>) -> (Vec<ServerEvent>, ServerEvent) {
+        self.send(&ClientEvent::Subscribe { room_id, after_seq }).await;
+        let mut events = self.until(|e| matches!(e, ServerEvent::Subscribed { .. } | ServerEvent::Error { .. })).await;
+        let last = events.pop().expect("subscribed");
+        (events, last)
+    }
+
+    /// Waits for the server to close the connection; returns the close code.
+    pub async fn closed(&mut self) -> u16 {
+        loop {
+            match tokio::time::timeout(RECV_TIMEOUT, self.stream.next()).await {
+                Err(_) => panic!("not closed within {RECV_TIMEOUT:?}"),
+                Ok(None) => panic!("stream ended without a close frame"),
+                Ok(Some(Err(e))) => panic!("ws error before close: {e}"),
+                Ok(Some(Ok(WsMessage::Close(Some(frame))))) => return u16::from(frame.code),
+                Ok(Some(Ok(WsMessage::Close(None)))) => return 1005,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}

@@ -1,0 +1,10 @@
+//! Black-box tests: each starts the real `confab` binary on a random port with a fresh
+//! database, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod messages;
+mod ops;
+mod realtime;
+mod rooms;

@@ -1,0 +1,387 @@
+//! The WebSocket protocol: delivery, order, resume, idempotent resend, presence, typing,
+//! bad frames, slow consumers, revoked sessions, limits.
+
+use crate::helpers::{Backend, TestApp, Ws, both_stores};
+use confab_shared::{ClientEvent, Message, ServerEvent};
+use serde_json::json;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+both_stores!(
+    two_users_chat,
+    concurrent_senders_same_gapless_order_everywhere,
+    resume_after_disconnect_replays_exactly_the_missed_changes,
+    resend_after_reconnect_returns_the_original,
+    rest_writes_reach_sockets_and_removed_members_stop_receiving,
+    presence_with_two_tabs,
+    typing_is_forwarded_and_rate_limited,
+    bad_frames_get_errors_and_the_socket_stays_usable,
+    revoked_sessions_lose_their_sockets,
+    slow_consumer_is_closed_and_others_carry_on,
+    replay_is_bounded,
+    connection_limits_and_authentication,
+);
+
+fn send(room_id: i64, client_id: &str, body: &str) -> ClientEvent {
+    ClientEvent::Send { room_id, client_id: client_id.to_owned(), body: body.to_owned() }
+}
+
+/// Waits for the ack of `client_id`, collecting the other events seen meanwhile.
+async fn ack(ws: &mut Ws, client_id: &str) -> Message {
+    let events = ws.until(|e| matches!(e, ServerEvent::Ack { client_id: c, .. } | ServerEvent::Error { client_id: Some(c), .. } if c == client_id)).await;
+    match events.last() {
+        Some(ServerEvent::Ack { message, .. }) => message.clone(),
+        other => panic!("expected ack for {client_id}, got {other:?}"),
+    }
+}
+
+fn message_seqs(events: &[ServerEvent]) -> Vec<i64> {
+    events.iter().filter_map(|e| e.seq()).collect()
+}
+
+async fn two_users_chat(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&alice.access_token, "chat", "public").await.id;
+    app.join(&bob.access_token, room).await;
+    let mut a = app.ws(&alice.access_token).await;
+    let mut b = app.ws(&bob.access_token).await;
+    let (replay, subscribed) = a.subscribe(room, Some(0)).await;
+    assert!(replay.is_empty());
+    assert_eq!(subscribed, ServerEvent::Subscribed { room_id: room, head_seq: 0, replay_truncated: false });
+    b.subscribe(room, None).await;
+
+    a.send(&send(room, "a-1", "hi bob")).await;
+    let acked = ack(&mut a, "a-1").await;
+    assert_eq!((acked.seq, acked.body.as_str(), acked.client_id.as_deref()), (1, "hi bob", Some("a-1")));
+    let got = b.until(|e| matches!(e, ServerEvent::Message { .. })).await;
+    assert_eq!(got.last(), Some(&ServerEvent::Message { room_id: room, seq: 1, message: acked.clone() }));
+
+    b.send(&send(room, "b-1", "hi alice")).await;
+    let reply = ack(&mut b, "b-1").await;
+    let got = a.until(|e| matches!(e, ServerEvent::Message { seq: 2, .. })).await;
+    assert_eq!(got.last(), Some(&ServerEvent::Message { room_id: room, seq: 2, message: reply }));
+    a.send(&ClientEvent::Ping).await;
+    assert!(a.until(|e| matches!(e, ServerEvent::Pong)).await.len() >= 1);
+}
+
+async fn concurrent_senders_same_gapless_order_everywhere(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let owner = app.register("owner").await.access_token;
+    let room = app.create_room(&owner, "busy", "public").await.id;
+    let mut senders = Vec::new();
+    for i in 0..10 {
+        let token = app.register(&format!("sender{i}")).await.access_token;
+        app.join(&token, room).await;
+        senders.push(token);
+    }
+    let mut watchers = Vec::new();
+    for _ in 0..3 {
+        let mut ws = app.ws(&owner).await;
+        ws.subscribe(room, Some(0)).await;
+        watchers.push(ws);
+    }
+    let per_sender = 20;
+    let tasks = senders.iter().enumerate().map(|(i, token)| {
+        let app = &app;
+        async move {
+            let mut ws = app.ws(token).await;
+            ws.subscribe(room, None).await;
+            let mut seen = Vec::new();
+            for n in 0..per_sender {
+                let id = format!("{i}-{n}");
+                ws.send(&send(room, &id, &format!("message {id}"))).await;
+                seen.push(ack(&mut ws, &id).await.seq);
+            }
+            seen
+        }
+    });
+    let acked: Vec<i64> = futures_util::future::join_all(tasks).await.into_iter().flatten().collect();
+    let total = 10 * per_sender;
+    assert_eq!(acked.len(), total);
+    let expected: Vec<i64> = (1..=total as i64).collect();
+    let mut order = None;
+    for ws in &mut watchers {
+        let mut received = Vec::new();
+        while received.len() < total {
+            if let ServerEvent::Message { seq, message, .. } = ws.recv().await {
+                received.push((seq, message.id));
+            }
+        }
+        assert_eq!(received.iter().map(|r| r.0).collect::<Vec<_>>(), expected, "gapless and in order");
+        match &order {
+            None => order = Some(received),
+            Some(first) => assert_eq!(first, &received, "the same order for every receiver"),
+        }
+        while let Some(event) = ws.next(Duration::from_millis(300)).await {
+            assert!(event.seq().is_none(), "no duplicates after the last: {event:?}");
+        }
+    }
+}
+
+async fn resume_after_disconnect_replays_exactly_the_missed_changes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.register("alice").await.access_token;
+    let bob = app.register("bob").await.access_token;
+    let room = app.create_room(&alice, "r", "public").await.id;
+    app.join(&bob, room).await;
+    let mut a = app.ws(&alice).await;
+    a.subscribe(room, None).await;
+    let mut b = app.ws(&bob).await;
+    b.subscribe(room, Some(0)).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        a.send(&send(room, &format!("a{i}"), &format!("old {i}"))).await;
+        ids.push(ack(&mut a, &format!("a{i}")).await.id);
+    }
+    let seen = b.until(|e| e.seq() == Some(3)).await;
+    let cursor = message_seqs(&seen).into_iter().max().expect("cursor");
+    b.close().await;
+
+    // While Bob is away: a new message, an edit and a delete of older ones.
+    a.send(&send(room, "a3", "new while away")).await;
+    let new = ack(&mut a, "a3").await;
+    let path = |id: i64| format!("/api/v1/rooms/{room}/messages/{id}");
+    let res = app.send_json(reqwest::Method::PATCH, &path(ids[0]), Some(&alice), &json!({"body": "old 0, edited"})).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.delete(&path(ids[1]), &alice).await.status(), 204);
+
+    let mut b = app.ws(&bob).await;
+    let (replay, subscribed) = b.subscribe(room, Some(cursor)).await;
+    assert_eq!(subscribed, ServerEvent::Subscribed { room_id: room, head_seq: 6, replay_truncated: false });
+    assert_eq!(message_seqs(&replay), vec![4, 5, 6], "exactly the missed changes, once, in order");
+    assert!(matches!(&replay[0], ServerEvent::Message { message, .. } if message.id == new.id));
+    assert!(matches!(&replay[1], ServerEvent::MessageUpdated { message, .. } if message.id == ids[0] && message.body == "old 0, edited"));
+    assert!(matches!(&replay[2], ServerEvent::MessageDeleted { message_id, .. } if *message_id == ids[1]));
+    // Live events continue right after the replay.
+    a.send(&send(room, "a4", "live again")).await;
+    ack(&mut a, "a4").await;
+    let live = b.until(|e| e.seq().is_some()).await;
+    assert_eq!(live.last().and_then(|e| e.seq()), Some(7));
+    assert!(b.next(Duration::from_millis(300)).await.is_none(), "nothing twice");
+}
+
+async fn resend_after_reconnect_returns_the_original(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.register("alice").await.access_token;
+    let room = app.create_room(&alice, "r", "public").await.id;
+    let mut a = app.ws(&alice).await;
+    a.send(&send(room, "retry-me", "only once")).await;
+    let original = ack(&mut a, "retry-me").await;
+    a.close().await;
+    let mut a = app.ws(&alice).await;
+    a.send(&send(room, "retry-me", "only once")).await;
+    assert_eq!(ack(&mut a, "retry-me").await, original);
+    let page: serde_json::Value = app.get(&format!("/api/v1/rooms/{room}/messages"), &alice).await.json().await.expect("page");
+    assert_eq!(page["messages"].as_array().map(Vec::len), Some(1));
+}
+
+async fn rest_writes_reach_sockets_and_removed_members_stop_receiving(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&alice.access_token, "private", "private").await.id;
+    let res = app.put(&format!("/api/v1/rooms/{room}/members/{}", bob.user.id), &alice.access_token).await;
+    assert_eq!(res.status(), 200);
+    let mut b = app.ws(&bob.access_token).await;
+    b.subscribe(room, None).await;
+    let res = app.post(&format!("/api/v1/rooms/{room}/messages"), Some(&alice.access_token), &json!({"body": "via REST"})).await;
+    assert_eq!(res.status(), 201);
+    let got = b.until(|e| matches!(e, ServerEvent::Message { .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::Message { message, .. }) if message.body == "via REST"));
+    let res = app.send_json(reqwest::Method::PATCH, &format!("/api/v1/rooms/{room}"), Some(&alice.access_token), &json!({"topic": "new topic"})).await;
+    assert_eq!(res.status(), 200);
+    let got = b.until(|e| matches!(e, ServerEvent::RoomUpdated { .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::RoomUpdated { room: r }) if r.topic == "new topic"));
+
+    assert_eq!(app.delete(&format!("/api/v1/rooms/{room}/members/{}", bob.user.id), &alice.access_token).await.status(), 204);
+    let got = b.until(|e| matches!(e, ServerEvent::MemberLeft { .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::MemberLeft { user, .. }) if user.id == bob.user.id));
+    let res = app.post(&format!("/api/v1/rooms/{room}/messages"), Some(&alice.access_token), &json!({"body": "secret"})).await;
+    assert_eq!(res.status(), 201);
+    while let Some(event) = b.next(Duration::from_millis(500)).await {
+        assert!(!matches!(event, ServerEvent::Message { .. }), "a removed member got {event:?}");
+    }
+    b.send(&ClientEvent::Subscribe { room_id: room, after_seq: Some(0) }).await;
+    let got = b.until(|e| matches!(e, ServerEvent::Error { .. } | ServerEvent::Subscribed { .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::Error { code, .. }) if code == "not_found"));
+}
+
+async fn presence_with_two_tabs(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&alice.access_token, "r", "public").await.id;
+    app.join(&bob.access_token, room).await;
+    let mut b = app.ws(&bob.access_token).await;
+    let tab1 = app.ws(&alice.access_token).await;
+    let got = b.until(|e| matches!(e, ServerEvent::Presence { .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::Presence { user, online: true }) if user.id == alice.user.id));
+    let tab2 = app.ws(&alice.access_token).await;
+    tab1.close().await;
+    assert!(b.next(Duration::from_millis(700)).await.is_none(), "no event: still online in another tab");
+    let online: serde_json::Value = app.get("/api/v1/presence", &bob.access_token).await.json().await.expect("presence");
+    let names: Vec<&str> = online["online"].as_array().expect("list").iter().filter_map(|u| u["username"].as_str()).collect();
+    assert!(names.contains(&"alice"), "{names:?}");
+    let members: serde_json::Value = app.get(&format!("/api/v1/rooms/{room}/members"), &bob.access_token).await.json().await.expect("members");
+    let alice_member = members["members"].as_array().expect("members").iter().find(|m| m["user"]["username"] == "alice").cloned();
+    assert_eq!(alice_member.map(|m| m["online"].clone()), Some(json!(true)));
+    tab2.close().await;
+    let got = b.until(|e| matches!(e, ServerEvent::Presence { .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::Presence { online: false, .. })));
+}
+
+async fn typing_is_forwarded_and_rate_limited(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&alice.access_token, "r", "public").await.id;
+    app.join(&bob.access_token, room).await;
+    let mut b = app.ws(&bob.access_token).await;
+    b.subscribe(room, None).await;
+    let mut a = app.ws(&alice.access_token).await;
+    for _ in 0..5 {
+        a.send(&ClientEvent::Typing { room_id: room }).await;
+    }
+    let got = b.until(|e| matches!(e, ServerEvent::Typing { .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::Typing { user, room_id }) if user.id == alice.user.id && *room_id == room));
+    while let Some(event) = b.next(Duration::from_millis(800)).await {
+        assert!(!matches!(event, ServerEvent::Typing { .. }), "at most one typing per 2 s");
+    }
+    tokio::time::sleep(Duration::from_millis(1400)).await;
+    a.send(&ClientEvent::Typing { room_id: room }).await;
+    b.until(|e| matches!(e, ServerEvent::Typing { .. })).await;
+}
+
+async fn bad_frames_get_errors_and_the_socket_stays_usable(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.register("alice").await.access_token;
+    let room = app.create_room(&alice, "r", "public").await.id;
+    let mut ws = app.ws(&alice).await;
+    let cases: Vec<(WsMessage, &str)> = vec![
+        (WsMessage::Binary(vec![1u8, 2, 3].into()), "unsupported_frame"),
+        (WsMessage::Text("{not json".into()), "malformed_json"),
+        (WsMessage::Text("[1,2]".into()), "unknown_type"),
+        (WsMessage::Text(r#"{"type":"dance"}"#.into()), "unknown_type"),
+        (WsMessage::Text(r#"{"type":"send","room_id":1}"#.into()), "validation_failed"),
+        (WsMessage::Text(r#"{"type":"subscribe","room_id":99999999999999999999999}"#.into()), "validation_failed"),
+        (WsMessage::Text(r#"{"type":"subscribe","room_id":"x"}"#.into()), "validation_failed"),
+        (WsMessage::Text(format!(r#"{{"type":"send","room_id":{room},"client_id":"c","body":""}}"#).into()), "validation_failed"),
+        (WsMessage::Text(r#"{"type":"subscribe","room_id":424242}"#.into()), "not_found"),
+        (WsMessage::Text(r#"{"type":"auth","token":"again"}"#.into()), "validation_failed"),
+    ];
+    for (frame, code) in cases {
+        let shown = format!("{frame:?}");
+        ws.send_raw(frame).await;
+        match ws.recv().await {
+            ServerEvent::Error { code: got, .. } => assert_eq!(got, code, "{shown}"),
+            other => panic!("{shown}: expected error {code}, got {other:?}"),
+        }
+    }
+    ws.send(&send(room, "after-errors", "still works")).await;
+    assert_eq!(ack(&mut ws, "after-errors").await.body, "still works");
+    ws.send_raw(WsMessage::Text("x".repeat(70 * 1024).into())).await;
+    let events = ws_events_until_close(&mut ws).await;
+    assert_eq!(events.1, 1009, "an oversized frame closes with 1009 after an error: {:?}", events.0);
+}
+
+async fn ws_events_until_close(ws: &mut Ws) -> (Vec<ServerEvent>, u16) {
+    let mut events = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_millis(500), ws.closed()).await {
+            Ok(code) => return (events, code),
+            Err(_) => events.push(ws.recv().await),
+        }
+    }
+}
+
+async fn revoked_sessions_lose_their_sockets(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let pair = app.register("alice").await;
+    let mut ws = app.ws(&pair.access_token).await;
+    let res = app.post("/api/v1/auth/logout", Some(&pair.access_token), &json!({})).await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(ws.closed().await, 4003);
+    let mut fresh = Ws::connect(&app.addr).await;
+    fresh.send(&ClientEvent::Auth { token: pair.access_token.clone() }).await;
+    assert!(matches!(fresh.recv().await, ServerEvent::Error { code, .. } if code == "session_revoked"));
+    assert_eq!(fresh.closed().await, 4001);
+}
+
+async fn slow_consumer_is_closed_and_others_carry_on(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &["--outbound-queue", "16"]).await;
+    let alice = app.register("alice").await.access_token;
+    let bob = app.register("bob").await.access_token;
+    let room = app.create_room(&alice, "r", "public").await.id;
+    app.join(&bob, room).await;
+    let mut slow = app.ws(&bob).await;
+    slow.subscribe(room, None).await;
+    let mut a = app.ws(&alice).await;
+    a.subscribe(room, None).await;
+    // Bob stops reading; Alice sends far more than his socket buffers and queue can hold.
+    let body = "x".repeat(3900);
+    let mut n = 0;
+    let mut closed_at = None;
+    while n < 4000 {
+        let id = format!("m{n}");
+        a.send(&send(room, &id, &body)).await;
+        ack(&mut a, &id).await;
+        n += 1;
+        if n % 200 == 0 && app.log.lock().expect("log").contains("closing slow") {
+            closed_at = Some(n);
+            break;
+        }
+    }
+    let (_, code) = ws_events_until_close(&mut slow).await;
+    assert_eq!(code, 4008, "the slow consumer is closed as too slow");
+    assert!(closed_at.is_some() || n == 4000);
+    // Alice's socket was never held up: it still sends and receives.
+    a.send(&send(room, "after", "still here")).await;
+    let after = ack(&mut a, "after").await;
+    let got = a.until(|e| matches!(e, ServerEvent::Message { message, .. } if message.id == after.id)).await;
+    assert!(!got.is_empty());
+}
+
+async fn replay_is_bounded(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &["--max-replay", "5"]).await;
+    let alice = app.register("alice").await.access_token;
+    let room = app.create_room(&alice, "r", "public").await.id;
+    let mut a = app.ws(&alice).await;
+    for i in 0..8 {
+        a.send(&send(room, &format!("c{i}"), "m")).await;
+        ack(&mut a, &format!("c{i}")).await;
+    }
+    let (replay, subscribed) = a.subscribe(room, Some(0)).await;
+    assert!(replay.is_empty());
+    assert_eq!(subscribed, ServerEvent::Subscribed { room_id: room, head_seq: 8, replay_truncated: true });
+    let (replay, subscribed) = a.subscribe(room, Some(3)).await;
+    assert_eq!(message_seqs(&replay), vec![4, 5, 6, 7, 8]);
+    assert_eq!(subscribed, ServerEvent::Subscribed { room_id: room, head_seq: 8, replay_truncated: false });
+}
+
+async fn connection_limits_and_authentication(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &["--max-connections-per-user", "2"]).await;
+    let pair = app.register("alice").await;
+    let _one = app.ws(&pair.access_token).await;
+    let _two = app.ws(&pair.access_token).await;
+    let mut three = Ws::connect(&app.addr).await;
+    three.send(&ClientEvent::Auth { token: pair.access_token.clone() }).await;
+    assert_eq!(three.closed().await, 4009);
+
+    let mut bad = Ws::connect(&app.addr).await;
+    bad.send(&ClientEvent::Auth { token: "nonsense".into() }).await;
+    assert!(matches!(bad.recv().await, ServerEvent::Error { code, .. } if code == "unauthenticated"));
+    assert_eq!(bad.closed().await, 4001);
+    let mut wrong_first = Ws::connect(&app.addr).await;
+    wrong_first.send(&ClientEvent::Ping).await;
+    assert!(matches!(wrong_first.recv().await, ServerEvent::Error { .. }));
+    assert_eq!(wrong_first.closed().await, 4001);
+
+    // Header authentication: a bad token is refused before the upgrade.
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{}/api/v1/ws", app.addr).into_client_request().expect("request");
+    req.headers_mut().insert("authorization", "Bearer nonsense".parse().expect("header"));
+    let err = tokio_tungstenite::connect_async(req).await.err().expect("refused");
+    assert!(err.to_string().contains("401"), "{err}");
+}
