@@ -16,7 +16,11 @@ const PRUNE_AT: usize = 10_000;
 
 impl RateLimiter {
     pub fn new(rate_per_sec: f64, burst: f64) -> Self {
-        Self { rate_per_sec: rate_per_sec.max(f64::MIN_POSITIVE), burst: burst.max(1.0), buckets: Mutex::new(HashMap::new()) }
+        Self {
+            rate_per_sec: rate_per_sec.max(f64::MIN_POSITIVE),
+            burst: burst.max(1.0),
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn per_minute(n: f64) -> Self {
@@ -33,10 +37,13 @@ impl RateLimiter {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() >= PRUNE_AT {
             let (rate, burst) = (self.rate_per_sec, self.burst);
-            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < burst);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
         }
         let (tokens, at) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate_per_sec).min(self.burst);
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.rate_per_sec).min(self.burst);
         *at = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;

@@ -38,47 +38,80 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
 
 #[derive(ToResponse)]
-#[response(description = "Malformed JSON or an invalid field (`malformed_json`, `validation_failed`)", content_type = "application/problem+json")]
+#[response(
+    description = "Malformed JSON or an invalid field (`malformed_json`, `validation_failed`)",
+    content_type = "application/problem+json"
+)]
 pub struct BadRequest(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
-#[response(description = "Missing, invalid, expired or revoked access token", content_type = "application/problem+json")]
+#[response(
+    description = "Missing, invalid, expired or revoked access token",
+    content_type = "application/problem+json"
+)]
 pub struct Unauthorized(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
-#[response(description = "Authenticated but not allowed (`forbidden`, `not_a_member`)", content_type = "application/problem+json")]
+#[response(
+    description = "Authenticated but not allowed (`forbidden`, `not_a_member`)",
+    content_type = "application/problem+json"
+)]
 pub struct Forbidden(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
-#[response(description = "No such resource, or not visible to the caller", content_type = "application/problem+json")]
+#[response(
+    description = "No such resource, or not visible to the caller",
+    content_type = "application/problem+json"
+)]
 pub struct NotFound(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
-#[response(description = "Conflicts with the current state (a name taken, the last owner)", content_type = "application/problem+json")]
+#[response(
+    description = "Conflicts with the current state (a name taken, the last owner)",
+    content_type = "application/problem+json"
+)]
 pub struct Conflict(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
-#[response(description = "The body is too large", content_type = "application/problem+json")]
+#[response(
+    description = "The body is too large",
+    content_type = "application/problem+json"
+)]
 pub struct TooLarge(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
-#[response(description = "The body is not application/json", content_type = "application/problem+json")]
+#[response(
+    description = "The body is not application/json",
+    content_type = "application/problem+json"
+)]
 pub struct Unsupported(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
-#[response(description = "Rate limited; see Retry-After", content_type = "application/problem+json")]
+#[response(
+    description = "Rate limited; see Retry-After",
+    content_type = "application/problem+json"
+)]
 pub struct TooMany(#[allow(dead_code)] Problem);
 
 /// The whole document, with the paths of every registered handler.
 pub fn document() -> utoipa::openapi::OpenApi {
     use utoipa_actix_web::AppExt;
-    let (_, api) = actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::startup::api_routes).split_for_parts();
+    let (_, api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::startup::api_routes)
+        .split_for_parts();
     api
 }
 

@@ -27,7 +27,8 @@ pub struct Limits {
 
 impl AppState {
     pub async fn build(config: Config) -> anyhow::Result<Arc<Self>> {
-        let secret = crate::auth::tokens::load_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
+        let secret =
+            crate::auth::tokens::load_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
         let store = Store::open(&config.database_url(), config.db_pool_size).await?;
         let limits = Limits {
             login_by_account: RateLimiter::per_minute(config.login_rate_per_minute),

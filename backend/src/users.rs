@@ -30,12 +30,25 @@ pub struct UserQuery {
     responses((status = 200, description = "Matching users", body = UserList), (status = 401, response = crate::openapi::Unauthorized))
 )]
 #[get("/users")]
-pub async fn search(_auth: Auth, state: web::Data<AppState>, query: web::Query<UserQuery>) -> AppResult<web::Json<UserList>> {
+pub async fn search(
+    _auth: Auth,
+    state: web::Data<AppState>,
+    query: web::Query<UserQuery>,
+) -> AppResult<web::Json<UserList>> {
     let prefix = query.q.as_deref().unwrap_or("").trim();
     // Only username characters can match; anything else matches nobody.
-    let searchable = prefix.len() <= 32 && prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    let users = if searchable { store::users::search_prefix(&state.store, prefix, SEARCH_LIMIT).await? } else { Vec::new() };
-    Ok(web::Json(UserList { users: users.into_iter().map(User::from).collect() }))
+    let searchable = prefix.len() <= 32
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    let users = if searchable {
+        store::users::search_prefix(&state.store, prefix, SEARCH_LIMIT).await?
+    } else {
+        Vec::new()
+    };
+    Ok(web::Json(UserList {
+        users: users.into_iter().map(User::from).collect(),
+    }))
 }
 
 /// Who is online now, by name.
@@ -45,10 +58,15 @@ pub async fn search(_auth: Auth, state: web::Data<AppState>, query: web::Query<U
     responses((status = 200, description = "Online users", body = PresenceList), (status = 401, response = crate::openapi::Unauthorized))
 )]
 #[get("/presence")]
-pub async fn presence(_auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json<PresenceList>> {
+pub async fn presence(
+    _auth: Auth,
+    state: web::Data<AppState>,
+) -> AppResult<web::Json<PresenceList>> {
     let ids = state.realtime.presence.online_ids();
     let users = store::users::by_ids(&state.store, &ids).await?;
-    Ok(web::Json(PresenceList { online: users.into_iter().map(User::from).collect() }))
+    Ok(web::Json(PresenceList {
+        online: users.into_iter().map(User::from).collect(),
+    }))
 }
 
 /// Tells everyone who shares a room with `user` that they came online or went offline.
@@ -60,7 +78,9 @@ pub fn announce(state: &Arc<AppState>, user: User, online: bool) {
             Ok(ids) => {
                 let me = user.id;
                 let event = ServerEvent::Presence { user, online };
-                state.realtime.to_users(ids.into_iter().filter(|id| *id != me), &event);
+                state
+                    .realtime
+                    .to_users(ids.into_iter().filter(|id| *id != me), &event);
             }
             Err(err) => tracing::warn!(error = %err, "presence announcement failed"),
         }

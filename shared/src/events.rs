@@ -10,23 +10,32 @@ use crate::rest::{Message, Room, User};
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientEvent {
     /// First frame of a browser connection (no `Authorization` header).
-    Auth { token: String },
+    Auth {
+        token: String,
+    },
     /// Replay every change with `seq > after_seq` (omit it for live events only), then live.
     Subscribe {
         room_id: i64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         after_seq: Option<i64>,
     },
-    Unsubscribe { room_id: i64 },
+    Unsubscribe {
+        room_id: i64,
+    },
     /// Answered by `ack`, or by `error` carrying the same `client_id`.
     Send {
         room_id: i64,
         client_id: String,
         body: String,
     },
-    Typing { room_id: i64 },
+    Typing {
+        room_id: i64,
+    },
     /// Move my read marker; my other connections get a `read` event.
-    Read { room_id: i64, seq: i64 },
+    Read {
+        room_id: i64,
+        seq: i64,
+    },
     Ping,
 }
 

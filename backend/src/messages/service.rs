@@ -13,7 +13,13 @@ use crate::store::{self, messages::NewMessage};
 use crate::validate;
 
 /// Sends a message; returns it and whether it is new (false: a repeat of `client_id`).
-pub async fn send(state: &AppState, auth: Auth, room_id: i64, body: &str, client_id: Option<&str>) -> AppResult<(Message, bool)> {
+pub async fn send(
+    state: &AppState,
+    auth: Auth,
+    room_id: i64,
+    body: &str,
+    client_id: Option<&str>,
+) -> AppResult<(Message, bool)> {
     validate::message_body(body)?;
     if let Some(id) = client_id {
         validate::client_id(id)?;
@@ -22,38 +28,78 @@ pub async fn send(state: &AppState, auth: Auth, room_id: i64, body: &str, client
     if let Err(wait) = state.limits.send.check(&auth.user_id.to_string()) {
         return Err(AppError::rate_limited(wait.as_secs() + 1));
     }
-    let author = store::users::by_id(&state.store, auth.user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
-    let new = NewMessage { room_id, author_id: auth.user_id, body, client_id };
+    let author = store::users::by_id(&state.store, auth.user_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    let new = NewMessage {
+        room_id,
+        author_id: auth.user_id,
+        body,
+        client_id,
+    };
     let (row, created) = store::messages::send(&state.store, &new).await?;
     let message = row.into_message(author);
-    state.realtime.to_room(room_id, &ServerEvent::Message { room_id, seq: message.seq, message: message.clone() });
+    state.realtime.to_room(
+        room_id,
+        &ServerEvent::Message {
+            room_id,
+            seq: message.seq,
+            message: message.clone(),
+        },
+    );
     Ok((message, created))
 }
 
 /// Edits the caller's own message.
-pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, body: &str) -> AppResult<Message> {
+pub async fn edit(
+    state: &AppState,
+    auth: Auth,
+    room_id: i64,
+    message_id: i64,
+    body: &str,
+) -> AppResult<Message> {
     validate::message_body(body)?;
     access::member(state, room_id, auth.user_id).await?;
-    let current = store::messages::by_id(&state.store, room_id, message_id).await?.ok_or_else(|| AppError::not_found("message"))?;
+    let current = store::messages::by_id(&state.store, room_id, message_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("message"))?;
     if current.author_id != auth.user_id {
         return Err(AppError::forbidden("only the author may edit a message"));
     }
     let row = store::messages::edit(&state.store, room_id, message_id, body).await?;
     let seq = row.updated_seq;
-    let author = store::users::by_id(&state.store, row.author_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    let author = store::users::by_id(&state.store, row.author_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
     let message = row.into_message(author);
-    state.realtime.to_room(room_id, &ServerEvent::MessageUpdated { room_id, seq, message: message.clone() });
+    state.realtime.to_room(
+        room_id,
+        &ServerEvent::MessageUpdated {
+            room_id,
+            seq,
+            message: message.clone(),
+        },
+    );
     Ok(message)
 }
 
 /// Deletes a message (its author, or a room owner or admin), leaving a tombstone.
 pub async fn delete(state: &AppState, auth: Auth, room_id: i64, message_id: i64) -> AppResult<()> {
     let access = access::member(state, room_id, auth.user_id).await?;
-    let current = store::messages::by_id(&state.store, room_id, message_id).await?.ok_or_else(|| AppError::not_found("message"))?;
+    let current = store::messages::by_id(&state.store, room_id, message_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("message"))?;
     if current.author_id != auth.user_id {
         access.require(Role::Admin, "delete other people's messages")?;
     }
     let row = store::messages::delete(&state.store, room_id, message_id).await?;
-    state.realtime.to_room(room_id, &ServerEvent::MessageDeleted { room_id, seq: row.updated_seq, message_id });
+    state.realtime.to_room(
+        room_id,
+        &ServerEvent::MessageDeleted {
+            room_id,
+            seq: row.updated_seq,
+            message_id,
+        },
+    );
     Ok(())
 }

@@ -56,18 +56,34 @@ pub struct Envelope {
 
 impl Envelope {
     pub fn event(topic: Topic, seq: Option<i64>, frame: ByteString) -> Self {
-        Self { topic, seq, frame: Some(frame), control: None, skip_conn: None }
+        Self {
+            topic,
+            seq,
+            frame: Some(frame),
+            control: None,
+            skip_conn: None,
+        }
     }
 
     pub fn control(topic: Topic, control: Control) -> Self {
-        Self { topic, seq: None, frame: None, control: Some(control), skip_conn: None }
+        Self {
+            topic,
+            seq: None,
+            frame: None,
+            control: Some(control),
+            skip_conn: None,
+        }
     }
 }
 
 /// What a connection's queue carries.
 #[derive(Debug)]
 pub enum Outbound {
-    Frame { room_id: Option<i64>, seq: Option<i64>, frame: ByteString },
+    Frame {
+        room_id: Option<i64>,
+        seq: Option<i64>,
+        frame: ByteString,
+    },
     /// No more events of this room will come; forget its subscription.
     Evicted { room_id: i64 },
 }
@@ -84,16 +100,37 @@ pub struct ConnHandle {
 }
 
 impl ConnHandle {
-    pub fn new(id: u64, user_id: i64, session_id: i64, queue: usize) -> (Arc<Self>, mpsc::Receiver<Outbound>) {
+    pub fn new(
+        id: u64,
+        user_id: i64,
+        session_id: i64,
+        queue: usize,
+    ) -> (Arc<Self>, mpsc::Receiver<Outbound>) {
         let (tx, rx) = mpsc::channel(queue.max(1));
-        let handle = ConnHandle { id, user_id, session_id, tx, close_code: AtomicU16::new(0), close_notify: Notify::new() };
+        let handle = ConnHandle {
+            id,
+            user_id,
+            session_id,
+            tx,
+            close_code: AtomicU16::new(0),
+            close_notify: Notify::new(),
+        };
         (Arc::new(handle), rx)
     }
 
     /// Asks the connection to close with `code` (the first reason wins).
     pub fn close(&self, code: u16) {
-        if self.close_code.compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst).is_ok() && code == CLOSE_TOO_SLOW {
-            tracing::info!(conn = self.id, user_id = self.user_id, "closing slow consumer: outbound queue full");
+        if self
+            .close_code
+            .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+            && code == CLOSE_TOO_SLOW
+        {
+            tracing::info!(
+                conn = self.id,
+                user_id = self.user_id,
+                "closing slow consumer: outbound queue full"
+            );
         }
         self.close_notify.notify_one();
     }
@@ -131,7 +168,12 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(store: Store, broker: Arc<dyn Broker>) -> Arc<Self> {
-        Arc::new_cyclic(|me| Hub { topics: Mutex::new(HashMap::new()), store, broker, me: me.clone() })
+        Arc::new_cyclic(|me| Hub {
+            topics: Mutex::new(HashMap::new()),
+            store,
+            broker,
+            me: me.clone(),
+        })
     }
 
     fn topics(&self) -> std::sync::MutexGuard<'_, HashMap<Topic, TopicState>> {
@@ -156,7 +198,9 @@ impl Hub {
     pub fn unsubscribe(&self, topic: Topic, conn_id: u64) {
         let closed = {
             let mut topics = self.topics();
-            let Some(state) = topics.get_mut(&topic) else { return };
+            let Some(state) = topics.get_mut(&topic) else {
+                return;
+            };
             state.subs.retain(|c| c.id != conn_id);
             let empty = state.subs.is_empty();
             if empty {
@@ -185,7 +229,9 @@ impl Hub {
     pub fn dispatch(&self, envelope: Envelope) {
         let mut topics = self.topics();
         let topic = envelope.topic;
-        let Some(state) = topics.get_mut(&topic) else { return };
+        let Some(state) = topics.get_mut(&topic) else {
+            return;
+        };
         match (topic, envelope.seq) {
             (Topic::Room(room_id), Some(seq)) => {
                 if state.delivered.is_some_and(|d| seq <= d) {
@@ -209,7 +255,9 @@ impl Hub {
 
     /// Delivers pending events while they are next in line; arms the gap filler otherwise.
     fn drain(&self, room_id: i64, state: &mut TopicState) {
-        let Some(mut delivered) = state.delivered else { return };
+        let Some(mut delivered) = state.delivered else {
+            return;
+        };
         while let Some(envelope) = state.pending.remove(&(delivered + 1)) {
             deliver(state, &envelope);
             delivered += 1;
@@ -239,19 +287,28 @@ impl Hub {
     /// Reads every change after the delivered one from the store and dispatches it; used
     /// when events may have been missed (a broker reconnect).
     pub async fn catch_up(&self, room_id: i64) {
-        let delivered = self.topics().get(&Topic::Room(room_id)).and_then(|s| s.delivered);
+        let delivered = self
+            .topics()
+            .get(&Topic::Room(room_id))
+            .and_then(|s| s.delivered);
         if let Some(delivered) = delivered {
             self.read_back(room_id, delivered, i64::MAX).await;
         }
     }
 
     async fn read_back(&self, room_id: i64, after: i64, before: i64) -> bool {
-        match store::messages::changes_between(&self.store, room_id, after, before - 1, GAP_BATCH).await {
+        match store::messages::changes_between(&self.store, room_id, after, before - 1, GAP_BATCH)
+            .await
+        {
             Ok(changes) => {
                 let found = !changes.is_empty();
                 for change in changes {
                     let event = change_event(room_id, change);
-                    self.dispatch(Envelope::event(Topic::Room(room_id), event.seq(), frame(&event)));
+                    self.dispatch(Envelope::event(
+                        Topic::Room(room_id),
+                        event.seq(),
+                        frame(&event),
+                    ));
                 }
                 found
             }
@@ -268,7 +325,9 @@ async fn fill_gaps(hub: Arc<Hub>, room_id: i64) {
     let mut empty_reads = 0;
     loop {
         tokio::time::sleep(GAP_WAIT).await;
-        let Some((delivered, first_pending)) = hub.gap(room_id) else { return };
+        let Some((delivered, first_pending)) = hub.gap(room_id) else {
+            return;
+        };
         if hub.read_back(room_id, delivered, first_pending).await {
             empty_reads = 0;
         } else {
@@ -276,7 +335,12 @@ async fn fill_gaps(hub: Arc<Hub>, room_id: i64) {
         }
         if empty_reads >= 20 {
             // The store has nothing to fill it with (the room is gone): skip the gap.
-            tracing::warn!(room_id, delivered, first_pending, "skipping an unfillable gap");
+            tracing::warn!(
+                room_id,
+                delivered,
+                first_pending,
+                "skipping an unfillable gap"
+            );
             let mut topics = hub.topics();
             if let Some(state) = topics.get_mut(&Topic::Room(room_id)) {
                 state.delivered = Some(first_pending - 1);
@@ -297,7 +361,11 @@ fn deliver(state: &mut TopicState, envelope: &Envelope) {
     if let Some(frame) = &envelope.frame {
         for conn in &state.subs {
             if envelope.skip_conn != Some(conn.id) {
-                conn.push(Outbound::Frame { room_id, seq: envelope.seq, frame: frame.clone() });
+                conn.push(Outbound::Frame {
+                    room_id,
+                    seq: envelope.seq,
+                    frame: frame.clone(),
+                });
             }
         }
     }

@@ -84,8 +84,14 @@ pub async fn send(store: &Store, msg: &NewMessage<'_>) -> AppResult<(MessageRow,
     }
 }
 
-async fn by_client_id(store: &Store, author_id: i64, client_id: Option<&str>) -> AppResult<Option<MessageRow>> {
-    let Some(client_id) = client_id else { return Ok(None) };
+async fn by_client_id(
+    store: &Store,
+    author_id: i64,
+    client_id: Option<&str>,
+) -> AppResult<Option<MessageRow>> {
+    let Some(client_id) = client_id else {
+        return Ok(None);
+    };
     read!(store, |c| Ok(messages::table
         .filter(messages::author_id.eq(author_id))
         .filter(messages::client_id.eq(client_id))
@@ -106,9 +112,22 @@ pub async fn by_id(store: &Store, room_id: i64, message_id: i64) -> AppResult<Op
 }
 
 /// Replaces the body of a live message, as a new change of the room.
-pub async fn edit(store: &Store, room_id: i64, message_id: i64, body: &str) -> AppResult<MessageRow> {
+pub async fn edit(
+    store: &Store,
+    room_id: i64,
+    message_id: i64,
+    body: &str,
+) -> AppResult<MessageRow> {
     let at = now();
-    change(store, room_id, message_id, ChangeKind::Edited, body, Some(at)).await
+    change(
+        store,
+        room_id,
+        message_id,
+        ChangeKind::Edited,
+        body,
+        Some(at),
+    )
+    .await
 }
 
 /// Tombstones a live message (empty body, `deleted`), as a new change of the room.
@@ -141,13 +160,21 @@ async fn change(
         let target = messages::table.find(message_id);
         let row: MessageRow = if kind == ChangeKind::Deleted {
             diesel::update(target)
-                .set((messages::body.eq(body), messages::deleted.eq(true), messages::updated_seq.eq(seq)))
+                .set((
+                    messages::body.eq(body),
+                    messages::deleted.eq(true),
+                    messages::updated_seq.eq(seq),
+                ))
                 .returning(MessageRow::as_returning())
                 .get_result(c)
                 .await?
         } else {
             diesel::update(target)
-                .set((messages::body.eq(body), messages::edited_at.eq(edited_at), messages::updated_seq.eq(seq)))
+                .set((
+                    messages::body.eq(body),
+                    messages::edited_at.eq(edited_at),
+                    messages::updated_seq.eq(seq),
+                ))
                 .returning(MessageRow::as_returning())
                 .get_result(c)
                 .await?
@@ -178,7 +205,9 @@ pub async fn history(
             query = query.filter(messages::seq.lt(before));
         }
         if let Some(after) = after_seq {
-            query = query.filter(messages::seq.gt(after)).order(messages::seq.asc());
+            query = query
+                .filter(messages::seq.gt(after))
+                .order(messages::seq.asc());
         } else {
             query = query.order(messages::seq.desc());
         }
@@ -194,7 +223,13 @@ pub async fn history(
 
 /// The room's changes with `after < seq <= up_to`, oldest first, at most `limit`, each with
 /// the current state of its message.
-pub async fn changes_between(store: &Store, room_id: i64, after: i64, up_to: i64, limit: i64) -> AppResult<Vec<Change>> {
+pub async fn changes_between(
+    store: &Store,
+    room_id: i64,
+    after: i64,
+    up_to: i64,
+    limit: i64,
+) -> AppResult<Vec<Change>> {
     let rows: Vec<(i64, i16, MessageRow, UserRow)> = read!(store, |c| Ok::<_, AppError>(
         changes::table
             .inner_join(messages::table.inner_join(users::table))
@@ -203,17 +238,31 @@ pub async fn changes_between(store: &Store, room_id: i64, after: i64, up_to: i64
             .filter(changes::seq.le(up_to))
             .order(changes::seq.asc())
             .limit(limit)
-            .select((changes::seq, changes::kind, MessageRow::as_select(), UserRow::as_select()))
+            .select((
+                changes::seq,
+                changes::kind,
+                MessageRow::as_select(),
+                UserRow::as_select()
+            ))
             .load(c)
             .await?
     ))?;
     Ok(rows
         .into_iter()
-        .map(|(seq, kind, msg, author)| Change { seq, kind: ChangeKind::from_i16(kind), message: msg.into_message(author) })
+        .map(|(seq, kind, msg, author)| Change {
+            seq,
+            kind: ChangeKind::from_i16(kind),
+            message: msg.into_message(author),
+        })
         .collect())
 }
 
 /// The room's change counter (0 for a room with no messages yet).
 pub async fn head(store: &Store, room_id: i64) -> AppResult<Option<i64>> {
-    read!(store, |c| Ok(rooms::table.find(room_id).select(rooms::last_seq).first(c).await.optional()?))
+    read!(store, |c| Ok(rooms::table
+        .find(room_id)
+        .select(rooms::last_seq)
+        .first(c)
+        .await
+        .optional()?))
 }

@@ -41,7 +41,10 @@ impl SpawnBlocking for Detached {
     fn spawn_blocking<'a, R>(
         &mut self,
         task: impl FnOnce() -> R + Send + 'static,
-    ) -> futures_util::future::BoxFuture<'a, Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>>
+    ) -> futures_util::future::BoxFuture<
+        'a,
+        Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>,
+    >
     where
         R: Send + 'static,
     {
@@ -64,7 +67,10 @@ pub enum Store {
     Postgres(Pool<AsyncPgConnection>),
     /// SQLite allows one writer at a time: every write goes through the single connection
     /// of `write`, so write transactions never meet SQLITE_BUSY; reads use `read` in parallel.
-    Sqlite { read: Pool<SqliteConn>, write: Pool<SqliteConn> },
+    Sqlite {
+        read: Pool<SqliteConn>,
+        write: Pool<SqliteConn>,
+    },
 }
 
 impl Store {
@@ -116,7 +122,9 @@ fn sqlite_pool(path: &str, size: usize) -> anyhow::Result<Pool<SqliteConn>> {
     config.custom_setup = Box::new(|url| {
         async move {
             let mut conn = <SqliteConn as diesel_async::AsyncConnection>::establish(url).await?;
-            conn.batch_execute(SQLITE_PRAGMAS).await.map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            conn.batch_execute(SQLITE_PRAGMAS)
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)
         }
         .boxed()
@@ -134,8 +142,10 @@ fn sqlite_pool(path: &str, size: usize) -> anyhow::Result<Pool<SqliteConn>> {
 pub async fn migrate_postgres(url: String) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || {
         use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url).context("connect to PostgreSQL")?;
-        conn.run_pending_migrations(PG_MIGRATIONS).map_err(|e| anyhow::anyhow!("PostgreSQL migrations: {e}"))?;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .context("connect to PostgreSQL")?;
+        conn.run_pending_migrations(PG_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("PostgreSQL migrations: {e}"))?;
         Ok(())
     })
     .await?
@@ -144,12 +154,17 @@ pub async fn migrate_postgres(url: String) -> anyhow::Result<()> {
 /// Applies pending SQLite migrations, creating the file (and its folder) if needed.
 pub async fn migrate_sqlite(path: String) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || {
-        if let Some(dir) = Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = Path::new(&path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
         }
-        let mut conn = SqliteConnection::establish(&path).with_context(|| format!("open SQLite file {path}"))?;
+        let mut conn = SqliteConnection::establish(&path)
+            .with_context(|| format!("open SQLite file {path}"))?;
         diesel::connection::SimpleConnection::batch_execute(&mut conn, SQLITE_PRAGMAS)?;
-        conn.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!("SQLite migrations: {e}"))?;
+        conn.run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("SQLite migrations: {e}"))?;
         Ok(())
     })
     .await?
@@ -158,7 +173,8 @@ pub async fn migrate_sqlite(path: String) -> anyhow::Result<()> {
 /// The current time as stored: UTC, microsecond precision on both backends.
 pub fn now() -> NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();
-    now.with_nanosecond(now.nanosecond() / 1000 * 1000).unwrap_or(now)
+    now.with_nanosecond(now.nanosecond() / 1000 * 1000)
+        .unwrap_or(now)
 }
 
 use chrono::Timelike;

@@ -79,4 +79,11 @@ diesel::joinable!(messages -> users (author_id));
 diesel::joinable!(messages -> rooms (room_id));
 diesel::joinable!(changes -> messages (message_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, rooms, memberships, messages, changes);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    rooms,
+    memberships,
+    messages,
+    changes
+);

@@ -1,3 +1,4 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 //! Black-box tests: each starts the real `confab` binary on a random port with a fresh
 //! database, on SQLite and on PostgreSQL.
 
