@@ -9,11 +9,9 @@ web:
 run *ARGS: web
     cargo run --release -p confab -- serve {{ARGS}}
 
-# Every test suite: Rust (unit + black-box on SQLite and PostgreSQL), web app unit tests, browser tests.
+# Every test suite: Rust (unit + black-box on SQLite and PostgreSQL).
 test: web
     cargo test --workspace --locked
-    just frontend-test
-    just e2e
 
 # The web app's pure modules, with node --test.
 frontend-test:

@@ -402,28 +402,9 @@ impl Connection {
         hub.set_base(room_id, head);
         let after = after_seq.unwrap_or(head).clamp(0, head);
         let truncated = head - after > state.config.max_replay;
-        if !truncated {
-            let mut cursor = after;
-            while cursor < head {
-                let changes = store::messages::changes_between(
-                    &state.store,
-                    room_id,
-                    cursor,
-                    head,
-                    REPLAY_PAGE,
-                )
-                .await?;
-                let Some(last) = changes.last().map(|c| c.seq) else {
-                    break;
-                };
-                for change in changes {
-                    let _ = self
-                        .session
-                        .text(frame(&change_event(room_id, change)))
-                        .await;
-                }
-                cursor = last;
-            }
+        if !truncated && let Err(err) = self.replay(room_id, after, head).await {
+            hub.unsubscribe(Topic::Room(room_id), self.handle.id);
+            return Err(err);
         }
         self.cursors.insert(room_id, head);
         self.reply(&ServerEvent::Subscribed {
@@ -432,6 +413,34 @@ impl Connection {
             replay_truncated: truncated,
         })
         .await
+    }
+}
+
+impl Connection {
+    /// Sends every change of the room with `after < seq <= head`, oldest first.
+    async fn replay(&mut self, room_id: i64, after: i64, head: i64) -> AppResult<()> {
+        let mut cursor = after;
+        while cursor < head {
+            let changes = store::messages::changes_between(
+                &self.state.store,
+                room_id,
+                cursor,
+                head,
+                REPLAY_PAGE,
+            )
+            .await?;
+            let Some(last) = changes.last().map(|c| c.seq) else {
+                break;
+            };
+            for change in changes {
+                let _ = self
+                    .session
+                    .text(frame(&change_event(room_id, change)))
+                    .await;
+            }
+            cursor = last;
+        }
+        Ok(())
     }
 }
 

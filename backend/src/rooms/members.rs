@@ -238,7 +238,8 @@ async fn announce_joined(
     Ok(())
 }
 
-/// Removes a membership, tells the room, and stops the user's subscriptions at once.
+/// Removes a membership, tells the room, and stops the user's subscriptions at once (in a
+/// public room they may subscribe again as a reader).
 async fn remove(
     state: &AppState,
     room_id: i64,
@@ -258,9 +259,6 @@ async fn remove(
             state.realtime.to_users([user_id], &event);
         }
     }
-    let room = store::rooms::by_id(&state.store, room_id).await?;
-    if room.is_some_and(|r| !r.is_public()) {
-        state.realtime.evict(room_id, user_id);
-    }
+    state.realtime.evict(room_id, user_id);
     Ok(())
 }

@@ -52,7 +52,7 @@ pub struct NewMessage<'a> {
 /// `client_id` by the same author, answered with the original and writing nothing).
 pub async fn send(store: &Store, msg: &NewMessage<'_>) -> AppResult<(MessageRow, bool)> {
     if let Some(existing) = by_client_id(store, msg.author_id, msg.client_id).await? {
-        return Ok((existing, false));
+        return repeat(existing, msg.room_id);
     }
     let at = now();
     let result = write_tx!(store, |c| {
@@ -76,12 +76,26 @@ pub async fn send(store: &Store, msg: &NewMessage<'_>) -> AppResult<(MessageRow,
     match result {
         Ok(row) => Ok((row, true)),
         // A concurrent send with the same client_id won the race: answer with its message.
-        Err(e) if is_unique_violation(&e) => by_client_id(store, msg.author_id, msg.client_id)
-            .await?
-            .map(|row| (row, false))
-            .ok_or(e),
+        Err(e) if is_unique_violation(&e) => {
+            match by_client_id(store, msg.author_id, msg.client_id).await? {
+                Some(existing) => repeat(existing, msg.room_id),
+                None => Err(e),
+            }
+        }
         Err(e) => Err(e),
     }
+}
+
+/// A send whose `client_id` the author already used: the original message, if it is the
+/// same room's (a client_id names one message, so reusing it elsewhere is refused).
+fn repeat(existing: MessageRow, room_id: i64) -> AppResult<(MessageRow, bool)> {
+    if existing.room_id != room_id {
+        return Err(AppError::invalid(
+            "client_id",
+            "already used for a message in another room",
+        ));
+    }
+    Ok((existing, false))
 }
 
 async fn by_client_id(
