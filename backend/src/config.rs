@@ -52,6 +52,14 @@ pub struct Config {
     /// `redis://…` for cross-node fan-out and presence (scale-out).
     #[arg(long, env = "CONFAB_REDIS_URL", global = true)]
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel (several deployments may share one Redis).
+    #[arg(
+        long,
+        env = "CONFAB_REDIS_PREFIX",
+        default_value = "confab",
+        global = true
+    )]
+    pub redis_prefix: String,
     /// HS256 secret for access tokens (at least 32 bytes); generated and kept in the data
     /// directory when unset.
     #[arg(long, env = "CONFAB_JWT_SECRET", hide_env_values = true, global = true)]

@@ -11,12 +11,12 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
-/// The database answers (503 when it does not).
+/// The database answers, and Redis when configured (503 when not).
 #[utoipa::path(
     tag = "ops",
     responses(
         (status = 200, description = "Ready", body = String, content_type = "text/plain"),
-        (status = 503, description = "The database is unreachable", body = String, content_type = "text/plain"),
+        (status = 503, description = "The database (or Redis, when configured) is unreachable", body = String, content_type = "text/plain"),
     )
 )]
 #[get("/readyz")]

@@ -6,7 +6,9 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::limits::RateLimiter;
 use crate::realtime::Realtime;
-use crate::realtime::broker::LocalBroker;
+use crate::realtime::broker::{Broker, LocalBroker};
+use crate::realtime::cluster::ClusterPresence;
+use crate::realtime::redis_broker::RedisBroker;
 use crate::store::Store;
 
 pub struct AppState {
@@ -15,6 +17,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub realtime: Realtime,
     pub limits: Limits,
+    /// Redis connections (scale-out only): presence and readiness.
+    pub redis: Option<deadpool_redis::Pool>,
 }
 
 /// The abuse limits, each configurable (see `Config`).
@@ -37,12 +41,29 @@ impl AppState {
             register_by_addr: RateLimiter::per_hour(config.register_rate_per_hour),
             send: RateLimiter::new(config.send_rate, config.send_burst),
         };
-        Ok(Arc::new(AppState {
+        let node: u64 = rand::random();
+        let (broker, cluster, redis): (Arc<dyn Broker>, _, _) =
+            match config.redis_url.as_deref().filter(|u| !u.is_empty()) {
+                Some(url) => {
+                    let pool = deadpool_redis::Config::from_url(url)
+                        .create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
+                    let broker = RedisBroker::start(url, &config.redis_prefix, node, pool.clone())?;
+                    let cluster = ClusterPresence::new(pool.clone(), &config.redis_prefix, node);
+                    (Arc::new(broker), Some(cluster), Some(pool))
+                }
+                None => (Arc::new(LocalBroker), None, None),
+            };
+        let state = Arc::new(AppState {
             tokens: TokenKeys::new(&secret, config.access_token_ttl),
-            realtime: Realtime::new(store.clone(), Arc::new(LocalBroker)),
+            realtime: Realtime::new(store.clone(), broker, cluster),
             store,
             limits,
             config,
-        }))
+            redis,
+        });
+        if state.realtime.cluster.is_some() {
+            ClusterPresence::start(Arc::downgrade(&state));
+        }
+        Ok(state)
     }
 }

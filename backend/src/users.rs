@@ -62,27 +62,41 @@ pub async fn presence(
     _auth: Auth,
     state: web::Data<AppState>,
 ) -> AppResult<web::Json<PresenceList>> {
-    let ids = state.realtime.presence.online_ids();
+    let ids: Vec<i64> = state.realtime.online_ids().await.into_iter().collect();
     let users = store::users::by_ids(&state.store, &ids).await?;
     Ok(web::Json(PresenceList {
         online: users.into_iter().map(User::from).collect(),
     }))
 }
 
-/// Tells everyone who shares a room with `user` that they came online or went offline.
-/// Runs in the background: a connection does not wait for its announcement.
-pub fn announce(state: &Arc<AppState>, user: User, online: bool) {
+/// A user's connections on this node went from none to some (`online`) or back. Tells the
+/// cluster, then everyone who shares a room with them, unless another node still (or already)
+/// has them online. Runs in the background: a connection does not wait for it.
+pub fn presence_changed(state: &Arc<AppState>, user: User, online: bool) {
     let state = state.clone();
     tokio::spawn(async move {
-        match store::rooms::co_member_ids(&state.store, user.id).await {
-            Ok(ids) => {
-                let me = user.id;
-                let event = ServerEvent::Presence { user, online };
-                state
-                    .realtime
-                    .to_users(ids.into_iter().filter(|id| *id != me), &event);
+        if let Some(cluster) = &state.realtime.cluster {
+            cluster
+                .set_count(user.id, state.realtime.presence.count(user.id))
+                .await;
+            if cluster.online_elsewhere(user.id).await {
+                return;
             }
-            Err(err) => tracing::warn!(error = %err, "presence announcement failed"),
         }
+        announce_now(&state, user, online).await;
     });
+}
+
+/// Sends a `presence` event to the users who share a room with `user`.
+pub async fn announce_now(state: &AppState, user: User, online: bool) {
+    match store::rooms::co_member_ids(&state.store, user.id).await {
+        Ok(ids) => {
+            let me = user.id;
+            let event = ServerEvent::Presence { user, online };
+            state
+                .realtime
+                .to_users(ids.into_iter().filter(|id| *id != me), &event);
+        }
+        Err(err) => tracing::warn!(error = %err, "presence announcement failed"),
+    }
 }

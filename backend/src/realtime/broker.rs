@@ -11,6 +11,8 @@ pub trait Broker: Send + Sync {
     fn topic_opened(&self, topic: Topic);
     /// This node has no local subscribers for `topic` any more.
     fn topic_closed(&self, topic: Topic);
+    /// Gives the broker the hub to feed other nodes' envelopes into.
+    fn attach(&self, _hub: std::sync::Weak<super::hub::Hub>) {}
 }
 
 /// The single-node broker: local delivery is all there is.

@@ -104,7 +104,7 @@ async fn run(
         .hub
         .subscribe(Topic::User(auth.user_id), handle.clone());
     if came_online {
-        crate::users::announce(&state, user.clone(), true);
+        crate::users::presence_changed(&state, user.clone(), true);
     }
     let mut conn = Connection {
         state: state.clone(),
@@ -126,7 +126,7 @@ async fn run(
         .hub
         .unsubscribe(Topic::User(auth.user_id), handle.id);
     if state.realtime.presence.disconnect(auth.user_id) {
-        crate::users::announce(&state, user, false);
+        crate::users::presence_changed(&state, user, false);
     }
     if let Some((code, text)) = reason {
         close(conn.session, code, &text).await;

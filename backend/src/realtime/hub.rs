@@ -25,14 +25,14 @@ const GAP_BATCH: i64 = 1000;
 pub const CLOSE_REVOKED: u16 = 4003;
 pub const CLOSE_TOO_SLOW: u16 = 4008;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Topic {
     Room(i64),
     User(i64),
 }
 
 /// An instruction to hubs, carried like an event so it reaches every node the same way.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Control {
     /// The user left or was removed: drop their subscriptions to the room.
     Evict { user_id: i64 },
@@ -282,6 +282,17 @@ impl Hub {
                 None
             }
         }
+    }
+
+    /// The rooms with local subscribers.
+    pub fn rooms(&self) -> Vec<i64> {
+        self.topics()
+            .keys()
+            .filter_map(|t| match t {
+                Topic::Room(id) => Some(*id),
+                Topic::User(_) => None,
+            })
+            .collect()
     }
 
     /// Reads every change after the delivered one from the store and dispatches it; used

@@ -5,18 +5,22 @@
 //! handed to the broker for the other nodes (a no-op with the in-process broker).
 
 pub mod broker;
+pub mod cluster;
 pub mod events;
 pub mod gateway;
 pub mod hub;
 pub mod presence;
+pub mod redis_broker;
 
 use confab_shared::ServerEvent;
+use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::watch;
 
 use crate::limits::RateLimiter;
 use crate::store::Store;
 use broker::Broker;
+use cluster::ClusterPresence;
 use events::frame;
 use hub::{Control, Envelope, Hub, Topic};
 use presence::Presence;
@@ -24,7 +28,10 @@ use presence::Presence;
 pub struct Realtime {
     pub hub: Arc<Hub>,
     broker: Arc<dyn Broker>,
+    /// Connections on this node.
     pub presence: Presence,
+    /// Presence on the other nodes (scale-out only).
+    pub cluster: Option<ClusterPresence>,
     /// At most one `typing` per user per room per 2 seconds is forwarded.
     pub typing: RateLimiter,
     /// Flipped once on shutdown: every connection closes with 1001.
@@ -32,13 +39,33 @@ pub struct Realtime {
 }
 
 impl Realtime {
-    pub fn new(store: Store, broker: Arc<dyn Broker>) -> Self {
+    pub fn new(store: Store, broker: Arc<dyn Broker>, cluster: Option<ClusterPresence>) -> Self {
+        let hub = Hub::new(store, broker.clone());
+        broker.attach(Arc::downgrade(&hub));
         Self {
-            hub: Hub::new(store, broker.clone()),
+            hub,
             broker,
             presence: Presence::default(),
+            cluster,
             typing: RateLimiter::new(0.5, 1.0),
             shutdown: watch::channel(false).0,
+        }
+    }
+
+    /// Users online on any node.
+    pub async fn online_ids(&self) -> HashSet<i64> {
+        let mut ids: HashSet<i64> = self.presence.online_ids().into_iter().collect();
+        if let Some(cluster) = &self.cluster {
+            ids.extend(cluster.online_elsewhere_ids().await);
+        }
+        ids
+    }
+
+    /// Whether a node other than this one has a connection of the user.
+    pub async fn online_elsewhere(&self, user_id: i64) -> bool {
+        match &self.cluster {
+            Some(cluster) => cluster.online_elsewhere(user_id).await,
+            None => false,
         }
     }
 

@@ -11,14 +11,14 @@ pub struct Presence {
 }
 
 impl Presence {
-    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<i64, usize>> {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<i64, usize>> {
         self.counts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Counts a new connection unless the user already has `max`; `Some(true)` when the
     /// user just came online, `None` when refused.
     pub fn connect(&self, user_id: i64, max: usize) -> Option<bool> {
-        let mut counts = self.counts();
+        let mut counts = self.map();
         let n = counts.entry(user_id).or_insert(0);
         if *n >= max {
             return None;
@@ -29,7 +29,7 @@ impl Presence {
 
     /// Counts a closed connection; true when the user just went offline.
     pub fn disconnect(&self, user_id: i64) -> bool {
-        let mut counts = self.counts();
+        let mut counts = self.map();
         match counts.get_mut(&user_id) {
             Some(n) if *n > 1 => {
                 *n -= 1;
@@ -44,11 +44,21 @@ impl Presence {
     }
 
     pub fn is_online(&self, user_id: i64) -> bool {
-        self.counts().contains_key(&user_id)
+        self.map().contains_key(&user_id)
     }
 
     pub fn online_ids(&self) -> Vec<i64> {
-        self.counts().keys().copied().collect()
+        self.map().keys().copied().collect()
+    }
+
+    /// The count of each online user's connections.
+    pub fn counts(&self) -> Vec<(i64, usize)> {
+        self.map().iter().map(|(k, v)| (*k, *v)).collect()
+    }
+
+    /// This user's open connections on this node.
+    pub fn count(&self, user_id: i64) -> usize {
+        self.map().get(&user_id).copied().unwrap_or(0)
     }
 }
 

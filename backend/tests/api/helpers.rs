@@ -73,6 +73,27 @@ pub fn postgres_available() -> bool {
     up
 }
 
+/// Creates an empty PostgreSQL database for one test; returns its name.
+pub fn create_database() -> String {
+    let name = format!("confab_test_{}", rand::random::<u64>());
+    assert!(
+        psql("postgres", &format!("CREATE DATABASE {name}")),
+        "create database {name}"
+    );
+    name
+}
+
+pub fn drop_database(name: &str) {
+    psql(
+        "postgres",
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    );
+}
+
+pub fn database_url(name: &str) -> String {
+    format!("{}/{name}", pg_base_url())
+}
+
 /// Generous limits so tests are not throttled unless they mean to be.
 const TEST_LIMITS: &[&str] = &[
     "--register-rate-per-hour",
@@ -103,6 +124,19 @@ impl TestApp {
 
     /// Starts the server with extra command-line options (later ones override the defaults).
     pub async fn spawn_with(backend: Backend, extra: &[&str]) -> TestApp {
+        let pg_db = (backend == Backend::Postgres).then(create_database);
+        let mut args: Vec<String> = Vec::new();
+        if let Some(name) = &pg_db {
+            args.extend(["--database-url".into(), database_url(name)]);
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let mut app = Self::spawn_args(args);
+        app.pg_db = pg_db;
+        app
+    }
+
+    /// Starts a server with a fresh data dir, the test limits, and `extra` options.
+    pub fn spawn_args(extra: Vec<String>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut args: Vec<String> = vec!["serve".into(), "--listen".into(), "127.0.0.1:0".into()];
         args.extend([
@@ -114,16 +148,7 @@ impl TestApp {
             dir.path().join("web").to_string_lossy().into_owned(),
         ]);
         args.extend(TEST_LIMITS.iter().map(|s| s.to_string()));
-        let pg_db = (backend == Backend::Postgres).then(|| {
-            let name = format!("confab_test_{}", rand::random::<u64>());
-            assert!(
-                psql("postgres", &format!("CREATE DATABASE {name}")),
-                "create database {name}"
-            );
-            args.extend(["--database-url".into(), format!("{}/{name}", pg_base_url())]);
-            name
-        });
-        args.extend(extra.iter().map(|s| s.to_string()));
+        args.extend(extra);
         let log = Arc::new(Mutex::new(String::new()));
         let (child, addr) = launch(&args, &log);
         TestApp {
@@ -137,7 +162,7 @@ impl TestApp {
             log,
             args,
             _dir: dir,
-            pg_db,
+            pg_db: None,
         }
     }
 

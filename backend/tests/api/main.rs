@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod cluster;
 mod messages;
 mod ops;
 mod realtime;
