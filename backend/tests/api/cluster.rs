@@ -254,10 +254,9 @@ async fn a_node_crash_loses_no_acknowledged_message() {
     sender.subscribe(room, Some(cursor)).await;
     for n in 0..total {
         let id = format!("m{n}");
-        if !acked.contains_key(&id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = acked.entry(id.clone()) {
             sender.send(&send(room, &id, &format!("message {n}"))).await;
-            let message = ack(&mut sender, &id).await;
-            acked.insert(id, message.seq);
+            slot.insert(ack(&mut sender, &id).await.seq);
         }
     }
     let resumed_after = crashed_at.elapsed();
