@@ -4,12 +4,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "confab",
-    version,
-    about = "Confab: a self-hostable real-time chat server",
-    args_override_self = true
-)]
+#[command(name = "confab", version, about = "Confab: a self-hostable real-time chat server", args_override_self = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -36,12 +31,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on; port 0 picks a free port.
-    #[arg(
-        long,
-        env = "CONFAB_LISTEN",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
+    #[arg(long, env = "CONFAB_LISTEN", default_value = "127.0.0.1:8080", global = true)]
     pub listen: String,
     /// Where the SQLite database and generated secrets live.
     #[arg(long, env = "CONFAB_DATA_DIR", default_value = "./data", global = true)]
@@ -53,48 +43,22 @@ pub struct Config {
     #[arg(long, env = "CONFAB_REDIS_URL", global = true)]
     pub redis_url: Option<String>,
     /// Prefix of every Redis key and channel (several deployments may share one Redis).
-    #[arg(
-        long,
-        env = "CONFAB_REDIS_PREFIX",
-        default_value = "confab",
-        global = true
-    )]
+    #[arg(long, env = "CONFAB_REDIS_PREFIX", default_value = "confab", global = true)]
     pub redis_prefix: String,
     /// HS256 secret for access tokens (at least 32 bytes); generated and kept in the data
     /// directory when unset.
     #[arg(long, env = "CONFAB_JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<String>,
     /// The built web app (trunk's output) served at `/`.
-    #[arg(
-        long,
-        env = "CONFAB_WEB_DIR",
-        default_value = "frontend/dist",
-        global = true
-    )]
+    #[arg(long, env = "CONFAB_WEB_DIR", default_value = "frontend/dist", global = true)]
     pub web_dir: PathBuf,
-    #[arg(
-        long,
-        env = "CONFAB_LOG_FORMAT",
-        value_enum,
-        default_value = "text",
-        global = true
-    )]
+    #[arg(long, env = "CONFAB_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     pub log_format: LogFormat,
     /// Lifetime of an access token, in seconds.
-    #[arg(
-        long,
-        env = "CONFAB_ACCESS_TOKEN_TTL",
-        default_value_t = 900,
-        global = true
-    )]
+    #[arg(long, env = "CONFAB_ACCESS_TOKEN_TTL", default_value_t = 900, global = true)]
     pub access_token_ttl: i64,
     /// Lifetime of a login session without a refresh, in days.
-    #[arg(
-        long,
-        env = "CONFAB_SESSION_TTL_DAYS",
-        default_value_t = 30,
-        global = true
-    )]
+    #[arg(long, env = "CONFAB_SESSION_TTL_DAYS", default_value_t = 30, global = true)]
     pub session_ttl_days: i64,
     /// Database connections per pool.
     #[arg(long, env = "CONFAB_DB_POOL_SIZE", default_value_t = 16, global = true)]
@@ -109,36 +73,16 @@ pub struct Config {
     #[arg(long, env = "CONFAB_SEND_BURST", default_value_t = 30.0, global = true)]
     pub send_burst: f64,
     /// Login attempts per account and per client address per minute.
-    #[arg(
-        long,
-        env = "CONFAB_LOGIN_RATE_PER_MINUTE",
-        default_value_t = 10.0,
-        global = true
-    )]
+    #[arg(long, env = "CONFAB_LOGIN_RATE_PER_MINUTE", default_value_t = 10.0, global = true)]
     pub login_rate_per_minute: f64,
     /// Registrations per client address per hour.
-    #[arg(
-        long,
-        env = "CONFAB_REGISTER_RATE_PER_HOUR",
-        default_value_t = 30.0,
-        global = true
-    )]
+    #[arg(long, env = "CONFAB_REGISTER_RATE_PER_HOUR", default_value_t = 30.0, global = true)]
     pub register_rate_per_hour: f64,
     /// Open WebSocket connections per user on one node.
-    #[arg(
-        long,
-        env = "CONFAB_MAX_CONNECTIONS_PER_USER",
-        default_value_t = 16,
-        global = true
-    )]
+    #[arg(long, env = "CONFAB_MAX_CONNECTIONS_PER_USER", default_value_t = 16, global = true)]
     pub max_connections_per_user: usize,
     /// Events queued for one WebSocket before it is closed as too slow (4008).
-    #[arg(
-        long,
-        env = "CONFAB_OUTBOUND_QUEUE",
-        default_value_t = 1024,
-        global = true
-    )]
+    #[arg(long, env = "CONFAB_OUTBOUND_QUEUE", default_value_t = 1024, global = true)]
     pub outbound_queue: usize,
     /// Most changes a `subscribe` replays before answering `replay_truncated`.
     #[arg(long, env = "CONFAB_MAX_REPLAY", default_value_t = 5000, global = true)]
@@ -150,11 +94,7 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) if !url.is_empty() => url.clone(),
-            _ => self
-                .data_dir
-                .join("confab.db")
-                .to_string_lossy()
-                .into_owned(),
+            _ => self.data_dir.join("confab.db").to_string_lossy().into_owned(),
         }
     }
 }

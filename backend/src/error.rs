@@ -88,24 +88,14 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
-        Self {
-            kind,
-            detail: detail.into(),
-            errors: Vec::new(),
-            retry_after: None,
-            allow: None,
-            cause: None,
-        }
+        Self { kind, detail: detail.into(), errors: Vec::new(), retry_after: None, allow: None, cause: None }
     }
 
     /// `validation_failed` naming one offending field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         let mut err = Self::new(ErrorKind::Validation, format!("{field}: {message}"));
-        err.errors.push(FieldError {
-            field: field.to_owned(),
-            message,
-        });
+        err.errors.push(FieldError { field: field.to_owned(), message });
         err
     }
 
@@ -134,10 +124,7 @@ impl AppError {
     }
 
     pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
-        let mut err = Self::new(
-            ErrorKind::Unavailable,
-            "the database is unavailable; try again shortly",
-        );
+        let mut err = Self::new(ErrorKind::Unavailable, "the database is unavailable; try again shortly");
         err.cause = Some(cause.into());
         err.retry_after = Some(1);
         err
@@ -195,10 +182,9 @@ impl From<diesel::result::Error> for AppError {
         use diesel::result::{DatabaseErrorKind, Error};
         match err {
             Error::NotFound => Self::not_found("resource"),
-            Error::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                _,
-            ) => Self::unavailable(err),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+                Self::unavailable(err)
+            }
             other => Self::internal(anyhow::Error::new(other).context("database query")),
         }
     }
@@ -212,16 +198,7 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
 
 /// True when `err` is a unique-constraint violation (a lost race on an insert).
 pub fn is_unique_violation(err: &AppError) -> bool {
-    err.cause
-        .as_ref()
-        .and_then(|c| c.downcast_ref::<diesel::result::Error>())
-        .is_some_and(|e| {
-            matches!(
-                e,
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _
-                )
-            )
-        })
+    err.cause.as_ref().and_then(|c| c.downcast_ref::<diesel::result::Error>()).is_some_and(|e| {
+        matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+    })
 }

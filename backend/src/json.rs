@@ -40,22 +40,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let mut payload = payload.take();
         Box::pin(async move {
             if !content_type_ok {
-                return Err(AppError::new(
-                    ErrorKind::UnsupportedMediaType,
-                    "the body must be application/json",
-                ));
+                return Err(AppError::new(ErrorKind::UnsupportedMediaType, "the body must be application/json"));
             }
             if declared_len.is_some_and(|n| n > MAX_BODY_BYTES) {
                 return Err(too_large());
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    AppError::new(
-                        ErrorKind::MalformedJson,
-                        format!("could not read the body: {e}"),
-                    )
-                })?;
+                let chunk = chunk
+                    .map_err(|e| AppError::new(ErrorKind::MalformedJson, format!("could not read the body: {e}")))?;
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
                     return Err(too_large());
                 }
@@ -67,10 +60,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 }
 
 fn too_large() -> AppError {
-    AppError::new(
-        ErrorKind::PayloadTooLarge,
-        format!("the body exceeds {MAX_BODY_BYTES} bytes"),
-    )
+    AppError::new(ErrorKind::PayloadTooLarge, format!("the body exceeds {MAX_BODY_BYTES} bytes"))
 }
 
 /// Parses JSON, telling syntax errors (`malformed_json`) from shape errors (`validation_failed`
@@ -80,26 +70,17 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match result {
         Ok(value) => {
-            de.end().map_err(|e| {
-                AppError::new(ErrorKind::MalformedJson, format!("invalid JSON: {e}"))
-            })?;
+            de.end().map_err(|e| AppError::new(ErrorKind::MalformedJson, format!("invalid JSON: {e}")))?;
             Ok(value)
         }
         Err(err) => {
             let inner = err.inner();
             if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-                return Err(AppError::new(
-                    ErrorKind::MalformedJson,
-                    format!("invalid JSON: {inner}"),
-                ));
+                return Err(AppError::new(ErrorKind::MalformedJson, format!("invalid JSON: {inner}")));
             }
             let path = err.path().to_string();
             let message = inner.to_string();
-            let field = if path == "." {
-                missing_field(&message).unwrap_or_else(|| "body".to_owned())
-            } else {
-                path
-            };
+            let field = if path == "." { missing_field(&message).unwrap_or_else(|| "body".to_owned()) } else { path };
             Err(AppError::invalid(&field, strip_position(&message)))
         }
     }
@@ -128,8 +109,7 @@ mod tests {
         let err = parse::<Credentials>(br#"{"username":"a"}"#).expect_err("missing password");
         assert_eq!(err.kind, ErrorKind::Validation);
         assert_eq!(err.errors[0].field, "password");
-        let err =
-            parse::<Credentials>(br#"{"username":5,"password":"x"}"#).expect_err("wrong type");
+        let err = parse::<Credentials>(br#"{"username":5,"password":"x"}"#).expect_err("wrong type");
         assert_eq!(err.errors[0].field, "username");
         let err = parse::<Credentials>(br#"{"username":"#).expect_err("truncated");
         assert_eq!(err.kind, ErrorKind::MalformedJson);

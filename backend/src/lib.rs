@@ -10,6 +10,7 @@ pub mod error;
 pub mod json;
 pub mod limits;
 pub mod messages;
+pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod realtime;

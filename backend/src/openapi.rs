@@ -38,12 +38,7 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
     }
 }
@@ -70,10 +65,7 @@ pub struct Unauthorized(#[allow(dead_code)] Problem);
 pub struct Forbidden(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
-#[response(
-    description = "No such resource, or not visible to the caller",
-    content_type = "application/problem+json"
-)]
+#[response(description = "No such resource, or not visible to the caller", content_type = "application/problem+json")]
 pub struct NotFound(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
@@ -84,24 +76,15 @@ pub struct NotFound(#[allow(dead_code)] Problem);
 pub struct Conflict(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
-#[response(
-    description = "The body is too large",
-    content_type = "application/problem+json"
-)]
+#[response(description = "The body is too large", content_type = "application/problem+json")]
 pub struct TooLarge(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
-#[response(
-    description = "The body is not application/json",
-    content_type = "application/problem+json"
-)]
+#[response(description = "The body is not application/json", content_type = "application/problem+json")]
 pub struct Unsupported(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
-#[response(
-    description = "Rate limited; see Retry-After",
-    content_type = "application/problem+json"
-)]
+#[response(description = "Rate limited; see Retry-After", content_type = "application/problem+json")]
 pub struct TooMany(#[allow(dead_code)] Problem);
 
 /// The whole document, with the paths of every registered handler.

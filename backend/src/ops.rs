@@ -4,6 +4,23 @@ use actix_web::{HttpResponse, get, web};
 
 use crate::state::AppState;
 
+/// Prometheus metrics of this node.
+#[utoipa::path(
+    tag = "ops",
+    responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let (pool_size, pool_available) = state.store.pool_status();
+    let gauges = crate::metrics::Gauges {
+        pool_size,
+        pool_available,
+        broker_reconnects: state.realtime.broker_reconnects(),
+        online_users: state.realtime.presence.online_ids().len(),
+    };
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render(&gauges))
+}
+
 /// The process is up.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Alive", body = String, content_type = "text/plain")))]
 #[get("/healthz")]
@@ -25,9 +42,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .content_type("text/plain")
-                .body("database unreachable")
+            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unreachable")
         }
     }
 }

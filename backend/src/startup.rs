@@ -46,7 +46,8 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(realtime::gateway::connect),
     )
     .service(ops::healthz)
-    .service(ops::readyz);
+    .service(ops::readyz)
+    .service(ops::metrics);
 }
 
 pub struct Application {
@@ -57,12 +58,9 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: crate::config::Config) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(&config.listen)
-            .map_err(|e| anyhow::anyhow!("bind {}: {e}", config.listen))?;
+        let listener = TcpListener::bind(&config.listen).map_err(|e| anyhow::anyhow!("bind {}: {e}", config.listen))?;
         let addr = listener.local_addr()?;
-        let workers = config
-            .workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let web_root = web::Data::new(WebRoot(config.web_dir.clone()));
         let state = AppState::build(config).await?;
         let doc = openapi::document();
@@ -73,13 +71,11 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(routes.clone())
                 .app_data(web_root.clone())
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found("resource").into()))
                 .app_data(
-                    web::PathConfig::default()
-                        .error_handler(|_, _| AppError::not_found("resource").into()),
+                    web::QueryConfig::default()
+                        .error_handler(|err, _| AppError::invalid("query", strip_prefix(&err.to_string())).into()),
                 )
-                .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                    AppError::invalid("query", strip_prefix(&err.to_string())).into()
-                }))
                 .into_utoipa_app()
                 .configure(api_routes)
                 .split_for_parts();
@@ -93,11 +89,7 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(store = state.store.kind(), "listening on http://{addr}");
-        Ok(Self {
-            server,
-            addr,
-            state,
-        })
+        Ok(Self { server, addr, state })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -141,8 +133,5 @@ async fn wait_for_signal() {
 }
 
 fn strip_prefix(message: &str) -> String {
-    message
-        .strip_prefix("Query deserialize error: ")
-        .unwrap_or(message)
-        .to_owned()
+    message.strip_prefix("Query deserialize error: ").unwrap_or(message).to_owned()
 }

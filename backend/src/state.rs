@@ -19,6 +19,7 @@ pub struct AppState {
     pub limits: Limits,
     /// Redis connections (scale-out only): presence and readiness.
     pub redis: Option<deadpool_redis::Pool>,
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The abuse limits, each configurable (see `Config`).
@@ -31,8 +32,7 @@ pub struct Limits {
 
 impl AppState {
     pub async fn build(config: Config) -> anyhow::Result<Arc<Self>> {
-        let secret =
-            crate::auth::tokens::load_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
+        let secret = crate::auth::tokens::load_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
         let store = Store::open(&config.database_url(), config.db_pool_size).await?;
         let limits = Limits {
             login_by_account: RateLimiter::per_minute(config.login_rate_per_minute),
@@ -45,8 +45,8 @@ impl AppState {
         let (broker, cluster, redis): (Arc<dyn Broker>, _, _) =
             match config.redis_url.as_deref().filter(|u| !u.is_empty()) {
                 Some(url) => {
-                    let pool = deadpool_redis::Config::from_url(url)
-                        .create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
+                    let pool =
+                        deadpool_redis::Config::from_url(url).create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
                     let broker = RedisBroker::start(url, &config.redis_prefix, node, pool.clone())?;
                     let cluster = ClusterPresence::new(pool.clone(), &config.redis_prefix, node);
                     (Arc::new(broker), Some(cluster), Some(pool))
@@ -60,6 +60,7 @@ impl AppState {
             limits,
             config,
             redis,
+            metrics: crate::metrics::Metrics::default(),
         });
         if state.realtime.cluster.is_some() {
             ClusterPresence::start(Arc::downgrade(&state));

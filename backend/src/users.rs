@@ -37,18 +37,11 @@ pub async fn search(
 ) -> AppResult<web::Json<UserList>> {
     let prefix = query.q.as_deref().unwrap_or("").trim();
     // Only username characters can match; anything else matches nobody.
-    let searchable = prefix.len() <= 32
-        && prefix
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    let users = if searchable {
-        store::users::search_prefix(&state.store, prefix, SEARCH_LIMIT).await?
-    } else {
-        Vec::new()
-    };
-    Ok(web::Json(UserList {
-        users: users.into_iter().map(User::from).collect(),
-    }))
+    let searchable =
+        prefix.len() <= 32 && prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    let users =
+        if searchable { store::users::search_prefix(&state.store, prefix, SEARCH_LIMIT).await? } else { Vec::new() };
+    Ok(web::Json(UserList { users: users.into_iter().map(User::from).collect() }))
 }
 
 /// Who is online now, by name.
@@ -58,15 +51,10 @@ pub async fn search(
     responses((status = 200, description = "Online users", body = PresenceList), (status = 401, response = crate::openapi::Unauthorized))
 )]
 #[get("/presence")]
-pub async fn presence(
-    _auth: Auth,
-    state: web::Data<AppState>,
-) -> AppResult<web::Json<PresenceList>> {
+pub async fn presence(_auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json<PresenceList>> {
     let ids: Vec<i64> = state.realtime.online_ids().await.into_iter().collect();
     let users = store::users::by_ids(&state.store, &ids).await?;
-    Ok(web::Json(PresenceList {
-        online: users.into_iter().map(User::from).collect(),
-    }))
+    Ok(web::Json(PresenceList { online: users.into_iter().map(User::from).collect() }))
 }
 
 /// A user's connections on this node went from none to some (`online`) or back. Tells the
@@ -76,9 +64,7 @@ pub fn presence_changed(state: &Arc<AppState>, user: User, online: bool) {
     let state = state.clone();
     tokio::spawn(async move {
         if let Some(cluster) = &state.realtime.cluster {
-            cluster
-                .set_count(user.id, state.realtime.presence.count(user.id))
-                .await;
+            cluster.set_count(user.id, state.realtime.presence.count(user.id)).await;
             if cluster.online_elsewhere(user.id).await {
                 return;
             }
@@ -93,9 +79,7 @@ pub async fn announce_now(state: &AppState, user: User, online: bool) {
         Ok(ids) => {
             let me = user.id;
             let event = ServerEvent::Presence { user, online };
-            state
-                .realtime
-                .to_users(ids.into_iter().filter(|id| *id != me), &event);
+            state.realtime.to_users(ids.into_iter().filter(|id| *id != me), &event);
         }
         Err(err) => tracing::warn!(error = %err, "presence announcement failed"),
     }

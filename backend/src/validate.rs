@@ -9,14 +9,8 @@ pub fn username(name: &str) -> AppResult<()> {
     if !(3..=32).contains(&len) {
         return Err(AppError::invalid("username", "must be 3 to 32 characters"));
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-    {
-        return Err(AppError::invalid(
-            "username",
-            "may contain only letters, digits, '_', '.' and '-'",
-        ));
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+        return Err(AppError::invalid("username", "may contain only letters, digits, '_', '.' and '-'"));
     }
     Ok(())
 }
@@ -37,10 +31,7 @@ pub fn room_name(name: &str) -> AppResult<String> {
         return Err(AppError::invalid("name", "must be 1 to 64 characters"));
     }
     if name.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            "name",
-            "must not contain control characters",
-        ));
+        return Err(AppError::invalid("name", "must not contain control characters"));
     }
     Ok(name.to_owned())
 }
@@ -51,10 +42,7 @@ pub fn topic(topic: &str) -> AppResult<String> {
         return Err(AppError::invalid("topic", "must be at most 512 characters"));
     }
     if topic.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            "topic",
-            "must not contain control characters",
-        ));
+        return Err(AppError::invalid("topic", "must not contain control characters"));
     }
     Ok(topic.to_owned())
 }
@@ -67,14 +55,8 @@ pub fn message_body(body: &str) -> AppResult<()> {
     if body.chars().count() > MAX_MESSAGE_CHARS {
         return Err(AppError::invalid("body", "must be at most 4000 characters"));
     }
-    if body
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(AppError::invalid(
-            "body",
-            "must not contain control characters other than newline and tab",
-        ));
+    if body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(AppError::invalid("body", "must not contain control characters other than newline and tab"));
     }
     Ok(())
 }
@@ -82,10 +64,7 @@ pub fn message_body(body: &str) -> AppResult<()> {
 /// A client-chosen idempotency key: 1–64 printable ASCII characters.
 pub fn client_id(id: &str) -> AppResult<()> {
     if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(AppError::invalid(
-            "client_id",
-            "must be 1 to 64 printable ASCII characters",
-        ));
+        return Err(AppError::invalid("client_id", "must be 1 to 64 printable ASCII characters"));
     }
     Ok(())
 }

@@ -29,37 +29,18 @@ pub async fn headers(
     let path = req.path().to_owned();
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
-    let csp = if path.starts_with("/docs") {
-        DOCS_CSP
-    } else {
-        CSP
-    };
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static(csp),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        header::HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(
-        header::X_FRAME_OPTIONS,
-        header::HeaderValue::from_static("DENY"),
-    );
+    let csp = if path.starts_with("/docs") { DOCS_CSP } else { CSP };
+    h.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(csp));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
     if !h.contains_key(header::CACHE_CONTROL) {
         let cache = if path.starts_with("/api/") || !is_hashed_asset(&path) {
             "no-cache"
         } else {
             "public, max-age=31536000, immutable"
         };
-        h.insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static(cache),
-        );
+        h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static(cache));
     }
     Ok(res)
 }
@@ -70,8 +51,7 @@ fn is_hashed_asset(path: &str) -> bool {
         return false;
     };
     let stem = file.split('.').next().unwrap_or("");
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The API's routes as path templates with their methods, for 405 answers.
@@ -84,18 +64,13 @@ impl RouteTable {
             .paths
             .iter()
             .map(|(path, item)| {
-                let segments = path
-                    .trim_matches('/')
-                    .split('/')
-                    .map(str::to_owned)
-                    .collect();
+                let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
                 let json = serde_json::to_value(item).unwrap_or_default();
-                let mut methods: Vec<String> =
-                    ["get", "put", "post", "delete", "patch", "head", "options"]
-                        .iter()
-                        .filter(|m| json.get(**m).is_some())
-                        .map(|m| m.to_uppercase())
-                        .collect();
+                let mut methods: Vec<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
+                    .iter()
+                    .filter(|m| json.get(**m).is_some())
+                    .map(|m| m.to_uppercase())
+                    .collect();
                 if methods.iter().any(|m| m == "GET") {
                     methods.push("HEAD".to_owned());
                 }
@@ -113,10 +88,7 @@ impl RouteTable {
             .iter()
             .filter(|(segments, _)| {
                 segments.len() == parts.len()
-                    && segments
-                        .iter()
-                        .zip(&parts)
-                        .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()))
+                    && segments.iter().zip(&parts).all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()))
             })
             .max_by_key(|(segments, _)| segments.iter().filter(|s| !s.starts_with('{')).count())
             .map(|(_, methods)| methods.as_slice())
@@ -135,27 +107,16 @@ pub async fn fallback(
 ) -> actix_web::Result<HttpResponse> {
     let path = req.path();
     if let Some(methods) = routes.allowed(path) {
-        let mut err = AppError::new(
-            ErrorKind::MethodNotAllowed,
-            format!("{} is not allowed here", req.method()),
-        );
+        let mut err = AppError::new(ErrorKind::MethodNotAllowed, format!("{} is not allowed here", req.method()));
         err.allow = Some(methods.join(", "));
         return Err(err.into());
     }
     let is_read = req.method() == Method::GET || req.method() == Method::HEAD;
     if path.starts_with("/api/") || !is_read {
-        return Err(AppError::new(
-            ErrorKind::NotFound,
-            format!("no route for {} {path}", req.method()),
-        )
-        .into());
+        return Err(AppError::new(ErrorKind::NotFound, format!("no route for {} {path}", req.method())).into());
     }
     match static_file(&root.0, path) {
-        Some(file) => Ok(NamedFile::open_async(file)
-            .await?
-            .use_etag(true)
-            .use_last_modified(true)
-            .into_response(&req)),
+        Some(file) => Ok(NamedFile::open_async(file).await?.use_etag(true).use_last_modified(true).into_response(&req)),
         None => Err(AppError::not_found("page").into()),
     }
 }
@@ -165,10 +126,7 @@ pub async fn fallback(
 fn static_file(root: &Path, path: &str) -> Option<PathBuf> {
     let rel = path.trim_start_matches('/');
     let safe = rel.split('/').all(|seg| {
-        !seg.starts_with('.')
-            && seg
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        !seg.starts_with('.') && seg.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
     });
     if !safe {
         return None;

@@ -116,9 +116,9 @@ impl ServerEvent {
     /// The room change counter value this event carries, for the message change events.
     pub fn seq(&self) -> Option<i64> {
         match self {
-            Self::Message { seq, .. }
-            | Self::MessageUpdated { seq, .. }
-            | Self::MessageDeleted { seq, .. } => Some(*seq),
+            Self::Message { seq, .. } | Self::MessageUpdated { seq, .. } | Self::MessageDeleted { seq, .. } => {
+                Some(*seq)
+            }
             _ => None,
         }
     }

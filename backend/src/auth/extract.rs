@@ -22,15 +22,9 @@ impl Auth {
     pub async fn from_token(state: &AppState, token: &str) -> AppResult<Self> {
         let (user_id, session_id) = state.tokens.verify(token)?;
         if !store::sessions::is_active(&state.store, session_id).await? {
-            return Err(AppError::new(
-                ErrorKind::SessionRevoked,
-                "this session has ended; log in again",
-            ));
+            return Err(AppError::new(ErrorKind::SessionRevoked, "this session has ended; log in again"));
         }
-        Ok(Auth {
-            user_id,
-            session_id,
-        })
+        Ok(Auth { user_id, session_id })
     }
 }
 
@@ -48,8 +42,7 @@ impl FromRequest for Auth {
         let token = bearer_token(req).map(str::to_owned);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let state =
-                state.ok_or_else(|| AppError::internal(anyhow::anyhow!("app state missing")))?;
+            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("app state missing")))?;
             let token = token.ok_or_else(|| AppError::unauthenticated("missing bearer token"))?;
             Auth::from_token(&state, &token).await
         })

@@ -11,16 +11,11 @@ use crate::store::{self, models::UserRow};
 use crate::validate;
 
 fn client_addr(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
 }
 
 fn user_agent(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(256).collect())
+    req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(256).collect())
 }
 
 fn throttle(result: Result<(), std::time::Duration>) -> AppResult<()> {
@@ -33,25 +28,14 @@ async fn open_session(state: &AppState, user: UserRow, req: &HttpRequest) -> App
     // The session id is part of the refresh token, so the row is created with a placeholder
     // hash and given its real one straight after.
     let placeholder = tokens::hash_refresh_token(&format!("pending-{}", rand::random::<u64>()));
-    let session_id = store::sessions::create(
-        &state.store,
-        user.id,
-        &placeholder,
-        user_agent(req).as_deref(),
-        expires,
-    )
-    .await?;
+    let session_id =
+        store::sessions::create(&state.store, user.id, &placeholder, user_agent(req).as_deref(), expires).await?;
     let (refresh_token, hash) = tokens::new_refresh_token(session_id);
     store::sessions::rotate(&state.store, session_id, &placeholder, &hash, expires).await?;
     token_pair(state, user, session_id, refresh_token)
 }
 
-fn token_pair(
-    state: &AppState,
-    user: UserRow,
-    session_id: i64,
-    refresh_token: String,
-) -> AppResult<TokenPair> {
+fn token_pair(state: &AppState, user: UserRow, session_id: i64, refresh_token: String) -> AppResult<TokenPair> {
     Ok(TokenPair {
         access_token: state.tokens.issue(user.id, session_id)?,
         refresh_token,
@@ -112,17 +96,8 @@ pub async fn login(
     let Credentials { username, password } = body.0;
     // Throttled attempts are refused before any argon2 work is done.
     throttle(state.limits.login_by_addr.check(&client_addr(&req)))?;
-    throttle(
-        state
-            .limits
-            .login_by_account
-            .check(&username.to_lowercase()),
-    )?;
-    let found = if username.len() <= 64 {
-        store::users::by_name(&state.store, &username).await?
-    } else {
-        None
-    };
+    throttle(state.limits.login_by_account.check(&username.to_lowercase()))?;
+    let found = if username.len() <= 64 { store::users::by_name(&state.store, &username).await? } else { None };
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
@@ -130,10 +105,7 @@ pub async fn login(
     let password = password.chars().take(128).collect();
     match (password::verify(password, hash).await?, user) {
         (true, Some(user)) => Ok(web::Json(open_session(&state, user, &req).await?)),
-        _ => Err(AppError::new(
-            ErrorKind::InvalidCredentials,
-            "wrong username or password",
-        )),
+        _ => Err(AppError::new(ErrorKind::InvalidCredentials, "wrong username or password")),
     }
 }
 
@@ -151,41 +123,25 @@ pub async fn login(
     )
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(
-    state: web::Data<AppState>,
-    body: ApiJson<RefreshRequest>,
-) -> AppResult<web::Json<TokenPair>> {
+pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> AppResult<web::Json<TokenPair>> {
     let token = body.0.refresh_token;
     let invalid = || AppError::unauthenticated("invalid or expired refresh token");
     let session_id = tokens::refresh_token_session(&token).ok_or_else(invalid)?;
-    let session = store::sessions::by_id(&state.store, session_id)
-        .await?
-        .ok_or_else(invalid)?;
+    let session = store::sessions::by_id(&state.store, session_id).await?.ok_or_else(invalid)?;
     if session.revoked_at.is_some() || session.expires_at <= store::now() {
         return Err(invalid());
     }
     let presented = tokens::hash_refresh_token(&token);
     let (new_token, new_hash) = tokens::new_refresh_token(session_id);
     let expires = store::now() + chrono::Duration::days(state.config.session_ttl_days);
-    let matches: bool =
-        subtle::ConstantTimeEq::ct_eq(presented.as_bytes(), session.refresh_hash.as_bytes()).into();
-    if !matches
-        || !store::sessions::rotate(&state.store, session_id, &presented, &new_hash, expires)
-            .await?
-    {
+    let matches: bool = subtle::ConstantTimeEq::ct_eq(presented.as_bytes(), session.refresh_hash.as_bytes()).into();
+    if !matches || !store::sessions::rotate(&state.store, session_id, &presented, &new_hash, expires).await? {
         tracing::warn!(session_id, "refresh token reused: revoking the session");
         store::sessions::revoke(&state.store, session_id).await?;
-        state
-            .realtime
-            .close_sessions(session.user_id, &[session_id]);
-        return Err(AppError::new(
-            ErrorKind::SessionRevoked,
-            "refresh token already used; the session was revoked",
-        ));
+        state.realtime.close_sessions(session.user_id, &[session_id]);
+        return Err(AppError::new(ErrorKind::SessionRevoked, "refresh token already used; the session was revoked"));
     }
-    let user = store::users::by_id(&state.store, session.user_id)
-        .await?
-        .ok_or_else(invalid)?;
+    let user = store::users::by_id(&state.store, session.user_id).await?.ok_or_else(invalid)?;
     Ok(web::Json(token_pair(&state, user, session_id, new_token)?))
 }
 
@@ -198,9 +154,7 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(auth: Auth, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     store::sessions::revoke(&state.store, auth.session_id).await?;
-    state
-        .realtime
-        .close_sessions(auth.user_id, &[auth.session_id]);
+    state.realtime.close_sessions(auth.user_id, &[auth.session_id]);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -237,22 +191,15 @@ pub async fn change_password(
     state: web::Data<AppState>,
     body: ApiJson<ChangePassword>,
 ) -> AppResult<HttpResponse> {
-    let ChangePassword {
-        current_password,
-        new_password,
-    } = body.0;
+    let ChangePassword { current_password, new_password } = body.0;
     validate::password("new_password", &new_password)?;
     let hash = store::users::password_hash(&state.store, auth.user_id).await?;
     if !password::verify(current_password, Some(hash)).await? {
-        return Err(AppError::invalid(
-            "current_password",
-            "is not the current password",
-        ));
+        return Err(AppError::invalid("current_password", "is not the current password"));
     }
     let new_hash = password::hash(new_password).await?;
     store::users::set_password_hash(&state.store, auth.user_id, &new_hash).await?;
-    let revoked =
-        store::sessions::revoke_all_but(&state.store, auth.user_id, Some(auth.session_id)).await?;
+    let revoked = store::sessions::revoke_all_but(&state.store, auth.user_id, Some(auth.session_id)).await?;
     state.realtime.close_sessions(auth.user_id, &revoked);
     Ok(HttpResponse::NoContent().finish())
 }

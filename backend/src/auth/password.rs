@@ -13,14 +13,10 @@ fn argon2() -> Argon2<'static> {
 }
 
 pub async fn hash(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || {
-        argon2()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-    })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(|e| AppError::internal(anyhow::anyhow!("argon2: {e}")))
+    tokio::task::spawn_blocking(move || argon2().hash_password(password.as_bytes()).map(|h| h.to_string()))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(|e| AppError::internal(anyhow::anyhow!("argon2: {e}")))
 }
 
 /// Verifies `password` against `hash`; with no hash (unknown user) it verifies against a
@@ -30,12 +26,7 @@ pub async fn verify(password: String, hash: Option<String>) -> AppResult<bool> {
     tokio::task::spawn_blocking(move || {
         let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
         let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
-        Ok::<_, anyhow::Error>(
-            argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-                && known,
-        )
+        Ok::<_, anyhow::Error>(argon2().verify_password(password.as_bytes(), &parsed).is_ok() && known)
     })
     .await
     .map_err(AppError::internal)?
@@ -44,10 +35,5 @@ pub async fn verify(password: String, hash: Option<String>) -> AppResult<bool> {
 
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        argon2()
-            .hash_password(b"confab-dummy-password")
-            .map(|h| h.to_string())
-            .unwrap_or_default()
-    })
+    DUMMY.get_or_init(|| argon2().hash_password(b"confab-dummy-password").map(|h| h.to_string()).unwrap_or_default())
 }

@@ -62,21 +62,14 @@ impl TokenKeys {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(AppError::internal)
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::internal)
     }
 
     /// The `(user id, session id)` of a valid token; `unauthenticated` otherwise.
     pub fn verify(&self, token: &str) -> AppResult<(i64, i64)> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| {
-                AppError::unauthenticated(format!("invalid access token: {}", describe(&e)))
-            })?;
-        let user_id = data
-            .claims
-            .sub
-            .parse()
-            .map_err(|_| AppError::unauthenticated("invalid access token"))?;
+            .map_err(|e| AppError::unauthenticated(format!("invalid access token: {}", describe(&e))))?;
+        let user_id = data.claims.sub.parse().map_err(|_| AppError::unauthenticated("invalid access token"))?;
         Ok((user_id, data.claims.sid))
     }
 }
@@ -118,20 +111,13 @@ pub fn refresh_token_session(token: &str) -> Option<i64> {
 /// and kept in `<data_dir>/jwt_secret` (mode 0600) so restarts keep users logged in.
 pub fn load_secret(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     if let Some(secret) = configured.filter(|s| !s.is_empty()) {
-        anyhow::ensure!(
-            secret.len() >= 32,
-            "CONFAB_JWT_SECRET must be at least 32 bytes"
-        );
+        anyhow::ensure!(secret.len() >= 32, "CONFAB_JWT_SECRET must be at least 32 bytes");
         return Ok(secret.as_bytes().to_vec());
     }
     let path = data_dir.join("jwt_secret");
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let existing = existing.trim();
-        anyhow::ensure!(
-            existing.len() >= 32,
-            "{} holds a secret shorter than 32 bytes",
-            path.display()
-        );
+        anyhow::ensure!(existing.len() >= 32, "{} holds a secret shorter than 32 bytes", path.display());
         return Ok(existing.as_bytes().to_vec());
     }
     std::fs::create_dir_all(data_dir).with_context(|| format!("create {}", data_dir.display()))?;
@@ -161,17 +147,11 @@ mod tests {
         let token = keys.issue(5, 9).expect("issue");
         assert_eq!(keys.verify(&token).expect("verify"), (5, 9));
         let other = TokenKeys::new(&[8u8; 32], 60);
-        assert!(
-            other.verify(&token).is_err(),
-            "another secret must not verify"
-        );
+        assert!(other.verify(&token).is_err(), "another secret must not verify");
         let mut parts: Vec<&str> = token.split('.').collect();
         let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         parts[0] = &none_header;
-        assert!(
-            keys.verify(&format!("{}.{}.", parts[0], parts[1])).is_err(),
-            "alg none refused"
-        );
+        assert!(keys.verify(&format!("{}.{}.", parts[0], parts[1])).is_err(), "alg none refused");
     }
 
     #[test]

@@ -54,32 +54,17 @@ pub async fn history(
 ) -> AppResult<web::Json<MessageList>> {
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_PAGE}"),
-        ));
+        return Err(AppError::invalid("limit", format!("must be between 1 and {MAX_PAGE}")));
     }
-    for (name, value) in [
-        ("before_seq", query.before_seq),
-        ("after_seq", query.after_seq),
-    ] {
+    for (name, value) in [("before_seq", query.before_seq), ("after_seq", query.after_seq)] {
         if value.is_some_and(|v| v < 0) {
             return Err(AppError::invalid(name, "must not be negative"));
         }
     }
     let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
-    let (rows, has_more) = store::messages::history(
-        &state.store,
-        access.room.id,
-        query.before_seq,
-        query.after_seq,
-        limit,
-    )
-    .await?;
-    let messages = rows
-        .into_iter()
-        .map(|(m, author)| m.into_message(author))
-        .collect();
+    let (rows, has_more) =
+        store::messages::history(&state.store, access.room.id, query.before_seq, query.after_seq, limit).await?;
+    let messages = rows.into_iter().map(|(m, author)| m.into_message(author)).collect();
     Ok(web::Json(MessageList { messages, has_more }))
 }
 
@@ -110,19 +95,9 @@ pub async fn send(
     body: ApiJson<SendMessage>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    let (message, created) = service::send(
-        &state,
-        auth,
-        path.into_inner(),
-        &body.body,
-        body.client_id.as_deref(),
-    )
-    .await?;
-    Ok(if created {
-        HttpResponse::Created().json(message)
-    } else {
-        HttpResponse::Ok().json(message)
-    })
+    let (message, created) =
+        service::send(&state, auth, path.into_inner(), &body.body, body.client_id.as_deref()).await?;
+    Ok(if created { HttpResponse::Created().json(message) } else { HttpResponse::Ok().json(message) })
 }
 
 /// Edits one of the caller's messages.
@@ -149,9 +124,7 @@ pub async fn edit(
     body: ApiJson<EditMessage>,
 ) -> AppResult<web::Json<Message>> {
     let (room_id, message_id) = path.into_inner();
-    Ok(web::Json(
-        service::edit(&state, auth, room_id, message_id, &body.0.body).await?,
-    ))
+    Ok(web::Json(service::edit(&state, auth, room_id, message_id, &body.0.body).await?))
 }
 
 /// Deletes a message (own; owners and admins: any), leaving a tombstone.
@@ -203,10 +176,6 @@ pub async fn read(
     let room_id = path.into_inner();
     let seq = rooms::service::mark_read(&state, auth, room_id, body.0.seq).await?;
     let event = ServerEvent::Read { room_id, seq };
-    state.realtime.publish(Envelope::event(
-        Topic::User(auth.user_id),
-        None,
-        frame(&event),
-    ));
+    state.realtime.publish(Envelope::event(Topic::User(auth.user_id), None, frame(&event)));
     Ok(HttpResponse::NoContent().finish())
 }

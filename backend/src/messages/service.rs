@@ -28,36 +28,19 @@ pub async fn send(
     if let Err(wait) = state.limits.send.check(&auth.user_id.to_string()) {
         return Err(AppError::rate_limited(wait.as_secs() + 1));
     }
-    let author = store::users::by_id(&state.store, auth.user_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("user"))?;
-    let new = NewMessage {
-        room_id,
-        author_id: auth.user_id,
-        body,
-        client_id,
-    };
+    let author = store::users::by_id(&state.store, auth.user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    let new = NewMessage { room_id, author_id: auth.user_id, body, client_id };
     let (row, created) = store::messages::send(&state.store, &new).await?;
+    if created {
+        state.metrics.messages_in.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     let message = row.into_message(author);
-    state.realtime.to_room(
-        room_id,
-        &ServerEvent::Message {
-            room_id,
-            seq: message.seq,
-            message: message.clone(),
-        },
-    );
+    state.realtime.to_room(room_id, &ServerEvent::Message { room_id, seq: message.seq, message: message.clone() });
     Ok((message, created))
 }
 
 /// Edits the caller's own message.
-pub async fn edit(
-    state: &AppState,
-    auth: Auth,
-    room_id: i64,
-    message_id: i64,
-    body: &str,
-) -> AppResult<Message> {
+pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, body: &str) -> AppResult<Message> {
     validate::message_body(body)?;
     access::member(state, room_id, auth.user_id).await?;
     let current = store::messages::by_id(&state.store, room_id, message_id)
@@ -68,18 +51,9 @@ pub async fn edit(
     }
     let row = store::messages::edit(&state.store, room_id, message_id, body).await?;
     let seq = row.updated_seq;
-    let author = store::users::by_id(&state.store, row.author_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("user"))?;
+    let author = store::users::by_id(&state.store, row.author_id).await?.ok_or_else(|| AppError::not_found("user"))?;
     let message = row.into_message(author);
-    state.realtime.to_room(
-        room_id,
-        &ServerEvent::MessageUpdated {
-            room_id,
-            seq,
-            message: message.clone(),
-        },
-    );
+    state.realtime.to_room(room_id, &ServerEvent::MessageUpdated { room_id, seq, message: message.clone() });
     Ok(message)
 }
 
@@ -93,13 +67,6 @@ pub async fn delete(state: &AppState, auth: Auth, room_id: i64, message_id: i64)
         access.require(Role::Admin, "delete other people's messages")?;
     }
     let row = store::messages::delete(&state.store, room_id, message_id).await?;
-    state.realtime.to_room(
-        room_id,
-        &ServerEvent::MessageDeleted {
-            room_id,
-            seq: row.updated_seq,
-            message_id,
-        },
-    );
+    state.realtime.to_room(room_id, &ServerEvent::MessageDeleted { room_id, seq: row.updated_seq, message_id });
     Ok(())
 }

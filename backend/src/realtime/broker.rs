@@ -13,6 +13,10 @@ pub trait Broker: Send + Sync {
     fn topic_closed(&self, topic: Topic);
     /// Gives the broker the hub to feed other nodes' envelopes into.
     fn attach(&self, _hub: std::sync::Weak<super::hub::Hub>) {}
+    /// Times the broker reconnected to other nodes, if it connects to anything.
+    fn reconnects(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The single-node broker: local delivery is all there is.

@@ -28,11 +28,7 @@ type RedisResult<T> = Result<T, anyhow::Error>;
 
 impl ClusterPresence {
     pub fn new(pool: deadpool_redis::Pool, prefix: &str, node: u64) -> Self {
-        Self {
-            pool,
-            prefix: prefix.to_owned(),
-            node,
-        }
+        Self { pool, prefix: prefix.to_owned(), node }
     }
 
     fn users_key(&self, node: u64) -> String {
@@ -143,9 +139,7 @@ impl ClusterPresence {
         let mut conn = self.conn().await?;
         let users = self.users_key(self.node);
         let mut pipe = deadpool_redis::redis::pipe();
-        pipe.atomic()
-            .set_ex(self.alive_key(self.node), 1, ALIVE_TTL_SECS)
-            .ignore();
+        pipe.atomic().set_ex(self.alive_key(self.node), 1, ALIVE_TTL_SECS).ignore();
         pipe.sadd(self.nodes_key(), self.node).ignore();
         pipe.del(&users).ignore();
         if !counts.is_empty() {
@@ -179,9 +173,7 @@ impl ClusterPresence {
             let _: () = conn.srem(self.nodes_key(), node).await?;
             tracing::info!(node, users = users.len(), "reaped a dead node's presence");
             for user_id in users {
-                if state.realtime.presence.is_online(user_id)
-                    || self.online_elsewhere(user_id).await
-                {
+                if state.realtime.presence.is_online(user_id) || self.online_elsewhere(user_id).await {
                     continue;
                 }
                 if let Ok(Some(user)) = store::users::by_id(&state.store, user_id).await {

@@ -14,20 +14,8 @@ pub fn frame(event: &ServerEvent) -> ByteString {
 pub fn change_event(room_id: i64, change: Change) -> ServerEvent {
     let seq = change.seq;
     match change.kind {
-        ChangeKind::Created => ServerEvent::Message {
-            room_id,
-            seq,
-            message: change.message,
-        },
-        ChangeKind::Edited => ServerEvent::MessageUpdated {
-            room_id,
-            seq,
-            message: change.message,
-        },
-        ChangeKind::Deleted => ServerEvent::MessageDeleted {
-            room_id,
-            seq,
-            message_id: change.message.id,
-        },
+        ChangeKind::Created => ServerEvent::Message { room_id, seq, message: change.message },
+        ChangeKind::Edited => ServerEvent::MessageUpdated { room_id, seq, message: change.message },
+        ChangeKind::Deleted => ServerEvent::MessageDeleted { room_id, seq, message_id: change.message.id },
     }
 }

@@ -12,6 +12,7 @@ use confab_shared::{ClientEvent, ServerEvent};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::events::{change_event, frame};
@@ -53,30 +54,21 @@ pub async fn connect(
         None => None,
     };
     let (response, session, stream) = actix_ws::handle(&req, body)?;
-    let stream = stream
-        .max_frame_size(MAX_FRAME_BYTES)
-        .aggregate_continuations()
-        .max_continuation_size(MAX_FRAME_BYTES);
+    let stream =
+        stream.max_frame_size(MAX_FRAME_BYTES).aggregate_continuations().max_continuation_size(MAX_FRAME_BYTES);
     actix_web::rt::spawn(run(state.into_inner(), session, stream, pre_auth));
     Ok(response)
 }
 
 type Stream = actix_ws::AggregatedMessageStream;
 
-async fn run(
-    state: Arc<AppState>,
-    mut session: Session,
-    mut stream: Stream,
-    pre_auth: Option<Auth>,
-) {
+async fn run(state: Arc<AppState>, mut session: Session, mut stream: Stream, pre_auth: Option<Auth>) {
     let auth = match pre_auth {
         Some(auth) => auth,
         None => match first_frame_auth(&state, &mut session, &mut stream).await {
             Ok(auth) => auth,
             Err(err) => {
-                let _ = session
-                    .text(frame(&error_event(err.kind.code(), &err.detail, None)))
-                    .await;
+                let _ = session.text(frame(&error_event(err.kind.code(), &err.detail, None))).await;
                 close(session, CLOSE_UNAUTHENTICATED, &err.detail).await;
                 return;
             }
@@ -86,45 +78,27 @@ async fn run(
         Ok(Some(user)) => confab_shared::User::from(user),
         _ => return close(session, CLOSE_UNAUTHENTICATED, "unknown user").await,
     };
-    let Some(came_online) = state
-        .realtime
-        .presence
-        .connect(auth.user_id, state.config.max_connections_per_user)
-    else {
+    let Some(came_online) = state.realtime.presence.connect(auth.user_id, state.config.max_connections_per_user) else {
         return close(session, CLOSE_TOO_MANY, "too many connections").await;
     };
-    let (handle, outbound) = ConnHandle::new(
-        rand::random(),
-        auth.user_id,
-        auth.session_id,
-        state.config.outbound_queue,
-    );
-    state
-        .realtime
-        .hub
-        .subscribe(Topic::User(auth.user_id), handle.clone());
+    let (handle, outbound) =
+        ConnHandle::new(rand::random(), auth.user_id, auth.session_id, state.config.outbound_queue);
+    state.realtime.hub.subscribe(Topic::User(auth.user_id), handle.clone());
     if came_online {
         crate::users::presence_changed(&state, user.clone(), true);
     }
-    let mut conn = Connection {
-        state: state.clone(),
-        auth,
-        handle: handle.clone(),
-        cursors: HashMap::new(),
-        session,
-    };
+    let mut conn = Connection { state: state.clone(), auth, handle: handle.clone(), cursors: HashMap::new(), session };
+    state.metrics.connections.fetch_add(1, Ordering::Relaxed);
     let reason = conn.serve(&user, stream, outbound).await;
+    state.metrics.connections.fetch_sub(1, Ordering::Relaxed);
+    if reason.as_ref().is_some_and(|(code, _)| *code == super::hub::CLOSE_TOO_SLOW) {
+        state.metrics.slow_consumers_closed.fetch_add(1, Ordering::Relaxed);
+    }
 
     for room_id in conn.cursors.keys() {
-        state
-            .realtime
-            .hub
-            .unsubscribe(Topic::Room(*room_id), handle.id);
+        state.realtime.hub.unsubscribe(Topic::Room(*room_id), handle.id);
     }
-    state
-        .realtime
-        .hub
-        .unsubscribe(Topic::User(auth.user_id), handle.id);
+    state.realtime.hub.unsubscribe(Topic::User(auth.user_id), handle.id);
     if state.realtime.presence.disconnect(auth.user_id) {
         crate::users::presence_changed(&state, user, false);
     }
@@ -133,11 +107,7 @@ async fn run(
     }
 }
 
-async fn first_frame_auth(
-    state: &AppState,
-    session: &mut Session,
-    stream: &mut Stream,
-) -> AppResult<Auth> {
+async fn first_frame_auth(state: &AppState, session: &mut Session, stream: &mut Stream) -> AppResult<Auth> {
     let unauthenticated = |detail: &str| AppError::unauthenticated(detail);
     let deadline = tokio::time::sleep(AUTH_TIMEOUT);
     tokio::pin!(deadline);
@@ -164,10 +134,7 @@ async fn first_frame_auth(
 
 /// Sends a close frame; gives up after a moment if the client is not reading.
 async fn close(session: Session, code: u16, text: &str) {
-    let reason = CloseReason {
-        code: CloseCode::from(code),
-        description: Some(text.to_owned()),
-    };
+    let reason = CloseReason { code: CloseCode::from(code), description: Some(text.to_owned()) };
     let _ = tokio::time::timeout(Duration::from_secs(2), session.close(Some(reason))).await;
 }
 
@@ -181,11 +148,7 @@ fn close_reason(code: u16) -> (u16, String) {
 }
 
 fn error_event(code: &str, message: &str, client_id: Option<String>) -> ServerEvent {
-    ServerEvent::Error {
-        code: code.to_owned(),
-        message: message.to_owned(),
-        client_id,
-    }
+    ServerEvent::Error { code: code.to_owned(), message: message.to_owned(), client_id }
 }
 
 struct Connection {
@@ -207,11 +170,7 @@ impl Connection {
         mut stream: Stream,
         mut outbound: tokio::sync::mpsc::Receiver<Outbound>,
     ) -> Closing {
-        if self
-            .send(&ServerEvent::Ready { user: user.clone() })
-            .await
-            .is_err()
-        {
+        if self.send(&ServerEvent::Ready { user: user.clone() }).await.is_err() {
             return None;
         }
         let mut shutdown = self.state.realtime.shutdown_signal();
@@ -271,27 +230,26 @@ impl Connection {
 
     async fn on_outbound(&mut self, item: Outbound) -> Result<(), actix_ws::Closed> {
         match item {
-            Outbound::Frame {
-                room_id: Some(room_id),
-                seq,
-                frame,
-            } => {
-                let Some(cursor) = self.cursors.get_mut(&room_id) else {
-                    return Ok(());
-                };
+            Outbound::Frame { room_id: Some(room_id), seq, frame, published_us } => {
+                let Some(cursor) = self.cursors.get_mut(&room_id) else { return Ok(()) };
                 if let Some(seq) = seq {
                     if seq <= *cursor {
                         return Ok(()); // already sent by the replay
                     }
                     *cursor = seq;
                 }
+                self.session.text(frame).await?;
+                let metrics = &self.state.metrics;
+                metrics.frames_out.fetch_add(1, Ordering::Relaxed);
+                if seq.is_some() {
+                    metrics.delivery_latency.observe((crate::metrics::now_micros() - published_us) as f64 / 1e6);
+                }
+                Ok(())
+            }
+            Outbound::Frame { room_id: None, frame, .. } => {
+                self.state.metrics.frames_out.fetch_add(1, Ordering::Relaxed);
                 self.session.text(frame).await
             }
-            Outbound::Frame {
-                room_id: None,
-                frame,
-                ..
-            } => self.session.text(frame).await,
             Outbound::Evicted { room_id } => {
                 self.cursors.remove(&room_id);
                 Ok(())
@@ -304,9 +262,7 @@ impl Connection {
         let event = match parse_client_event(text) {
             Ok(event) => event,
             Err(err) => {
-                return self
-                    .send(&error_event(err.kind.code(), &err.detail, None))
-                    .await;
+                return self.send(&error_event(err.kind.code(), &err.detail, None)).await;
             }
         };
         let client_id = match &event {
@@ -319,8 +275,7 @@ impl Connection {
                 if err.kind.status().is_server_error() {
                     tracing::error!(error = %err, "websocket request failed");
                 }
-                self.send(&error_event(err.kind.code(), &err.detail, client_id))
-                    .await
+                self.send(&error_event(err.kind.code(), &err.detail, client_id)).await
             }
         }
     }
@@ -328,44 +283,24 @@ impl Connection {
     async fn handle_event(&mut self, event: ClientEvent) -> AppResult<()> {
         let state = self.state.clone();
         match event {
-            ClientEvent::Auth { .. } => Err(AppError::new(
-                ErrorKind::Validation,
-                "already authenticated",
-            )),
+            ClientEvent::Auth { .. } => Err(AppError::new(ErrorKind::Validation, "already authenticated")),
             ClientEvent::Ping => self.reply(&ServerEvent::Pong).await,
-            ClientEvent::Subscribe { room_id, after_seq } => {
-                self.subscribe(room_id, after_seq).await
-            }
+            ClientEvent::Subscribe { room_id, after_seq } => self.subscribe(room_id, after_seq).await,
             ClientEvent::Unsubscribe { room_id } => {
                 if self.cursors.remove(&room_id).is_some() {
-                    state
-                        .realtime
-                        .hub
-                        .unsubscribe(Topic::Room(room_id), self.handle.id);
+                    state.realtime.hub.unsubscribe(Topic::Room(room_id), self.handle.id);
                 }
                 self.reply(&ServerEvent::Unsubscribed { room_id }).await
             }
-            ClientEvent::Send {
-                room_id,
-                client_id,
-                body,
-            } => {
-                let (message, _) =
-                    messages::service::send(&state, self.auth, room_id, &body, Some(&client_id))
-                        .await?;
+            ClientEvent::Send { room_id, client_id, body } => {
+                let (message, _) = messages::service::send(&state, self.auth, room_id, &body, Some(&client_id)).await?;
                 self.reply(&ServerEvent::Ack { client_id, message }).await
             }
-            ClientEvent::Typing { room_id } => {
-                rooms::service::typing(&state, self.auth, room_id).await
-            }
+            ClientEvent::Typing { room_id } => rooms::service::typing(&state, self.auth, room_id).await,
             ClientEvent::Read { room_id, seq } => {
                 let marker = rooms::service::mark_read(&state, self.auth, room_id, seq).await?;
-                let event = ServerEvent::Read {
-                    room_id,
-                    seq: marker,
-                };
-                let mut envelope =
-                    Envelope::event(Topic::User(self.auth.user_id), None, frame(&event));
+                let event = ServerEvent::Read { room_id, seq: marker };
+                let mut envelope = Envelope::event(Topic::User(self.auth.user_id), None, frame(&event));
                 envelope.skip_conn = Some(self.handle.id);
                 state.realtime.publish(envelope);
                 Ok(())
@@ -406,13 +341,9 @@ impl Connection {
             hub.unsubscribe(Topic::Room(room_id), self.handle.id);
             return Err(err);
         }
+        state.metrics.replay_size.observe(if truncated { 0.0 } else { (head - after) as f64 });
         self.cursors.insert(room_id, head);
-        self.reply(&ServerEvent::Subscribed {
-            room_id,
-            head_seq: head,
-            replay_truncated: truncated,
-        })
-        .await
+        self.reply(&ServerEvent::Subscribed { room_id, head_seq: head, replay_truncated: truncated }).await
     }
 }
 
@@ -421,22 +352,13 @@ impl Connection {
     async fn replay(&mut self, room_id: i64, after: i64, head: i64) -> AppResult<()> {
         let mut cursor = after;
         while cursor < head {
-            let changes = store::messages::changes_between(
-                &self.state.store,
-                room_id,
-                cursor,
-                head,
-                REPLAY_PAGE,
-            )
-            .await?;
+            let changes =
+                store::messages::changes_between(&self.state.store, room_id, cursor, head, REPLAY_PAGE).await?;
             let Some(last) = changes.last().map(|c| c.seq) else {
                 break;
             };
             for change in changes {
-                let _ = self
-                    .session
-                    .text(frame(&change_event(room_id, change)))
-                    .await;
+                let _ = self.session.text(frame(&change_event(room_id, change))).await;
             }
             cursor = last;
         }
@@ -449,25 +371,10 @@ impl Connection {
 fn parse_client_event(text: &str) -> AppResult<ClientEvent> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| AppError::new(ErrorKind::MalformedJson, format!("invalid JSON: {e}")))?;
-    let kind = value
-        .get("type")
-        .and_then(|t| t.as_str())
-        .unwrap_or_default()
-        .to_owned();
-    const KNOWN: [&str; 7] = [
-        "auth",
-        "subscribe",
-        "unsubscribe",
-        "send",
-        "typing",
-        "read",
-        "ping",
-    ];
+    let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or_default().to_owned();
+    const KNOWN: [&str; 7] = ["auth", "subscribe", "unsubscribe", "send", "typing", "read", "ping"];
     if !KNOWN.contains(&kind.as_str()) {
-        let detail = format!(
-            "unknown event type {kind:?}; expected one of {}",
-            KNOWN.join(", ")
-        );
+        let detail = format!("unknown event type {kind:?}; expected one of {}", KNOWN.join(", "));
         return Err(AppError::new(ErrorKind::UnknownType, detail));
     }
     crate::json::parse(text.as_bytes())

@@ -52,6 +52,8 @@ pub struct Envelope {
     pub control: Option<Control>,
     /// A connection that must not receive it (the originator of a `read`).
     pub skip_conn: Option<u64>,
+    /// When it was published (Unix microseconds), for the delivery latency metric.
+    pub published_us: i64,
 }
 
 impl Envelope {
@@ -62,6 +64,7 @@ impl Envelope {
             frame: Some(frame),
             control: None,
             skip_conn: None,
+            published_us: crate::metrics::now_micros(),
         }
     }
 
@@ -72,6 +75,7 @@ impl Envelope {
             frame: None,
             control: Some(control),
             skip_conn: None,
+            published_us: crate::metrics::now_micros(),
         }
     }
 }
@@ -83,9 +87,12 @@ pub enum Outbound {
         room_id: Option<i64>,
         seq: Option<i64>,
         frame: ByteString,
+        published_us: i64,
     },
     /// No more events of this room will come; forget its subscription.
-    Evicted { room_id: i64 },
+    Evicted {
+        room_id: i64,
+    },
 }
 
 /// A local connection as the hub knows it.
@@ -100,37 +107,19 @@ pub struct ConnHandle {
 }
 
 impl ConnHandle {
-    pub fn new(
-        id: u64,
-        user_id: i64,
-        session_id: i64,
-        queue: usize,
-    ) -> (Arc<Self>, mpsc::Receiver<Outbound>) {
+    pub fn new(id: u64, user_id: i64, session_id: i64, queue: usize) -> (Arc<Self>, mpsc::Receiver<Outbound>) {
         let (tx, rx) = mpsc::channel(queue.max(1));
-        let handle = ConnHandle {
-            id,
-            user_id,
-            session_id,
-            tx,
-            close_code: AtomicU16::new(0),
-            close_notify: Notify::new(),
-        };
+        let handle =
+            ConnHandle { id, user_id, session_id, tx, close_code: AtomicU16::new(0), close_notify: Notify::new() };
         (Arc::new(handle), rx)
     }
 
     /// Asks the connection to close with `code` (the first reason wins).
     pub fn close(&self, code: u16) {
-        if self
-            .close_code
-            .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
+        if self.close_code.compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst).is_ok()
             && code == CLOSE_TOO_SLOW
         {
-            tracing::info!(
-                conn = self.id,
-                user_id = self.user_id,
-                "closing slow consumer: outbound queue full"
-            );
+            tracing::info!(conn = self.id, user_id = self.user_id, "closing slow consumer: outbound queue full");
         }
         self.close_notify.notify_one();
     }
@@ -168,12 +157,7 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(store: Store, broker: Arc<dyn Broker>) -> Arc<Self> {
-        Arc::new_cyclic(|me| Hub {
-            topics: Mutex::new(HashMap::new()),
-            store,
-            broker,
-            me: me.clone(),
-        })
+        Arc::new_cyclic(|me| Hub { topics: Mutex::new(HashMap::new()), store, broker, me: me.clone() })
     }
 
     fn topics(&self) -> std::sync::MutexGuard<'_, HashMap<Topic, TopicState>> {
@@ -298,28 +282,19 @@ impl Hub {
     /// Reads every change after the delivered one from the store and dispatches it; used
     /// when events may have been missed (a broker reconnect).
     pub async fn catch_up(&self, room_id: i64) {
-        let delivered = self
-            .topics()
-            .get(&Topic::Room(room_id))
-            .and_then(|s| s.delivered);
+        let delivered = self.topics().get(&Topic::Room(room_id)).and_then(|s| s.delivered);
         if let Some(delivered) = delivered {
             self.read_back(room_id, delivered, i64::MAX).await;
         }
     }
 
     async fn read_back(&self, room_id: i64, after: i64, before: i64) -> bool {
-        match store::messages::changes_between(&self.store, room_id, after, before - 1, GAP_BATCH)
-            .await
-        {
+        match store::messages::changes_between(&self.store, room_id, after, before - 1, GAP_BATCH).await {
             Ok(changes) => {
                 let found = !changes.is_empty();
                 for change in changes {
                     let event = change_event(room_id, change);
-                    self.dispatch(Envelope::event(
-                        Topic::Room(room_id),
-                        event.seq(),
-                        frame(&event),
-                    ));
+                    self.dispatch(Envelope::event(Topic::Room(room_id), event.seq(), frame(&event)));
                 }
                 found
             }
@@ -346,12 +321,7 @@ async fn fill_gaps(hub: Arc<Hub>, room_id: i64) {
         }
         if empty_reads >= 20 {
             // The store has nothing to fill it with (the room is gone): skip the gap.
-            tracing::warn!(
-                room_id,
-                delivered,
-                first_pending,
-                "skipping an unfillable gap"
-            );
+            tracing::warn!(room_id, delivered, first_pending, "skipping an unfillable gap");
             let mut topics = hub.topics();
             if let Some(state) = topics.get_mut(&Topic::Room(room_id)) {
                 state.delivered = Some(first_pending - 1);
@@ -376,6 +346,7 @@ fn deliver(state: &mut TopicState, envelope: &Envelope) {
                     room_id,
                     seq: envelope.seq,
                     frame: frame.clone(),
+                    published_us: envelope.published_us,
                 });
             }
         }

@@ -76,11 +76,7 @@ impl Realtime {
 
     /// A room event to the room's subscribers; `seq` for message changes.
     pub fn to_room(&self, room_id: i64, event: &ServerEvent) {
-        self.publish(Envelope::event(
-            Topic::Room(room_id),
-            event.seq(),
-            frame(event),
-        ));
+        self.publish(Envelope::event(Topic::Room(room_id), event.seq(), frame(event)));
     }
 
     /// One event to every connection of each user (serialized once).
@@ -93,10 +89,7 @@ impl Realtime {
 
     /// Stops `user_id`'s connections from receiving the room's events, at once.
     pub fn evict(&self, room_id: i64, user_id: i64) {
-        self.publish(Envelope::control(
-            Topic::Room(room_id),
-            Control::Evict { user_id },
-        ));
+        self.publish(Envelope::control(Topic::Room(room_id), Control::Evict { user_id }));
     }
 
     /// Drops every subscription to a deleted room.
@@ -107,11 +100,12 @@ impl Realtime {
     /// Closes the sockets of revoked sessions with 4003.
     pub fn close_sessions(&self, user_id: i64, session_ids: &[i64]) {
         for &session_id in session_ids {
-            self.publish(Envelope::control(
-                Topic::User(user_id),
-                Control::CloseSession { session_id },
-            ));
+            self.publish(Envelope::control(Topic::User(user_id), Control::CloseSession { session_id }));
         }
+    }
+
+    pub fn broker_reconnects(&self) -> Option<u64> {
+        self.broker.reconnects()
     }
 
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {

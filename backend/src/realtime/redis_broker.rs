@@ -36,6 +36,7 @@ struct Wire {
     frame: Option<String>,
     control: Option<Control>,
     skip_conn: Option<u64>,
+    published_us: i64,
 }
 
 enum Subscription {
@@ -57,12 +58,7 @@ pub struct RedisBroker {
 
 impl RedisBroker {
     /// Connects the broker's tasks; they run until the process ends.
-    pub fn start(
-        url: &str,
-        prefix: &str,
-        node: u64,
-        pool: deadpool_redis::Pool,
-    ) -> anyhow::Result<Self> {
+    pub fn start(url: &str, prefix: &str, node: u64, pool: deadpool_redis::Pool) -> anyhow::Result<Self> {
         let client = deadpool_redis::redis::Client::open(url)?;
         let (publish, publish_rx) = mpsc::channel(PUBLISH_QUEUE);
         let (subscriptions, subscriptions_rx) = mpsc::channel(PUBLISH_QUEUE);
@@ -104,38 +100,33 @@ impl Broker for RedisBroker {
             frame: envelope.frame.as_ref().map(|f| f.to_string()),
             control: envelope.control.clone(),
             skip_conn: envelope.skip_conn,
+            published_us: envelope.published_us,
         };
         let Ok(payload) = serde_json::to_string(&wire) else {
             return;
         };
-        if self
-            .publish
-            .try_send((channel(&self.prefix, envelope.topic), payload))
-            .is_err()
-        {
+        if self.publish.try_send((channel(&self.prefix, envelope.topic), payload)).is_err() {
             // Other nodes recover a lost change from the store (gap fill, periodic catch-up).
             tracing::warn!("redis publish queue full: dropping an envelope");
         }
     }
 
     fn topic_opened(&self, topic: Topic) {
-        self.open
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(topic);
+        self.open.lock().unwrap_or_else(|e| e.into_inner()).insert(topic);
         let _ = self.subscriptions.try_send(Subscription::Open(topic));
     }
 
     fn topic_closed(&self, topic: Topic) {
-        self.open
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&topic);
+        self.open.lock().unwrap_or_else(|e| e.into_inner()).remove(&topic);
         let _ = self.subscriptions.try_send(Subscription::Close(topic));
     }
 
     fn attach(&self, hub: Weak<Hub>) {
         let _ = self.hub.set(hub);
+    }
+
+    fn reconnects(&self) -> Option<u64> {
+        Some(self.reconnects.load(Ordering::Relaxed))
     }
 }
 
@@ -148,10 +139,7 @@ async fn publisher(pool: deadpool_redis::Pool, mut queue: mpsc::Receiver<(String
             pipe.publish(channel, payload).ignore();
         }
         let result = match pool.get().await {
-            Ok(mut conn) => pipe
-                .query_async::<()>(&mut *conn)
-                .await
-                .map_err(anyhow::Error::from),
+            Ok(mut conn) => pipe.query_async::<()>(&mut *conn).await.map_err(anyhow::Error::from),
             Err(err) => Err(anyhow::Error::from(err)),
         };
         if let Err(err) = result {
@@ -174,11 +162,7 @@ impl Listener {
         self.hub.get().and_then(Weak::upgrade)
     }
 
-    async fn run(
-        self,
-        client: deadpool_redis::redis::Client,
-        mut subscriptions: mpsc::Receiver<Subscription>,
-    ) {
+    async fn run(self, client: deadpool_redis::redis::Client, mut subscriptions: mpsc::Receiver<Subscription>) {
         let mut backoff = Duration::from_millis(100);
         let mut connected_before = false;
         loop {
@@ -210,13 +194,7 @@ impl Listener {
         let (mut sink, mut stream) = pubsub.split();
         // Commands queued while disconnected are superseded by the set of open topics.
         while subscriptions.try_recv().is_ok() {}
-        let topics: Vec<Topic> = self
-            .open
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .copied()
-            .collect();
+        let topics: Vec<Topic> = self.open.lock().unwrap_or_else(|e| e.into_inner()).iter().copied().collect();
         for topic in &topics {
             sink.subscribe(channel(&self.prefix, *topic)).await?;
         }
@@ -260,6 +238,7 @@ impl Listener {
                 frame: wire.frame.map(Into::into),
                 control: wire.control,
                 skip_conn: wire.skip_conn,
+                published_us: wire.published_us,
             });
         }
     }

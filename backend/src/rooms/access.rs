@@ -22,10 +22,7 @@ impl RoomAccess {
     pub fn require(&self, min: Role, action: &str) -> AppResult<()> {
         match self.role() {
             Some(role) if role >= min => Ok(()),
-            _ => Err(AppError::forbidden(format!(
-                "only a room {} may {action}",
-                role_name(min)
-            ))),
+            _ => Err(AppError::forbidden(format!("only a room {} may {action}", role_name(min)))),
         }
     }
 }
@@ -40,9 +37,7 @@ fn role_name(role: Role) -> &'static str {
 
 /// The room, if `user_id` may read it: any public room, or a private one they belong to.
 pub async fn readable(state: &AppState, room_id: i64, user_id: i64) -> AppResult<RoomAccess> {
-    let room = rooms::by_id(&state.store, room_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("room"))?;
+    let room = rooms::by_id(&state.store, room_id).await?.ok_or_else(|| AppError::not_found("room"))?;
     let membership = rooms::membership(&state.store, room_id, user_id).await?;
     if membership.is_none() && !room.is_public() {
         return Err(AppError::not_found("room"));

@@ -1,9 +1,7 @@
 //! `/rooms` and `/dms`: listing, creating, reading, updating and deleting rooms.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use confab_shared::{
-    CreateDm, CreateRoom, Role, Room, RoomKind, RoomList, ServerEvent, UpdateRoom, Visibility,
-};
+use confab_shared::{CreateDm, CreateRoom, Role, Room, RoomKind, RoomList, ServerEvent, UpdateRoom, Visibility};
 
 use super::{access, view};
 use crate::auth::Auth;
@@ -23,9 +21,7 @@ use crate::validate;
 pub async fn list(auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json<RoomList>> {
     let rows = store::rooms::visible_to(&state.store, auth.user_id).await?;
     let rooms = store::rooms::with_viewer_data(&state.store, auth.user_id, rows).await?;
-    Ok(web::Json(RoomList {
-        rooms: rooms.into_iter().map(view::room).collect(),
-    }))
+    Ok(web::Json(RoomList { rooms: rooms.into_iter().map(view::room).collect() }))
 }
 
 /// Creates a room; the caller becomes its owner.
@@ -43,23 +39,12 @@ pub async fn list(auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json
     )
 )]
 #[post("/rooms")]
-pub async fn create(
-    auth: Auth,
-    state: web::Data<AppState>,
-    body: ApiJson<CreateRoom>,
-) -> AppResult<HttpResponse> {
+pub async fn create(auth: Auth, state: web::Data<AppState>, body: ApiJson<CreateRoom>) -> AppResult<HttpResponse> {
     let body = body.0;
     let name = validate::room_name(&body.name)?;
     let topic = validate::topic(body.topic.as_deref().unwrap_or(""))?;
     let visibility = body.visibility.unwrap_or(Visibility::Public);
-    let row = store::rooms::create(
-        &state.store,
-        &name,
-        &topic,
-        visibility_str(visibility),
-        auth.user_id,
-    )
-    .await?;
+    let row = store::rooms::create(&state.store, &name, &topic, visibility_str(visibility), auth.user_id).await?;
     let room = view::for_viewer(&state, row, auth.user_id).await?;
     Ok(HttpResponse::Created().json(room))
 }
@@ -76,15 +61,9 @@ pub async fn create(
     )
 )]
 #[get("/rooms/{room_id}")]
-pub async fn get_room(
-    auth: Auth,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> AppResult<web::Json<Room>> {
+pub async fn get_room(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<web::Json<Room>> {
     let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
-    Ok(web::Json(
-        view::for_viewer(&state, access.room, auth.user_id).await?,
-    ))
+    Ok(web::Json(view::for_viewer(&state, access.room, auth.user_id).await?))
 }
 
 /// Renames the room or sets its topic (owners and admins).
@@ -114,31 +93,14 @@ pub async fn update(
     let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
     access.require(Role::Admin, "change the room")?;
     if access.room.kind() == RoomKind::Direct {
-        return Err(AppError::forbidden(
-            "direct rooms have no name or topic to change",
-        ));
+        return Err(AppError::forbidden("direct rooms have no name or topic to change"));
     }
-    let name = body
-        .0
-        .name
-        .as_deref()
-        .map(validate::room_name)
-        .transpose()?;
+    let name = body.0.name.as_deref().map(validate::room_name).transpose()?;
     let topic = body.0.topic.as_deref().map(validate::topic).transpose()?;
-    let row = store::rooms::update(
-        &state.store,
-        access.room.id,
-        name.as_deref(),
-        topic.as_deref(),
-    )
-    .await?;
-    let event = ServerEvent::RoomUpdated {
-        room: view::neutral(&state, row.clone()).await?,
-    };
+    let row = store::rooms::update(&state.store, access.room.id, name.as_deref(), topic.as_deref()).await?;
+    let event = ServerEvent::RoomUpdated { room: view::neutral(&state, row.clone()).await? };
     state.realtime.to_room(row.id, &event);
-    Ok(web::Json(
-        view::for_viewer(&state, row, auth.user_id).await?,
-    ))
+    Ok(web::Json(view::for_viewer(&state, row, auth.user_id).await?))
 }
 
 /// Deletes the room with its history (owners).
@@ -154,11 +116,7 @@ pub async fn update(
     )
 )]
 #[delete("/rooms/{room_id}")]
-pub async fn delete_room(
-    auth: Auth,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> AppResult<HttpResponse> {
+pub async fn delete_room(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
     access.require(Role::Owner, "delete the room")?;
     let room_id = access.room.id;
@@ -188,30 +146,17 @@ pub async fn delete_room(
     )
 )]
 #[post("/dms")]
-pub async fn create_dm(
-    auth: Auth,
-    state: web::Data<AppState>,
-    body: ApiJson<CreateDm>,
-) -> AppResult<HttpResponse> {
+pub async fn create_dm(auth: Auth, state: web::Data<AppState>, body: ApiJson<CreateDm>) -> AppResult<HttpResponse> {
     let other = body.0.user_id;
     if other == auth.user_id {
         return Err(AppError::invalid("user_id", "must be another user"));
     }
-    let peer = store::users::by_id(&state.store, other)
-        .await?
-        .ok_or_else(|| AppError::not_found("user"))?;
+    let peer = store::users::by_id(&state.store, other).await?.ok_or_else(|| AppError::not_found("user"))?;
     let (row, created) = store::rooms::direct(&state.store, auth.user_id, other).await?;
     if created && let Some(me) = store::users::by_id(&state.store, auth.user_id).await? {
-        let event = ServerEvent::MemberJoined {
-            room_id: row.id,
-            user: me.into(),
-        };
+        let event = ServerEvent::MemberJoined { room_id: row.id, user: me.into() };
         state.realtime.to_users([peer.id], &event);
     }
     let room = view::for_viewer(&state, row, auth.user_id).await?;
-    Ok(if created {
-        HttpResponse::Created().json(room)
-    } else {
-        HttpResponse::Ok().json(room)
-    })
+    Ok(if created { HttpResponse::Created().json(room) } else { HttpResponse::Ok().json(room) })
 }

@@ -22,11 +22,7 @@ use crate::store::{self, models::parse_role};
     )
 )]
 #[put("/rooms/{room_id}/members/me")]
-pub async fn join(
-    auth: Auth,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> AppResult<web::Json<Room>> {
+pub async fn join(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<web::Json<Room>> {
     let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
     let room_id = access.room.id;
     if access.membership.is_none()
@@ -34,9 +30,7 @@ pub async fn join(
     {
         announce_joined(&state, room_id, auth.user_id, false).await?;
     }
-    Ok(web::Json(
-        view::for_viewer(&state, access.room, auth.user_id).await?,
-    ))
+    Ok(web::Json(view::for_viewer(&state, access.room, auth.user_id).await?))
 }
 
 /// Leaves a room. The last owner must hand ownership over or delete the room first.
@@ -53,11 +47,7 @@ pub async fn join(
     )
 )]
 #[delete("/rooms/{room_id}/members/me")]
-pub async fn leave(
-    auth: Auth,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> AppResult<HttpResponse> {
+pub async fn leave(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let access = access::member(&state, path.into_inner(), auth.user_id).await?;
     if access.room.kind() == RoomKind::Direct {
         return Err(AppError::forbidden("direct rooms cannot be left"));
@@ -78,21 +68,13 @@ pub async fn leave(
     )
 )]
 #[get("/rooms/{room_id}/members")]
-pub async fn list(
-    auth: Auth,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> AppResult<web::Json<MemberList>> {
+pub async fn list(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<web::Json<MemberList>> {
     let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
     let members = store::rooms::members(&state.store, access.room.id).await?;
     let presence = &state.realtime.presence;
     let members = members
         .into_iter()
-        .map(|(user, role)| Member {
-            online: presence.is_online(user.id),
-            user: user.into(),
-            role: parse_role(&role),
-        })
+        .map(|(user, role)| Member { online: presence.is_online(user.id), user: user.into(), role: parse_role(&role) })
         .collect();
     Ok(web::Json(MemberList { members }))
 }
@@ -110,20 +92,14 @@ pub async fn list(
     )
 )]
 #[put("/rooms/{room_id}/members/{user_id}")]
-pub async fn add(
-    auth: Auth,
-    state: web::Data<AppState>,
-    path: web::Path<(i64, i64)>,
-) -> AppResult<web::Json<Member>> {
+pub async fn add(auth: Auth, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> AppResult<web::Json<Member>> {
     let (room_id, user_id) = path.into_inner();
     let access = access::readable(&state, room_id, auth.user_id).await?;
     access.require(Role::Admin, "add members")?;
     if access.room.kind() == RoomKind::Direct {
         return Err(AppError::forbidden("direct rooms have exactly two members"));
     }
-    let user = store::users::by_id(&state.store, user_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("user"))?;
+    let user = store::users::by_id(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
     if store::rooms::add_member(&state.store, room_id, user_id, Role::Member).await? {
         announce_joined(&state, room_id, user_id, true).await?;
     }
@@ -158,9 +134,7 @@ pub async fn remove_member(
             .ok_or_else(|| AppError::not_found("member"))?;
         let mine = access.role().unwrap_or(Role::Member);
         if mine != Role::Owner && target.role() >= mine {
-            return Err(AppError::forbidden(
-                "you may only remove members with a lower role than yours",
-            ));
+            return Err(AppError::forbidden("you may only remove members with a lower role than yours"));
         }
     } else if access.membership.is_none() {
         return Err(AppError::not_found("member"));
@@ -200,37 +174,22 @@ pub async fn set_role(
     let access = access::readable(&state, room_id, auth.user_id).await?;
     access.require(Role::Owner, "change roles")?;
     store::rooms::set_role(&state.store, room_id, user_id, body.0.role).await?;
-    let user = store::users::by_id(&state.store, user_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("user"))?;
+    let user = store::users::by_id(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
     member(&state, room_id, user.into()).await.map(web::Json)
 }
 
 async fn member(state: &AppState, room_id: i64, user: User) -> AppResult<Member> {
-    let membership = store::rooms::membership(&state.store, room_id, user.id)
-        .await?
-        .ok_or_else(|| AppError::not_found("member"))?;
-    Ok(Member {
-        online: state.realtime.presence.is_online(user.id),
-        role: membership.role(),
-        user,
-    })
+    let membership =
+        store::rooms::membership(&state.store, room_id, user.id).await?.ok_or_else(|| AppError::not_found("member"))?;
+    Ok(Member { online: state.realtime.presence.is_online(user.id), role: membership.role(), user })
 }
 
 /// Tells the room (and, when someone else added them, the new member) about a join.
-async fn announce_joined(
-    state: &AppState,
-    room_id: i64,
-    user_id: i64,
-    added_by_other: bool,
-) -> AppResult<()> {
+async fn announce_joined(state: &AppState, room_id: i64, user_id: i64, added_by_other: bool) -> AppResult<()> {
     let Some(user) = store::users::by_id(&state.store, user_id).await? else {
         return Ok(());
     };
-    let event = ServerEvent::MemberJoined {
-        room_id,
-        user: user.into(),
-    };
+    let event = ServerEvent::MemberJoined { room_id, user: user.into() };
     state.realtime.to_room(room_id, &event);
     if added_by_other {
         state.realtime.to_users([user_id], &event);
@@ -240,20 +199,12 @@ async fn announce_joined(
 
 /// Removes a membership, tells the room, and stops the user's subscriptions at once (in a
 /// public room they may subscribe again as a reader).
-async fn remove(
-    state: &AppState,
-    room_id: i64,
-    user_id: i64,
-    removed_by_other: bool,
-) -> AppResult<()> {
+async fn remove(state: &AppState, room_id: i64, user_id: i64, removed_by_other: bool) -> AppResult<()> {
     if !store::rooms::remove_member(&state.store, room_id, user_id).await? {
         return Err(AppError::not_found("member"));
     }
     if let Some(user) = store::users::by_id(&state.store, user_id).await? {
-        let event = ServerEvent::MemberLeft {
-            room_id,
-            user: user.into(),
-        };
+        let event = ServerEvent::MemberLeft { room_id, user: user.into() };
         state.realtime.to_room(room_id, &event);
         if removed_by_other {
             state.realtime.to_users([user_id], &event);

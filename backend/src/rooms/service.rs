@@ -20,24 +20,11 @@ pub async fn mark_read(state: &AppState, auth: Auth, room_id: i64, seq: i64) -> 
 /// Forwards a typing notice to the room (at most one per user and room every 2 seconds;
 /// extra ones are dropped silently, as clients send them on every keystroke).
 pub async fn typing(state: &AppState, auth: Auth, room_id: i64) -> AppResult<()> {
-    if state
-        .realtime
-        .typing
-        .check(&format!("{}:{room_id}", auth.user_id))
-        .is_err()
-    {
+    if state.realtime.typing.check(&format!("{}:{room_id}", auth.user_id)).is_err() {
         return Ok(());
     }
     access::member(state, room_id, auth.user_id).await?;
-    let user = store::users::by_id(&state.store, auth.user_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("user"))?;
-    state.realtime.to_room(
-        room_id,
-        &ServerEvent::Typing {
-            room_id,
-            user: user.into(),
-        },
-    );
+    let user = store::users::by_id(&state.store, auth.user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    state.realtime.to_room(room_id, &ServerEvent::Typing { room_id, user: user.into() });
     Ok(())
 }

@@ -31,10 +31,7 @@ pub fn room(data: RoomData) -> Room {
 /// The room as `viewer` sees it.
 pub async fn for_viewer(state: &AppState, row: RoomRow, viewer: i64) -> AppResult<Room> {
     let mut rooms = with_viewer_data(&state.store, viewer, vec![row]).await?;
-    rooms
-        .pop()
-        .map(room)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("room data missing")))
+    rooms.pop().map(room).ok_or_else(|| AppError::internal(anyhow::anyhow!("room data missing")))
 }
 
 /// The room as nobody in particular sees it (for `room_updated`, sent to every subscriber).

@@ -76,12 +76,10 @@ pub async fn send(store: &Store, msg: &NewMessage<'_>) -> AppResult<(MessageRow,
     match result {
         Ok(row) => Ok((row, true)),
         // A concurrent send with the same client_id won the race: answer with its message.
-        Err(e) if is_unique_violation(&e) => {
-            match by_client_id(store, msg.author_id, msg.client_id).await? {
-                Some(existing) => repeat(existing, msg.room_id),
-                None => Err(e),
-            }
-        }
+        Err(e) if is_unique_violation(&e) => match by_client_id(store, msg.author_id, msg.client_id).await? {
+            Some(existing) => repeat(existing, msg.room_id),
+            None => Err(e),
+        },
         Err(e) => Err(e),
     }
 }
@@ -90,19 +88,12 @@ pub async fn send(store: &Store, msg: &NewMessage<'_>) -> AppResult<(MessageRow,
 /// same room's (a client_id names one message, so reusing it elsewhere is refused).
 fn repeat(existing: MessageRow, room_id: i64) -> AppResult<(MessageRow, bool)> {
     if existing.room_id != room_id {
-        return Err(AppError::invalid(
-            "client_id",
-            "already used for a message in another room",
-        ));
+        return Err(AppError::invalid("client_id", "already used for a message in another room"));
     }
     Ok((existing, false))
 }
 
-async fn by_client_id(
-    store: &Store,
-    author_id: i64,
-    client_id: Option<&str>,
-) -> AppResult<Option<MessageRow>> {
+async fn by_client_id(store: &Store, author_id: i64, client_id: Option<&str>) -> AppResult<Option<MessageRow>> {
     let Some(client_id) = client_id else {
         return Ok(None);
     };
@@ -126,22 +117,9 @@ pub async fn by_id(store: &Store, room_id: i64, message_id: i64) -> AppResult<Op
 }
 
 /// Replaces the body of a live message, as a new change of the room.
-pub async fn edit(
-    store: &Store,
-    room_id: i64,
-    message_id: i64,
-    body: &str,
-) -> AppResult<MessageRow> {
+pub async fn edit(store: &Store, room_id: i64, message_id: i64, body: &str) -> AppResult<MessageRow> {
     let at = now();
-    change(
-        store,
-        room_id,
-        message_id,
-        ChangeKind::Edited,
-        body,
-        Some(at),
-    )
-    .await
+    change(store, room_id, message_id, ChangeKind::Edited, body, Some(at)).await
 }
 
 /// Tombstones a live message (empty body, `deleted`), as a new change of the room.
@@ -174,21 +152,13 @@ async fn change(
         let target = messages::table.find(message_id);
         let row: MessageRow = if kind == ChangeKind::Deleted {
             diesel::update(target)
-                .set((
-                    messages::body.eq(body),
-                    messages::deleted.eq(true),
-                    messages::updated_seq.eq(seq),
-                ))
+                .set((messages::body.eq(body), messages::deleted.eq(true), messages::updated_seq.eq(seq)))
                 .returning(MessageRow::as_returning())
                 .get_result(c)
                 .await?
         } else {
             diesel::update(target)
-                .set((
-                    messages::body.eq(body),
-                    messages::edited_at.eq(edited_at),
-                    messages::updated_seq.eq(seq),
-                ))
+                .set((messages::body.eq(body), messages::edited_at.eq(edited_at), messages::updated_seq.eq(seq)))
                 .returning(MessageRow::as_returning())
                 .get_result(c)
                 .await?
@@ -219,9 +189,7 @@ pub async fn history(
             query = query.filter(messages::seq.lt(before));
         }
         if let Some(after) = after_seq {
-            query = query
-                .filter(messages::seq.gt(after))
-                .order(messages::seq.asc());
+            query = query.filter(messages::seq.gt(after)).order(messages::seq.asc());
         } else {
             query = query.order(messages::seq.desc());
         }
@@ -252,12 +220,7 @@ pub async fn changes_between(
             .filter(changes::seq.le(up_to))
             .order(changes::seq.asc())
             .limit(limit)
-            .select((
-                changes::seq,
-                changes::kind,
-                MessageRow::as_select(),
-                UserRow::as_select()
-            ))
+            .select((changes::seq, changes::kind, MessageRow::as_select(), UserRow::as_select()))
             .load(c)
             .await?
     ))?;
@@ -273,10 +236,5 @@ pub async fn changes_between(
 
 /// The room's change counter (0 for a room with no messages yet).
 pub async fn head(store: &Store, room_id: i64) -> AppResult<Option<i64>> {
-    read!(store, |c| Ok(rooms::table
-        .find(room_id)
-        .select(rooms::last_seq)
-        .first(c)
-        .await
-        .optional()?))
+    read!(store, |c| Ok(rooms::table.find(room_id).select(rooms::last_seq).first(c).await.optional()?))
 }

@@ -41,10 +41,7 @@ impl SpawnBlocking for Detached {
     fn spawn_blocking<'a, R>(
         &mut self,
         task: impl FnOnce() -> R + Send + 'static,
-    ) -> futures_util::future::BoxFuture<
-        'a,
-        Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>,
-    >
+    ) -> futures_util::future::BoxFuture<'a, Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>>
     where
         R: Send + 'static,
     {
@@ -96,6 +93,15 @@ impl Store {
         }
     }
 
+    /// `(open, idle)` connections of the pool reads use.
+    pub fn pool_status(&self) -> (usize, usize) {
+        let status = match self {
+            Store::Postgres(pool) => pool.status(),
+            Store::Sqlite { read, .. } => read.status(),
+        };
+        (status.size, status.available)
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Store::Postgres(_) => "postgres",
@@ -122,9 +128,7 @@ fn sqlite_pool(path: &str, size: usize) -> anyhow::Result<Pool<SqliteConn>> {
     config.custom_setup = Box::new(|url| {
         async move {
             let mut conn = <SqliteConn as diesel_async::AsyncConnection>::establish(url).await?;
-            conn.batch_execute(SQLITE_PRAGMAS)
-                .await
-                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            conn.batch_execute(SQLITE_PRAGMAS).await.map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)
         }
         .boxed()
@@ -142,10 +146,8 @@ fn sqlite_pool(path: &str, size: usize) -> anyhow::Result<Pool<SqliteConn>> {
 pub async fn migrate_postgres(url: String) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || {
         use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
-            .context("connect to PostgreSQL")?;
-        conn.run_pending_migrations(PG_MIGRATIONS)
-            .map_err(|e| anyhow::anyhow!("PostgreSQL migrations: {e}"))?;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url).context("connect to PostgreSQL")?;
+        conn.run_pending_migrations(PG_MIGRATIONS).map_err(|e| anyhow::anyhow!("PostgreSQL migrations: {e}"))?;
         Ok(())
     })
     .await?
@@ -154,17 +156,12 @@ pub async fn migrate_postgres(url: String) -> anyhow::Result<()> {
 /// Applies pending SQLite migrations, creating the file (and its folder) if needed.
 pub async fn migrate_sqlite(path: String) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || {
-        if let Some(dir) = Path::new(&path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
+        if let Some(dir) = Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
         }
-        let mut conn = SqliteConnection::establish(&path)
-            .with_context(|| format!("open SQLite file {path}"))?;
+        let mut conn = SqliteConnection::establish(&path).with_context(|| format!("open SQLite file {path}"))?;
         diesel::connection::SimpleConnection::batch_execute(&mut conn, SQLITE_PRAGMAS)?;
-        conn.run_pending_migrations(SQLITE_MIGRATIONS)
-            .map_err(|e| anyhow::anyhow!("SQLite migrations: {e}"))?;
+        conn.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!("SQLite migrations: {e}"))?;
         Ok(())
     })
     .await?
@@ -173,8 +170,7 @@ pub async fn migrate_sqlite(path: String) -> anyhow::Result<()> {
 /// The current time as stored: UTC, microsecond precision on both backends.
 pub fn now() -> NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();
-    now.with_nanosecond(now.nanosecond() / 1000 * 1000)
-        .unwrap_or(now)
+    now.with_nanosecond(now.nanosecond() / 1000 * 1000).unwrap_or(now)
 }
 
 use chrono::Timelike;
@@ -204,20 +200,18 @@ macro_rules! write_tx {
         match $store {
             $crate::store::Store::Postgres(pool) => {
                 let mut conn = pool.get().await?;
-                diesel_async::AsyncConnection::transaction::<_, $crate::error::AppError, _>(
-                    &mut *conn,
-                    async |$c| $body,
-                )
+                diesel_async::AsyncConnection::transaction::<_, $crate::error::AppError, _>(&mut *conn, async |$c| {
+                    $body
+                })
                 .await
             }
             $crate::store::Store::Sqlite { write, .. } => {
                 // The pool's single connection is the only writer, so a deferred
                 // transaction cannot meet SQLITE_BUSY from another writer.
                 let mut conn = write.get().await?;
-                diesel_async::AsyncConnection::transaction::<_, $crate::error::AppError, _>(
-                    &mut *conn,
-                    async |$c| $body,
-                )
+                diesel_async::AsyncConnection::transaction::<_, $crate::error::AppError, _>(&mut *conn, async |$c| {
+                    $body
+                })
                 .await
             }
         }

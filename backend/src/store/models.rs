@@ -20,11 +20,7 @@ pub struct UserRow {
 
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
-        User {
-            id: row.id,
-            username: row.username,
-            created_at: utc(row.created_at),
-        }
+        User { id: row.id, username: row.username, created_at: utc(row.created_at) }
     }
 }
 
@@ -52,19 +48,11 @@ pub struct RoomRow {
 
 impl RoomRow {
     pub fn visibility(&self) -> Visibility {
-        if self.visibility == "private" {
-            Visibility::Private
-        } else {
-            Visibility::Public
-        }
+        if self.visibility == "private" { Visibility::Private } else { Visibility::Public }
     }
 
     pub fn kind(&self) -> RoomKind {
-        if self.kind == "direct" {
-            RoomKind::Direct
-        } else {
-            RoomKind::Room
-        }
+        if self.kind == "direct" { RoomKind::Direct } else { RoomKind::Room }
     }
 
     pub fn is_public(&self) -> bool {
@@ -132,11 +120,7 @@ impl MessageRow {
             room_id: self.room_id,
             seq: self.seq,
             author: author.into(),
-            body: if self.deleted {
-                String::new()
-            } else {
-                self.body
-            },
+            body: if self.deleted { String::new() } else { self.body },
             client_id: self.client_id,
             created_at: utc(self.created_at),
             edited_at: self.edited_at.map(utc),

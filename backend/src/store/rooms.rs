@@ -24,21 +24,11 @@ pub struct RoomData {
 }
 
 fn name_taken(e: AppError) -> AppError {
-    if is_unique_violation(&e) {
-        AppError::new(ErrorKind::RoomNameTaken, "a room with that name exists")
-    } else {
-        e
-    }
+    if is_unique_violation(&e) { AppError::new(ErrorKind::RoomNameTaken, "a room with that name exists") } else { e }
 }
 
 /// Creates a room with `owner` as its owner.
-pub async fn create(
-    store: &Store,
-    name: &str,
-    topic: &str,
-    visibility: &str,
-    owner: i64,
-) -> AppResult<RoomRow> {
+pub async fn create(store: &Store, name: &str, topic: &str, visibility: &str, owner: i64) -> AppResult<RoomRow> {
     let key = name.to_lowercase();
     let at = now();
     write_tx!(store, |c| {
@@ -121,19 +111,10 @@ async fn by_direct_key(store: &Store, key: &str) -> AppResult<Option<RoomRow>> {
 }
 
 pub async fn by_id(store: &Store, id: i64) -> AppResult<Option<RoomRow>> {
-    read!(store, |c| Ok(rooms::table
-        .find(id)
-        .select(RoomRow::as_select())
-        .first(c)
-        .await
-        .optional()?))
+    read!(store, |c| Ok(rooms::table.find(id).select(RoomRow::as_select()).first(c).await.optional()?))
 }
 
-pub async fn membership(
-    store: &Store,
-    room_id: i64,
-    user_id: i64,
-) -> AppResult<Option<MembershipRow>> {
+pub async fn membership(store: &Store, room_id: i64, user_id: i64) -> AppResult<Option<MembershipRow>> {
     read!(store, |c| Ok(memberships::table
         .find((room_id, user_id))
         .select(MembershipRow::as_select())
@@ -145,9 +126,7 @@ pub async fn membership(
 /// Public rooms and the viewer's rooms, by name.
 pub async fn visible_to(store: &Store, viewer: i64) -> AppResult<Vec<RoomRow>> {
     read!(store, |c| {
-        let mine = memberships::table
-            .filter(memberships::user_id.eq(viewer))
-            .select(memberships::room_id);
+        let mine = memberships::table.filter(memberships::user_id.eq(viewer)).select(memberships::room_id);
         Ok(rooms::table
             .filter(rooms::visibility.eq("public").or(rooms::id.eq_any(mine)))
             .order((rooms::kind.desc(), rooms::name_key, rooms::id))
@@ -164,17 +143,9 @@ pub async fn visible_to(store: &Store, viewer: i64) -> AppResult<Vec<RoomRow>> {
 /// deleted. It is one grouped range scan of the `(room_id, seq)` index, which also carries
 /// `author_id` and `deleted` (PostgreSQL `INCLUDE`, a covering index on SQLite), so its cost
 /// grows with the number of unread messages only, never with the size of a room's history.
-pub async fn with_viewer_data(
-    store: &Store,
-    viewer: i64,
-    rows: Vec<RoomRow>,
-) -> AppResult<Vec<RoomData>> {
+pub async fn with_viewer_data(store: &Store, viewer: i64, rows: Vec<RoomRow>) -> AppResult<Vec<RoomData>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let direct_ids: Vec<i64> = rows
-        .iter()
-        .filter(|r| r.kind == "direct")
-        .map(|r| r.id)
-        .collect();
+    let direct_ids: Vec<i64> = rows.iter().filter(|r| r.kind == "direct").map(|r| r.id).collect();
     let (mine, counts, unread, peers) = read!(store, |c| {
         let mine: Vec<MembershipRow> = memberships::table
             .filter(memberships::user_id.eq(viewer))
@@ -229,12 +200,7 @@ pub async fn with_viewer_data(
 }
 
 /// Renames the room and/or sets its topic.
-pub async fn update(
-    store: &Store,
-    id: i64,
-    name: Option<&str>,
-    topic: Option<&str>,
-) -> AppResult<RoomRow> {
+pub async fn update(store: &Store, id: i64, name: Option<&str>, topic: Option<&str>) -> AppResult<RoomRow> {
     let key = name.map(str::to_lowercase);
     write_tx!(store, |c| {
         if let (Some(name), Some(key)) = (name, key.as_deref()) {
@@ -244,16 +210,9 @@ pub async fn update(
                 .await?;
         }
         if let Some(topic) = topic {
-            diesel::update(rooms::table.find(id))
-                .set(rooms::topic.eq(topic))
-                .execute(c)
-                .await?;
+            diesel::update(rooms::table.find(id)).set(rooms::topic.eq(topic)).execute(c).await?;
         }
-        Ok(rooms::table
-            .find(id)
-            .select(RoomRow::as_select())
-            .first(c)
-            .await?)
+        Ok(rooms::table.find(id).select(RoomRow::as_select()).first(c).await?)
     })
     .map_err(name_taken)
 }
@@ -285,12 +244,8 @@ pub async fn add_member(store: &Store, room_id: i64, user_id: i64, role: Role) -
 /// Removes a member, refusing to remove the last owner. False when they were not a member.
 pub async fn remove_member(store: &Store, room_id: i64, user_id: i64) -> AppResult<bool> {
     write_tx!(store, |c| {
-        let role: Option<String> = memberships::table
-            .find((room_id, user_id))
-            .select(memberships::role)
-            .first(c)
-            .await
-            .optional()?;
+        let role: Option<String> =
+            memberships::table.find((room_id, user_id)).select(memberships::role).first(c).await.optional()?;
         match role.as_deref() {
             None => return Ok(false),
             Some("owner") => {
@@ -306,9 +261,7 @@ pub async fn remove_member(store: &Store, room_id: i64, user_id: i64) -> AppResu
             }
             Some(_) => {}
         }
-        diesel::delete(memberships::table.find((room_id, user_id)))
-            .execute(c)
-            .await?;
+        diesel::delete(memberships::table.find((room_id, user_id))).execute(c).await?;
         Ok(true)
     })
 }
@@ -323,12 +276,8 @@ fn last_owner() -> AppError {
 /// Sets a member's role, refusing to demote the last owner.
 pub async fn set_role(store: &Store, room_id: i64, user_id: i64, role: Role) -> AppResult<()> {
     write_tx!(store, |c| {
-        let current: Option<String> = memberships::table
-            .find((room_id, user_id))
-            .select(memberships::role)
-            .first(c)
-            .await
-            .optional()?;
+        let current: Option<String> =
+            memberships::table.find((room_id, user_id)).select(memberships::role).first(c).await.optional()?;
         let Some(current) = current else {
             return Err(AppError::not_found("member"));
         };
@@ -373,11 +322,8 @@ pub async fn member_ids(store: &Store, room_id: i64) -> AppResult<Vec<i64>> {
 /// Users who share at least one room with `user_id` (themselves included).
 pub async fn co_member_ids(store: &Store, user_id: i64) -> AppResult<Vec<i64>> {
     read!(store, |c| {
-        let rooms_of_user: Vec<i64> = memberships::table
-            .filter(memberships::user_id.eq(user_id))
-            .select(memberships::room_id)
-            .load(c)
-            .await?;
+        let rooms_of_user: Vec<i64> =
+            memberships::table.filter(memberships::user_id.eq(user_id)).select(memberships::room_id).load(c).await?;
         Ok(memberships::table
             .filter(memberships::room_id.eq_any(rooms_of_user))
             .select(memberships::user_id)
@@ -391,11 +337,7 @@ pub async fn co_member_ids(store: &Store, user_id: i64) -> AppResult<Vec<i64>> {
 /// Returns the marker after the call.
 pub async fn mark_read(store: &Store, room_id: i64, user_id: i64, seq: i64) -> AppResult<i64> {
     write_tx!(store, |c| {
-        let head: i64 = rooms::table
-            .find(room_id)
-            .select(rooms::last_seq)
-            .first(c)
-            .await?;
+        let head: i64 = rooms::table.find(room_id).select(rooms::last_seq).first(c).await?;
         let target = seq.min(head);
         diesel::update(
             memberships::table
@@ -406,10 +348,6 @@ pub async fn mark_read(store: &Store, room_id: i64, user_id: i64, seq: i64) -> A
         .set(memberships::last_read_seq.eq(target))
         .execute(c)
         .await?;
-        Ok(memberships::table
-            .find((room_id, user_id))
-            .select(memberships::last_read_seq)
-            .first(c)
-            .await?)
+        Ok(memberships::table.find((room_id, user_id)).select(memberships::last_read_seq).first(c).await?)
     })
 }

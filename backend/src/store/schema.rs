@@ -79,11 +79,4 @@ diesel::joinable!(messages -> users (author_id));
 diesel::joinable!(messages -> rooms (room_id));
 diesel::joinable!(changes -> messages (message_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    users,
-    sessions,
-    rooms,
-    memberships,
-    messages,
-    changes
-);
+diesel::allow_tables_to_appear_in_same_query!(users, sessions, rooms, memberships, messages, changes);

@@ -32,12 +32,7 @@ pub async fn create(
 }
 
 pub async fn by_id(store: &Store, id: i64) -> AppResult<Option<SessionRow>> {
-    read!(store, |c| Ok(sessions::table
-        .find(id)
-        .select(SessionRow::as_select())
-        .first(c)
-        .await
-        .optional()?))
+    read!(store, |c| Ok(sessions::table.find(id).select(SessionRow::as_select()).first(c).await.optional()?))
 }
 
 /// True while the session exists, is not revoked and has not expired.
@@ -69,11 +64,7 @@ pub async fn rotate(
             .filter(sessions::refresh_hash.eq(old_hash))
             .filter(sessions::revoked_at.is_null())
     )
-    .set((
-        sessions::refresh_hash.eq(new_hash),
-        sessions::last_used_at.eq(at),
-        sessions::expires_at.eq(expires_at)
-    ))
+    .set((sessions::refresh_hash.eq(new_hash), sessions::last_used_at.eq(at), sessions::expires_at.eq(expires_at)))
     .execute(c)
     .await?
         == 1))
@@ -82,14 +73,10 @@ pub async fn rotate(
 pub async fn revoke(store: &Store, id: i64) -> AppResult<()> {
     let at = now();
     write_tx!(store, |c| {
-        diesel::update(
-            sessions::table
-                .filter(sessions::id.eq(id))
-                .filter(sessions::revoked_at.is_null()),
-        )
-        .set(sessions::revoked_at.eq(at))
-        .execute(c)
-        .await?;
+        diesel::update(sessions::table.filter(sessions::id.eq(id)).filter(sessions::revoked_at.is_null()))
+            .set(sessions::revoked_at.eq(at))
+            .execute(c)
+            .await?;
         Ok(())
     })
 }

@@ -24,11 +24,7 @@ pub async fn create(store: &Store, username: &str, password_hash: &str) -> AppRe
             .await?)
     });
     result.map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::new(ErrorKind::UsernameTaken, "that username is taken")
-        } else {
-            e
-        }
+        if is_unique_violation(&e) { AppError::new(ErrorKind::UsernameTaken, "that username is taken") } else { e }
     })
 }
 
@@ -44,12 +40,7 @@ pub async fn by_name(store: &Store, username: &str) -> AppResult<Option<(UserRow
 }
 
 pub async fn by_id(store: &Store, id: i64) -> AppResult<Option<UserRow>> {
-    read!(store, |c| Ok(users::table
-        .find(id)
-        .select(UserRow::as_select())
-        .first(c)
-        .await
-        .optional()?))
+    read!(store, |c| Ok(users::table.find(id).select(UserRow::as_select()).first(c).await.optional()?))
 }
 
 pub async fn by_ids(store: &Store, ids: &[i64]) -> AppResult<Vec<UserRow>> {
@@ -62,19 +53,12 @@ pub async fn by_ids(store: &Store, ids: &[i64]) -> AppResult<Vec<UserRow>> {
 }
 
 pub async fn password_hash(store: &Store, id: i64) -> AppResult<String> {
-    read!(store, |c| Ok(users::table
-        .find(id)
-        .select(users::password_hash)
-        .first(c)
-        .await?))
+    read!(store, |c| Ok(users::table.find(id).select(users::password_hash).first(c).await?))
 }
 
 pub async fn set_password_hash(store: &Store, id: i64, hash: &str) -> AppResult<()> {
     write_tx!(store, |c| {
-        diesel::update(users::table.find(id))
-            .set(users::password_hash.eq(hash))
-            .execute(c)
-            .await?;
+        diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(c).await?;
         Ok(())
     })
 }
@@ -86,11 +70,7 @@ pub async fn search_prefix(store: &Store, prefix: &str, limit: i64) -> AppResult
     let low = prefix.to_lowercase();
     let high = format!("{low}~");
     read!(store, |c| Ok(users::table
-        .filter(
-            users::username_key
-                .ge(&low)
-                .and(users::username_key.lt(&high))
-        )
+        .filter(users::username_key.ge(&low).and(users::username_key.lt(&high)))
         .order(users::username_key)
         .limit(limit)
         .select(UserRow::as_select())

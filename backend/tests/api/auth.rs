@@ -21,133 +21,50 @@ async fn register_me_refresh_logout(backend: Backend) {
     assert_eq!(pair.user.username, "alice");
     assert!(pair.expires_in > 0 && pair.expires_in <= 900);
 
-    let me: User = app
-        .get("/api/v1/me", &pair.access_token)
-        .await
-        .json()
-        .await
-        .expect("me");
+    let me: User = app.get("/api/v1/me", &pair.access_token).await.json().await.expect("me");
     assert_eq!(me, pair.user);
 
-    let res = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": pair.refresh_token}),
-        )
-        .await;
+    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": pair.refresh_token})).await;
     assert_eq!(res.status(), 200);
     let next: TokenPair = res.json().await.expect("pair");
-    assert_ne!(
-        next.refresh_token, pair.refresh_token,
-        "refresh rotates the token"
-    );
-    assert_eq!(
-        app.get("/api/v1/me", &next.access_token).await.status(),
-        200
-    );
+    assert_ne!(next.refresh_token, pair.refresh_token, "refresh rotates the token");
+    assert_eq!(app.get("/api/v1/me", &next.access_token).await.status(), 200);
 
-    let res = app
-        .post("/api/v1/auth/logout", Some(&next.access_token), &json!({}))
-        .await;
+    let res = app.post("/api/v1/auth/logout", Some(&next.access_token), &json!({})).await;
     assert_eq!(res.status(), 204);
-    assert_problem(
-        app.get("/api/v1/me", &next.access_token).await,
-        401,
-        "session_revoked",
-    )
-    .await;
-    let res = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": next.refresh_token}),
-        )
-        .await;
+    assert_problem(app.get("/api/v1/me", &next.access_token).await, 401, "session_revoked").await;
+    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": next.refresh_token})).await;
     assert_problem(res, 401, "unauthenticated").await;
 
-    let res = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            &json!({"username": "ALICE", "password": "password123"}),
-        )
-        .await;
+    let res = app.post("/api/v1/auth/login", None, &json!({"username": "ALICE", "password": "password123"})).await;
     assert_eq!(res.status(), 200, "login ignores the case of the name");
 }
 
 async fn refresh_token_reuse_revokes_the_session(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let pair = app.register("bob").await;
-    let res = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": pair.refresh_token}),
-        )
-        .await;
+    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": pair.refresh_token})).await;
     let rotated: TokenPair = res.json().await.expect("pair");
     // The old token again: a thief or a replay. The whole session ends.
-    let res = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": pair.refresh_token}),
-        )
-        .await;
+    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": pair.refresh_token})).await;
     assert_problem(res, 401, "session_revoked").await;
-    assert_problem(
-        app.get("/api/v1/me", &rotated.access_token).await,
-        401,
-        "session_revoked",
-    )
-    .await;
-    let res = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": rotated.refresh_token}),
-        )
-        .await;
+    assert_problem(app.get("/api/v1/me", &rotated.access_token).await, 401, "session_revoked").await;
+    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": rotated.refresh_token})).await;
     assert_eq!(res.status(), 401, "the rotated token died with its session");
-    let res = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": "12.not-a-token"}),
-        )
-        .await;
+    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": "12.not-a-token"})).await;
     assert_problem(res, 401, "unauthenticated").await;
 }
 
 async fn registration_validation(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     for (body, field) in [
-        (
-            json!({"username": "ab", "password": "password123"}),
-            "username",
-        ),
-        (
-            json!({"username": "has space", "password": "password123"}),
-            "username",
-        ),
-        (
-            json!({"username": "x".repeat(33), "password": "password123"}),
-            "username",
-        ),
-        (
-            json!({"username": "carol", "password": "short"}),
-            "password",
-        ),
-        (
-            json!({"username": "carol", "password": "p".repeat(129)}),
-            "password",
-        ),
+        (json!({"username": "ab", "password": "password123"}), "username"),
+        (json!({"username": "has space", "password": "password123"}), "username"),
+        (json!({"username": "x".repeat(33), "password": "password123"}), "username"),
+        (json!({"username": "carol", "password": "short"}), "password"),
+        (json!({"username": "carol", "password": "p".repeat(129)}), "password"),
         (json!({"username": "carol"}), "password"),
-        (
-            json!({"username": 7, "password": "password123"}),
-            "username",
-        ),
+        (json!({"username": 7, "password": "password123"}), "username"),
     ] {
         let res = app.post("/api/v1/auth/register", None, &body).await;
         let problem = assert_problem(res, 400, "validation_failed").await;
@@ -172,115 +89,52 @@ async fn registration_validation(backend: Backend) {
         .expect("post");
     assert_problem(res, 415, "unsupported_media_type").await;
     let huge = json!({"username": "carol", "password": "x".repeat(100_000)});
-    assert_problem(
-        app.post("/api/v1/auth/register", None, &huge).await,
-        413,
-        "payload_too_large",
-    )
-    .await;
+    assert_problem(app.post("/api/v1/auth/register", None, &huge).await, 413, "payload_too_large").await;
 }
 
 async fn usernames_are_unique_ignoring_case(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.register("Dave").await;
-    let res = app
-        .post(
-            "/api/v1/auth/register",
-            None,
-            &json!({"username": "dave", "password": "password123"}),
-        )
-        .await;
+    let res = app.post("/api/v1/auth/register", None, &json!({"username": "dave", "password": "password123"})).await;
     assert_problem(res, 409, "username_taken").await;
 }
 
 async fn login_does_not_reveal_which_part_was_wrong(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.register("erin").await;
-    let wrong_password = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            &json!({"username": "erin", "password": "wrong-password"}),
-        )
-        .await;
+    let wrong_password =
+        app.post("/api/v1/auth/login", None, &json!({"username": "erin", "password": "wrong-password"})).await;
     let a = assert_problem(wrong_password, 401, "invalid_credentials").await;
-    let unknown_user = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            &json!({"username": "nobody", "password": "wrong-password"}),
-        )
-        .await;
+    let unknown_user =
+        app.post("/api/v1/auth/login", None, &json!({"username": "nobody", "password": "wrong-password"})).await;
     let b = assert_problem(unknown_user, 401, "invalid_credentials").await;
-    assert_eq!(
-        a, b,
-        "the same answer for an unknown user and a wrong password"
-    );
+    assert_eq!(a, b, "the same answer for an unknown user and a wrong password");
 }
 
 async fn bad_and_missing_tokens_are_refused(backend: Backend) {
     let app = TestApp::spawn_with(backend, &["--access-token-ttl", "1"]).await;
-    let res = app
-        .http
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .expect("get");
+    let res = app.http.get(app.url("/api/v1/me")).send().await.expect("get");
     assert_problem(res, 401, "unauthenticated").await;
-    assert_problem(
-        app.get("/api/v1/me", "not.a.jwt").await,
-        401,
-        "unauthenticated",
-    )
-    .await;
+    assert_problem(app.get("/api/v1/me", "not.a.jwt").await, 401, "unauthenticated").await;
     let pair = app.register("frank").await;
     let mut forged = pair.access_token.clone();
     forged.pop();
-    forged.push(if pair.access_token.ends_with('A') {
-        'B'
-    } else {
-        'A'
-    });
+    forged.push(if pair.access_token.ends_with('A') { 'B' } else { 'A' });
     assert_problem(app.get("/api/v1/me", &forged).await, 401, "unauthenticated").await;
     // exp plus the 5 s leeway must pass for the token to expire.
     tokio::time::sleep(std::time::Duration::from_secs(7)).await;
-    let problem = assert_problem(
-        app.get("/api/v1/me", &pair.access_token).await,
-        401,
-        "unauthenticated",
-    )
-    .await;
-    assert!(
-        problem["detail"].as_str().unwrap_or("").contains("expired"),
-        "{problem}"
-    );
-    let res = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": pair.refresh_token}),
-        )
-        .await;
-    assert_eq!(
-        res.status(),
-        200,
-        "an expired access token is renewed by refresh"
-    );
+    let problem = assert_problem(app.get("/api/v1/me", &pair.access_token).await, 401, "unauthenticated").await;
+    assert!(problem["detail"].as_str().unwrap_or("").contains("expired"), "{problem}");
+    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": pair.refresh_token})).await;
+    assert_eq!(res.status(), 200, "an expired access token is renewed by refresh");
 }
 
 async fn change_password_revokes_other_sessions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let first = app.register("grace").await;
-    let res = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            &json!({"username": "grace", "password": "password123"}),
-        )
-        .await;
+    let res = app.post("/api/v1/auth/login", None, &json!({"username": "grace", "password": "password123"})).await;
     let second: TokenPair = res.json().await.expect("pair");
-    let change =
-        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
     let res = app
         .send_json(
             reqwest::Method::PUT,
@@ -308,31 +162,10 @@ async fn change_password_revokes_other_sessions(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), 204);
-    assert_eq!(
-        app.get("/api/v1/me", &first.access_token).await.status(),
-        200,
-        "this session stays"
-    );
-    assert_problem(
-        app.get("/api/v1/me", &second.access_token).await,
-        401,
-        "session_revoked",
-    )
-    .await;
-    let old = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            &json!({"username": "grace", "password": "password123"}),
-        )
-        .await;
+    assert_eq!(app.get("/api/v1/me", &first.access_token).await.status(), 200, "this session stays");
+    assert_problem(app.get("/api/v1/me", &second.access_token).await, 401, "session_revoked").await;
+    let old = app.post("/api/v1/auth/login", None, &json!({"username": "grace", "password": "password123"})).await;
     assert_eq!(old.status(), 401);
-    let new = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            &json!({"username": "grace", "password": "newpassword1"}),
-        )
-        .await;
+    let new = app.post("/api/v1/auth/login", None, &json!({"username": "grace", "password": "newpassword1"})).await;
     assert_eq!(new.status(), 200);
 }

@@ -2,9 +2,7 @@
 //! crashes and a Redis restart. Each test has its own database and Redis key prefix (the
 //! Redis-restart test runs its own `redis-server`).
 
-use crate::helpers::{
-    TestApp, Ws, create_database, database_url, drop_database, postgres_available,
-};
+use crate::helpers::{TestApp, Ws, create_database, database_url, drop_database, postgres_available};
 use confab_shared::{ClientEvent, Message, ServerEvent, TokenPair};
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -50,9 +48,7 @@ impl Cluster {
             "a-shared-secret-for-every-node-of-this-test".to_owned(),
         ];
         // The first node migrates the database; start the others after it.
-        let nodes = (0..nodes)
-            .map(|_| TestApp::spawn_args(args.clone()))
-            .collect();
+        let nodes = (0..nodes).map(|_| TestApp::spawn_args(args.clone())).collect();
         Cluster { nodes, db }
     }
 }
@@ -67,17 +63,11 @@ impl Drop for Cluster {
 }
 
 fn send(room_id: i64, client_id: &str, body: &str) -> ClientEvent {
-    ClientEvent::Send {
-        room_id,
-        client_id: client_id.to_owned(),
-        body: body.to_owned(),
-    }
+    ClientEvent::Send { room_id, client_id: client_id.to_owned(), body: body.to_owned() }
 }
 
 async fn ack(ws: &mut Ws, client_id: &str) -> Message {
-    let events = ws
-        .until(|e| matches!(e, ServerEvent::Ack { client_id: c, .. } if c == client_id))
-        .await;
+    let events = ws.until(|e| matches!(e, ServerEvent::Ack { client_id: c, .. } if c == client_id)).await;
     match events.last() {
         Some(ServerEvent::Ack { message, .. }) => message.clone(),
         other => panic!("expected ack, got {other:?}"),
@@ -92,17 +82,11 @@ async fn collect_messages(ws: &mut Ws, count: usize, within: Duration) -> Vec<(i
         let left = deadline.saturating_duration_since(Instant::now());
         match ws.next(left).await {
             Some(ServerEvent::Message { seq, message, .. }) => {
-                assert!(
-                    !got.iter().any(|(s, _)| *s == seq),
-                    "seq {seq} delivered twice"
-                );
+                assert!(!got.iter().any(|(s, _)| *s == seq), "seq {seq} delivered twice");
                 got.push((seq, message.id));
             }
             Some(_) => {}
-            None => panic!(
-                "only {} of {count} messages within {within:?}: {got:?}",
-                got.len()
-            ),
+            None => panic!("only {} of {count} messages within {within:?}: {got:?}", got.len()),
         }
     }
     got
@@ -113,10 +97,7 @@ async fn setup_room(app: &TestApp, users: &[&str]) -> (i64, Vec<TokenPair>) {
     for name in users {
         pairs.push(app.register(name).await);
     }
-    let room = app
-        .create_room(&pairs[0].access_token, "everyone", "public")
-        .await
-        .id;
+    let room = app.create_room(&pairs[0].access_token, "everyone", "public").await.id;
     for pair in &pairs[1..] {
         app.join(&pair.access_token, room).await;
     }
@@ -138,61 +119,29 @@ async fn two_nodes_chat_presence_typing_and_one_order() {
     let mut bob = b.ws(&token(1)).await;
     bob.subscribe(room, Some(0)).await;
     // Presence crosses nodes: Alice (on A) learns that Bob came online (on B).
-    let got = alice
-        .until(|e| matches!(e, ServerEvent::Presence { .. }))
-        .await;
-    assert!(
-        matches!(got.last(), Some(ServerEvent::Presence { user, online: true }) if user.username == "bob")
-    );
-    let online: serde_json::Value = a
-        .get("/api/v1/presence", &token(0))
-        .await
-        .json()
-        .await
-        .expect("presence");
-    let names: Vec<&str> = online["online"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|u| u["username"].as_str())
-        .collect();
-    assert!(
-        names.contains(&"bob") && names.contains(&"alice"),
-        "{names:?}"
-    );
+    let got = alice.until(|e| matches!(e, ServerEvent::Presence { .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::Presence { user, online: true }) if user.username == "bob"));
+    let online: serde_json::Value = a.get("/api/v1/presence", &token(0)).await.json().await.expect("presence");
+    let names: Vec<&str> =
+        online["online"].as_array().expect("list").iter().filter_map(|u| u["username"].as_str()).collect();
+    assert!(names.contains(&"bob") && names.contains(&"alice"), "{names:?}");
 
     alice.send(&send(room, "a1", "hello from A")).await;
     ack(&mut alice, "a1").await;
-    let got = bob
-        .until(|e| matches!(e, ServerEvent::Message { .. }))
-        .await;
-    assert!(
-        matches!(got.last(), Some(ServerEvent::Message { message, .. }) if message.body == "hello from A")
-    );
+    let got = bob.until(|e| matches!(e, ServerEvent::Message { .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::Message { message, .. }) if message.body == "hello from A"));
     bob.send(&send(room, "b1", "hello from B")).await;
     ack(&mut bob, "b1").await;
-    bob.until(|e| matches!(e, ServerEvent::Message { seq: 2, .. }))
-        .await;
-    let got = alice
-        .until(|e| matches!(e, ServerEvent::Message { seq: 2, .. }))
-        .await;
-    assert!(
-        matches!(got.last(), Some(ServerEvent::Message { message, .. }) if message.body == "hello from B")
-    );
+    bob.until(|e| matches!(e, ServerEvent::Message { seq: 2, .. })).await;
+    let got = alice.until(|e| matches!(e, ServerEvent::Message { seq: 2, .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::Message { message, .. }) if message.body == "hello from B"));
     bob.send(&ClientEvent::Typing { room_id: room }).await;
-    let got = alice
-        .until(|e| matches!(e, ServerEvent::Typing { .. }))
-        .await;
+    let got = alice.until(|e| matches!(e, ServerEvent::Typing { .. })).await;
     assert!(matches!(got.last(), Some(ServerEvent::Typing { user, .. }) if user.username == "bob"));
 
     // Concurrent senders on both nodes: both watchers see one identical, gapless order.
     let per_sender = 15;
-    let senders = [
-        (a, token(2), "c"),
-        (b, token(3), "d"),
-        (a, token(2), "e"),
-        (b, token(3), "f"),
-    ];
+    let senders = [(a, token(2), "c"), (b, token(3), "d"), (a, token(2), "e"), (b, token(3), "f")];
     let tasks = senders.iter().map(|(node, token, tag)| async move {
         let mut ws = node.ws(token).await;
         for n in 0..per_sender {
@@ -206,11 +155,7 @@ async fn two_nodes_chat_presence_typing_and_one_order() {
     let on_a = collect_messages(&mut alice, total, Duration::from_secs(20)).await;
     let on_b = collect_messages(&mut bob, total, Duration::from_secs(20)).await;
     let expected: Vec<i64> = (3..3 + total as i64).collect();
-    assert_eq!(
-        on_a.iter().map(|m| m.0).collect::<Vec<_>>(),
-        expected,
-        "gapless, in order on A"
-    );
+    assert_eq!(on_a.iter().map(|m| m.0).collect::<Vec<_>>(), expected, "gapless, in order on A");
     assert_eq!(on_a, on_b, "the same order on both nodes");
 }
 
@@ -221,11 +166,8 @@ async fn a_node_crash_loses_no_acknowledged_message() {
     }
     let mut cluster = Cluster::start(2, SHARED_REDIS);
     let (room, users) = setup_room(&cluster.nodes[0], &["alice", "bob", "carol"]).await;
-    let (alice, bob, carol) = (
-        users[0].access_token.clone(),
-        users[1].access_token.clone(),
-        users[2].access_token.clone(),
-    );
+    let (alice, bob, carol) =
+        (users[0].access_token.clone(), users[1].access_token.clone(), users[2].access_token.clone());
     let mut watcher = cluster.nodes[1].ws(&bob).await;
     watcher.subscribe(room, Some(0)).await;
     let _carol_on_a = cluster.nodes[0].ws(&carol).await;
@@ -236,9 +178,7 @@ async fn a_node_crash_loses_no_acknowledged_message() {
     let total = 60;
     let mut acked: HashMap<String, i64> = HashMap::new();
     for n in 0..total {
-        sender
-            .send(&send(room, &format!("m{n}"), &format!("message {n}")))
-            .await;
+        sender.send(&send(room, &format!("m{n}"), &format!("message {n}"))).await;
     }
     while acked.len() < 20 {
         if let ServerEvent::Ack { client_id, message } = sender.recv().await {
@@ -262,39 +202,23 @@ async fn a_node_crash_loses_no_acknowledged_message() {
     let resumed_after = crashed_at.elapsed();
     let mut seqs: Vec<i64> = acked.values().copied().collect();
     seqs.sort();
-    assert_eq!(
-        seqs,
-        (1..=total as i64).collect::<Vec<_>>(),
-        "every message stored once, no gap"
-    );
+    assert_eq!(seqs, (1..=total as i64).collect::<Vec<_>>(), "every message stored once, no gap");
 
     // Bob, on the surviving node, saw each acknowledged message exactly once, in order.
     let seen = collect_messages(&mut watcher, total, Duration::from_secs(20)).await;
-    assert_eq!(
-        seen.iter().map(|m| m.0).collect::<Vec<_>>(),
-        (1..=total as i64).collect::<Vec<_>>()
-    );
+    assert_eq!(seen.iter().map(|m| m.0).collect::<Vec<_>>(), (1..=total as i64).collect::<Vec<_>>());
     eprintln!("node crash: sender resumed on the other node {resumed_after:?} after the kill");
 
     // Carol was only on A: she goes offline for Bob within the presence TTL.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        match watcher
-            .next(deadline.saturating_duration_since(Instant::now()))
-            .await
-        {
-            Some(ServerEvent::Presence {
-                user,
-                online: false,
-            }) if user.username == "carol" => break,
+        match watcher.next(deadline.saturating_duration_since(Instant::now())).await {
+            Some(ServerEvent::Presence { user, online: false }) if user.username == "carol" => break,
             Some(_) => {}
             None => panic!("carol never went offline after her node crashed"),
         }
     }
-    eprintln!(
-        "node crash: carol reported offline {:?} after the kill",
-        crashed_at.elapsed()
-    );
+    eprintln!("node crash: carol reported offline {:?} after the kill", crashed_at.elapsed());
 }
 
 /// A private Redis on a free port, so restarting it disturbs no other test.
@@ -305,16 +229,7 @@ struct PrivateRedis {
 impl PrivateRedis {
     fn start(port: u16) -> PrivateRedis {
         let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -346,10 +261,7 @@ async fn a_redis_restart_loses_nothing() {
     if !services_available() {
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
     let mut redis = PrivateRedis::start(port);
     let cluster = Cluster::start(2, &format!("redis://127.0.0.1:{port}"));
     let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
@@ -376,14 +288,7 @@ async fn a_redis_restart_loses_nothing() {
     redis = PrivateRedis::start(port);
     send_some(&mut sender, 10).await;
     let seen = collect_messages(&mut watcher, 30, Duration::from_secs(30)).await;
-    assert_eq!(
-        seen.iter().map(|m| m.0).collect::<Vec<_>>(),
-        (1..=30).collect::<Vec<i64>>(),
-        "exactly once, in order"
-    );
-    eprintln!(
-        "redis restart: all 30 delivered on the other node {:?} after Redis came back",
-        restarted.elapsed()
-    );
+    assert_eq!(seen.iter().map(|m| m.0).collect::<Vec<_>>(), (1..=30).collect::<Vec<i64>>(), "exactly once, in order");
+    eprintln!("redis restart: all 30 delivered on the other node {:?} after Redis came back", restarted.elapsed());
     drop(redis);
 }

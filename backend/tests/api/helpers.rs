@@ -39,8 +39,7 @@ macro_rules! both_stores {
 pub(crate) use both_stores;
 
 fn pg_base_url() -> String {
-    std::env::var("CONFAB_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+    std::env::var("CONFAB_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
 }
 
 fn psql(db: &str, sql: &str) -> bool {
@@ -59,16 +58,10 @@ pub fn postgres_available() -> bool {
     let required = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
         || std::env::var("CONFAB_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
     if !up && required {
-        panic!(
-            "PostgreSQL is required (CI) but unreachable at {}",
-            pg_base_url()
-        );
+        panic!("PostgreSQL is required (CI) but unreachable at {}", pg_base_url());
     }
     if !up {
-        eprintln!(
-            "SKIPPED: PostgreSQL unreachable at {}; this test ran on SQLite only",
-            pg_base_url()
-        );
+        eprintln!("SKIPPED: PostgreSQL unreachable at {}; this test ran on SQLite only", pg_base_url());
     }
     up
 }
@@ -76,18 +69,12 @@ pub fn postgres_available() -> bool {
 /// Creates an empty PostgreSQL database for one test; returns its name.
 pub fn create_database() -> String {
     let name = format!("confab_test_{}", rand::random::<u64>());
-    assert!(
-        psql("postgres", &format!("CREATE DATABASE {name}")),
-        "create database {name}"
-    );
+    assert!(psql("postgres", &format!("CREATE DATABASE {name}")), "create database {name}");
     name
 }
 
 pub fn drop_database(name: &str) {
-    psql(
-        "postgres",
-        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-    );
+    psql("postgres", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
 
 pub fn database_url(name: &str) -> String {
@@ -139,14 +126,8 @@ impl TestApp {
     pub fn spawn_args(extra: Vec<String>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut args: Vec<String> = vec!["serve".into(), "--listen".into(), "127.0.0.1:0".into()];
-        args.extend([
-            "--data-dir".into(),
-            dir.path().to_string_lossy().into_owned(),
-        ]);
-        args.extend([
-            "--web-dir".into(),
-            dir.path().join("web").to_string_lossy().into_owned(),
-        ]);
+        args.extend(["--data-dir".into(), dir.path().to_string_lossy().into_owned()]);
+        args.extend(["--web-dir".into(), dir.path().join("web").to_string_lossy().into_owned()]);
         args.extend(TEST_LIMITS.iter().map(|s| s.to_string()));
         args.extend(extra);
         let log = Arc::new(Mutex::new(String::new()));
@@ -154,10 +135,7 @@ impl TestApp {
         TestApp {
             base: format!("http://{addr}"),
             addr,
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .expect("client"),
+            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),
             child,
             log,
             args,
@@ -181,30 +159,15 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
-        self.http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("GET")
+        self.http.get(self.url(path)).bearer_auth(token).send().await.expect("GET")
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> reqwest::Response {
-        self.http
-            .delete(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("DELETE")
+        self.http.delete(self.url(path)).bearer_auth(token).send().await.expect("DELETE")
     }
 
     pub async fn put(&self, path: &str, token: &str) -> reqwest::Response {
-        self.http
-            .put(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("PUT")
+        self.http.put(self.url(path)).bearer_auth(token).send().await.expect("PUT")
     }
 
     pub async fn send_json(
@@ -222,48 +185,31 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
-        self.send_json(reqwest::Method::POST, path, token, body)
-            .await
+        self.send_json(reqwest::Method::POST, path, token, body).await
     }
 
     /// Registers `username` (password `password123`) and returns its tokens.
     pub async fn register(&self, username: &str) -> TokenPair {
-        let res = self
-            .post(
-                "/api/v1/auth/register",
-                None,
-                &json!({"username": username, "password": "password123"}),
-            )
-            .await;
+        let res =
+            self.post("/api/v1/auth/register", None, &json!({"username": username, "password": "password123"})).await;
         assert_eq!(res.status(), 201, "register {username}");
         res.json().await.expect("token pair")
     }
 
     pub async fn create_room(&self, token: &str, name: &str, visibility: &str) -> Room {
-        let res = self
-            .post(
-                "/api/v1/rooms",
-                Some(token),
-                &json!({"name": name, "visibility": visibility}),
-            )
-            .await;
+        let res = self.post("/api/v1/rooms", Some(token), &json!({"name": name, "visibility": visibility})).await;
         assert_eq!(res.status(), 201, "create room {name}");
         res.json().await.expect("room")
     }
 
     pub async fn join(&self, token: &str, room_id: i64) {
-        let res = self
-            .put(&format!("/api/v1/rooms/{room_id}/members/me"), token)
-            .await;
+        let res = self.put(&format!("/api/v1/rooms/{room_id}/members/me"), token).await;
         assert_eq!(res.status(), 200, "join room {room_id}");
     }
 
     pub async fn ws(&self, token: &str) -> Ws {
         let mut ws = Ws::connect(&self.addr).await;
-        ws.send(&ClientEvent::Auth {
-            token: token.to_owned(),
-        })
-        .await;
+        ws.send(&ClientEvent::Auth { token: token.to_owned() }).await;
         match ws.recv().await {
             ServerEvent::Ready { .. } => ws,
             other => panic!("expected ready, got {other:?}"),
@@ -289,10 +235,8 @@ fn launch(args: &[String], log: &Arc<Mutex<String>>) -> (Child, String) {
         .spawn()
         .expect("start confab");
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let outputs: [Option<Box<dyn std::io::Read + Send>>; 2] = [
-        child.stdout.take().map(|s| Box::new(s) as _),
-        child.stderr.take().map(|s| Box::new(s) as _),
-    ];
+    let outputs: [Option<Box<dyn std::io::Read + Send>>; 2] =
+        [child.stdout.take().map(|s| Box::new(s) as _), child.stderr.take().map(|s| Box::new(s) as _)];
     for stream in outputs.into_iter().flatten() {
         let log = log.clone();
         let addr_tx = addr_tx.clone();
@@ -300,10 +244,8 @@ fn launch(args: &[String], log: &Arc<Mutex<String>>) -> (Child, String) {
             for line in BufReader::new(stream).lines().map_while(Result::ok) {
                 if let Some(i) = line.find("listening on http://") {
                     let rest = &line[i + "listening on http://".len()..];
-                    let addr: String = rest
-                        .chars()
-                        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-                        .collect();
+                    let addr: String =
+                        rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
                     let _ = addr_tx.send(addr);
                 }
                 log.lock().expect("log").push_str(&format!("{line}\n"));
@@ -323,10 +265,7 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.kill();
         if let Some(db) = &self.pg_db {
-            psql(
-                "postgres",
-                &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-            );
+            psql("postgres", &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
         }
     }
 }
@@ -334,12 +273,7 @@ impl Drop for TestApp {
 /// Asserts a problem+json response with `status` and `code`; returns the body.
 pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(res.status().as_u16(), status, "status");
-    let content_type = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     assert_eq!(content_type, "application/problem+json");
     let body: Value = res.json().await.expect("problem body");
     assert_eq!(body["code"], code, "problem code in {body}");
@@ -348,8 +282,7 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
     body
 }
 
-type WsStream =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A WebSocket client speaking the Confab protocol.
 pub struct Ws {
@@ -360,22 +293,16 @@ pub const RECV_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Ws {
     pub async fn connect(addr: &str) -> Ws {
-        let (stream, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/ws"))
-            .await
-            .expect("ws connect");
+        let (stream, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/ws")).await.expect("ws connect");
         Ws { stream }
     }
 
     pub async fn send(&mut self, event: &ClientEvent) {
-        self.send_text(&serde_json::to_string(event).expect("json"))
-            .await;
+        self.send_text(&serde_json::to_string(event).expect("json")).await;
     }
 
     pub async fn send_text(&mut self, text: &str) {
-        self.stream
-            .send(WsMessage::Text(text.into()))
-            .await
-            .expect("ws send");
+        self.stream.send(WsMessage::Text(text.into())).await.expect("ws send");
     }
 
     pub async fn send_raw(&mut self, msg: WsMessage) {
@@ -393,9 +320,7 @@ impl Ws {
     /// The next event within `wait`, or None.
     pub async fn next(&mut self, wait: Duration) -> Option<ServerEvent> {
         loop {
-            let msg = tokio::time::timeout(wait, self.stream.next())
-                .await
-                .ok()??;
+            let msg = tokio::time::timeout(wait, self.stream.next()).await.ok()??;
             match msg.expect("ws frame") {
                 WsMessage::Text(text) => {
                     return Some(serde_json::from_str(&text).expect("server event"));
@@ -420,21 +345,9 @@ impl Ws {
     }
 
     /// Subscribes and returns the replayed events and the `subscribed` answer.
-    pub async fn subscribe(
-        &mut self,
-        room_id: i64,
-        after_seq: Option<i64>,
-    ) -> (Vec<ServerEvent>, ServerEvent) {
-        self.send(&ClientEvent::Subscribe { room_id, after_seq })
-            .await;
-        let mut events = self
-            .until(|e| {
-                matches!(
-                    e,
-                    ServerEvent::Subscribed { .. } | ServerEvent::Error { .. }
-                )
-            })
-            .await;
+    pub async fn subscribe(&mut self, room_id: i64, after_seq: Option<i64>) -> (Vec<ServerEvent>, ServerEvent) {
+        self.send(&ClientEvent::Subscribe { room_id, after_seq }).await;
+        let mut events = self.until(|e| matches!(e, ServerEvent::Subscribed { .. } | ServerEvent::Error { .. })).await;
         let last = events.pop().expect("subscribed");
         (events, last)
     }

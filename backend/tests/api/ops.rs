@@ -3,72 +3,34 @@
 use crate::helpers::{Backend, TestApp, assert_problem, both_stores};
 use serde_json::json;
 
-both_stores!(
-    health_and_readiness,
-    unknown_routes_and_wrong_methods,
-    restart_keeps_users_logged_in
-);
+both_stores!(health_and_readiness, unknown_routes_and_wrong_methods, restart_keeps_users_logged_in);
 
 async fn health_and_readiness(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let res = app
-        .http
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let res = app.http.get(app.url("/healthz")).send().await.expect("healthz");
     assert_eq!(res.status(), 200);
-    let res = app
-        .http
-        .get(app.url("/readyz"))
-        .send()
-        .await
-        .expect("readyz");
+    let res = app.http.get(app.url("/readyz")).send().await.expect("readyz");
     assert_eq!(res.status(), 200);
     let headers = res.headers();
-    assert!(
-        headers["content-security-policy"]
-            .to_str()
-            .expect("csp")
-            .contains("script-src 'self'")
-    );
+    assert!(headers["content-security-policy"].to_str().expect("csp").contains("script-src 'self'"));
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["x-frame-options"], "DENY");
 }
 
 async fn unknown_routes_and_wrong_methods(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let res = app
-        .http
-        .get(app.url("/api/v1/nothing-here"))
-        .send()
-        .await
-        .expect("get");
+    let res = app.http.get(app.url("/api/v1/nothing-here")).send().await.expect("get");
     assert_problem(res, 404, "not_found").await;
-    let res = app
-        .http
-        .delete(app.url("/api/v1/rooms"))
-        .send()
-        .await
-        .expect("delete");
+    let res = app.http.delete(app.url("/api/v1/rooms")).send().await.expect("delete");
     assert_eq!(res.headers()["allow"], "GET, POST, HEAD");
     assert_problem(res, 405, "method_not_allowed").await;
-    let res = app
-        .http
-        .post(app.url("/api/v1/rooms/5/members/me"))
-        .send()
-        .await
-        .expect("post");
+    let res = app.http.post(app.url("/api/v1/rooms/5/members/me")).send().await.expect("post");
     assert_eq!(res.headers()["allow"], "PUT, DELETE");
     assert_problem(res, 405, "method_not_allowed").await;
     let pair = app.register("hank").await;
-    let res = app
-        .get("/api/v1/rooms/not-a-number", &pair.access_token)
-        .await;
+    let res = app.get("/api/v1/rooms/not-a-number", &pair.access_token).await;
     assert_problem(res, 404, "not_found").await;
-    let res = app
-        .get("/api/v1/rooms/1/messages?limit=abc", &pair.access_token)
-        .await;
+    let res = app.get("/api/v1/rooms/1/messages?limit=abc", &pair.access_token).await;
     assert_problem(res, 400, "validation_failed").await;
 }
 
@@ -77,78 +39,61 @@ async fn restart_keeps_users_logged_in(backend: Backend) {
     let pair = app.register("ivy").await;
     let room = app.create_room(&pair.access_token, "kept", "public").await;
     let res = app
-        .post(
-            &format!("/api/v1/rooms/{}/messages", room.id),
-            Some(&pair.access_token),
-            &json!({"body": "before"}),
-        )
+        .post(&format!("/api/v1/rooms/{}/messages", room.id), Some(&pair.access_token), &json!({"body": "before"}))
         .await;
     assert_eq!(res.status(), 201);
     app.restart();
     // The generated JWT secret and the database survive the restart.
-    assert_eq!(
-        app.get("/api/v1/me", &pair.access_token).await.status(),
-        200
-    );
-    let res = app
-        .get(
-            &format!("/api/v1/rooms/{}/messages", room.id),
-            &pair.access_token,
-        )
-        .await;
+    assert_eq!(app.get("/api/v1/me", &pair.access_token).await.status(), 200);
+    let res = app.get(&format!("/api/v1/rooms/{}/messages", room.id), &pair.access_token).await;
     let body: serde_json::Value = res.json().await.expect("history");
     assert_eq!(body["messages"][0]["body"], "before");
 }
 
 #[tokio::test]
 async fn openapi_yaml_matches_the_code() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_confab"))
-        .arg("openapi")
-        .output()
-        .expect("confab openapi");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_confab")).arg("openapi").output().expect("confab openapi");
     assert!(out.status.success());
     let generated = String::from_utf8(out.stdout).expect("utf-8");
     let committed =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml"))
-            .unwrap_or_default();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).unwrap_or_default();
     assert!(
         generated == committed,
         "openapi.yaml is out of date: run `just openapi` (or `cargo run -p confab -- openapi > openapi.yaml`)"
     );
     let doc: serde_yaml::Value = serde_yaml::from_str(&generated).expect("valid YAML");
-    for path in [
-        "/api/v1/auth/register",
-        "/api/v1/rooms/{room_id}/messages",
-        "/api/v1/ws",
-        "/healthz",
-    ] {
+    for path in ["/api/v1/auth/register", "/api/v1/rooms/{room_id}/messages", "/api/v1/ws", "/healthz"] {
         assert!(doc["paths"][path].is_mapping(), "{path} documented");
     }
     for schema in ["ClientEvent", "ServerEvent", "Problem", "Room", "Message"] {
-        assert!(
-            doc["components"]["schemas"][schema].is_mapping(),
-            "{schema} schema"
-        );
+        assert!(doc["components"]["schemas"][schema].is_mapping(), "{schema} schema");
     }
 }
 
 #[tokio::test]
 async fn openapi_is_served_with_a_docs_ui() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let doc: serde_json::Value = app
-        .http
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let doc: serde_json::Value =
+        app.http.get(app.url("/api/openapi.json")).send().await.expect("get").json().await.expect("json");
     assert_eq!(doc["info"]["title"], "Confab API");
     let res = app.http.get(app.url("/docs/")).send().await.expect("docs");
     assert_eq!(res.status(), 200);
-    assert!(
-        res.text().await.expect("html").contains("swagger"),
-        "the docs UI page"
-    );
+    assert!(res.text().await.expect("html").contains("swagger"), "the docs UI page");
+}
+
+#[tokio::test]
+async fn metrics_count_messages_and_deliveries() {
+    use confab_shared::{ClientEvent, ServerEvent};
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let pair = app.register("metric").await;
+    let room = app.create_room(&pair.access_token, "m", "public").await.id;
+    let mut ws = app.ws(&pair.access_token).await;
+    ws.subscribe(room, Some(0)).await;
+    ws.send(&ClientEvent::Send { room_id: room, client_id: "x".into(), body: "counted".into() }).await;
+    ws.until(|e| matches!(e, ServerEvent::Message { .. })).await;
+    let text = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    assert!(text.contains("confab_messages_received_total 1\n"), "{text}");
+    assert!(text.contains("confab_websocket_connections 1\n"), "{text}");
+    assert!(text.contains("confab_delivery_latency_seconds_count 1\n"), "{text}");
+    assert!(text.contains("confab_replay_changes_count 1\n"), "{text}");
 }

@@ -23,11 +23,7 @@ both_stores!(
 );
 
 fn send(room_id: i64, client_id: &str, body: &str) -> ClientEvent {
-    ClientEvent::Send {
-        room_id,
-        client_id: client_id.to_owned(),
-        body: body.to_owned(),
-    }
+    ClientEvent::Send { room_id, client_id: client_id.to_owned(), body: body.to_owned() }
 }
 
 /// Waits for the ack of `client_id`, collecting the other events seen meanwhile.
@@ -47,59 +43,27 @@ async fn two_users_chat(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let alice = app.register("alice").await;
     let bob = app.register("bob").await;
-    let room = app
-        .create_room(&alice.access_token, "chat", "public")
-        .await
-        .id;
+    let room = app.create_room(&alice.access_token, "chat", "public").await.id;
     app.join(&bob.access_token, room).await;
     let mut a = app.ws(&alice.access_token).await;
     let mut b = app.ws(&bob.access_token).await;
     let (replay, subscribed) = a.subscribe(room, Some(0)).await;
     assert!(replay.is_empty());
-    assert_eq!(
-        subscribed,
-        ServerEvent::Subscribed {
-            room_id: room,
-            head_seq: 0,
-            replay_truncated: false
-        }
-    );
+    assert_eq!(subscribed, ServerEvent::Subscribed { room_id: room, head_seq: 0, replay_truncated: false });
     b.subscribe(room, None).await;
 
     a.send(&send(room, "a-1", "hi bob")).await;
     let acked = ack(&mut a, "a-1").await;
-    assert_eq!(
-        (acked.seq, acked.body.as_str(), acked.client_id.as_deref()),
-        (1, "hi bob", Some("a-1"))
-    );
+    assert_eq!((acked.seq, acked.body.as_str(), acked.client_id.as_deref()), (1, "hi bob", Some("a-1")));
     let got = b.until(|e| matches!(e, ServerEvent::Message { .. })).await;
-    assert_eq!(
-        got.last(),
-        Some(&ServerEvent::Message {
-            room_id: room,
-            seq: 1,
-            message: acked.clone()
-        })
-    );
+    assert_eq!(got.last(), Some(&ServerEvent::Message { room_id: room, seq: 1, message: acked.clone() }));
 
     b.send(&send(room, "b-1", "hi alice")).await;
     let reply = ack(&mut b, "b-1").await;
-    let got = a
-        .until(|e| matches!(e, ServerEvent::Message { seq: 2, .. }))
-        .await;
-    assert_eq!(
-        got.last(),
-        Some(&ServerEvent::Message {
-            room_id: room,
-            seq: 2,
-            message: reply
-        })
-    );
+    let got = a.until(|e| matches!(e, ServerEvent::Message { seq: 2, .. })).await;
+    assert_eq!(got.last(), Some(&ServerEvent::Message { room_id: room, seq: 2, message: reply }));
     a.send(&ClientEvent::Ping).await;
-    assert_eq!(
-        a.until(|e| matches!(e, ServerEvent::Pong)).await.last(),
-        Some(&ServerEvent::Pong)
-    );
+    assert_eq!(a.until(|e| matches!(e, ServerEvent::Pong)).await.last(), Some(&ServerEvent::Pong));
 }
 
 async fn concurrent_senders_same_gapless_order_everywhere(backend: Backend) {
@@ -133,11 +97,7 @@ async fn concurrent_senders_same_gapless_order_everywhere(backend: Backend) {
             seen
         }
     });
-    let acked: Vec<i64> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .flatten()
-        .collect();
+    let acked: Vec<i64> = futures_util::future::join_all(tasks).await.into_iter().flatten().collect();
     let total = 10 * per_sender;
     assert_eq!(acked.len(), total);
     let expected: Vec<i64> = (1..=total as i64).collect();
@@ -149,20 +109,13 @@ async fn concurrent_senders_same_gapless_order_everywhere(backend: Backend) {
                 received.push((seq, message.id));
             }
         }
-        assert_eq!(
-            received.iter().map(|r| r.0).collect::<Vec<_>>(),
-            expected,
-            "gapless and in order"
-        );
+        assert_eq!(received.iter().map(|r| r.0).collect::<Vec<_>>(), expected, "gapless and in order");
         match &order {
             None => order = Some(received),
             Some(first) => assert_eq!(first, &received, "the same order for every receiver"),
         }
         while let Some(event) = ws.next(Duration::from_millis(300)).await {
-            assert!(
-                event.seq().is_none(),
-                "no duplicates after the last: {event:?}"
-            );
+            assert!(event.seq().is_none(), "no duplicates after the last: {event:?}");
         }
     }
 }
@@ -179,8 +132,7 @@ async fn resume_after_disconnect_replays_exactly_the_missed_changes(backend: Bac
     b.subscribe(room, Some(0)).await;
     let mut ids = Vec::new();
     for i in 0..3 {
-        a.send(&send(room, &format!("a{i}"), &format!("old {i}")))
-            .await;
+        a.send(&send(room, &format!("a{i}"), &format!("old {i}"))).await;
         ids.push(ack(&mut a, &format!("a{i}")).await.id);
     }
     let seen = b.until(|e| e.seq() == Some(3)).await;
@@ -191,48 +143,26 @@ async fn resume_after_disconnect_replays_exactly_the_missed_changes(backend: Bac
     a.send(&send(room, "a3", "new while away")).await;
     let new = ack(&mut a, "a3").await;
     let path = |id: i64| format!("/api/v1/rooms/{room}/messages/{id}");
-    let res = app
-        .send_json(
-            reqwest::Method::PATCH,
-            &path(ids[0]),
-            Some(&alice),
-            &json!({"body": "old 0, edited"}),
-        )
-        .await;
+    let res =
+        app.send_json(reqwest::Method::PATCH, &path(ids[0]), Some(&alice), &json!({"body": "old 0, edited"})).await;
     assert_eq!(res.status(), 200);
     assert_eq!(app.delete(&path(ids[1]), &alice).await.status(), 204);
 
     let mut b = app.ws(&bob).await;
     let (replay, subscribed) = b.subscribe(room, Some(cursor)).await;
-    assert_eq!(
-        subscribed,
-        ServerEvent::Subscribed {
-            room_id: room,
-            head_seq: 6,
-            replay_truncated: false
-        }
-    );
-    assert_eq!(
-        message_seqs(&replay),
-        vec![4, 5, 6],
-        "exactly the missed changes, once, in order"
-    );
+    assert_eq!(subscribed, ServerEvent::Subscribed { room_id: room, head_seq: 6, replay_truncated: false });
+    assert_eq!(message_seqs(&replay), vec![4, 5, 6], "exactly the missed changes, once, in order");
     assert!(matches!(&replay[0], ServerEvent::Message { message, .. } if message.id == new.id));
     assert!(
         matches!(&replay[1], ServerEvent::MessageUpdated { message, .. } if message.id == ids[0] && message.body == "old 0, edited")
     );
-    assert!(
-        matches!(&replay[2], ServerEvent::MessageDeleted { message_id, .. } if *message_id == ids[1])
-    );
+    assert!(matches!(&replay[2], ServerEvent::MessageDeleted { message_id, .. } if *message_id == ids[1]));
     // Live events continue right after the replay.
     a.send(&send(room, "a4", "live again")).await;
     ack(&mut a, "a4").await;
     let live = b.until(|e| e.seq().is_some()).await;
     assert_eq!(live.last().and_then(|e| e.seq()), Some(7));
-    assert!(
-        b.next(Duration::from_millis(300)).await.is_none(),
-        "nothing twice"
-    );
+    assert!(b.next(Duration::from_millis(300)).await.is_none(), "nothing twice");
 }
 
 async fn resend_after_reconnect_returns_the_original(backend: Backend) {
@@ -246,12 +176,8 @@ async fn resend_after_reconnect_returns_the_original(backend: Backend) {
     let mut a = app.ws(&alice).await;
     a.send(&send(room, "retry-me", "only once")).await;
     assert_eq!(ack(&mut a, "retry-me").await, original);
-    let page: serde_json::Value = app
-        .get(&format!("/api/v1/rooms/{room}/messages"), &alice)
-        .await
-        .json()
-        .await
-        .expect("page");
+    let page: serde_json::Value =
+        app.get(&format!("/api/v1/rooms/{room}/messages"), &alice).await.json().await.expect("page");
     assert_eq!(page["messages"].as_array().map(Vec::len), Some(1));
 }
 
@@ -259,31 +185,17 @@ async fn rest_writes_reach_sockets_and_removed_members_stop_receiving(backend: B
     let app = TestApp::spawn(backend).await;
     let alice = app.register("alice").await;
     let bob = app.register("bob").await;
-    let room = app
-        .create_room(&alice.access_token, "private", "private")
-        .await
-        .id;
-    let res = app
-        .put(
-            &format!("/api/v1/rooms/{room}/members/{}", bob.user.id),
-            &alice.access_token,
-        )
-        .await;
+    let room = app.create_room(&alice.access_token, "private", "private").await.id;
+    let res = app.put(&format!("/api/v1/rooms/{room}/members/{}", bob.user.id), &alice.access_token).await;
     assert_eq!(res.status(), 200);
     let mut b = app.ws(&bob.access_token).await;
     b.subscribe(room, None).await;
     let res = app
-        .post(
-            &format!("/api/v1/rooms/{room}/messages"),
-            Some(&alice.access_token),
-            &json!({"body": "via REST"}),
-        )
+        .post(&format!("/api/v1/rooms/{room}/messages"), Some(&alice.access_token), &json!({"body": "via REST"}))
         .await;
     assert_eq!(res.status(), 201);
     let got = b.until(|e| matches!(e, ServerEvent::Message { .. })).await;
-    assert!(
-        matches!(got.last(), Some(ServerEvent::Message { message, .. }) if message.body == "via REST")
-    );
+    assert!(matches!(got.last(), Some(ServerEvent::Message { message, .. }) if message.body == "via REST"));
     let res = app
         .send_json(
             reqwest::Method::PATCH,
@@ -293,55 +205,24 @@ async fn rest_writes_reach_sockets_and_removed_members_stop_receiving(backend: B
         )
         .await;
     assert_eq!(res.status(), 200);
-    let got = b
-        .until(|e| matches!(e, ServerEvent::RoomUpdated { .. }))
-        .await;
-    assert!(
-        matches!(got.last(), Some(ServerEvent::RoomUpdated { room: r }) if r.topic == "new topic")
-    );
+    let got = b.until(|e| matches!(e, ServerEvent::RoomUpdated { .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::RoomUpdated { room: r }) if r.topic == "new topic"));
 
     assert_eq!(
-        app.delete(
-            &format!("/api/v1/rooms/{room}/members/{}", bob.user.id),
-            &alice.access_token
-        )
-        .await
-        .status(),
+        app.delete(&format!("/api/v1/rooms/{room}/members/{}", bob.user.id), &alice.access_token).await.status(),
         204
     );
-    let got = b
-        .until(|e| matches!(e, ServerEvent::MemberLeft { .. }))
-        .await;
-    assert!(
-        matches!(got.last(), Some(ServerEvent::MemberLeft { user, .. }) if user.id == bob.user.id)
-    );
+    let got = b.until(|e| matches!(e, ServerEvent::MemberLeft { .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::MemberLeft { user, .. }) if user.id == bob.user.id));
     let res = app
-        .post(
-            &format!("/api/v1/rooms/{room}/messages"),
-            Some(&alice.access_token),
-            &json!({"body": "secret"}),
-        )
+        .post(&format!("/api/v1/rooms/{room}/messages"), Some(&alice.access_token), &json!({"body": "secret"}))
         .await;
     assert_eq!(res.status(), 201);
     while let Some(event) = b.next(Duration::from_millis(500)).await {
-        assert!(
-            !matches!(event, ServerEvent::Message { .. }),
-            "a removed member got {event:?}"
-        );
+        assert!(!matches!(event, ServerEvent::Message { .. }), "a removed member got {event:?}");
     }
-    b.send(&ClientEvent::Subscribe {
-        room_id: room,
-        after_seq: Some(0),
-    })
-    .await;
-    let got = b
-        .until(|e| {
-            matches!(
-                e,
-                ServerEvent::Error { .. } | ServerEvent::Subscribed { .. }
-            )
-        })
-        .await;
+    b.send(&ClientEvent::Subscribe { room_id: room, after_seq: Some(0) }).await;
+    let got = b.until(|e| matches!(e, ServerEvent::Error { .. } | ServerEvent::Subscribed { .. })).await;
     assert!(matches!(got.last(), Some(ServerEvent::Error { code, .. }) if code == "not_found"));
 }
 
@@ -354,47 +235,23 @@ async fn presence_with_two_tabs(backend: Backend) {
     let mut b = app.ws(&bob.access_token).await;
     let tab1 = app.ws(&alice.access_token).await;
     let got = b.until(|e| matches!(e, ServerEvent::Presence { .. })).await;
-    assert!(
-        matches!(got.last(), Some(ServerEvent::Presence { user, online: true }) if user.id == alice.user.id)
-    );
+    assert!(matches!(got.last(), Some(ServerEvent::Presence { user, online: true }) if user.id == alice.user.id));
     let tab2 = app.ws(&alice.access_token).await;
     tab1.close().await;
-    assert!(
-        b.next(Duration::from_millis(700)).await.is_none(),
-        "no event: still online in another tab"
-    );
-    let online: serde_json::Value = app
-        .get("/api/v1/presence", &bob.access_token)
-        .await
-        .json()
-        .await
-        .expect("presence");
-    let names: Vec<&str> = online["online"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|u| u["username"].as_str())
-        .collect();
+    assert!(b.next(Duration::from_millis(700)).await.is_none(), "no event: still online in another tab");
+    let online: serde_json::Value =
+        app.get("/api/v1/presence", &bob.access_token).await.json().await.expect("presence");
+    let names: Vec<&str> =
+        online["online"].as_array().expect("list").iter().filter_map(|u| u["username"].as_str()).collect();
     assert!(names.contains(&"alice"), "{names:?}");
-    let members: serde_json::Value = app
-        .get(&format!("/api/v1/rooms/{room}/members"), &bob.access_token)
-        .await
-        .json()
-        .await
-        .expect("members");
-    let alice_member = members["members"]
-        .as_array()
-        .expect("members")
-        .iter()
-        .find(|m| m["user"]["username"] == "alice")
-        .cloned();
+    let members: serde_json::Value =
+        app.get(&format!("/api/v1/rooms/{room}/members"), &bob.access_token).await.json().await.expect("members");
+    let alice_member =
+        members["members"].as_array().expect("members").iter().find(|m| m["user"]["username"] == "alice").cloned();
     assert_eq!(alice_member.map(|m| m["online"].clone()), Some(json!(true)));
     tab2.close().await;
     let got = b.until(|e| matches!(e, ServerEvent::Presence { .. })).await;
-    assert!(matches!(
-        got.last(),
-        Some(ServerEvent::Presence { online: false, .. })
-    ));
+    assert!(matches!(got.last(), Some(ServerEvent::Presence { online: false, .. })));
 }
 
 async fn typing_is_forwarded_and_rate_limited(backend: Backend) {
@@ -414,10 +271,7 @@ async fn typing_is_forwarded_and_rate_limited(backend: Backend) {
         matches!(got.last(), Some(ServerEvent::Typing { user, room_id }) if user.id == alice.user.id && *room_id == room)
     );
     while let Some(event) = b.next(Duration::from_millis(800)).await {
-        assert!(
-            !matches!(event, ServerEvent::Typing { .. }),
-            "at most one typing per 2 s"
-        );
+        assert!(!matches!(event, ServerEvent::Typing { .. }), "at most one typing per 2 s");
     }
     tokio::time::sleep(Duration::from_millis(1400)).await;
     a.send(&ClientEvent::Typing { room_id: room }).await;
@@ -430,42 +284,19 @@ async fn bad_frames_get_errors_and_the_socket_stays_usable(backend: Backend) {
     let room = app.create_room(&alice, "r", "public").await.id;
     let mut ws = app.ws(&alice).await;
     let cases: Vec<(WsMessage, &str)> = vec![
-        (
-            WsMessage::Binary(vec![1u8, 2, 3].into()),
-            "unsupported_frame",
-        ),
+        (WsMessage::Binary(vec![1u8, 2, 3].into()), "unsupported_frame"),
         (WsMessage::Text("{not json".into()), "malformed_json"),
         (WsMessage::Text("[1,2]".into()), "unknown_type"),
+        (WsMessage::Text(r#"{"type":"dance"}"#.into()), "unknown_type"),
+        (WsMessage::Text(r#"{"type":"send","room_id":1}"#.into()), "validation_failed"),
+        (WsMessage::Text(r#"{"type":"subscribe","room_id":99999999999999999999999}"#.into()), "validation_failed"),
+        (WsMessage::Text(r#"{"type":"subscribe","room_id":"x"}"#.into()), "validation_failed"),
         (
-            WsMessage::Text(r#"{"type":"dance"}"#.into()),
-            "unknown_type",
-        ),
-        (
-            WsMessage::Text(r#"{"type":"send","room_id":1}"#.into()),
+            WsMessage::Text(format!(r#"{{"type":"send","room_id":{room},"client_id":"c","body":""}}"#).into()),
             "validation_failed",
         ),
-        (
-            WsMessage::Text(r#"{"type":"subscribe","room_id":99999999999999999999999}"#.into()),
-            "validation_failed",
-        ),
-        (
-            WsMessage::Text(r#"{"type":"subscribe","room_id":"x"}"#.into()),
-            "validation_failed",
-        ),
-        (
-            WsMessage::Text(
-                format!(r#"{{"type":"send","room_id":{room},"client_id":"c","body":""}}"#).into(),
-            ),
-            "validation_failed",
-        ),
-        (
-            WsMessage::Text(r#"{"type":"subscribe","room_id":424242}"#.into()),
-            "not_found",
-        ),
-        (
-            WsMessage::Text(r#"{"type":"auth","token":"again"}"#.into()),
-            "validation_failed",
-        ),
+        (WsMessage::Text(r#"{"type":"subscribe","room_id":424242}"#.into()), "not_found"),
+        (WsMessage::Text(r#"{"type":"auth","token":"again"}"#.into()), "validation_failed"),
     ];
     for (frame, code) in cases {
         let shown = format!("{frame:?}");
@@ -477,14 +308,9 @@ async fn bad_frames_get_errors_and_the_socket_stays_usable(backend: Backend) {
     }
     ws.send(&send(room, "after-errors", "still works")).await;
     assert_eq!(ack(&mut ws, "after-errors").await.body, "still works");
-    ws.send_raw(WsMessage::Text("x".repeat(70 * 1024).into()))
-        .await;
+    ws.send_raw(WsMessage::Text("x".repeat(70 * 1024).into())).await;
     let events = ws_events_until_close(&mut ws).await;
-    assert_eq!(
-        events.1, 1009,
-        "an oversized frame closes with 1009 after an error: {:?}",
-        events.0
-    );
+    assert_eq!(events.1, 1009, "an oversized frame closes with 1009 after an error: {:?}", events.0);
 }
 
 async fn ws_events_until_close(ws: &mut Ws) -> (Vec<ServerEvent>, u16) {
@@ -501,20 +327,12 @@ async fn revoked_sessions_lose_their_sockets(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let pair = app.register("alice").await;
     let mut ws = app.ws(&pair.access_token).await;
-    let res = app
-        .post("/api/v1/auth/logout", Some(&pair.access_token), &json!({}))
-        .await;
+    let res = app.post("/api/v1/auth/logout", Some(&pair.access_token), &json!({})).await;
     assert_eq!(res.status(), 204);
     assert_eq!(ws.closed().await, 4003);
     let mut fresh = Ws::connect(&app.addr).await;
-    fresh
-        .send(&ClientEvent::Auth {
-            token: pair.access_token.clone(),
-        })
-        .await;
-    assert!(
-        matches!(fresh.recv().await, ServerEvent::Error { code, .. } if code == "session_revoked")
-    );
+    fresh.send(&ClientEvent::Auth { token: pair.access_token.clone() }).await;
+    assert!(matches!(fresh.recv().await, ServerEvent::Error { code, .. } if code == "session_revoked"));
     assert_eq!(fresh.closed().await, 4001);
 }
 
@@ -548,9 +366,7 @@ async fn slow_consumer_is_closed_and_others_carry_on(backend: Backend) {
     // Alice's socket was never held up: it still sends and receives.
     a.send(&send(room, "after", "still here")).await;
     let after = ack(&mut a, "after").await;
-    let got = a
-        .until(|e| matches!(e, ServerEvent::Message { message, .. } if message.id == after.id))
-        .await;
+    let got = a.until(|e| matches!(e, ServerEvent::Message { message, .. } if message.id == after.id)).await;
     assert!(!got.is_empty());
 }
 
@@ -565,24 +381,10 @@ async fn replay_is_bounded(backend: Backend) {
     }
     let (replay, subscribed) = a.subscribe(room, Some(0)).await;
     assert!(replay.is_empty());
-    assert_eq!(
-        subscribed,
-        ServerEvent::Subscribed {
-            room_id: room,
-            head_seq: 8,
-            replay_truncated: true
-        }
-    );
+    assert_eq!(subscribed, ServerEvent::Subscribed { room_id: room, head_seq: 8, replay_truncated: true });
     let (replay, subscribed) = a.subscribe(room, Some(3)).await;
     assert_eq!(message_seqs(&replay), vec![4, 5, 6, 7, 8]);
-    assert_eq!(
-        subscribed,
-        ServerEvent::Subscribed {
-            room_id: room,
-            head_seq: 8,
-            replay_truncated: false
-        }
-    );
+    assert_eq!(subscribed, ServerEvent::Subscribed { room_id: room, head_seq: 8, replay_truncated: false });
 }
 
 async fn connection_limits_and_authentication(backend: Backend) {
@@ -591,39 +393,22 @@ async fn connection_limits_and_authentication(backend: Backend) {
     let _one = app.ws(&pair.access_token).await;
     let _two = app.ws(&pair.access_token).await;
     let mut three = Ws::connect(&app.addr).await;
-    three
-        .send(&ClientEvent::Auth {
-            token: pair.access_token.clone(),
-        })
-        .await;
+    three.send(&ClientEvent::Auth { token: pair.access_token.clone() }).await;
     assert_eq!(three.closed().await, 4009);
 
     let mut bad = Ws::connect(&app.addr).await;
-    bad.send(&ClientEvent::Auth {
-        token: "nonsense".into(),
-    })
-    .await;
-    assert!(
-        matches!(bad.recv().await, ServerEvent::Error { code, .. } if code == "unauthenticated")
-    );
+    bad.send(&ClientEvent::Auth { token: "nonsense".into() }).await;
+    assert!(matches!(bad.recv().await, ServerEvent::Error { code, .. } if code == "unauthenticated"));
     assert_eq!(bad.closed().await, 4001);
     let mut wrong_first = Ws::connect(&app.addr).await;
     wrong_first.send(&ClientEvent::Ping).await;
-    assert!(matches!(
-        wrong_first.recv().await,
-        ServerEvent::Error { .. }
-    ));
+    assert!(matches!(wrong_first.recv().await, ServerEvent::Error { .. }));
     assert_eq!(wrong_first.closed().await, 4001);
 
     // Header authentication: a bad token is refused before the upgrade.
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = format!("ws://{}/api/v1/ws", app.addr)
-        .into_client_request()
-        .expect("request");
-    req.headers_mut()
-        .insert("authorization", "Bearer nonsense".parse().expect("header"));
-    let err = tokio_tungstenite::connect_async(req)
-        .await
-        .expect_err("refused");
+    let mut req = format!("ws://{}/api/v1/ws", app.addr).into_client_request().expect("request");
+    req.headers_mut().insert("authorization", "Bearer nonsense".parse().expect("header"));
+    let err = tokio_tungstenite::connect_async(req).await.expect_err("refused");
     assert!(err.to_string().contains("401"), "{err}");
 }
