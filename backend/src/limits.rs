@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 /// Buckets per key. The mutex guards a short, non-async critical section; the map is pruned
 /// of full (idle) buckets when it grows, so memory stays bounded by the active keys.
 pub struct RateLimiter {
-    rate_per_sec: f64,
-    burst: f64,
+    pub rate_per_sec: f64,
+    pub burst: f64,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 
@@ -64,5 +64,61 @@ mod tests {
         let wait = limiter.check("a").expect_err("fourth in a burst of three");
         assert!(wait > Duration::from_millis(500) && wait <= Duration::from_secs(1));
         assert!(limiter.check("b").is_ok(), "keys are independent");
+    }
+}
+
+/// A limit shared by every node through Redis when scale-out is configured (a GCRA bucket
+/// per key, computed atomically in a script on Redis's clock), else the local buckets.
+/// If Redis cannot answer, the node falls back to its local buckets rather than refusing.
+pub struct Limiter {
+    local: RateLimiter,
+    shared: Option<(deadpool_redis::Pool, String)>,
+}
+
+/// GCRA: KEYS[1] holds the theoretical arrival time (ms). ARGV: interval ms, burst.
+/// Returns 0 when allowed, else the milliseconds to wait.
+const GCRA: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local next_tat = tat + interval
+local excess = next_tat - now - interval * tonumber(ARGV[2])
+if excess > 0 then return math.ceil(excess) end
+redis.call('SET', KEYS[1], next_tat, 'PX', math.ceil(next_tat - now) + 1000)
+return 0
+";
+
+impl Limiter {
+    /// `name` keeps different limits apart in Redis (`<prefix>:limit:<name>:<key>`).
+    pub fn new(local: RateLimiter, redis: Option<(&deadpool_redis::Pool, &str)>, name: &str) -> Self {
+        let shared = redis.map(|(pool, prefix)| (pool.clone(), format!("{prefix}:limit:{name}:")));
+        Self { local, shared }
+    }
+
+    pub async fn check(&self, key: &str) -> Result<(), Duration> {
+        let Some((pool, prefix)) = &self.shared else { return self.local.check(key) };
+        let interval_ms = (1000.0 / self.local.rate_per_sec).max(1.0);
+        let result: anyhow::Result<u64> = async {
+            let mut conn = pool.get().await?;
+            Ok(deadpool_redis::redis::cmd("EVAL")
+                .arg(GCRA)
+                .arg(1)
+                .arg(format!("{prefix}{key}"))
+                .arg(interval_ms)
+                .arg(self.local.burst)
+                .query_async(&mut *conn)
+                .await?)
+        }
+        .await;
+        match result {
+            Ok(0) => Ok(()),
+            Ok(wait_ms) => Err(Duration::from_millis(wait_ms)),
+            Err(err) => {
+                tracing::warn!(error = %err, "shared rate limit unavailable: using this node's");
+                self.local.check(key)
+            }
+        }
     }
 }

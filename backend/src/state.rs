@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
-use crate::limits::RateLimiter;
+use crate::limits::{Limiter, RateLimiter};
 use crate::realtime::Realtime;
 use crate::realtime::broker::{Broker, LocalBroker};
 use crate::realtime::cluster::ClusterPresence;
@@ -24,23 +24,16 @@ pub struct AppState {
 
 /// The abuse limits, each configurable (see `Config`).
 pub struct Limits {
-    pub login_by_account: RateLimiter,
-    pub login_by_addr: RateLimiter,
-    pub register_by_addr: RateLimiter,
-    pub send: RateLimiter,
+    pub login_by_account: Limiter,
+    pub login_by_addr: Limiter,
+    pub register_by_addr: Limiter,
+    pub send: Limiter,
 }
 
 impl AppState {
     pub async fn build(config: Config) -> anyhow::Result<Arc<Self>> {
         let secret = crate::auth::tokens::load_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
         let store = Store::open(&config.database_url(), config.db_pool_size).await?;
-        let limits = Limits {
-            login_by_account: RateLimiter::per_minute(config.login_rate_per_minute),
-            // An address may hold several accounts (NAT, offices): allow it three times more.
-            login_by_addr: RateLimiter::per_minute(config.login_rate_per_minute * 3.0),
-            register_by_addr: RateLimiter::per_hour(config.register_rate_per_hour),
-            send: RateLimiter::new(config.send_rate, config.send_burst),
-        };
         let node: u64 = rand::random();
         let (broker, cluster, redis): (Arc<dyn Broker>, _, _) =
             match config.redis_url.as_deref().filter(|u| !u.is_empty()) {
@@ -53,6 +46,22 @@ impl AppState {
                 }
                 None => (Arc::new(LocalBroker), None, None),
             };
+        let shared = redis.as_ref().map(|pool| (pool, config.redis_prefix.as_str()));
+        let limits = Limits {
+            login_by_account: Limiter::new(
+                RateLimiter::per_minute(config.login_rate_per_minute),
+                shared,
+                "login-account",
+            ),
+            // An address may hold several accounts (NAT, offices): allow it three times more.
+            login_by_addr: Limiter::new(
+                RateLimiter::per_minute(config.login_rate_per_minute * 3.0),
+                shared,
+                "login-addr",
+            ),
+            register_by_addr: Limiter::new(RateLimiter::per_hour(config.register_rate_per_hour), shared, "register"),
+            send: Limiter::new(RateLimiter::new(config.send_rate, config.send_burst), shared, "send"),
+        };
         let state = Arc::new(AppState {
             tokens: TokenKeys::new(&secret, config.access_token_ttl),
             realtime: Realtime::new(store.clone(), broker, cluster),

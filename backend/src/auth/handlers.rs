@@ -67,7 +67,7 @@ pub async fn register(
     let Credentials { username, password } = body.0;
     validate::username(&username)?;
     validate::password("password", &password)?;
-    throttle(state.limits.register_by_addr.check(&client_addr(&req)))?;
+    throttle(state.limits.register_by_addr.check(&client_addr(&req)).await)?;
     let hash = password::hash(password).await?;
     let user = store::users::create(&state.store, &username, &hash).await?;
     let pair = open_session(&state, user, &req).await?;
@@ -95,8 +95,8 @@ pub async fn login(
 ) -> AppResult<web::Json<TokenPair>> {
     let Credentials { username, password } = body.0;
     // Throttled attempts are refused before any argon2 work is done.
-    throttle(state.limits.login_by_addr.check(&client_addr(&req)))?;
-    throttle(state.limits.login_by_account.check(&username.to_lowercase()))?;
+    throttle(state.limits.login_by_addr.check(&client_addr(&req)).await)?;
+    throttle(state.limits.login_by_account.check(&username.to_lowercase()).await)?;
     let found = if username.len() <= 64 { store::users::by_name(&state.store, &username).await? } else { None };
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),

@@ -25,7 +25,7 @@ pub async fn send(
         validate::client_id(id)?;
     }
     access::member(state, room_id, auth.user_id).await?;
-    if let Err(wait) = state.limits.send.check(&auth.user_id.to_string()) {
+    if let Err(wait) = state.limits.send.check(&auth.user_id.to_string()).await {
         return Err(AppError::rate_limited(wait.as_secs() + 1));
     }
     let author = store::users::by_id(&state.store, auth.user_id).await?.ok_or_else(|| AppError::not_found("user"))?;

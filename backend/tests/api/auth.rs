@@ -12,6 +12,7 @@ both_stores!(
     login_does_not_reveal_which_part_was_wrong,
     bad_and_missing_tokens_are_refused,
     change_password_revokes_other_sessions,
+    login_and_registration_are_throttled,
 );
 
 async fn register_me_refresh_logout(backend: Backend) {
@@ -168,4 +169,24 @@ async fn change_password_revokes_other_sessions(backend: Backend) {
     assert_eq!(old.status(), 401);
     let new = app.post("/api/v1/auth/login", None, &json!({"username": "grace", "password": "newpassword1"})).await;
     assert_eq!(new.status(), 200);
+}
+
+async fn login_and_registration_are_throttled(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &["--login-rate-per-minute", "3", "--register-rate-per-hour", "2"]).await;
+    app.register("jack").await;
+    app.register("jill").await;
+    let res = app.post("/api/v1/auth/register", None, &json!({"username": "john", "password": "password123"})).await;
+    let problem = assert_problem(res, 429, "rate_limited").await;
+    assert!(problem["detail"].is_string());
+    let wrong = json!({"username": "jack", "password": "wrong-password"});
+    for _ in 0..3 {
+        assert_eq!(app.post("/api/v1/auth/login", None, &wrong).await.status(), 401);
+    }
+    let res = app.post("/api/v1/auth/login", None, &wrong).await;
+    let retry: u64 = res.headers()["retry-after"].to_str().expect("header").parse().expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_problem(res, 429, "rate_limited").await;
+    // Even the right password waits: the account is throttled, with no argon2 work done.
+    let right = json!({"username": "jack", "password": "password123"});
+    assert_problem(app.post("/api/v1/auth/login", None, &right).await, 429, "rate_limited").await;
 }

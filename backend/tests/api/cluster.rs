@@ -35,6 +35,10 @@ struct Cluster {
 
 impl Cluster {
     fn start(nodes: usize, redis_url: &str) -> Cluster {
+        Self::start_with(nodes, redis_url, &[])
+    }
+
+    fn start_with(nodes: usize, redis_url: &str, extra: &[&str]) -> Cluster {
         let db = create_database();
         let prefix = format!("confab-test-{}", rand::random::<u64>());
         let args = vec![
@@ -46,7 +50,10 @@ impl Cluster {
             prefix,
             "--jwt-secret".to_owned(),
             "a-shared-secret-for-every-node-of-this-test".to_owned(),
-        ];
+        ]
+        .into_iter()
+        .chain(extra.iter().map(|s| s.to_string()))
+        .collect::<Vec<_>>();
         // The first node migrates the database; start the others after it.
         let nodes = (0..nodes).map(|_| TestApp::spawn_args(args.clone())).collect();
         Cluster { nodes, db }
@@ -291,4 +298,36 @@ async fn a_redis_restart_loses_nothing() {
     assert_eq!(seen.iter().map(|m| m.0).collect::<Vec<_>>(), (1..=30).collect::<Vec<i64>>(), "exactly once, in order");
     eprintln!("redis restart: all 30 delivered on the other node {:?} after Redis came back", restarted.elapsed());
     drop(redis);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_are_shared_by_the_nodes() {
+    if !services_available() {
+        return;
+    }
+    let cluster = Cluster::start_with(
+        2,
+        SHARED_REDIS,
+        &["--send-rate", "0.2", "--send-burst", "3", "--login-rate-per-minute", "2"],
+    );
+    let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
+    let (room, users) = setup_room(a, &["alice"]).await;
+    let token = &users[0].access_token;
+    let path = format!("/api/v1/rooms/{room}/messages");
+    let body = serde_json::json!({"body": "hi"});
+    let statuses = [
+        a.post(&path, Some(token), &body).await.status().as_u16(),
+        b.post(&path, Some(token), &body).await.status().as_u16(),
+        a.post(&path, Some(token), &body).await.status().as_u16(),
+    ];
+    assert_eq!(statuses, [201, 201, 201], "a burst of three, over both nodes");
+    let res = b.post(&path, Some(token), &body).await;
+    assert!(res.headers().contains_key("retry-after"));
+    crate::helpers::assert_problem(res, 429, "rate_limited").await;
+
+    let login = serde_json::json!({"username": "alice", "password": "wrong-password"});
+    assert_eq!(a.post("/api/v1/auth/login", None, &login).await.status(), 401);
+    assert_eq!(b.post("/api/v1/auth/login", None, &login).await.status(), 401);
+    let res = a.post("/api/v1/auth/login", None, &login).await;
+    crate::helpers::assert_problem(res, 429, "rate_limited").await;
 }

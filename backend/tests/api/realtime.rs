@@ -20,6 +20,7 @@ both_stores!(
     slow_consumer_is_closed_and_others_carry_on,
     replay_is_bounded,
     connection_limits_and_authentication,
+    send_rate_limit_loses_nothing_acknowledged,
 );
 
 fn send(room_id: i64, client_id: &str, body: &str) -> ClientEvent {
@@ -411,4 +412,29 @@ async fn connection_limits_and_authentication(backend: Backend) {
     req.headers_mut().insert("authorization", "Bearer nonsense".parse().expect("header"));
     let err = tokio_tungstenite::connect_async(req).await.expect_err("refused");
     assert!(err.to_string().contains("401"), "{err}");
+}
+
+async fn send_rate_limit_loses_nothing_acknowledged(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &["--send-rate", "0.1", "--send-burst", "2"]).await;
+    let alice = app.register("alice").await.access_token;
+    let room = app.create_room(&alice, "r", "public").await.id;
+    let mut ws = app.ws(&alice).await;
+    let mut acked = Vec::new();
+    for i in 0..3 {
+        let id = format!("c{i}");
+        ws.send(&send(room, &id, "hi")).await;
+        let events = ws.until(|e| matches!(e, ServerEvent::Ack { .. } | ServerEvent::Error { .. })).await;
+        match events.last() {
+            Some(ServerEvent::Ack { message, .. }) => acked.push(message.id),
+            Some(ServerEvent::Error { code, client_id, .. }) => {
+                assert_eq!((code.as_str(), client_id.as_deref()), ("rate_limited", Some(id.as_str())));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(acked.len(), 2, "the burst of two went through, the third was refused");
+    let page: serde_json::Value =
+        app.get(&format!("/api/v1/rooms/{room}/messages"), &alice).await.json().await.expect("page");
+    let stored: Vec<i64> = page["messages"].as_array().expect("list").iter().filter_map(|m| m["id"].as_i64()).collect();
+    assert_eq!(stored, acked, "every acknowledged message is stored, nothing else");
 }
