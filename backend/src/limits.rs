@@ -51,22 +51,6 @@ impl RateLimiter {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn allows_a_burst_then_refuses() {
-        let limiter = RateLimiter::new(1.0, 3.0);
-        for _ in 0..3 {
-            assert!(limiter.check("a").is_ok());
-        }
-        let wait = limiter.check("a").expect_err("fourth in a burst of three");
-        assert!(wait > Duration::from_millis(500) && wait <= Duration::from_secs(1));
-        assert!(limiter.check("b").is_ok(), "keys are independent");
-    }
-}
-
 /// A limit shared by every node through Redis when scale-out is configured (a GCRA bucket
 /// per key, computed atomically in a script on Redis's clock), else the local buckets.
 /// If Redis cannot answer, the node falls back to its local buckets rather than refusing.
@@ -120,5 +104,21 @@ impl Limiter {
                 self.local.check(key)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allows_a_burst_then_refuses() {
+        let limiter = RateLimiter::new(1.0, 3.0);
+        for _ in 0..3 {
+            assert!(limiter.check("a").is_ok());
+        }
+        let wait = limiter.check("a").expect_err("fourth in a burst of three");
+        assert!(wait > Duration::from_millis(500) && wait <= Duration::from_secs(1));
+        assert!(limiter.check("b").is_ok(), "keys are independent");
     }
 }
