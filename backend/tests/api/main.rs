@@ -8,5 +8,6 @@ mod auth;
 mod cluster;
 mod messages;
 mod ops;
+mod outage;
 mod realtime;
 mod rooms;

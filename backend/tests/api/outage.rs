@@ -1,0 +1,105 @@
+//! A database outage: PostgreSQL becomes unreachable (a proxy in front of it stops), writes
+//! fail with a clear error, sockets stay open, and everything recovers by itself.
+
+use crate::helpers::{TestApp, assert_problem, create_database, database_url, drop_database, postgres_available};
+use confab_shared::{ClientEvent, ServerEvent};
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+
+/// A TCP proxy to PostgreSQL that can be cut: existing connections drop, new ones are refused.
+struct Proxy {
+    port: u16,
+    down: Arc<AtomicBool>,
+    cut: Arc<Notify>,
+}
+
+impl Proxy {
+    async fn start(upstream: &'static str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let down = Arc::new(AtomicBool::new(false));
+        let cut = Arc::new(Notify::new());
+        let (down2, cut2) = (down.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if down2.load(Ordering::SeqCst) {
+                    continue; // dropped: refused
+                }
+                let cut = cut2.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(upstream).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.notified() => {}
+                    }
+                });
+            }
+        });
+        Proxy { port, down, cut }
+    }
+
+    fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+        if down {
+            self.cut.notify_waiters();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_outage_fails_writes_clearly_and_recovers() {
+    if !postgres_available() {
+        return;
+    }
+    let db = create_database();
+    let proxy = Proxy::start("127.0.0.1:5432").await;
+    let url = database_url(&db).replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+    let app = TestApp::spawn_args(vec!["--database-url".into(), url]);
+    let alice = app.register("alice").await.access_token;
+    let bob = app.register("bob").await.access_token;
+    let room = app.create_room(&alice, "r", "public").await.id;
+    app.join(&bob, room).await;
+    let mut a = app.ws(&alice).await;
+    let mut b = app.ws(&bob).await;
+    b.subscribe(room, Some(0)).await;
+
+    proxy.set_down(true);
+    let res = app.http.get(app.url("/readyz")).send().await.expect("readyz");
+    assert_eq!(res.status(), 503, "not ready without the database");
+    a.send(&ClientEvent::Send { room_id: room, client_id: "during".into(), body: "lost?".into() }).await;
+    let events = a.until(|e| matches!(e, ServerEvent::Error { .. } | ServerEvent::Ack { .. })).await;
+    match events.last() {
+        Some(ServerEvent::Error { code, client_id, .. }) => {
+            assert_eq!((code.as_str(), client_id.as_deref()), ("service_unavailable", Some("during")));
+        }
+        other => panic!("expected a service_unavailable error, got {other:?}"),
+    }
+    let res = app.post(&format!("/api/v1/rooms/{room}/messages"), Some(&alice), &json!({"body": "x"})).await;
+    assert_problem(res, 503, "service_unavailable").await;
+    // The sockets stay open through the outage.
+    a.send(&ClientEvent::Ping).await;
+    assert_eq!(a.until(|e| matches!(e, ServerEvent::Pong)).await.last(), Some(&ServerEvent::Pong));
+
+    proxy.set_down(false);
+    let mut recovered = false;
+    for _ in 0..50 {
+        if app.http.get(app.url("/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(recovered, "ready again once the database is back");
+    // The unacknowledged send is retried with the same client_id and delivered once.
+    a.send(&ClientEvent::Send { room_id: room, client_id: "during".into(), body: "lost?".into() }).await;
+    let events = a.until(|e| matches!(e, ServerEvent::Ack { .. } | ServerEvent::Error { .. })).await;
+    assert!(matches!(events.last(), Some(ServerEvent::Ack { message, .. }) if message.seq == 1), "{events:?}");
+    let got = b.until(|e| matches!(e, ServerEvent::Message { .. })).await;
+    assert!(matches!(got.last(), Some(ServerEvent::Message { seq: 1, .. })));
+    drop(app);
+    drop_database(&db);
+}
