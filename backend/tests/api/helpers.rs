@@ -216,6 +216,14 @@ impl TestApp {
         }
     }
 
+    /// Asks the server to shut down (SIGTERM) and waits for it to exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        assert!(sent.success());
+        self.child.wait().expect("wait")
+    }
+
     /// Kills the server without a clean shutdown.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -97,3 +97,14 @@ async fn metrics_count_messages_and_deliveries() {
     assert!(text.contains("confab_delivery_latency_seconds_count 1\n"), "{text}");
     assert!(text.contains("confab_replay_changes_count 1\n"), "{text}");
 }
+
+#[tokio::test]
+async fn shutdown_closes_sockets_with_1001() {
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    let pair = app.register("leaving").await;
+    let mut ws = app.ws(&pair.access_token).await;
+    let closing = tokio::spawn(async move { ws.closed().await });
+    let status = tokio::task::spawn_blocking(move || app.terminate()).await.expect("terminate");
+    assert!(status.success(), "a clean exit: {status:?}");
+    assert_eq!(closing.await.expect("close"), 1001);
+}
