@@ -1,0 +1,86 @@
+//! A minimal, fast Confab client for load: REST setup calls and WebSocket connections whose
+//! hot path scans frames instead of parsing them.
+
+use confab_shared::{ClientEvent, TokenPair};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub type Sink = SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, WsMessage>;
+pub type Stream = SplitStream<WebSocketStream<MaybeTlsStream<TcpStream>>>;
+
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub addr: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(addr: &str) -> Api {
+        Api { base: format!("http://{addr}"), addr: addr.to_owned(), http: reqwest::Client::new() }
+    }
+
+    pub async fn register(&self, name: &str) -> anyhow::Result<TokenPair> {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/auth/register", self.base))
+            .json(&json!({"username": name, "password": "bench-password"}))
+            .send()
+            .await?;
+        anyhow::ensure!(res.status() == 201, "register {name}: {}", res.status());
+        Ok(res.json().await?)
+    }
+
+    pub async fn create_room(&self, token: &str, name: &str) -> anyhow::Result<i64> {
+        let res = self.http.post(format!("{}/api/v1/rooms", self.base)).bearer_auth(token).json(&json!({"name": name})).send().await?;
+        anyhow::ensure!(res.status() == 201, "create room: {}", res.status());
+        Ok(res.json::<serde_json::Value>().await?["id"].as_i64().unwrap_or_default())
+    }
+
+    pub async fn join(&self, token: &str, room: i64) -> anyhow::Result<()> {
+        let res = self.http.put(format!("{}/api/v1/rooms/{room}/members/me", self.base)).bearer_auth(token).send().await?;
+        anyhow::ensure!(res.status() == 200, "join: {}", res.status());
+        Ok(())
+    }
+
+    /// An authenticated WebSocket (the `ready` frame consumed).
+    pub async fn connect(&self, token: &str) -> anyhow::Result<(Sink, Stream)> {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/ws", self.addr)).await?;
+        let (mut sink, mut stream) = ws.split();
+        send(&mut sink, &ClientEvent::Auth { token: token.to_owned() }).await?;
+        wait_for(&mut stream, "\"type\":\"ready\"").await?;
+        Ok((sink, stream))
+    }
+}
+
+pub async fn send(sink: &mut Sink, event: &ClientEvent) -> anyhow::Result<()> {
+    sink.send(WsMessage::Text(serde_json::to_string(event)?.into())).await?;
+    Ok(())
+}
+
+/// Reads frames until one contains `needle`.
+pub async fn wait_for(stream: &mut Stream, needle: &str) -> anyhow::Result<String> {
+    while let Some(msg) = stream.next().await {
+        if let WsMessage::Text(text) = msg? {
+            if text.contains(needle) {
+                return Ok(text.to_string());
+            }
+        }
+    }
+    anyhow::bail!("connection closed while waiting for {needle}")
+}
+
+/// The integer after `key` in a JSON text (a scan, not a parse: the hot path of receivers).
+pub fn int_after(text: &str, key: &str) -> Option<i64> {
+    let start = text.find(key)? + key.len();
+    let digits: String = text[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
+    digits.parse().ok()
+}
+
+pub fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}

@@ -1,0 +1,118 @@
+//! `confab-bench`: starts a fresh `confab` (release build) per scenario and store, drives it
+//! with real WebSocket clients built on `confab-shared`, and prints one JSON line per run.
+
+mod client;
+mod scenarios;
+mod server;
+
+use clap::{Parser, ValueEnum};
+use serde_json::json;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    Fanout,
+    Ingest,
+    Resume,
+    Connections,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StoreKind {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Load generator for Confab")]
+struct Args {
+    #[arg(long, value_enum, default_value = "all")]
+    scenario: Scenario,
+    #[arg(long, value_enum, default_value = "both")]
+    store: StoreKind,
+    /// The server binary.
+    #[arg(long, default_value = "target/release/confab")]
+    server: String,
+    /// PostgreSQL server (a database is created per run and dropped after).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+    pg: String,
+    #[arg(long, default_value_t = 1)]
+    rooms: usize,
+    #[arg(long, default_value_t = 1000)]
+    clients: usize,
+    #[arg(long, default_value_t = 300)]
+    messages: usize,
+    /// Messages per second per room (fanout).
+    #[arg(long, default_value_t = 300.0)]
+    rate: f64,
+    #[arg(long, default_value_t = 20_000)]
+    ingest_messages: usize,
+    #[arg(long, default_value_t = 16)]
+    ingest_senders: usize,
+    #[arg(long, default_value_t = 64)]
+    ingest_window: usize,
+    #[arg(long, default_value_t = 10_000)]
+    resume_changes: usize,
+    #[arg(long, default_value_t = 10_000)]
+    connections: usize,
+}
+
+fn psql(base: &str, sql: &str) -> bool {
+    std::process::Command::new("psql")
+        .arg(format!("{base}/postgres"))
+        .args(["-q", "-c", sql])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let scenarios = match args.scenario {
+        Scenario::All => vec![Scenario::Ingest, Scenario::Fanout, Scenario::Resume, Scenario::Connections],
+        one => vec![one],
+    };
+    let stores = match args.store {
+        StoreKind::Both => vec![StoreKind::Sqlite, StoreKind::Postgres],
+        one => vec![one],
+    };
+    for store in stores {
+        for scenario in &scenarios {
+            let db = (store == StoreKind::Postgres).then(|| format!("confab_bench_{}", std::process::id()));
+            if let Some(db) = &db {
+                anyhow::ensure!(psql(&args.pg, &format!("CREATE DATABASE {db}")), "create database {db}");
+            }
+            let url = db.as_ref().map(|db| format!("{}/{db}", args.pg));
+            let result = run(&args, *scenario, url.as_deref()).await;
+            if let Some(db) = &db {
+                psql(&args.pg, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            }
+            let (ok, result) = match result {
+                Ok(r) => (true, r),
+                Err(e) => (false, json!({"error": e.to_string()})),
+            };
+            let store = format!("{store:?}").to_lowercase();
+            let scenario = format!("{scenario:?}").to_lowercase();
+            println!("{}", json!({"scenario": scenario, "store": store, "ok": ok, "result": result}));
+        }
+    }
+    Ok(())
+}
+
+async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> anyhow::Result<serde_json::Value> {
+    let server = server::Server::start(&args.server, database_url)?;
+    let api = client::Api::new(&server.addr);
+    let cpu_before = server.cpu_seconds();
+    let mut result = match scenario {
+        Scenario::Fanout => scenarios::fanout(&api, args.rooms, args.clients, args.messages, args.rate).await?,
+        Scenario::Ingest => scenarios::ingest(&api, args.ingest_senders, args.ingest_messages, args.ingest_window).await?,
+        Scenario::Resume => scenarios::resume(&api, args.resume_changes).await?,
+        Scenario::Connections => scenarios::connections(&api, &server, args.connections).await?,
+        Scenario::All => unreachable!("expanded above"),
+    };
+    result["server_cpu_seconds"] = json!(server.cpu_seconds() - cpu_before);
+    result["server_rss_kib"] = json!(server.rss_kib());
+    Ok(result)
+}

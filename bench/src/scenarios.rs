@@ -1,0 +1,236 @@
+//! The load scenarios. Each returns one JSON object of results.
+
+use confab_shared::ClientEvent;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use crate::client::{Api, int_after, now_micros, send, wait_for};
+
+/// Registers `n` users `prefix0..`, at most 8 at a time (argon2 dominates).
+async fn users(api: &Api, prefix: &str, n: usize) -> anyhow::Result<Vec<String>> {
+    let gate = Arc::new(Semaphore::new(8));
+    let tasks = (0..n).map(|i| {
+        let (api, gate) = (api.clone(), gate.clone());
+        let name = format!("{prefix}{i}");
+        tokio::spawn(async move {
+            let _permit = gate.acquire().await?;
+            Ok::<_, anyhow::Error>(api.register(&name).await?.access_token)
+        })
+    });
+    let mut tokens = Vec::with_capacity(n);
+    for task in futures_util::future::join_all(tasks).await {
+        tokens.push(task??);
+    }
+    Ok(tokens)
+}
+
+fn percentile(sorted: &[i64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+/// R rooms × N clients; one sender per room sends M messages at `rate` per second.
+/// Measures deliveries per second, send-to-receipt latency, lost and duplicated deliveries.
+pub async fn fanout(api: &Api, rooms: usize, clients: usize, messages: usize, rate: f64) -> anyhow::Result<Value> {
+    let tokens = users(api, "fan", clients).await?;
+    let mut room_ids = Vec::new();
+    for r in 0..rooms {
+        room_ids.push(api.create_room(&tokens[0], &format!("fanout-{r}")).await?);
+    }
+    for token in &tokens[1..] {
+        for room in &room_ids {
+            api.join(token, *room).await?;
+        }
+    }
+    // Receivers: every client subscribes to every room it is in (one connection per room).
+    let mut receivers = Vec::new();
+    for room in &room_ids {
+        for token in &tokens {
+            let (mut sink, mut stream) = api.connect(token).await?;
+            send(&mut sink, &ClientEvent::Subscribe { room_id: *room, after_seq: None }).await?;
+            wait_for(&mut stream, "\"type\":\"subscribed\"").await?;
+            receivers.push((sink, stream));
+        }
+    }
+    let idle = Duration::from_secs(5);
+    let receive_tasks: Vec<_> = receivers
+        .into_iter()
+        .map(|(sink, mut stream)| {
+            tokio::spawn(async move {
+                let _sink = sink; // keep the connection open
+                let mut seen = vec![0u32; messages + 1];
+                let mut latencies = Vec::with_capacity(messages);
+                let mut last = Instant::now();
+                let mut received = 0;
+                while received < messages {
+                    let Ok(Some(Ok(msg))) = tokio::time::timeout(idle, stream.next()).await else { break };
+                    let WsMessage::Text(text) = msg else { continue };
+                    if !text.starts_with("{\"type\":\"message\"") {
+                        continue;
+                    }
+                    let now = now_micros();
+                    if let (Some(seq), Some(sent)) = (int_after(&text, "\"seq\":"), int_after(&text, "\"body\":\"t:")) {
+                        if let Some(slot) = seen.get_mut(seq as usize) {
+                            *slot += 1;
+                            if *slot == 1 {
+                                received += 1;
+                            }
+                        }
+                        latencies.push(now - sent);
+                        last = Instant::now();
+                    }
+                }
+                (seen, latencies, last)
+            })
+        })
+        .collect();
+
+    let cpu_before = crate::server::cpu_seconds("/proc/self/stat");
+    let started = Instant::now();
+    let senders: Vec<_> = room_ids
+        .iter()
+        .map(|room| {
+            let (api, token, room) = (api.clone(), tokens[0].clone(), *room);
+            tokio::spawn(async move {
+                let (mut sink, mut stream) = api.connect(&token).await?;
+                tokio::spawn(async move { while stream.next().await.is_some() {} });
+                let interval = Duration::from_secs_f64(1.0 / rate);
+                let begin = Instant::now();
+                for i in 0..messages {
+                    let due = begin + interval.mul_f64(i as f64);
+                    tokio::time::sleep_until(due.into()).await;
+                    let body = format!("t:{}", now_micros());
+                    send(&mut sink, &ClientEvent::Send { room_id: room, client_id: format!("f{i}"), body }).await?;
+                }
+                Ok::<_, anyhow::Error>(sink)
+            })
+        })
+        .collect();
+    let mut sinks = Vec::new();
+    for s in futures_util::future::join_all(senders).await {
+        sinks.push(s??);
+    }
+    let mut lost = 0usize;
+    let mut duplicated = 0usize;
+    let mut latencies = Vec::new();
+    let mut last_receipt = started;
+    for task in futures_util::future::join_all(receive_tasks).await {
+        let (seen, lat, last) = task?;
+        lost += seen[1..].iter().filter(|n| **n == 0).count();
+        duplicated += seen.iter().map(|n| n.saturating_sub(1) as usize).sum::<usize>();
+        latencies.extend(lat);
+        last_receipt = last_receipt.max(last);
+    }
+    let elapsed = last_receipt.duration_since(started).as_secs_f64();
+    let cpu = crate::server::cpu_seconds("/proc/self/stat") - cpu_before;
+    latencies.sort_unstable();
+    let deliveries = latencies.len();
+    Ok(json!({
+        "rooms": rooms, "clients_per_room": clients, "messages_per_room": messages, "rate_per_room": rate,
+        "deliveries": deliveries, "expected": rooms * clients * messages,
+        "lost": lost, "duplicated": duplicated,
+        "seconds": elapsed, "deliveries_per_sec": deliveries as f64 / elapsed,
+        "latency_ms": {"p50": percentile(&latencies, 0.5), "p90": percentile(&latencies, 0.9),
+                       "p99": percentile(&latencies, 0.99), "max": percentile(&latencies, 1.0)},
+        "loadgen_cpu_seconds": cpu,
+    }))
+}
+
+/// `senders` connections each send their share of `messages` into one room, keeping
+/// `window` sends in flight; measures acknowledged (stored) messages per second.
+pub async fn ingest(api: &Api, senders: usize, messages: usize, window: usize) -> anyhow::Result<Value> {
+    let tokens = users(api, "ing", senders).await?;
+    let room = api.create_room(&tokens[0], "ingest").await?;
+    for token in &tokens[1..] {
+        api.join(token, room).await?;
+    }
+    let per_sender = messages / senders;
+    let mut conns = Vec::new();
+    for token in &tokens {
+        conns.push(api.connect(token).await?);
+    }
+    let started = Instant::now();
+    let tasks = conns.into_iter().enumerate().map(|(s, (mut sink, mut stream))| {
+        tokio::spawn(async move {
+            let mut sent = 0;
+            let mut acked = 0;
+            while acked < per_sender {
+                while sent < per_sender && sent - acked < window {
+                    let event = ClientEvent::Send { room_id: room, client_id: format!("i{s}-{sent}"), body: "ingest".into() };
+                    send(&mut sink, &event).await?;
+                    sent += 1;
+                }
+                match stream.next().await {
+                    Some(Ok(WsMessage::Text(text))) if text.starts_with("{\"type\":\"ack\"") => acked += 1,
+                    Some(Ok(WsMessage::Text(text))) if text.starts_with("{\"type\":\"error\"") => anyhow::bail!("{text}"),
+                    Some(Ok(_)) => {}
+                    _ => anyhow::bail!("connection lost"),
+                }
+            }
+            Ok::<_, anyhow::Error>(acked)
+        })
+    });
+    let mut acked = 0;
+    for task in futures_util::future::join_all(tasks).await {
+        acked += task??;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    Ok(json!({"senders": senders, "window": window, "acked": acked, "seconds": elapsed, "acked_per_sec": acked as f64 / elapsed}))
+}
+
+/// Stores `changes` messages, then times a `subscribe` that replays all of them.
+pub async fn resume(api: &Api, changes: usize) -> anyhow::Result<Value> {
+    ingest(api, 4, changes, 64).await?;
+    let token = api.register("resumer").await?.access_token;
+    let (mut sink, mut stream) = api.connect(&token).await?;
+    // The ingest room is the first room created.
+    let started = Instant::now();
+    send(&mut sink, &ClientEvent::Subscribe { room_id: 1, after_seq: Some(0) }).await?;
+    let mut replayed = 0;
+    loop {
+        match stream.next().await {
+            Some(Ok(WsMessage::Text(text))) if text.starts_with("{\"type\":\"message\"") => replayed += 1,
+            Some(Ok(WsMessage::Text(text))) if text.starts_with("{\"type\":\"subscribed\"") => break,
+            Some(Ok(_)) => {}
+            _ => anyhow::bail!("connection lost during replay"),
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    Ok(json!({"changes": changes, "replayed": replayed, "seconds": elapsed, "changes_per_sec": replayed as f64 / elapsed}))
+}
+
+/// Opens `count` idle authenticated connections (from several 127.0.0.x source addresses)
+/// and reports the server's memory per connection.
+pub async fn connections(api: &Api, server: &crate::server::Server, count: usize) -> anyhow::Result<Value> {
+    let tokens = users(api, "idle", 100).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_before = server.rss_kib();
+    let mut open = Vec::with_capacity(count);
+    let started = Instant::now();
+    for i in 0..count {
+        let source = std::net::Ipv4Addr::new(127, 0, 0, 1 + (i % 200) as u8);
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind((source, 0).into())?;
+        let tcp = socket.connect(api.addr.parse()?).await?;
+        let url = format!("ws://{}/api/v1/ws", api.addr);
+        let (ws, _) = tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(tcp)).await?;
+        let (mut sink, mut stream) = ws.split();
+        send(&mut sink, &ClientEvent::Auth { token: tokens[i % tokens.len()].clone() }).await?;
+        wait_for(&mut stream, "\"type\":\"ready\"").await?;
+        open.push((sink, stream));
+    }
+    let connect_seconds = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_after = server.rss_kib();
+    let per_conn = (rss_after.saturating_sub(rss_before)) as f64 * 1024.0 / count as f64;
+    drop(open);
+    Ok(json!({"connections": count, "connect_seconds": connect_seconds, "server_rss_kib_before": rss_before,
+              "server_rss_kib_after": rss_after, "bytes_per_connection": per_conn}))
+}
