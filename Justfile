@@ -30,3 +30,8 @@ lint:
 # Regenerate openapi.yaml from the code.
 openapi:
     cargo run -q -p confab -- openapi > openapi.yaml
+
+# Load scenarios against a fresh release server (see docs/benchmarks.md); one JSON line per run.
+bench *ARGS:
+    cargo build --release -p confab -p confab-bench --locked
+    ./target/release/confab-bench {{ARGS}}
