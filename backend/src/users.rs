@@ -27,7 +27,11 @@ pub struct UserQuery {
     tag = "users",
     security(("bearer" = [])),
     params(UserQuery),
-    responses((status = 200, description = "Matching users", body = UserList), (status = 401, response = crate::openapi::Unauthorized))
+    responses(
+        (status = 200, description = "Matching users", body = UserList),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+    )
 )]
 #[get("/users")]
 pub async fn search(

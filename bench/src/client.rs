@@ -36,13 +36,20 @@ impl Api {
     }
 
     pub async fn create_room(&self, token: &str, name: &str) -> anyhow::Result<i64> {
-        let res = self.http.post(format!("{}/api/v1/rooms", self.base)).bearer_auth(token).json(&json!({"name": name})).send().await?;
+        let res = self
+            .http
+            .post(format!("{}/api/v1/rooms", self.base))
+            .bearer_auth(token)
+            .json(&json!({"name": name}))
+            .send()
+            .await?;
         anyhow::ensure!(res.status() == 201, "create room: {}", res.status());
         Ok(res.json::<serde_json::Value>().await?["id"].as_i64().unwrap_or_default())
     }
 
     pub async fn join(&self, token: &str, room: i64) -> anyhow::Result<()> {
-        let res = self.http.put(format!("{}/api/v1/rooms/{room}/members/me", self.base)).bearer_auth(token).send().await?;
+        let res =
+            self.http.put(format!("{}/api/v1/rooms/{room}/members/me", self.base)).bearer_auth(token).send().await?;
         anyhow::ensure!(res.status() == 200, "join: {}", res.status());
         Ok(())
     }
@@ -65,10 +72,10 @@ pub async fn send(sink: &mut Sink, event: &ClientEvent) -> anyhow::Result<()> {
 /// Reads frames until one contains `needle`.
 pub async fn wait_for(stream: &mut Stream, needle: &str) -> anyhow::Result<String> {
     while let Some(msg) = stream.next().await {
-        if let WsMessage::Text(text) = msg? {
-            if text.contains(needle) {
-                return Ok(text.to_string());
-            }
+        if let WsMessage::Text(text) = msg?
+            && text.contains(needle)
+        {
+            return Ok(text.to_string());
         }
     }
     anyhow::bail!("connection closed while waiting for {needle}")

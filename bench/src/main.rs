@@ -107,7 +107,9 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
     let cpu_before = server.cpu_seconds();
     let mut result = match scenario {
         Scenario::Fanout => scenarios::fanout(&api, args.rooms, args.clients, args.messages, args.rate).await?,
-        Scenario::Ingest => scenarios::ingest(&api, args.ingest_senders, args.ingest_messages, args.ingest_window).await?,
+        Scenario::Ingest => {
+            scenarios::ingest(&api, args.ingest_senders, args.ingest_messages, args.ingest_window).await?
+        }
         Scenario::Resume => scenarios::resume(&api, args.resume_changes).await?,
         Scenario::Connections => scenarios::connections(&api, &server, args.connections).await?,
         Scenario::All => unreachable!("expanded above"),

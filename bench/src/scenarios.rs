@@ -163,13 +163,16 @@ pub async fn ingest(api: &Api, senders: usize, messages: usize, window: usize) -
             let mut acked = 0;
             while acked < per_sender {
                 while sent < per_sender && sent - acked < window {
-                    let event = ClientEvent::Send { room_id: room, client_id: format!("i{s}-{sent}"), body: "ingest".into() };
+                    let event =
+                        ClientEvent::Send { room_id: room, client_id: format!("i{s}-{sent}"), body: "ingest".into() };
                     send(&mut sink, &event).await?;
                     sent += 1;
                 }
                 match stream.next().await {
                     Some(Ok(WsMessage::Text(text))) if text.starts_with("{\"type\":\"ack\"") => acked += 1,
-                    Some(Ok(WsMessage::Text(text))) if text.starts_with("{\"type\":\"error\"") => anyhow::bail!("{text}"),
+                    Some(Ok(WsMessage::Text(text))) if text.starts_with("{\"type\":\"error\"") => {
+                        anyhow::bail!("{text}")
+                    }
                     Some(Ok(_)) => {}
                     _ => anyhow::bail!("connection lost"),
                 }
@@ -182,7 +185,9 @@ pub async fn ingest(api: &Api, senders: usize, messages: usize, window: usize) -
         acked += task??;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    Ok(json!({"senders": senders, "window": window, "acked": acked, "seconds": elapsed, "acked_per_sec": acked as f64 / elapsed}))
+    Ok(
+        json!({"senders": senders, "window": window, "acked": acked, "seconds": elapsed, "acked_per_sec": acked as f64 / elapsed}),
+    )
 }
 
 /// Stores `changes` messages, then times a `subscribe` that replays all of them.
@@ -203,7 +208,9 @@ pub async fn resume(api: &Api, changes: usize) -> anyhow::Result<Value> {
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
-    Ok(json!({"changes": changes, "replayed": replayed, "seconds": elapsed, "changes_per_sec": replayed as f64 / elapsed}))
+    Ok(
+        json!({"changes": changes, "replayed": replayed, "seconds": elapsed, "changes_per_sec": replayed as f64 / elapsed}),
+    )
 }
 
 /// Opens `count` idle authenticated connections (from several 127.0.0.x source addresses)

@@ -49,7 +49,8 @@ impl Server {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(i) = line.find("listening on http://") {
                     let rest = &line[i + "listening on http://".len()..];
-                    let addr: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
+                    let addr: String =
+                        rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
                     let _ = tx.send(addr);
                 }
             }

@@ -40,6 +40,7 @@ pub const CLOSE_TOO_MANY: u16 = 4009;
     tag = "realtime",
     responses(
         (status = 101, description = "Switching to the WebSocket protocol: see docs/protocol.md"),
+        (status = 426, description = "Not a WebSocket upgrade request", body = confab_shared::Problem, content_type = "application/problem+json"),
         (status = 401, description = "The bearer token given is invalid", body = confab_shared::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -53,7 +54,8 @@ pub async fn connect(
         Some(token) => Some(Auth::from_token(&state, token).await?),
         None => None,
     };
-    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| AppError::new(ErrorKind::UpgradeRequired, format!("this endpoint speaks WebSocket only: {e}")))?;
     let stream =
         stream.max_frame_size(MAX_FRAME_BYTES).aggregate_continuations().max_continuation_size(MAX_FRAME_BYTES);
     actix_web::rt::spawn(run(state.into_inner(), session, stream, pre_auth));

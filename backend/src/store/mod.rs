@@ -56,7 +56,7 @@ impl SpawnBlocking for Detached {
 /// Per-connection SQLite settings: WAL so readers never block the writer, a busy timeout
 /// for checkpoints, and foreign keys (off by default in SQLite).
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
 
 /// A handle to the database; cheap to clone (pools are reference-counted).
 #[derive(Clone)]

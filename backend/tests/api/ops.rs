@@ -32,6 +32,10 @@ async fn unknown_routes_and_wrong_methods(backend: Backend) {
     assert_problem(res, 404, "not_found").await;
     let res = app.get("/api/v1/rooms/1/messages?limit=abc", &pair.access_token).await;
     assert_problem(res, 400, "validation_failed").await;
+    let res = app.get("/api/v1/users?nope=1", &pair.access_token).await;
+    assert_problem(res, 400, "validation_failed").await;
+    let res = app.http.get(app.url("/api/v1/ws")).send().await.expect("plain GET");
+    assert_problem(res, 426, "upgrade_required").await;
 }
 
 async fn restart_keeps_users_logged_in(backend: Backend) {
