@@ -112,3 +112,14 @@ async fn shutdown_closes_sockets_with_1001() {
     assert!(status.success(), "a clean exit: {status:?}");
     assert_eq!(closing.await.expect("close"), 1001);
 }
+
+#[tokio::test]
+async fn json_logs() {
+    let app = TestApp::spawn_with(Backend::Sqlite, &["--log-format", "json"]).await;
+    assert_eq!(app.http.get(app.url("/healthz")).send().await.expect("healthz").status(), 200);
+    let log = app.log.lock().expect("log").clone();
+    let line = log.lines().find(|l| l.contains("listening on")).expect("the listening line");
+    let parsed: serde_json::Value = serde_json::from_str(line).expect("a JSON log line");
+    assert_eq!(parsed["level"], "INFO");
+    assert_eq!(parsed["fields"]["store"], "sqlite");
+}

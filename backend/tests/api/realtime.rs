@@ -21,6 +21,7 @@ both_stores!(
     replay_is_bounded,
     connection_limits_and_authentication,
     send_rate_limit_loses_nothing_acknowledged,
+    read_markers_unsubscribe_and_room_deletion,
 );
 
 fn send(room_id: i64, client_id: &str, body: &str) -> ClientEvent {
@@ -437,4 +438,47 @@ async fn send_rate_limit_loses_nothing_acknowledged(backend: Backend) {
         app.get(&format!("/api/v1/rooms/{room}/messages"), &alice).await.json().await.expect("page");
     let stored: Vec<i64> = page["messages"].as_array().expect("list").iter().filter_map(|m| m["id"].as_i64()).collect();
     assert_eq!(stored, acked, "every acknowledged message is stored, nothing else");
+}
+
+async fn read_markers_unsubscribe_and_room_deletion(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.register("alice").await.access_token;
+    let bob = app.register("bob").await.access_token;
+    let room = app.create_room(&alice, "r", "public").await.id;
+    app.join(&bob, room).await;
+    let mut a = app.ws(&alice).await;
+    for i in 0..3 {
+        a.send(&send(room, &format!("r{i}"), "unread")).await;
+        ack(&mut a, &format!("r{i}")).await;
+    }
+    let mut tab1 = app.ws(&bob).await;
+    let mut tab2 = app.ws(&bob).await;
+    tab1.send(&ClientEvent::Read { room_id: room, seq: 2 }).await;
+    let got = tab2.until(|e| matches!(e, ServerEvent::Read { .. })).await;
+    assert_eq!(got.last(), Some(&ServerEvent::Read { room_id: room, seq: 2 }), "the other tab learns the marker");
+    while let Some(event) = tab1.next(Duration::from_millis(300)).await {
+        assert!(!matches!(event, ServerEvent::Read { .. }), "not echoed to the reading connection");
+    }
+    let room_view: serde_json::Value =
+        app.get(&format!("/api/v1/rooms/{room}"), &bob).await.json().await.expect("room");
+    assert_eq!(room_view["unread_count"], 1);
+
+    // Unsubscribe stops live events.
+    tab1.subscribe(room, None).await;
+    tab1.send(&ClientEvent::Unsubscribe { room_id: room }).await;
+    let got = tab1.until(|e| matches!(e, ServerEvent::Unsubscribed { .. })).await;
+    assert_eq!(got.last(), Some(&ServerEvent::Unsubscribed { room_id: room }));
+    a.send(&send(room, "after-unsub", "quiet")).await;
+    ack(&mut a, "after-unsub").await;
+    while let Some(event) = tab1.next(Duration::from_millis(300)).await {
+        assert!(event.seq().is_none(), "no room events after unsubscribe: {event:?}");
+    }
+
+    // Deleting the room tells its members, subscribed or not.
+    tab2.subscribe(room, None).await;
+    assert_eq!(app.delete(&format!("/api/v1/rooms/{room}"), &alice).await.status(), 204);
+    for tab in [&mut tab1, &mut tab2] {
+        let got = tab.until(|e| matches!(e, ServerEvent::RoomDeleted { .. })).await;
+        assert_eq!(got.last(), Some(&ServerEvent::RoomDeleted { room_id: room }));
+    }
 }
