@@ -2,8 +2,8 @@
 //! crashes and a Redis restart. Each test has its own database and Redis key prefix (the
 //! Redis-restart test runs its own `redis-server`).
 
-use crate::helpers::{TestApp, Ws, create_database, database_url, drop_database, postgres_available};
-use confab_shared::{ClientEvent, Message, ServerEvent, TokenPair};
+use crate::helpers::{TestApp, Ws, create_database, database_url, drop_database, postgres_available, send_event};
+use confab_shared::{ClientEvent, ServerEvent};
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -69,18 +69,6 @@ impl Drop for Cluster {
     }
 }
 
-fn send(room_id: i64, client_id: &str, body: &str) -> ClientEvent {
-    ClientEvent::Send { room_id, client_id: client_id.to_owned(), body: body.to_owned() }
-}
-
-async fn ack(ws: &mut Ws, client_id: &str) -> Message {
-    let events = ws.until(|e| matches!(e, ServerEvent::Ack { client_id: c, .. } if c == client_id)).await;
-    match events.last() {
-        Some(ServerEvent::Ack { message, .. }) => message.clone(),
-        other => panic!("expected ack, got {other:?}"),
-    }
-}
-
 /// Collects `message` events until `count` distinct seqs arrived; panics on a duplicate.
 async fn collect_messages(ws: &mut Ws, count: usize, within: Duration) -> Vec<(i64, i64)> {
     let deadline = Instant::now() + within;
@@ -99,18 +87,6 @@ async fn collect_messages(ws: &mut Ws, count: usize, within: Duration) -> Vec<(i
     got
 }
 
-async fn setup_room(app: &TestApp, users: &[&str]) -> (i64, Vec<TokenPair>) {
-    let mut pairs = Vec::new();
-    for name in users {
-        pairs.push(app.register(name).await);
-    }
-    let room = app.create_room(&pairs[0].access_token, "everyone", "public").await.id;
-    for pair in &pairs[1..] {
-        app.join(&pair.access_token, room).await;
-    }
-    (room, pairs)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_chat_presence_typing_and_one_order() {
     if !services_available() {
@@ -118,7 +94,7 @@ async fn two_nodes_chat_presence_typing_and_one_order() {
     }
     let cluster = Cluster::start(2, SHARED_REDIS);
     let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
-    let (room, users) = setup_room(a, &["alice", "bob", "carol", "dave"]).await;
+    let (room, users) = a.room_with_members(&["alice", "bob", "carol", "dave"], "public").await;
     let token = |i: usize| users[i].access_token.clone();
 
     let mut alice = a.ws(&token(0)).await;
@@ -133,12 +109,12 @@ async fn two_nodes_chat_presence_typing_and_one_order() {
         online["online"].as_array().expect("list").iter().filter_map(|u| u["username"].as_str()).collect();
     assert!(names.contains(&"bob") && names.contains(&"alice"), "{names:?}");
 
-    alice.send(&send(room, "a1", "hello from A")).await;
-    ack(&mut alice, "a1").await;
+    alice.send(&send_event(room, "a1", "hello from A")).await;
+    alice.ack("a1").await;
     let got = bob.until(|e| matches!(e, ServerEvent::Message { .. })).await;
     assert!(matches!(got.last(), Some(ServerEvent::Message { message, .. }) if message.body == "hello from A"));
-    bob.send(&send(room, "b1", "hello from B")).await;
-    ack(&mut bob, "b1").await;
+    bob.send(&send_event(room, "b1", "hello from B")).await;
+    bob.ack("b1").await;
     bob.until(|e| matches!(e, ServerEvent::Message { seq: 2, .. })).await;
     let got = alice.until(|e| matches!(e, ServerEvent::Message { seq: 2, .. })).await;
     assert!(matches!(got.last(), Some(ServerEvent::Message { message, .. }) if message.body == "hello from B"));
@@ -153,8 +129,8 @@ async fn two_nodes_chat_presence_typing_and_one_order() {
         let mut ws = node.ws(token).await;
         for n in 0..per_sender {
             let id = format!("{tag}{n}");
-            ws.send(&send(room, &id, &id)).await;
-            ack(&mut ws, &id).await;
+            ws.send(&send_event(room, &id, &id)).await;
+            ws.ack(&id).await;
         }
     });
     futures_util::future::join_all(tasks).await;
@@ -172,7 +148,7 @@ async fn a_node_crash_loses_no_acknowledged_message() {
         return;
     }
     let mut cluster = Cluster::start(2, SHARED_REDIS);
-    let (room, users) = setup_room(&cluster.nodes[0], &["alice", "bob", "carol"]).await;
+    let (room, users) = cluster.nodes[0].room_with_members(&["alice", "bob", "carol"], "public").await;
     let (alice, bob, carol) =
         (users[0].access_token.clone(), users[1].access_token.clone(), users[2].access_token.clone());
     let mut watcher = cluster.nodes[1].ws(&bob).await;
@@ -185,7 +161,7 @@ async fn a_node_crash_loses_no_acknowledged_message() {
     let total = 60;
     let mut acked: HashMap<String, i64> = HashMap::new();
     for n in 0..total {
-        sender.send(&send(room, &format!("m{n}"), &format!("message {n}"))).await;
+        sender.send(&send_event(room, &format!("m{n}"), &format!("message {n}"))).await;
     }
     while acked.len() < 20 {
         if let ServerEvent::Ack { client_id, message } = sender.recv().await {
@@ -202,8 +178,8 @@ async fn a_node_crash_loses_no_acknowledged_message() {
     for n in 0..total {
         let id = format!("m{n}");
         if let std::collections::hash_map::Entry::Vacant(slot) = acked.entry(id.clone()) {
-            sender.send(&send(room, &id, &format!("message {n}"))).await;
-            slot.insert(ack(&mut sender, &id).await.seq);
+            sender.send(&send_event(room, &id, &format!("message {n}"))).await;
+            slot.insert(sender.ack(&id).await.seq);
         }
     }
     let resumed_after = crashed_at.elapsed();
@@ -272,7 +248,7 @@ async fn a_redis_restart_loses_nothing() {
     let mut redis = PrivateRedis::start(port);
     let cluster = Cluster::start(2, &format!("redis://127.0.0.1:{port}"));
     let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
-    let (room, users) = setup_room(a, &["alice", "bob"]).await;
+    let (room, users) = a.room_with_members(&["alice", "bob"], "public").await;
     let mut sender = a.ws(&users[0].access_token).await;
     let mut watcher = b.ws(&users[1].access_token).await;
     watcher.subscribe(room, Some(0)).await;
@@ -282,8 +258,8 @@ async fn a_redis_restart_loses_nothing() {
     let mut send_some = async |sender: &mut Ws, count: usize| {
         for _ in 0..count {
             let id = format!("m{n}");
-            sender.send(&send(room, &id, &id)).await;
-            ack(sender, &id).await;
+            sender.send(&send_event(room, &id, &id)).await;
+            sender.ack(&id).await;
             n += 1;
         }
     };
@@ -311,7 +287,7 @@ async fn rate_limits_are_shared_by_the_nodes() {
         &["--send-rate", "0.2", "--send-burst", "3", "--login-rate-per-minute", "2"],
     );
     let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
-    let (room, users) = setup_room(a, &["alice"]).await;
+    let (room, users) = a.room_with_members(&["alice"], "public").await;
     let token = &users[0].access_token;
     let path = format!("/api/v1/rooms/{room}/messages");
     let body = serde_json::json!({"body": "hi"});

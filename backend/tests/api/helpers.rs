@@ -2,7 +2,7 @@
 //! SQLite file, or a PostgreSQL database created for the test and dropped after), and talks
 //! to it over HTTP and WebSocket like any client.
 
-use confab_shared::{ClientEvent, Room, ServerEvent, TokenPair};
+use confab_shared::{ClientEvent, Message, Room, ServerEvent, TokenPair};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -207,6 +207,20 @@ impl TestApp {
         assert_eq!(res.status(), 200, "join room {room_id}");
     }
 
+    /// Registers `names` (the first one owns the room) and creates a room they all belong to.
+    pub async fn room_with_members(&self, names: &[&str], visibility: &str) -> (i64, Vec<TokenPair>) {
+        let mut users = Vec::new();
+        for name in names {
+            users.push(self.register(name).await);
+        }
+        let room = self.create_room(&users[0].access_token, &format!("{}-room", names[0]), visibility).await.id;
+        for user in &users[1..] {
+            let res = self.put(&format!("/api/v1/rooms/{room}/members/{}", user.user.id), &users[0].access_token).await;
+            assert_eq!(res.status(), 200, "add {}", user.user.username);
+        }
+        (room, users)
+    }
+
     pub async fn ws(&self, token: &str) -> Ws {
         let mut ws = Ws::connect(&self.addr).await;
         ws.send(&ClientEvent::Auth { token: token.to_owned() }).await;
@@ -352,6 +366,19 @@ impl Ws {
         }
     }
 
+    /// Waits for the `ack` of `client_id` (an `error` for it fails the test).
+    pub async fn ack(&mut self, client_id: &str) -> Message {
+        let events = self
+            .until(|e| {
+                matches!(e, ServerEvent::Ack { client_id: c, .. } | ServerEvent::Error { client_id: Some(c), .. } if c == client_id)
+            })
+            .await;
+        match events.last() {
+            Some(ServerEvent::Ack { message, .. }) => message.clone(),
+            other => panic!("expected ack for {client_id}, got {other:?}"),
+        }
+    }
+
     /// Subscribes and returns the replayed events and the `subscribed` answer.
     pub async fn subscribe(&mut self, room_id: i64, after_seq: Option<i64>) -> (Vec<ServerEvent>, ServerEvent) {
         self.send(&ClientEvent::Subscribe { room_id, after_seq }).await;
@@ -377,4 +404,9 @@ impl Ws {
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
     }
+}
+
+/// A `send` frame.
+pub fn send_event(room_id: i64, client_id: &str, body: &str) -> ClientEvent {
+    ClientEvent::Send { room_id, client_id: client_id.to_owned(), body: body.to_owned() }
 }

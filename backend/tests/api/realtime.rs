@@ -1,8 +1,8 @@
 //! The WebSocket protocol: delivery, order, resume, idempotent resend, presence, typing,
 //! bad frames, slow consumers, revoked sessions, limits.
 
-use crate::helpers::{Backend, TestApp, Ws, both_stores};
-use confab_shared::{ClientEvent, Message, ServerEvent};
+use crate::helpers::{Backend, TestApp, Ws, both_stores, send_event};
+use confab_shared::{ClientEvent, ServerEvent};
 use serde_json::json;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -24,44 +24,29 @@ both_stores!(
     read_markers_unsubscribe_and_room_deletion,
 );
 
-fn send(room_id: i64, client_id: &str, body: &str) -> ClientEvent {
-    ClientEvent::Send { room_id, client_id: client_id.to_owned(), body: body.to_owned() }
-}
-
-/// Waits for the ack of `client_id`, collecting the other events seen meanwhile.
-async fn ack(ws: &mut Ws, client_id: &str) -> Message {
-    let events = ws.until(|e| matches!(e, ServerEvent::Ack { client_id: c, .. } | ServerEvent::Error { client_id: Some(c), .. } if c == client_id)).await;
-    match events.last() {
-        Some(ServerEvent::Ack { message, .. }) => message.clone(),
-        other => panic!("expected ack for {client_id}, got {other:?}"),
-    }
-}
-
 fn message_seqs(events: &[ServerEvent]) -> Vec<i64> {
     events.iter().filter_map(|e| e.seq()).collect()
 }
 
 async fn two_users_chat(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let alice = app.register("alice").await;
-    let bob = app.register("bob").await;
-    let room = app.create_room(&alice.access_token, "chat", "public").await.id;
-    app.join(&bob.access_token, room).await;
+    let (room, users) = app.room_with_members(&["alice", "bob"], "public").await;
+    let (alice, bob) = (&users[0], &users[1]);
     let mut a = app.ws(&alice.access_token).await;
     let mut b = app.ws(&bob.access_token).await;
     let (replay, subscribed) = a.subscribe(room, Some(0)).await;
-    assert!(replay.is_empty());
+    assert!(message_seqs(&replay).is_empty(), "nothing to replay in a new room");
     assert_eq!(subscribed, ServerEvent::Subscribed { room_id: room, head_seq: 0, replay_truncated: false });
     b.subscribe(room, None).await;
 
-    a.send(&send(room, "a-1", "hi bob")).await;
-    let acked = ack(&mut a, "a-1").await;
+    a.send(&send_event(room, "a-1", "hi bob")).await;
+    let acked = a.ack("a-1").await;
     assert_eq!((acked.seq, acked.body.as_str(), acked.client_id.as_deref()), (1, "hi bob", Some("a-1")));
     let got = b.until(|e| matches!(e, ServerEvent::Message { .. })).await;
     assert_eq!(got.last(), Some(&ServerEvent::Message { room_id: room, seq: 1, message: acked.clone() }));
 
-    b.send(&send(room, "b-1", "hi alice")).await;
-    let reply = ack(&mut b, "b-1").await;
+    b.send(&send_event(room, "b-1", "hi alice")).await;
+    let reply = b.ack("b-1").await;
     let got = a.until(|e| matches!(e, ServerEvent::Message { seq: 2, .. })).await;
     assert_eq!(got.last(), Some(&ServerEvent::Message { room_id: room, seq: 2, message: reply }));
     a.send(&ClientEvent::Ping).await;
@@ -93,8 +78,8 @@ async fn concurrent_senders_same_gapless_order_everywhere(backend: Backend) {
             let mut seen = Vec::new();
             for n in 0..per_sender {
                 let id = format!("{i}-{n}");
-                ws.send(&send(room, &id, &format!("message {id}"))).await;
-                seen.push(ack(&mut ws, &id).await.seq);
+                ws.send(&send_event(room, &id, &format!("message {id}"))).await;
+                seen.push(ws.ack(&id).await.seq);
             }
             seen
         }
@@ -124,26 +109,24 @@ async fn concurrent_senders_same_gapless_order_everywhere(backend: Backend) {
 
 async fn resume_after_disconnect_replays_exactly_the_missed_changes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let alice = app.register("alice").await.access_token;
-    let bob = app.register("bob").await.access_token;
-    let room = app.create_room(&alice, "r", "public").await.id;
-    app.join(&bob, room).await;
+    let (room, users) = app.room_with_members(&["alice", "bob"], "public").await;
+    let (alice, bob) = (users[0].access_token.clone(), users[1].access_token.clone());
     let mut a = app.ws(&alice).await;
     a.subscribe(room, None).await;
     let mut b = app.ws(&bob).await;
     b.subscribe(room, Some(0)).await;
     let mut ids = Vec::new();
     for i in 0..3 {
-        a.send(&send(room, &format!("a{i}"), &format!("old {i}"))).await;
-        ids.push(ack(&mut a, &format!("a{i}")).await.id);
+        a.send(&send_event(room, &format!("a{i}"), &format!("old {i}"))).await;
+        ids.push(a.ack(&format!("a{i}")).await.id);
     }
     let seen = b.until(|e| e.seq() == Some(3)).await;
     let cursor = message_seqs(&seen).into_iter().max().expect("cursor");
     b.close().await;
 
     // While Bob is away: a new message, an edit and a delete of older ones.
-    a.send(&send(room, "a3", "new while away")).await;
-    let new = ack(&mut a, "a3").await;
+    a.send(&send_event(room, "a3", "new while away")).await;
+    let new = a.ack("a3").await;
     let path = |id: i64| format!("/api/v1/rooms/{room}/messages/{id}");
     let res =
         app.send_json(reqwest::Method::PATCH, &path(ids[0]), Some(&alice), &json!({"body": "old 0, edited"})).await;
@@ -160,8 +143,8 @@ async fn resume_after_disconnect_replays_exactly_the_missed_changes(backend: Bac
     );
     assert!(matches!(&replay[2], ServerEvent::MessageDeleted { message_id, .. } if *message_id == ids[1]));
     // Live events continue right after the replay.
-    a.send(&send(room, "a4", "live again")).await;
-    ack(&mut a, "a4").await;
+    a.send(&send_event(room, "a4", "live again")).await;
+    a.ack("a4").await;
     let live = b.until(|e| e.seq().is_some()).await;
     assert_eq!(live.last().and_then(|e| e.seq()), Some(7));
     assert!(b.next(Duration::from_millis(300)).await.is_none(), "nothing twice");
@@ -172,12 +155,12 @@ async fn resend_after_reconnect_returns_the_original(backend: Backend) {
     let alice = app.register("alice").await.access_token;
     let room = app.create_room(&alice, "r", "public").await.id;
     let mut a = app.ws(&alice).await;
-    a.send(&send(room, "retry-me", "only once")).await;
-    let original = ack(&mut a, "retry-me").await;
+    a.send(&send_event(room, "retry-me", "only once")).await;
+    let original = a.ack("retry-me").await;
     a.close().await;
     let mut a = app.ws(&alice).await;
-    a.send(&send(room, "retry-me", "only once")).await;
-    assert_eq!(ack(&mut a, "retry-me").await, original);
+    a.send(&send_event(room, "retry-me", "only once")).await;
+    assert_eq!(a.ack("retry-me").await, original);
     let page: serde_json::Value =
         app.get(&format!("/api/v1/rooms/{room}/messages"), &alice).await.json().await.expect("page");
     assert_eq!(page["messages"].as_array().map(Vec::len), Some(1));
@@ -230,10 +213,8 @@ async fn rest_writes_reach_sockets_and_removed_members_stop_receiving(backend: B
 
 async fn presence_with_two_tabs(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let alice = app.register("alice").await;
-    let bob = app.register("bob").await;
-    let room = app.create_room(&alice.access_token, "r", "public").await.id;
-    app.join(&bob.access_token, room).await;
+    let (room, users) = app.room_with_members(&["alice", "bob"], "public").await;
+    let (alice, bob) = (&users[0], &users[1]);
     let mut b = app.ws(&bob.access_token).await;
     let tab1 = app.ws(&alice.access_token).await;
     let got = b.until(|e| matches!(e, ServerEvent::Presence { .. })).await;
@@ -258,10 +239,8 @@ async fn presence_with_two_tabs(backend: Backend) {
 
 async fn typing_is_forwarded_and_rate_limited(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let alice = app.register("alice").await;
-    let bob = app.register("bob").await;
-    let room = app.create_room(&alice.access_token, "r", "public").await.id;
-    app.join(&bob.access_token, room).await;
+    let (room, users) = app.room_with_members(&["alice", "bob"], "public").await;
+    let (alice, bob) = (&users[0], &users[1]);
     let mut b = app.ws(&bob.access_token).await;
     b.subscribe(room, None).await;
     let mut a = app.ws(&alice.access_token).await;
@@ -308,8 +287,8 @@ async fn bad_frames_get_errors_and_the_socket_stays_usable(backend: Backend) {
             other => panic!("{shown}: expected error {code}, got {other:?}"),
         }
     }
-    ws.send(&send(room, "after-errors", "still works")).await;
-    assert_eq!(ack(&mut ws, "after-errors").await.body, "still works");
+    ws.send(&send_event(room, "after-errors", "still works")).await;
+    assert_eq!(ws.ack("after-errors").await.body, "still works");
     ws.send_raw(WsMessage::Text("x".repeat(70 * 1024).into())).await;
     let events = ws_events_until_close(&mut ws).await;
     assert_eq!(events.1, 1009, "an oversized frame closes with 1009 after an error: {:?}", events.0);
@@ -340,10 +319,8 @@ async fn revoked_sessions_lose_their_sockets(backend: Backend) {
 
 async fn slow_consumer_is_closed_and_others_carry_on(backend: Backend) {
     let app = TestApp::spawn_with(backend, &["--outbound-queue", "16"]).await;
-    let alice = app.register("alice").await.access_token;
-    let bob = app.register("bob").await.access_token;
-    let room = app.create_room(&alice, "r", "public").await.id;
-    app.join(&bob, room).await;
+    let (room, users) = app.room_with_members(&["alice", "bob"], "public").await;
+    let (alice, bob) = (users[0].access_token.clone(), users[1].access_token.clone());
     let mut slow = app.ws(&bob).await;
     slow.subscribe(room, None).await;
     let mut a = app.ws(&alice).await;
@@ -354,8 +331,8 @@ async fn slow_consumer_is_closed_and_others_carry_on(backend: Backend) {
     let mut closed_at = None;
     while n < 4000 {
         let id = format!("m{n}");
-        a.send(&send(room, &id, &body)).await;
-        ack(&mut a, &id).await;
+        a.send(&send_event(room, &id, &body)).await;
+        a.ack(&id).await;
         n += 1;
         if n % 200 == 0 && app.log.lock().expect("log").contains("closing slow") {
             closed_at = Some(n);
@@ -366,8 +343,8 @@ async fn slow_consumer_is_closed_and_others_carry_on(backend: Backend) {
     assert_eq!(code, 4008, "the slow consumer is closed as too slow");
     assert!(closed_at.is_some() || n == 4000);
     // Alice's socket was never held up: it still sends and receives.
-    a.send(&send(room, "after", "still here")).await;
-    let after = ack(&mut a, "after").await;
+    a.send(&send_event(room, "after", "still here")).await;
+    let after = a.ack("after").await;
     let got = a.until(|e| matches!(e, ServerEvent::Message { message, .. } if message.id == after.id)).await;
     assert!(!got.is_empty());
 }
@@ -378,11 +355,11 @@ async fn replay_is_bounded(backend: Backend) {
     let room = app.create_room(&alice, "r", "public").await.id;
     let mut a = app.ws(&alice).await;
     for i in 0..8 {
-        a.send(&send(room, &format!("c{i}"), "m")).await;
-        ack(&mut a, &format!("c{i}")).await;
+        a.send(&send_event(room, &format!("c{i}"), "m")).await;
+        a.ack(&format!("c{i}")).await;
     }
     let (replay, subscribed) = a.subscribe(room, Some(0)).await;
-    assert!(replay.is_empty());
+    assert!(message_seqs(&replay).is_empty(), "a truncated replay sends no changes");
     assert_eq!(subscribed, ServerEvent::Subscribed { room_id: room, head_seq: 8, replay_truncated: true });
     let (replay, subscribed) = a.subscribe(room, Some(3)).await;
     assert_eq!(message_seqs(&replay), vec![4, 5, 6, 7, 8]);
@@ -423,7 +400,7 @@ async fn send_rate_limit_loses_nothing_acknowledged(backend: Backend) {
     let mut acked = Vec::new();
     for i in 0..3 {
         let id = format!("c{i}");
-        ws.send(&send(room, &id, "hi")).await;
+        ws.send(&send_event(room, &id, "hi")).await;
         let events = ws.until(|e| matches!(e, ServerEvent::Ack { .. } | ServerEvent::Error { .. })).await;
         match events.last() {
             Some(ServerEvent::Ack { message, .. }) => acked.push(message.id),
@@ -442,14 +419,12 @@ async fn send_rate_limit_loses_nothing_acknowledged(backend: Backend) {
 
 async fn read_markers_unsubscribe_and_room_deletion(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let alice = app.register("alice").await.access_token;
-    let bob = app.register("bob").await.access_token;
-    let room = app.create_room(&alice, "r", "public").await.id;
-    app.join(&bob, room).await;
+    let (room, users) = app.room_with_members(&["alice", "bob"], "public").await;
+    let (alice, bob) = (users[0].access_token.clone(), users[1].access_token.clone());
     let mut a = app.ws(&alice).await;
     for i in 0..3 {
-        a.send(&send(room, &format!("r{i}"), "unread")).await;
-        ack(&mut a, &format!("r{i}")).await;
+        a.send(&send_event(room, &format!("r{i}"), "unread")).await;
+        a.ack(&format!("r{i}")).await;
     }
     let mut tab1 = app.ws(&bob).await;
     let mut tab2 = app.ws(&bob).await;
@@ -468,8 +443,8 @@ async fn read_markers_unsubscribe_and_room_deletion(backend: Backend) {
     tab1.send(&ClientEvent::Unsubscribe { room_id: room }).await;
     let got = tab1.until(|e| matches!(e, ServerEvent::Unsubscribed { .. })).await;
     assert_eq!(got.last(), Some(&ServerEvent::Unsubscribed { room_id: room }));
-    a.send(&send(room, "after-unsub", "quiet")).await;
-    ack(&mut a, "after-unsub").await;
+    a.send(&send_event(room, "after-unsub", "quiet")).await;
+    a.ack("after-unsub").await;
     while let Some(event) = tab1.next(Duration::from_millis(300)).await {
         assert!(event.seq().is_none(), "no room events after unsubscribe: {event:?}");
     }
