@@ -9,9 +9,12 @@ web:
 run *ARGS: web
     cargo run --release -p confab -- serve {{ARGS}}
 
-# Every test suite: Rust (unit + black-box on SQLite and PostgreSQL).
+# Every test suite: Rust (unit + black-box on SQLite and PostgreSQL, several nodes on PostgreSQL + Redis),
+# the web app's unit tests, and the browser tests in Chromium.
 test: web
     cargo test --workspace --locked
+    just frontend-test
+    just e2e
 
 # The web app's pure modules, with node --test.
 frontend-test:

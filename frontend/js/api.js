@@ -1,0 +1,169 @@
+// REST client: JSON over fetch with bearer auth and silent token refresh.
+//
+// Refresh tokens rotate and reusing an old one revokes the session, so refreshes are serialized:
+// concurrent callers share one in-flight request, and across tabs (same localStorage) a Web Lock
+// makes the second tab adopt the tokens the first one stored instead of refreshing again.
+
+const STORAGE_KEY = 'confab.tokens';
+const REFRESH_MARGIN_MS = 60 * 1000;
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && (problem.detail || problem.title)) || `Request failed (${status})`);
+    this.status = status;
+    this.code = (problem && problem.code) || 'http_' + status;
+    this.detail = problem && problem.detail;
+    this.errors = (problem && Array.isArray(problem.errors)) ? problem.errors : [];
+  }
+  /** {field: message} from a validation problem. */
+  fieldErrors() {
+    const out = {};
+    for (const e of this.errors) if (e && e.field && !out[e.field]) out[e.field] = e.message || 'is invalid';
+    return out;
+  }
+}
+
+export class Api {
+  constructor({ base = '/api/v1', storage = globalThis.localStorage, fetchImpl = (...a) => globalThis.fetch(...a), onSessionEnded = () => {}, now = () => Date.now() } = {}) {
+    this.base = base;
+    this.storage = storage;
+    this.fetch = fetchImpl;
+    this.onSessionEnded = onSessionEnded;
+    this.now = now;
+    this.tokens = this.load();
+    this.refreshing = null;
+  }
+
+  load() {
+    try {
+      const raw = this.storage && this.storage.getItem(STORAGE_KEY);
+      return raw ? JSON.parse(raw) : null;
+    } catch { return null; }
+  }
+
+  save(pair) {
+    this.tokens = pair ? { ...pair, expires_at: this.now() + (pair.expires_in || 900) * 1000 } : null;
+    try {
+      if (pair) this.storage.setItem(STORAGE_KEY, JSON.stringify(this.tokens));
+      else this.storage.removeItem(STORAGE_KEY);
+    } catch { /* private mode: the session lasts for this tab */ }
+  }
+
+  get user() { return this.tokens && this.tokens.user; }
+  get loggedIn() { return Boolean(this.tokens && this.tokens.refresh_token); }
+
+  /** Refresh this long before expiry: a minute, or a fifth of a short token lifetime. */
+  margin(tokens = this.tokens) {
+    const life = ((tokens && tokens.expires_in) || 900) * 1000;
+    return Math.min(REFRESH_MARGIN_MS, life / 5);
+  }
+
+  /** A valid access token, refreshed first when it is about to expire. */
+  async accessToken() {
+    if (!this.tokens) throw new ApiError(401, { code: 'unauthenticated', detail: 'Not logged in' });
+    if (this.tokens.expires_at - this.now() < this.margin()) await this.refresh();
+    return this.tokens.access_token;
+  }
+
+  /** Rotates the token pair; concurrent calls share one request. Ends the session on failure. */
+  refresh() {
+    if (!this.refreshing) {
+      const stale = this.tokens && this.tokens.access_token;
+      const run = () => this.doRefresh(stale);
+      const locks = globalThis.navigator && globalThis.navigator.locks;
+      const p = locks ? locks.request('confab-refresh', run) : run();
+      this.refreshing = p.finally(() => { this.refreshing = null; });
+    }
+    return this.refreshing;
+  }
+
+  async doRefresh(staleAccess) {
+    const stored = this.load();
+    // Another tab may have refreshed already: adopt its tokens instead of reusing ours.
+    if (stored && stored.access_token !== staleAccess && stored.expires_at - this.now() > this.margin(stored)) {
+      this.tokens = stored;
+      return stored;
+    }
+    const current = stored || this.tokens;
+    if (!current || !current.refresh_token) { this.endSession(); throw new ApiError(401, { code: 'unauthenticated' }); }
+    let res;
+    try {
+      res = await this.fetch(this.base + '/auth/refresh', {
+        method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ refresh_token: current.refresh_token }),
+      });
+    } catch (e) {
+      throw new ApiError(0, { code: 'network_error', detail: 'The server cannot be reached' });
+    }
+    if (!res.ok) {
+      const problem = await readJson(res);
+      if (res.status === 401 || res.status === 400 || res.status === 403) this.endSession();
+      throw new ApiError(res.status, problem);
+    }
+    const pair = await res.json();
+    this.save(pair);
+    return pair;
+  }
+
+  endSession() {
+    const had = this.tokens;
+    this.save(null);
+    if (had) this.onSessionEnded();
+  }
+
+  /** Calls the API; a 401 triggers one refresh and retry. Returns parsed JSON or null (204). */
+  async request(method, path, body, { auth = true, retry = true } = {}) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (auth) headers.Authorization = 'Bearer ' + await this.accessToken();
+    let res;
+    try {
+      res = await this.fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, { code: 'network_error', detail: 'The server cannot be reached. Check your connection.' });
+    }
+    if (res.status === 401 && auth && retry) {
+      await this.refresh();
+      return this.request(method, path, body, { auth, retry: false });
+    }
+    if (!res.ok) {
+      const problem = await readJson(res);
+      if (res.status === 401 && auth) this.endSession();
+      throw new ApiError(res.status, problem);
+    }
+    if (res.status === 204) return null;
+    return readJson(res);
+  }
+
+  // ---- endpoints -----------------------------------------------------------------------------
+  async register(username, password) { const p = await this.request('POST', '/auth/register', { username, password }, { auth: false }); this.save(p); return p; }
+  async login(username, password) { const p = await this.request('POST', '/auth/login', { username, password }, { auth: false }); this.save(p); return p; }
+  async logout() {
+    try { if (this.tokens) await this.request('POST', '/auth/logout', undefined, { retry: false }); } catch { /* the session ends locally anyway */ }
+    this.save(null);
+  }
+  me() { return this.request('GET', '/me'); }
+  searchUsers(q) { return this.request('GET', '/users?q=' + encodeURIComponent(q)); }
+  presence() { return this.request('GET', '/presence'); }
+  rooms() { return this.request('GET', '/rooms'); }
+  room(id) { return this.request('GET', `/rooms/${id}`); }
+  createRoom(name, topic, visibility) { return this.request('POST', '/rooms', { name, topic, visibility }); }
+  joinRoom(id) { return this.request('PUT', `/rooms/${id}/members/me`); }
+  leaveRoom(id) { return this.request('DELETE', `/rooms/${id}/members/me`); }
+  members(id) { return this.request('GET', `/rooms/${id}/members`); }
+  openDm(userId) { return this.request('POST', '/dms', { user_id: userId }); }
+  history(id, { beforeSeq, afterSeq, limit = 50 } = {}) {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (beforeSeq !== undefined) q.set('before_seq', String(beforeSeq));
+    if (afterSeq !== undefined) q.set('after_seq', String(afterSeq));
+    return this.request('GET', `/rooms/${id}/messages?${q}`);
+  }
+  sendMessage(id, body, clientId) { return this.request('POST', `/rooms/${id}/messages`, { body, client_id: clientId }); }
+  editMessage(id, messageId, body) { return this.request('PATCH', `/rooms/${id}/messages/${messageId}`, { body }); }
+  deleteMessage(id, messageId) { return this.request('DELETE', `/rooms/${id}/messages/${messageId}`); }
+  markRead(id, seq) { return this.request('PUT', `/rooms/${id}/read`, { seq }); }
+}
+
+async function readJson(res) {
+  try { return await res.json(); } catch { return null; }
+}

@@ -1,0 +1,348 @@
+// Application state and its reducers. Pure: no DOM, no network; views subscribe to changes.
+//
+// Exactly-once display rests on the per-room cursor: the highest change `seq` applied.
+// Change events (`message`, `message_updated`, `message_deleted`) with seq <= cursor are ignored;
+// every message is kept by id, so a replay or a REST page merges instead of duplicating.
+
+export const SEND_TIMEOUT_MS = 10000;
+
+export function createTimeline() {
+  return {
+    byId: new Map(), // message id -> Message
+    pending: new Map(), // client_id -> {client_id, room_id, body, status:'pending'|'failed', created_at, author, sent_at}
+    loaded: false, // the newest page was fetched over REST
+    hasMore: true, // older history exists on the server
+    loadingOlder: false,
+  };
+}
+
+export class Store {
+  constructor() {
+    this.me = null;
+    this.rooms = new Map(); // id -> Room
+    this.timelines = new Map(); // room id -> timeline
+    this.cursors = new Map(); // room id -> highest change seq applied
+    this.members = new Map(); // room id -> [{user, role, online}]
+    this.online = new Set(); // user ids
+    this.typing = new Map(); // room id -> Map(user id -> {user, until})
+    this.dmPeers = new Map(); // direct room id -> User (the other member)
+    this.activeRoomId = null;
+    this.connection = 'offline'; // 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'error'
+    this.connectionDetail = '';
+    this.listeners = new Set();
+  }
+
+  subscribe(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
+  emit(what, roomId = null) { for (const fn of this.listeners) fn(what, roomId); }
+
+  // ---- session -------------------------------------------------------------------------------
+  setMe(user) { this.me = user; this.emit('me'); }
+  reset() {
+    const listeners = this.listeners;
+    Object.assign(this, new Store());
+    this.listeners = listeners;
+    this.emit('reset');
+  }
+  setConnection(state, detail = '') { this.connection = state; this.connectionDetail = detail; this.emit('connection'); }
+
+  // ---- rooms ---------------------------------------------------------------------------------
+  /** Replaces the room list from GET /rooms; keeps locally tracked unread counts of known rooms when asked. */
+  setRooms(rooms, { keepUnread = false } = {}) {
+    const next = new Map();
+    for (const r of rooms) {
+      const old = this.rooms.get(r.id);
+      next.set(r.id, keepUnread && old && old.joined ? { ...r, unread_count: old.unread_count } : r);
+    }
+    this.rooms = next;
+    this.emit('rooms');
+  }
+
+  /** Upserts a room. `neutral` rooms (room_updated) do not carry my joined/role/unread fields. */
+  upsertRoom(room, { neutral = false } = {}) {
+    const old = this.rooms.get(room.id);
+    const merged = neutral && old
+      ? { ...old, ...room, joined: old.joined, role: old.role, unread_count: old.unread_count }
+      : { ...(old || {}), ...room };
+    this.rooms.set(room.id, merged);
+    this.emit('rooms');
+    return merged;
+  }
+
+  removeRoom(roomId) {
+    this.rooms.delete(roomId);
+    this.timelines.delete(roomId);
+    this.cursors.delete(roomId);
+    this.members.delete(roomId);
+    this.typing.delete(roomId);
+    if (this.activeRoomId === roomId) this.activeRoomId = null;
+    this.emit('rooms');
+  }
+
+  /** Marks a room as left (public rooms stay browsable). */
+  leaveRoom(roomId) {
+    const r = this.rooms.get(roomId);
+    if (!r) return;
+    if (r.visibility === 'public' && r.kind === 'room') {
+      this.rooms.set(roomId, { ...r, joined: false, role: null, unread_count: 0, member_count: Math.max(0, r.member_count - 1) });
+    } else {
+      this.rooms.delete(roomId);
+    }
+    this.timelines.delete(roomId);
+    this.cursors.delete(roomId);
+    this.emit('rooms');
+  }
+
+  joinedRooms() {
+    return [...this.rooms.values()].filter((r) => r.joined && r.kind !== 'direct').sort(byName);
+  }
+  directRooms() {
+    return [...this.rooms.values()].filter((r) => r.joined && r.kind === 'direct')
+      .sort((a, b) => (b.last_seq || 0) - (a.last_seq || 0) || a.id - b.id);
+  }
+  publicRooms() {
+    return [...this.rooms.values()].filter((r) => r.kind !== 'direct' && r.visibility === 'public').sort(byName);
+  }
+
+  /** Display name: the other member's username for a direct room. */
+  roomTitle(room) {
+    if (!room) return '';
+    if (room.kind === 'direct') {
+      const peer = this.dmPeers.get(room.id);
+      return peer ? peer.username : 'Direct message';
+    }
+    return room.name;
+  }
+
+  setDmPeer(roomId, user) { this.dmPeers.set(roomId, user); this.emit('rooms'); }
+
+  setActiveRoom(roomId) {
+    this.activeRoomId = roomId;
+    this.emit('active', roomId);
+  }
+
+  // ---- unread --------------------------------------------------------------------------------
+  markRead(roomId) {
+    const r = this.rooms.get(roomId);
+    if (r && r.unread_count) { this.rooms.set(roomId, { ...r, unread_count: 0 }); this.emit('rooms'); }
+  }
+  bumpUnread(roomId) {
+    const r = this.rooms.get(roomId);
+    if (r) { this.rooms.set(roomId, { ...r, unread_count: (r.unread_count || 0) + 1 }); this.emit('rooms'); }
+  }
+
+  // ---- messages ------------------------------------------------------------------------------
+  timeline(roomId) {
+    let t = this.timelines.get(roomId);
+    if (!t) { t = createTimeline(); this.timelines.set(roomId, t); }
+    return t;
+  }
+
+  cursor(roomId) { return this.cursors.get(roomId); }
+
+  /** Moves the cursor forward (never backwards). */
+  advanceCursor(roomId, seq) {
+    const c = this.cursors.get(roomId);
+    if (typeof seq === 'number' && (c === undefined || seq > c)) this.cursors.set(roomId, seq);
+  }
+
+  /** Forgets the cursor, e.g. when the server's head is below it (restored database). */
+  dropRoomCache(roomId) {
+    this.cursors.delete(roomId);
+    this.timelines.delete(roomId);
+    this.emit('timeline', roomId);
+  }
+
+  /** Upserts one message by id; a deleted message never comes back to life; later edits win. */
+  mergeMessage(roomId, msg) {
+    const t = this.timeline(roomId);
+    const old = t.byId.get(msg.id);
+    let next = msg;
+    if (old) {
+      if (old.deleted && !msg.deleted) next = old;
+      else if (!msg.deleted && old.edited_at && (!msg.edited_at || msg.edited_at < old.edited_at)) next = old;
+    }
+    t.byId.set(msg.id, next);
+    if (msg.client_id && t.pending.has(msg.client_id) && this.me && msg.author.id === this.me.id) {
+      t.pending.delete(msg.client_id);
+    }
+    return !old;
+  }
+
+  /** Merges a REST history page (ascending seq). `newest` pages move the cursor. */
+  applyHistory(roomId, messages, hasMore, { older = false } = {}) {
+    const t = this.timeline(roomId);
+    for (const m of messages) this.mergeMessage(roomId, m);
+    if (older || !t.loaded) t.hasMore = hasMore;
+    if (!older) {
+      t.loaded = true;
+      // A live subscription owns the cursor once it exists (a REST page may be ahead of events
+      // still in flight); before the first subscribe, the page's newest seq is where replay starts.
+      if (messages.length && !this.cursors.has(roomId)) this.advanceCursor(roomId, messages[messages.length - 1].seq);
+    }
+    this.emit('timeline', roomId);
+  }
+
+  /**
+   * Applies a change event. Returns 'applied', 'duplicate' (seq <= cursor: already shown) or
+   * 'gap' (seq > cursor + 1: the caller resubscribes from the cursor; nothing applied).
+   */
+  applyChange(ev) {
+    const roomId = ev.room_id;
+    const cur = this.cursors.get(roomId);
+    if (cur !== undefined && ev.seq <= cur) return 'duplicate';
+    if (cur !== undefined && ev.seq > cur + 1) return 'gap';
+    this.cursors.set(roomId, ev.seq);
+    const t = this.timeline(roomId);
+    if (ev.type === 'message') {
+      const isNew = this.mergeMessage(roomId, ev.message);
+      const fromOther = !this.me || ev.message.author.id !== this.me.id;
+      if (isNew && fromOther && !ev.message.deleted && roomId !== this.activeRoomId) this.bumpUnread(roomId);
+      const r = this.rooms.get(roomId);
+      if (r) this.rooms.set(roomId, { ...r, last_seq: Math.max(r.last_seq || 0, ev.seq) });
+      if (isNew && fromOther) this.clearTyping(roomId, ev.message.author.id);
+    } else if (ev.type === 'message_updated') {
+      const known = t.byId.has(ev.message.id);
+      const oldest = oldestSeq(t);
+      // Outside the loaded window an edit would show out of context: it loads with that page.
+      if (known || oldest === null || ev.message.seq >= oldest || !t.loaded) this.mergeMessage(roomId, ev.message);
+    } else if (ev.type === 'message_deleted') {
+      const old = t.byId.get(ev.message_id);
+      if (old) t.byId.set(ev.message_id, { ...old, body: '', deleted: true });
+    }
+    this.emit('timeline', roomId);
+    return 'applied';
+  }
+
+  /** `subscribed`: after a full replay the cursor is head_seq. */
+  applySubscribed(ev) {
+    const cur = this.cursors.get(ev.room_id);
+    if (cur !== undefined && ev.head_seq < cur) { this.dropRoomCache(ev.room_id); return 'reset'; }
+    if (ev.replay_truncated) return 'truncated';
+    // The cursor is behind the head after a full replay only when a live-only subscribe raced
+    // with a REST page: replay from the cursor instead of skipping what lies in between.
+    if (cur !== undefined && cur < ev.head_seq) return 'behind';
+    this.advanceCursor(ev.room_id, ev.head_seq);
+    return 'ok';
+  }
+
+  /** Adds a pending (unsent) message; returns it. */
+  addPending(roomId, body, clientId, now = new Date()) {
+    const t = this.timeline(roomId);
+    const p = { client_id: clientId, room_id: roomId, body, status: 'pending', created_at: now.toISOString(), author: this.me, sent_at: now.getTime() };
+    t.pending.set(clientId, p);
+    this.emit('timeline', roomId);
+    return p;
+  }
+
+  findPending(clientId) {
+    for (const [roomId, t] of this.timelines) {
+      const p = t.pending.get(clientId);
+      if (p) return { roomId, p };
+    }
+    return null;
+  }
+
+  /** `ack`: the pending entry becomes the stored message (no duplicate if the event came first). */
+  applyAck(ev) {
+    const roomId = ev.message.room_id;
+    const t = this.timeline(roomId);
+    t.pending.delete(ev.client_id);
+    this.mergeMessage(roomId, ev.message);
+    this.emit('timeline', roomId);
+  }
+
+  setPendingStatus(clientId, status, now = Date.now()) {
+    const f = this.findPending(clientId);
+    if (!f) return false;
+    f.p.status = status;
+    if (status === 'pending') f.p.sent_at = now;
+    this.emit('timeline', f.roomId);
+    return true;
+  }
+
+  /** Pending entries whose ack did not come within the timeout turn failed. Returns their ids. */
+  expirePending(now = Date.now(), timeout = SEND_TIMEOUT_MS) {
+    const failed = [];
+    for (const [roomId, t] of this.timelines) {
+      for (const p of t.pending.values()) {
+        if (p.status === 'pending' && now - p.sent_at > timeout) { p.status = 'failed'; failed.push(p.client_id); this.emit('timeline', roomId); }
+      }
+    }
+    return failed;
+  }
+
+  allPending() {
+    const out = [];
+    for (const t of this.timelines.values()) for (const p of t.pending.values()) if (p.status === 'pending') out.push(p);
+    return out;
+  }
+
+  /** Messages in display order: stored ones by seq, then pending ones by creation time. */
+  messages(roomId) {
+    const t = this.timelines.get(roomId);
+    if (!t) return [];
+    const stored = [...t.byId.values()].sort((a, b) => a.seq - b.seq);
+    const pending = [...t.pending.values()].sort((a, b) => a.sent_at - b.sent_at)
+      .map((p) => ({ id: 'p:' + p.client_id, pending: p.status, client_id: p.client_id, room_id: p.room_id, body: p.body, author: p.author, created_at: p.created_at, edited_at: null, deleted: false }));
+    return stored.concat(pending);
+  }
+
+  // ---- members, presence, typing -------------------------------------------------------------
+  setMembers(roomId, members) {
+    this.members.set(roomId, members);
+    for (const m of members) { if (m.online) this.online.add(m.user.id); else this.online.delete(m.user.id); }
+    this.emit('members', roomId);
+  }
+  memberJoined(roomId, user) {
+    const list = this.members.get(roomId);
+    if (list && !list.some((m) => m.user.id === user.id)) {
+      list.push({ user, role: 'member', online: this.online.has(user.id) || (this.me && user.id === this.me.id) });
+      const r = this.rooms.get(roomId);
+      if (r) this.rooms.set(roomId, { ...r, member_count: list.length });
+      this.emit('members', roomId);
+      this.emit('rooms');
+    }
+  }
+  memberLeft(roomId, user) {
+    const list = this.members.get(roomId);
+    if (list && list.some((m) => m.user.id === user.id)) {
+      this.members.set(roomId, list.filter((m) => m.user.id !== user.id));
+      const r = this.rooms.get(roomId);
+      if (r) this.rooms.set(roomId, { ...r, member_count: list.length - 1 });
+      this.emit('members', roomId);
+      this.emit('rooms');
+    }
+  }
+  setPresence(user, online) {
+    if (online) this.online.add(user.id); else this.online.delete(user.id);
+    for (const list of this.members.values()) for (const m of list) if (m.user.id === user.id) m.online = online;
+    this.emit('presence');
+  }
+  isOnline(userId) { return this.online.has(userId) || (this.me != null && userId === this.me.id); }
+
+  setTyping(roomId, user, now = Date.now(), ttl = 3000) {
+    if (this.me && user.id === this.me.id) return;
+    let m = this.typing.get(roomId);
+    if (!m) { m = new Map(); this.typing.set(roomId, m); }
+    m.set(user.id, { user, until: now + ttl });
+    this.emit('typing', roomId);
+  }
+  clearTyping(roomId, userId) {
+    const m = this.typing.get(roomId);
+    if (m && m.delete(userId)) this.emit('typing', roomId);
+  }
+  /** Usernames currently typing in a room (expired entries dropped). */
+  typingNames(roomId, now = Date.now()) {
+    const m = this.typing.get(roomId);
+    if (!m) return [];
+    for (const [id, e] of m) if (e.until <= now) m.delete(id);
+    return [...m.values()].map((e) => e.user.username).sort();
+  }
+}
+
+function byName(a, b) { return a.name.localeCompare(b.name); }
+function oldestSeq(t) {
+  let min = null;
+  for (const m of t.byId.values()) if (min === null || m.seq < min) min = m.seq;
+  return min;
+}

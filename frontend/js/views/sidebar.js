@@ -1,0 +1,38 @@
+// Sidebar: my rooms and direct messages with unread badges, and the connection state.
+import { $, h, setChildren } from './dom.js';
+
+export function renderSidebar(store, { onOpen }) {
+  const item = (room) => {
+    const unread = room.unread_count || 0;
+    const active = room.id === store.activeRoomId;
+    const title = store.roomTitle(room);
+    const peer = room.kind === 'direct' ? store.dmPeers.get(room.id) : null;
+    const a = h('a', {
+      href: `#/rooms/${room.id}`, class: 'room-link' + (unread ? ' unread' : '') + (active ? ' active' : ''),
+      'aria-current': active ? 'page' : null, dataset: { roomId: String(room.id) },
+      onclick: (e) => { e.preventDefault(); onOpen(room.id); },
+    },
+    room.kind === 'direct'
+      ? h('span', { class: 'dot' + (peer && store.isOnline(peer.id) ? ' on' : ''), 'aria-hidden': 'true' })
+      : h('span', { class: 'hash', 'aria-hidden': 'true', text: room.visibility === 'private' ? '🔒' : '#' }),
+    h('span', { class: 'room-label', text: title }),
+    unread ? h('span', { class: 'badge', text: unread > 99 ? '99+' : String(unread), 'aria-label': `${unread} unread` }) : null);
+    return h('li', {}, a);
+  };
+  const rooms = store.joinedRooms();
+  setChildren($('room-list'), rooms.length ? rooms.map(item) : h('li', { class: 'muted side-empty', text: 'No rooms yet' }));
+  const dms = store.directRooms();
+  setChildren($('dm-list'), dms.length ? dms.map(item) : h('li', { class: 'muted side-empty', text: 'No conversations yet' }));
+  const total = [...store.rooms.values()].reduce((n, r) => n + (r.joined ? r.unread_count || 0 : 0), 0);
+  document.title = (total ? `(${total}) ` : '') + (store.activeRoomId && store.rooms.get(store.activeRoomId) ? store.roomTitle(store.rooms.get(store.activeRoomId)) + ' · ' : '') + 'Confab';
+}
+
+const LABELS = { connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…', offline: 'Offline', error: 'Disconnected' };
+
+export function renderConnection(store) {
+  const el = $('conn');
+  el.dataset.state = store.connection;
+  el.textContent = LABELS[store.connection] || store.connection;
+  el.title = store.connectionDetail || '';
+  if (store.connection === 'error' && store.connectionDetail) el.textContent = store.connectionDetail;
+}

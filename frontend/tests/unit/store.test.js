@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store } from '../../js/store.js';
+
+const alice = { id: 1, username: 'alice', created_at: '2026-01-01T00:00:00Z' };
+const bob = { id: 2, username: 'bob', created_at: '2026-01-01T00:00:00Z' };
+const room = (id, extra = {}) => ({ id, name: 'r' + id, topic: null, visibility: 'public', kind: 'room', member_count: 2, joined: true, role: 'member', last_seq: 0, unread_count: 0, created_at: '2026-01-01T00:00:00Z', ...extra });
+const msg = (id, seq, author = bob, extra = {}) => ({ id, room_id: 1, seq, author, body: 'm' + id, client_id: 'c' + id, created_at: new Date(Date.UTC(2026, 0, 1, 10, 0, seq)).toISOString(), edited_at: null, deleted: false, ...extra });
+const ev = (type, seq, m, extra = {}) => ({ type, room_id: 1, seq, message: m, ...extra });
+
+function fresh() {
+  const s = new Store();
+  s.setMe(alice);
+  s.setRooms([room(1), room(2)]);
+  return s;
+}
+
+test('history sets the cursor before the first subscribe; events dedupe by seq', () => {
+  const s = fresh();
+  s.applyHistory(1, [msg(10, 1), msg(11, 2)], false);
+  assert.equal(s.cursor(1), 2);
+  assert.equal(s.applyChange(ev('message', 2, msg(11, 2))), 'duplicate');
+  assert.equal(s.applyChange(ev('message', 3, msg(12, 3))), 'applied');
+  assert.equal(s.applyChange(ev('message', 3, msg(12, 3))), 'duplicate');
+  assert.deepEqual(s.messages(1).map((m) => m.id), [10, 11, 12]);
+  assert.equal(s.cursor(1), 3);
+});
+
+test('a gap in seq is reported and not applied', () => {
+  const s = fresh();
+  s.applySubscribed({ room_id: 1, head_seq: 5, replay_truncated: false });
+  assert.equal(s.cursor(1), 5);
+  assert.equal(s.applyChange(ev('message', 7, msg(20, 7))), 'gap');
+  assert.equal(s.cursor(1), 5);
+  assert.equal(s.messages(1).length, 0);
+});
+
+test('a REST page never moves an existing live cursor; a live-only subscribe behind the page asks for replay', () => {
+  const s = fresh();
+  s.applySubscribed({ room_id: 1, head_seq: 3, replay_truncated: false });
+  s.applyHistory(1, [msg(1, 1), msg(2, 2), msg(3, 3), msg(4, 4)], false);
+  assert.equal(s.cursor(1), 3, 'event 4 is still in flight on the socket');
+  assert.equal(s.applyChange(ev('message', 4, msg(4, 4))), 'applied');
+  assert.equal(s.messages(1).length, 4);
+
+  const t = fresh();
+  t.applyHistory(1, [msg(1, 1), msg(2, 2)], false); // page fetched before the live-only subscribe answered
+  assert.equal(t.applySubscribed({ room_id: 1, head_seq: 4, replay_truncated: false }), 'behind');
+  assert.equal(t.cursor(1), 2);
+});
+
+test('pending message becomes the acked one exactly once, whichever of ack and event comes first', () => {
+  for (const order of [['ack', 'event'], ['event', 'ack']]) {
+    const s = fresh();
+    s.applySubscribed({ room_id: 1, head_seq: 0, replay_truncated: false });
+    s.addPending(1, 'hello', 'cid-1');
+    assert.equal(s.messages(1)[0].pending, 'pending');
+    const stored = msg(50, 1, alice, { body: 'hello', client_id: 'cid-1' });
+    for (const step of order) {
+      if (step === 'ack') s.applyAck({ client_id: 'cid-1', message: stored });
+      else s.applyChange(ev('message', 1, stored));
+    }
+    const all = s.messages(1);
+    assert.equal(all.length, 1, order.join('→'));
+    assert.equal(all[0].id, 50);
+    assert.equal(all[0].pending, undefined);
+  }
+});
+
+test('pending times out to failed; retry makes it pending again', () => {
+  const s = fresh();
+  s.addPending(1, 'x', 'c1', new Date(1000));
+  assert.deepEqual(s.expirePending(5000, 10000), []);
+  assert.deepEqual(s.expirePending(12000, 10000), ['c1']);
+  assert.equal(s.messages(1)[0].pending, 'failed');
+  s.setPendingStatus('c1', 'pending', 13000);
+  assert.equal(s.messages(1)[0].pending, 'pending');
+  assert.deepEqual(s.allPending().map((p) => p.client_id), ['c1']);
+});
+
+test('edits and deletes apply; a deleted message never comes back; older edits lose', () => {
+  const s = fresh();
+  s.applyHistory(1, [msg(1, 1), msg(2, 2)], false);
+  s.applyChange(ev('message_updated', 3, msg(1, 1, bob, { body: 'edited', edited_at: '2026-01-01T11:00:00Z' })));
+  assert.equal(s.messages(1)[0].body, 'edited');
+  assert.equal(s.messages(1)[0].edited_at, '2026-01-01T11:00:00Z');
+  s.applyChange({ type: 'message_deleted', room_id: 1, seq: 4, message_id: 2 });
+  assert.equal(s.messages(1)[1].deleted, true);
+  assert.equal(s.messages(1)[1].body, '');
+  // A stale REST page cannot undelete or un-edit.
+  s.applyHistory(1, [msg(1, 1), msg(2, 2)], false, { older: true });
+  assert.equal(s.messages(1)[1].deleted, true);
+  assert.equal(s.messages(1)[0].body, 'edited');
+});
+
+test('replay of a message created then deleted shows one tombstone', () => {
+  const s = fresh();
+  s.applySubscribed({ room_id: 1, head_seq: 0, replay_truncated: false });
+  s.applyChange(ev('message', 1, msg(7, 1, bob, { body: '', deleted: true })));
+  s.applyChange({ type: 'message_deleted', room_id: 1, seq: 2, message_id: 7 });
+  assert.equal(s.messages(1).length, 1);
+  assert.equal(s.messages(1)[0].deleted, true);
+  assert.equal(s.rooms.get(1).unread_count, 0, 'a deleted message is not unread');
+});
+
+test('unread: others in a room not open count; mine and the open room do not; read clears', () => {
+  const s = fresh();
+  s.setActiveRoom(2);
+  s.applySubscribed({ room_id: 1, head_seq: 0, replay_truncated: false });
+  s.applyChange(ev('message', 1, msg(1, 1, bob)));
+  s.applyChange(ev('message', 2, msg(2, 2, alice)));
+  s.applyChange(ev('message', 3, msg(3, 3, bob)));
+  assert.equal(s.rooms.get(1).unread_count, 2);
+  s.applyChange(ev('message', 3, msg(3, 3, bob))); // duplicate replay
+  assert.equal(s.rooms.get(1).unread_count, 2);
+  s.markRead(1);
+  assert.equal(s.rooms.get(1).unread_count, 0);
+  s.setActiveRoom(1);
+  s.applyChange(ev('message', 4, msg(4, 4, bob)));
+  assert.equal(s.rooms.get(1).unread_count, 0);
+});
+
+test('setRooms keeps local unread counts on refresh when asked; room_updated is neutral', () => {
+  const s = fresh();
+  s.bumpUnread(1);
+  s.setRooms([room(1, { unread_count: 0 }), room(3)], { keepUnread: true });
+  assert.equal(s.rooms.get(1).unread_count, 1);
+  s.upsertRoom(room(1, { name: 'renamed', joined: false, role: null, unread_count: 0 }), { neutral: true });
+  const r = s.rooms.get(1);
+  assert.deepEqual([r.name, r.joined, r.role, r.unread_count], ['renamed', true, 'member', 1]);
+});
+
+test('truncated replay and a head below the cursor are reported', () => {
+  const s = fresh();
+  s.applySubscribed({ room_id: 1, head_seq: 10, replay_truncated: false });
+  assert.equal(s.applySubscribed({ room_id: 1, head_seq: 9000, replay_truncated: true }), 'truncated');
+  assert.equal(s.cursor(1), 10);
+  assert.equal(s.applySubscribed({ room_id: 1, head_seq: 3, replay_truncated: false }), 'reset');
+  assert.equal(s.cursor(1), undefined);
+});
+
+test('typing expires, ignores me; presence updates members', () => {
+  const s = fresh();
+  s.setTyping(1, bob, 1000, 3000);
+  s.setTyping(1, alice, 1000, 3000);
+  assert.deepEqual(s.typingNames(1, 2000), ['bob']);
+  assert.deepEqual(s.typingNames(1, 4500), []);
+  s.setMembers(1, [{ user: alice, role: 'owner', online: true }, { user: bob, role: 'member', online: false }]);
+  s.setPresence(bob, true);
+  assert.equal(s.members.get(1)[1].online, true);
+  assert.ok(s.isOnline(2));
+  s.memberLeft(1, bob);
+  assert.equal(s.rooms.get(1).member_count, 1);
+});
+
+test('direct rooms are titled by the other member', () => {
+  const s = fresh();
+  s.upsertRoom(room(9, { kind: 'direct', name: 'dm:1:2', visibility: 'private' }));
+  assert.equal(s.roomTitle(s.rooms.get(9)), 'Direct message');
+  s.setDmPeer(9, bob);
+  assert.equal(s.roomTitle(s.rooms.get(9)), 'bob');
+  assert.deepEqual(s.directRooms().map((r) => r.id), [9]);
+  assert.ok(!s.joinedRooms().some((r) => r.id === 9));
+});
