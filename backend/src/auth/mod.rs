@@ -4,6 +4,7 @@
 pub mod extract;
 pub mod handlers;
 pub mod password;
+pub mod sessions;
 pub mod tokens;
 
 pub use extract::Auth;

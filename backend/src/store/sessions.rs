@@ -31,6 +31,35 @@ pub async fn create(
         .await?))
 }
 
+/// A live session as its owner sees it in the session list.
+#[derive(Debug, Clone, Queryable)]
+pub struct ActiveSession {
+    pub id: i64,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub user_agent: Option<String>,
+}
+
+/// The user's sessions that are neither revoked nor expired, newest first.
+pub async fn active(store: &Store, user_id: i64) -> AppResult<Vec<ActiveSession>> {
+    let at = now();
+    read!(store, |c| Ok(sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(at))
+        .order(sessions::id.desc())
+        .select((
+            sessions::id,
+            sessions::created_at,
+            sessions::last_used_at,
+            sessions::expires_at,
+            sessions::user_agent,
+        ))
+        .load(c)
+        .await?))
+}
+
 pub async fn by_id(store: &Store, id: i64) -> AppResult<Option<SessionRow>> {
     read!(store, |c| Ok(sessions::table.find(id).select(SessionRow::as_select()).first(c).await.optional()?))
 }

@@ -1,7 +1,7 @@
 //! Accounts and sessions: register, login, refresh rotation and reuse, logout, password.
 
 use crate::helpers::{Backend, TestApp, assert_problem, both_stores};
-use confab_shared::{TokenPair, User};
+use confab_shared::{SessionList, TokenPair, User};
 use serde_json::json;
 
 both_stores!(
@@ -13,6 +13,7 @@ both_stores!(
     bad_and_missing_tokens_are_refused,
     change_password_revokes_other_sessions,
     login_and_registration_are_throttled,
+    session_list_and_log_out_everywhere,
 );
 
 async fn register_me_refresh_logout(backend: Backend) {
@@ -189,4 +190,41 @@ async fn login_and_registration_are_throttled(backend: Backend) {
     // Even the right password waits: the account is throttled, with no argon2 work done.
     let right = json!({"username": "jack", "password": "password123"});
     assert_problem(app.post("/api/v1/auth/login", None, &right).await, 429, "rate_limited").await;
+}
+
+async fn session_list_and_log_out_everywhere(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let first = app.register("kate").await;
+    let login = json!({"username": "kate", "password": "password123"});
+    let second: TokenPair = app.post("/api/v1/auth/login", None, &login).await.json().await.expect("pair");
+    let third: TokenPair = app.post("/api/v1/auth/login", None, &login).await.json().await.expect("pair");
+    let list: SessionList = app.get("/api/v1/sessions", &first.access_token).await.json().await.expect("list");
+    assert_eq!(list.sessions.len(), 3);
+    assert_eq!(list.sessions.iter().filter(|s| s.current).count(), 1);
+    let others: Vec<i64> = list.sessions.iter().filter(|s| !s.current).map(|s| s.id).collect();
+
+    // Ending another session closes its sockets and refuses its tokens.
+    let mut ws = app.ws(&second.access_token).await;
+    let second_id = others[1];
+    assert_eq!(app.delete(&format!("/api/v1/sessions/{second_id}"), &first.access_token).await.status(), 204);
+    assert_eq!(ws.closed().await, 4003);
+    assert_problem(app.get("/api/v1/me", &second.access_token).await, 401, "session_revoked").await;
+    assert_problem(app.delete(&format!("/api/v1/sessions/{second_id}"), &first.access_token).await, 404, "not_found")
+        .await;
+    // Someone else's session is not found.
+    let other_user = app.register("liam").await;
+    let theirs: SessionList = app.get("/api/v1/sessions", &other_user.access_token).await.json().await.expect("list");
+    let path = format!("/api/v1/sessions/{}", theirs.sessions[0].id);
+    assert_problem(app.delete(&path, &first.access_token).await, 404, "not_found").await;
+    assert_eq!(app.get("/api/v1/me", &other_user.access_token).await.status(), 200);
+
+    // Log out everywhere: every socket and token of the account, this one too.
+    let mut ws = app.ws(&third.access_token).await;
+    assert_eq!(app.delete("/api/v1/sessions", &first.access_token).await.status(), 204);
+    assert_eq!(ws.closed().await, 4003);
+    for token in [&first.access_token, &third.access_token] {
+        assert_problem(app.get("/api/v1/me", token).await, 401, "session_revoked").await;
+    }
+    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": third.refresh_token})).await;
+    assert_eq!(res.status(), 401);
 }
