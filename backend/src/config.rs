@@ -84,6 +84,10 @@ pub struct Config {
     /// Events queued for one WebSocket before it is closed as too slow (4008).
     #[arg(long, env = "CONFAB_OUTBOUND_QUEUE", default_value_t = 1024, global = true)]
     pub outbound_queue: usize,
+    /// Origins (e.g. `https://chat.example.com`) allowed to open WebSockets besides the
+    /// server's own; comma-separated.
+    #[arg(long, env = "CONFAB_ALLOWED_ORIGINS", value_delimiter = ',', global = true)]
+    pub allowed_origins: Vec<String>,
     /// Most changes a `subscribe` replays before answering `replay_truncated`.
     #[arg(long, env = "CONFAB_MAX_REPLAY", default_value_t = 5000, global = true)]
     pub max_replay: i64,

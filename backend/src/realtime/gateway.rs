@@ -40,6 +40,7 @@ pub const CLOSE_TOO_MANY: u16 = 4009;
     tag = "realtime",
     responses(
         (status = 101, description = "Switching to the WebSocket protocol: see docs/protocol.md"),
+        (status = 403, description = "The request's Origin is neither this server nor an allowed origin", body = confab_shared::Problem, content_type = "application/problem+json"),
         (status = 426, description = "Not a WebSocket upgrade request", body = confab_shared::Problem, content_type = "application/problem+json"),
         (status = 401, description = "The bearer token given is invalid", body = confab_shared::Problem, content_type = "application/problem+json"),
     )
@@ -50,6 +51,7 @@ pub async fn connect(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> actix_web::Result<HttpResponse> {
+    check_origin(&req, &state.config.allowed_origins)?;
     let pre_auth = match bearer_token(&req) {
         Some(token) => Some(Auth::from_token(&state, token).await?),
         None => None,
@@ -63,6 +65,19 @@ pub async fn connect(
 }
 
 type Stream = actix_ws::AggregatedMessageStream;
+
+/// Refuses cross-site WebSocket upgrades: a browser sends `Origin`, which must be this server
+/// (same host) or one of the configured origins. Non-browser clients send none.
+fn check_origin(req: &HttpRequest, allowed: &[String]) -> AppResult<()> {
+    let Some(origin) = req.headers().get(actix_web::http::header::ORIGIN) else { return Ok(()) };
+    let origin = origin.to_str().unwrap_or("");
+    let host = req.connection_info().host().to_owned();
+    let same_host = origin.split_once("://").is_some_and(|(_, rest)| rest.trim_end_matches('/') == host);
+    if same_host || allowed.iter().any(|a| a.trim_end_matches('/') == origin.trim_end_matches('/')) {
+        return Ok(());
+    }
+    Err(AppError::forbidden(format!("WebSocket connections from {origin} are not allowed")))
+}
 
 async fn run(state: Arc<AppState>, mut session: Session, mut stream: Stream, pre_auth: Option<Auth>) {
     let auth = match pre_auth {

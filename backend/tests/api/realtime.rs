@@ -457,3 +457,21 @@ async fn read_markers_unsubscribe_and_room_deletion(backend: Backend) {
         assert_eq!(got.last(), Some(&ServerEvent::RoomDeleted { room_id: room }));
     }
 }
+
+#[tokio::test]
+async fn cross_site_websocket_upgrades_are_refused() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let app =
+        TestApp::spawn_with(Backend::Sqlite, &["--allowed-origins", "https://chat.example.com,https://b.example"])
+            .await;
+    let with_origin = |origin: String| {
+        let mut req = format!("ws://{}/api/v1/ws", app.addr).into_client_request().expect("request");
+        req.headers_mut().insert("origin", origin.parse().expect("header"));
+        req
+    };
+    let err = tokio_tungstenite::connect_async(with_origin("https://evil.example".into())).await.expect_err("refused");
+    assert!(err.to_string().contains("403"), "{err}");
+    for origin in [format!("http://{}", app.addr), "https://chat.example.com".into(), "https://b.example".into()] {
+        assert!(tokio_tungstenite::connect_async(with_origin(origin.clone())).await.is_ok(), "{origin} allowed");
+    }
+}
