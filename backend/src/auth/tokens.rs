@@ -154,6 +154,32 @@ mod tests {
         assert!(keys.verify(&format!("{}.{}.", parts[0], parts[1])).is_err(), "alg none refused");
     }
 
+    fn forge(secret: &[u8], alg: Algorithm, aud: &str, iat_offset: i64, ttl: i64) -> String {
+        let now = chrono::Utc::now().timestamp() + iat_offset;
+        let claims =
+            Claims { sub: "5".into(), sid: 9, iat: now, nbf: now, exp: now + ttl, iss: ISSUER.into(), aud: aud.into() };
+        jsonwebtoken::encode(&Header::new(alg), &claims, &EncodingKey::from_secret(secret)).expect("encode")
+    }
+
+    #[test]
+    fn only_our_audience_algorithm_and_time_window_are_accepted() {
+        let secret = [7u8; 32];
+        let keys = TokenKeys::new(&secret, 60);
+        assert!(keys.verify(&forge(&secret, Algorithm::HS256, AUDIENCE, 0, 60)).is_ok());
+        assert!(keys.verify(&forge(&secret, Algorithm::HS256, "another-service", 0, 60)).is_err(), "audience");
+        assert!(keys.verify(&forge(&secret, Algorithm::HS512, AUDIENCE, 0, 60)).is_err(), "algorithm");
+        assert!(keys.verify(&forge(&secret, Algorithm::HS256, AUDIENCE, -120, 60)).is_err(), "expired");
+        assert!(keys.verify(&forge(&secret, Algorithm::HS256, AUDIENCE, 120, 60)).is_err(), "not yet valid");
+        assert!(keys.verify(&forge(&secret, Algorithm::HS256, AUDIENCE, -3, 1)).is_ok(), "within the leeway");
+    }
+
+    #[test]
+    fn weak_configured_secrets_are_refused() {
+        let dir = std::env::temp_dir();
+        assert!(load_secret(Some("too-short"), &dir).is_err());
+        assert!(load_secret(Some(&"x".repeat(32)), &dir).is_ok());
+    }
+
     #[test]
     fn refresh_tokens_name_their_session() {
         let (token, hash) = new_refresh_token(42);
