@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod cluster;
+mod fuzz;
 mod messages;
 mod ops;
 mod outage;
