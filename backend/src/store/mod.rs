@@ -34,7 +34,7 @@ pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, Detached>;
 /// diesel-async's default blocks the executor until the cancelled task finishes, which
 /// panics on actix's single-threaded workers (a client hanging up, or one failing extractor
 /// cancelling another, is enough). Letting go is safe: the task owns its connection through
-/// a mutex, and a connection dropped mid-transaction is discarded by the pool.
+/// a mutex, and [`Checkout`] discards a connection whose work was cancelled.
 pub struct Detached;
 
 impl SpawnBlocking for Detached {
@@ -175,19 +175,63 @@ pub fn now() -> NaiveDateTime {
 
 use chrono::Timelike;
 
+/// A pooled connection that is thrown away instead of going back to the pool when the work
+/// using it is cancelled (its future dropped) before it finished. Why: a cancelled SQLite query
+/// keeps running on the blocking pool and still holds the connection (checked out again, it
+/// makes diesel-async panic: "Cannot access shared transaction state"); a cancelled PostgreSQL
+/// call may leave a transaction open. Cancellation is ordinary: a client hangs up, or one
+/// failing extractor drops another's query.
+pub struct Checkout<M: deadpool::managed::Manager>(Option<deadpool::managed::Object<M>>);
+
+impl<M: deadpool::managed::Manager> Checkout<M> {
+    pub fn new(conn: deadpool::managed::Object<M>) -> Self {
+        Self(Some(conn))
+    }
+
+    pub fn conn(&mut self) -> &mut M::Type {
+        match self.0.as_mut() {
+            Some(conn) => conn,
+            None => unreachable!("a checkout holds its connection until finished"),
+        }
+    }
+
+    /// The work is done: the connection goes back to the pool.
+    pub fn finish(mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl<M: deadpool::managed::Manager> Drop for Checkout<M> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            drop(deadpool::managed::Object::take(conn));
+        }
+    }
+}
+
 /// Runs `$body` with `$c: &mut Connection` from the read pool of either backend.
 macro_rules! read {
     ($store:expr, |$c:ident| $body:expr) => {{
         match $store {
             $crate::store::Store::Postgres(pool) => {
-                let mut conn = pool.get().await?;
-                let $c = &mut *conn;
-                $body
+                let mut checkout = $crate::store::Checkout::new(pool.get().await?);
+                let result: $crate::error::AppResult<_> = async {
+                    let $c = checkout.conn();
+                    $body
+                }
+                .await;
+                checkout.finish();
+                result
             }
             $crate::store::Store::Sqlite { read, .. } => {
-                let mut conn = read.get().await?;
-                let $c = &mut *conn;
-                $body
+                let mut checkout = $crate::store::Checkout::new(read.get().await?);
+                let result: $crate::error::AppResult<_> = async {
+                    let $c = checkout.conn();
+                    $body
+                }
+                .await;
+                checkout.finish();
+                result
             }
         }
     }};
@@ -199,20 +243,26 @@ macro_rules! write_tx {
     ($store:expr, |$c:ident| $body:expr) => {{
         match $store {
             $crate::store::Store::Postgres(pool) => {
-                let mut conn = pool.get().await?;
-                diesel_async::AsyncConnection::transaction::<_, $crate::error::AppError, _>(&mut *conn, async |$c| {
-                    $body
-                })
-                .await
+                let mut checkout = $crate::store::Checkout::new(pool.get().await?);
+                let result = diesel_async::AsyncConnection::transaction::<_, $crate::error::AppError, _>(
+                    checkout.conn(),
+                    async |$c| $body,
+                )
+                .await;
+                checkout.finish();
+                result
             }
             $crate::store::Store::Sqlite { write, .. } => {
                 // The pool's single connection is the only writer, so a deferred
                 // transaction cannot meet SQLITE_BUSY from another writer.
-                let mut conn = write.get().await?;
-                diesel_async::AsyncConnection::transaction::<_, $crate::error::AppError, _>(&mut *conn, async |$c| {
-                    $body
-                })
-                .await
+                let mut checkout = $crate::store::Checkout::new(write.get().await?);
+                let result = diesel_async::AsyncConnection::transaction::<_, $crate::error::AppError, _>(
+                    checkout.conn(),
+                    async |$c| $body,
+                )
+                .await;
+                checkout.finish();
+                result
             }
         }
     }};

@@ -101,7 +101,6 @@ async fn fuzz(app: &TestApp, token: &str, room: i64, seed: u64) -> (usize, usize
     (sent, closes)
 }
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fuzzed_frames_never_hurt_the_server_or_other_users() {
     let app = TestApp::spawn(Backend::Sqlite).await;

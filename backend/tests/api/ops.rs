@@ -3,7 +3,12 @@
 use crate::helpers::{Backend, TestApp, assert_problem, both_stores};
 use serde_json::json;
 
-both_stores!(health_and_readiness, unknown_routes_and_wrong_methods, restart_keeps_users_logged_in);
+both_stores!(
+    health_and_readiness,
+    unknown_routes_and_wrong_methods,
+    restart_keeps_users_logged_in,
+    cancelled_queries_never_break_the_pool,
+);
 
 async fn health_and_readiness(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -122,4 +127,34 @@ async fn json_logs() {
     let parsed: serde_json::Value = serde_json::from_str(line).expect("a JSON log line");
     assert_eq!(parsed["level"], "INFO");
     assert_eq!(parsed["fields"]["store"], "sqlite");
+}
+
+/// A body rejected with 415 cancels the `Auth` extractor's query mid-flight; the connection
+/// it held must never be handed out again (it used to make the next request panic).
+async fn cancelled_queries_never_break_the_pool(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.register("cancel").await.access_token;
+    let calls = (0..200).map(|i| {
+        let (app, token) = (&app, &token);
+        async move {
+            if i % 2 == 0 {
+                let res = app
+                    .http
+                    .post(app.url("/api/v1/rooms"))
+                    .bearer_auth(token)
+                    .header("content-type", "text/plain")
+                    .body("x")
+                    .send()
+                    .await
+                    .expect("a response, not a dropped connection");
+                res.status().as_u16()
+            } else {
+                app.get("/api/v1/me", token).await.status().as_u16()
+            }
+        }
+    });
+    let statuses = futures_util::future::join_all(calls).await;
+    assert!(statuses.iter().all(|s| *s == 415 || *s == 200), "{statuses:?}");
+    let log = app.log.lock().expect("log").clone();
+    assert!(!log.contains("panicked"), "{log}");
 }
