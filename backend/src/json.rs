@@ -66,6 +66,14 @@ fn too_large() -> AppError {
 /// Parses JSON, telling syntax errors (`malformed_json`) from shape errors (`validation_failed`
 /// with the offending field's path).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
+    // serde would also read a struct from a JSON array (`["name","topic"]`): only objects count.
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() => {
+            return Err(AppError::invalid("body", "must be a JSON object"));
+        }
+        _ => {}
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match result {
@@ -111,6 +119,8 @@ mod tests {
         assert_eq!(err.errors[0].field, "password");
         let err = parse::<Credentials>(br#"{"username":5,"password":"x"}"#).expect_err("wrong type");
         assert_eq!(err.errors[0].field, "username");
+        let err = parse::<Credentials>(br#"["alice","password123"]"#).expect_err("an array");
+        assert_eq!((err.kind, err.errors[0].field.as_str()), (ErrorKind::Validation, "body"));
         let err = parse::<Credentials>(br#"{"username":"#).expect_err("truncated");
         assert_eq!(err.kind, ErrorKind::MalformedJson);
     }

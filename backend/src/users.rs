@@ -39,7 +39,11 @@ pub async fn search(
     state: web::Data<AppState>,
     query: web::Query<UserQuery>,
 ) -> AppResult<web::Json<UserList>> {
-    let prefix = query.q.as_deref().unwrap_or("").trim();
+    let q = query.q.as_deref().unwrap_or("");
+    if q.chars().count() > 32 {
+        return Err(crate::error::AppError::invalid("q", "must be at most 32 characters"));
+    }
+    let prefix = q.trim();
     // Only username characters can match; anything else matches nobody.
     let searchable =
         prefix.len() <= 32 && prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));

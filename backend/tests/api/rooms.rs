@@ -58,6 +58,7 @@ async fn room_validation(backend: Backend) {
         (json!({"name": "ok", "topic": "t".repeat(513)}), "topic"),
         (json!({"name": "ok", "visibility": "secret"}), "visibility"),
         (json!({"topic": "no name"}), "name"),
+        (json!(["array-room", "a topic", "private"]), "body"),
     ] {
         let problem =
             assert_problem(app.post("/api/v1/rooms", Some(&alice), &body).await, 400, "validation_failed").await;
@@ -181,6 +182,8 @@ async fn user_search_by_prefix(backend: Backend) {
     assert_eq!(found, ["alfred"]);
     let found = names(app.get("/api/v1/users?q=%25", &token).await.json().await.expect("users"));
     assert!(found.is_empty(), "no wildcard search");
+    let long = "a".repeat(33);
+    assert_problem(app.get(&format!("/api/v1/users?q={long}"), &token).await, 400, "validation_failed").await;
     for i in 0..25 {
         app.register(&format!("zed{i:02}")).await;
     }
