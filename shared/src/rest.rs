@@ -18,8 +18,10 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     /// 3–32 characters of `A-Z a-z 0-9 _ . -`, unique ignoring case.
+    #[cfg_attr(feature = "schema", schema(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.-]+$"))]
     pub username: String,
     /// 8–128 characters.
+    #[cfg_attr(feature = "schema", schema(min_length = 8, max_length = 128))]
     pub password: String,
 }
 
@@ -52,6 +54,7 @@ pub struct TokenPair {
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     pub current_password: String,
+    #[cfg_attr(feature = "schema", schema(min_length = 8, max_length = 128))]
     pub new_password: String,
 }
 
@@ -144,10 +147,19 @@ pub struct RoomList {
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRoom {
-    /// 1–64 characters after trimming, unique ignoring case.
+    /// 1–64 characters after trimming, unique ignoring case; no control characters.
+    #[cfg_attr(
+        feature = "schema",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub name: String,
-    /// Up to 512 characters.
+    /// Up to 512 characters; no control characters.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(max_length = 512, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"))]
     pub topic: Option<String>,
     /// `public` when omitted.
     #[serde(default)]
@@ -160,8 +172,17 @@ pub struct CreateRoom {
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoom {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(max_length = 512, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"))]
     pub topic: Option<String>,
 }
 
@@ -192,6 +213,7 @@ pub struct MemberList {
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateDm {
+    #[serde(deserialize_with = "whole_number")]
     pub user_id: i64,
 }
 
@@ -226,9 +248,19 @@ pub struct MessageList {
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
     /// 1–4000 characters, not blank; no control characters but newline and tab.
+    #[cfg_attr(
+        feature = "schema",
+        schema(
+            min_length = 1,
+            max_length = 4000,
+            pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub body: String,
-    /// Idempotency key chosen by the client (1–64 characters): a repeat returns the original.
+    /// Idempotency key chosen by the client (1–64 printable ASCII characters): a repeat
+    /// returns the original.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(pattern = r"^[!-~]{1,64}$"))]
     pub client_id: Option<String>,
 }
 
@@ -237,6 +269,14 @@ pub struct SendMessage {
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EditMessage {
+    #[cfg_attr(
+        feature = "schema",
+        schema(
+            min_length = 1,
+            max_length = 4000,
+            pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub body: String,
 }
 
@@ -245,6 +285,8 @@ pub struct EditMessage {
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReadMarker {
+    #[serde(deserialize_with = "whole_number")]
+    #[cfg_attr(feature = "schema", schema(minimum = 0))]
     pub seq: i64,
 }
 
@@ -270,4 +312,31 @@ pub struct Problem {
     /// The invalid fields, for `validation_failed`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+}
+
+/// An integer field that also accepts a JSON number written with a fraction of zero (`7.0`),
+/// which JSON Schema's `integer` includes.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(deserializer)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom(format!("invalid type: {n} is not a 64-bit integer"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats() {
+        let m: ReadMarker = serde_json::from_str(r#"{"seq": 7.0}"#).expect("7.0");
+        assert_eq!(m.seq, 7);
+        assert!(serde_json::from_str::<ReadMarker>(r#"{"seq": 7.5}"#).is_err());
+        assert!(serde_json::from_str::<ReadMarker>(r#"{"seq": 1e300}"#).is_err());
+        assert!(serde_json::from_str::<ReadMarker>(r#"{"seq": "7"}"#).is_err());
+    }
 }
