@@ -130,7 +130,7 @@ pub async fn delete_room(auth: Auth, state: web::Data<AppState>, path: web::Path
 }
 
 /// The direct room of the caller and another user, created the first time (201) and the
-/// same room on every later call (200).
+/// same room on every later call (200). With the caller's own id: their notes-to-self room.
 #[utoipa::path(
     tag = "rooms",
     security(("bearer" = [])),
@@ -148,12 +148,12 @@ pub async fn delete_room(auth: Auth, state: web::Data<AppState>, path: web::Path
 #[post("/dms")]
 pub async fn create_dm(auth: Auth, state: web::Data<AppState>, body: ApiJson<CreateDm>) -> AppResult<HttpResponse> {
     let other = body.0.user_id;
-    if other == auth.user_id {
-        return Err(AppError::invalid("user_id", "must be another user"));
-    }
     let peer = store::users::by_id(&state.store, other).await?.ok_or_else(|| AppError::not_found("user"))?;
-    let (row, created) = store::rooms::direct(&state.store, auth.user_id, other).await?;
-    if created && let Some(me) = store::users::by_id(&state.store, auth.user_id).await? {
+    let (row, created) = store::rooms::direct(&state.store, auth.user_id, other, &peer.username).await?;
+    if created
+        && other != auth.user_id
+        && let Some(me) = store::users::by_id(&state.store, auth.user_id).await?
+    {
         let event = ServerEvent::MemberJoined { room_id: row.id, user: me.into() };
         state.realtime.to_users([peer.id], &event);
     }

@@ -59,8 +59,9 @@ pub async fn create(store: &Store, name: &str, topic: &str, visibility: &str, ow
 }
 
 /// The direct room of users `a` and `b`, created the first time; the flag says whether it was.
-/// The unique `direct_key` makes concurrent first calls agree on one room.
-pub async fn direct(store: &Store, a: i64, b: i64) -> AppResult<(RoomRow, bool)> {
+/// The unique `direct_key` makes concurrent first calls agree on one room. With `a == b` it is
+/// the user's notes-to-self room, named `name`.
+pub async fn direct(store: &Store, a: i64, b: i64, name: &str) -> AppResult<(RoomRow, bool)> {
     let key = format!("{}:{}", a.min(b), a.max(b));
     if let Some(room) = by_direct_key(store, &key).await? {
         return Ok((room, false));
@@ -69,7 +70,7 @@ pub async fn direct(store: &Store, a: i64, b: i64) -> AppResult<(RoomRow, bool)>
     let created = write_tx!(store, |c| {
         let room: RoomRow = diesel::insert_into(rooms::table)
             .values((
-                rooms::name.eq(""),
+                rooms::name.eq(name),
                 rooms::direct_key.eq(Some(&key)),
                 rooms::visibility.eq("private"),
                 rooms::kind.eq("direct"),
@@ -78,7 +79,8 @@ pub async fn direct(store: &Store, a: i64, b: i64) -> AppResult<(RoomRow, bool)>
             .returning(RoomRow::as_returning())
             .get_result(c)
             .await?;
-        for user in [a, b] {
+        let members = if a == b { vec![a] } else { vec![a, b] };
+        for user in members {
             diesel::insert_into(memberships::table)
                 .values((
                     memberships::room_id.eq(room.id),

@@ -161,8 +161,14 @@ async fn direct_rooms_are_one_per_pair_even_when_raced(backend: Backend) {
         app.get(&format!("/api/v1/rooms/{}", ids[0]), &alice.access_token).await.json().await.expect("room");
     assert_eq!(room.name, "bob", "named after the other participant");
     assert_eq!(room.visibility, Visibility::Private);
+    // A direct room with oneself is a notes-to-self room.
     let res = app.post("/api/v1/dms", Some(&alice.access_token), &json!({"user_id": alice.user.id})).await;
-    assert_problem(res, 400, "validation_failed").await;
+    assert_eq!(res.status(), 201);
+    let notes: Room = res.json().await.expect("room");
+    assert_eq!((notes.name.as_str(), notes.member_count, notes.joined), ("alice", 1, true));
+    let again = app.post("/api/v1/dms", Some(&alice.access_token), &json!({"user_id": alice.user.id})).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Room>().await.expect("room").id, notes.id);
     let res = app.post("/api/v1/dms", Some(&alice.access_token), &json!({"user_id": 9999})).await;
     assert_problem(res, 404, "not_found").await;
     let outsider = app.register("carol").await;
