@@ -6,9 +6,10 @@ calls it many times. With one static header (which also wins over any auth hook)
 logout revokes the token of every other operation and the rest of the run sees only 401
 (`session_revoked`).
 
-So: every operation but logout uses one cached session of the user run.sh registered
-(CONFAB_ST_URL, CONFAB_ST_USERNAME, CONFAB_ST_PASSWORD); logout logs in afresh for every case and
-revokes only that new session. Neither re-logs in on a 401 (`retry_on=[]`): a 401 to a valid
+So: every operation but those that end sessions uses one cached session of the user run.sh
+registered (CONFAB_ST_URL, CONFAB_ST_USERNAME, CONFAB_ST_PASSWORD). Logout, "log out everywhere",
+ending a session and changing the password log in afresh for every case as run.sh's second user
+(`<username>_b`), so they can only ever end that user's sessions. Neither re-logs in on a 401 (`retry_on=[]`): a 401 to a valid
 token must stay visible to the checks. Schemathesis still removes or corrupts the header itself
 for its auth checks (`ignored_auth`, negative security cases).
 """
@@ -21,15 +22,20 @@ import urllib.request
 
 import schemathesis
 
-LOGOUT = {"method": "POST", "path": "/api/v1/auth/logout"}
+SESSION_ENDERS = [
+    {"method": "POST", "path": "/api/v1/auth/logout"},
+    {"method": "DELETE", "path": "/api/v1/sessions"},
+    {"method": "DELETE", "path": "/api/v1/sessions/{session_id}"},
+    {"method": "PUT", "path": "/api/v1/me/password"},
+]
 
 
-def _login(case) -> str:
+def _login(case, username: str | None = None) -> str:
     base_url = os.environ.get("CONFAB_ST_URL") or case.operation.schema.get_base_url()
     request = urllib.request.Request(
         base_url.rstrip("/") + "/api/v1/auth/login",
         data=json.dumps(
-            {"username": os.environ["CONFAB_ST_USERNAME"], "password": os.environ["CONFAB_ST_PASSWORD"]}
+            {"username": username or os.environ["CONFAB_ST_USERNAME"], "password": os.environ["CONFAB_ST_PASSWORD"]}
         ).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
@@ -44,7 +50,12 @@ def _set_bearer(case, token: str) -> None:
 
 
 # Access tokens live 900 s by default: re-login every 300 s.
-@schemathesis.auth(refresh_interval=300, retry_on=[]).skip_for(**LOGOUT)
+shared = schemathesis.auth(refresh_interval=300, retry_on=[])
+for operation in SESSION_ENDERS:
+    shared = shared.skip_for(**operation)
+
+
+@shared
 class SharedSession:
     def get(self, case, context):
         return _login(case)
@@ -53,11 +64,16 @@ class SharedSession:
         _set_bearer(case, data)
 
 
-# No caching: a new session for every logout case.
-@schemathesis.auth(refresh_interval=None, retry_on=[]).apply_to(**LOGOUT)
-class FreshSessionForLogout:
+fresh = schemathesis.auth(refresh_interval=None, retry_on=[])
+for operation in SESSION_ENDERS:
+    fresh = fresh.apply_to(**operation)
+
+
+# No caching: a new session of the second user for every case that may end sessions.
+@fresh
+class FreshSessionOfSecondUser:
     def get(self, case, context):
-        return _login(case)
+        return _login(case, os.environ["CONFAB_ST_USERNAME"] + "_b")
 
     def set(self, case, data, context):
         _set_bearer(case, data)

@@ -335,6 +335,8 @@ mod tests {
     fn whole_numbers_may_be_written_as_floats() {
         let m: ReadMarker = serde_json::from_str(r#"{"seq": 7.0}"#).expect("7.0");
         assert_eq!(m.seq, 7);
+        let m: ReadMarker = serde_json::from_str(r#"{"seq": 2251799813685247.0}"#).expect("exact");
+        assert_eq!(m.seq, 2_251_799_813_685_247);
         assert!(serde_json::from_str::<ReadMarker>(r#"{"seq": 7.5}"#).is_err());
         assert!(serde_json::from_str::<ReadMarker>(r#"{"seq": 1e300}"#).is_err());
         assert!(serde_json::from_str::<ReadMarker>(r#"{"seq": "7"}"#).is_err());

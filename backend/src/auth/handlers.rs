@@ -181,6 +181,7 @@ pub async fn me(auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json<U
         (status = 204, description = "Changed; other sessions revoked"),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "The current password is wrong", body = confab_shared::Problem, content_type = "application/problem+json"),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
     )
@@ -195,7 +196,13 @@ pub async fn change_password(
     validate::password("new_password", &new_password)?;
     let hash = store::users::password_hash(&state.store, auth.user_id).await?;
     if !password::verify(current_password, Some(hash)).await? {
-        return Err(AppError::invalid("current_password", "is not the current password"));
+        // 403, not 401: the session is fine (a 401 would make clients refresh or log out).
+        let mut err = AppError::forbidden("the current password is wrong");
+        err.errors.push(confab_shared::FieldError {
+            field: "current_password".into(),
+            message: "is not the current password".into(),
+        });
+        return Err(err);
     }
     let new_hash = password::hash(new_password).await?;
     store::users::set_password_hash(&state.store, auth.user_id, &new_hash).await?;

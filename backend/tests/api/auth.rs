@@ -145,7 +145,8 @@ async fn change_password_revokes_other_sessions(backend: Backend) {
             &change("wrong-one", "newpassword1"),
         )
         .await;
-    assert_problem(res, 400, "validation_failed").await;
+    let problem = assert_problem(res, 403, "forbidden").await;
+    assert_eq!(problem["errors"][0]["field"], "current_password");
     let res = app
         .send_json(
             reqwest::Method::PUT,
