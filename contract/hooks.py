@@ -77,3 +77,28 @@ class FreshSessionOfSecondUser:
 
     def set(self, case, data, context):
         _set_bearer(case, data)
+
+
+CHANGE_PASSWORD = ("PUT", "/api/v1/me/password")
+
+
+@schemathesis.hook
+def map_body(ctx, body):
+    """Lets some `PUT /me/password` cases give the right current password, so the operation's
+    success path (204) runs too, not only 403. Only bodies that are valid already are touched
+    (so no negative case turns positive), and the new password is the old one again, so the
+    second user can still log in. Which valid bodies: those whose generated new password has an
+    even length, so both outcomes keep being generated."""
+    operation = ctx.operation
+    if operation is None or (operation.method.upper(), operation.path) != CHANGE_PASSWORD:
+        return body
+    valid = (
+        isinstance(body, dict)
+        and set(body) == {"current_password", "new_password"}
+        and all(isinstance(value, str) for value in body.values())
+        and 8 <= len(body["new_password"]) <= 128
+    )
+    if valid and len(body["new_password"]) % 2 == 0:
+        password = os.environ["CONFAB_ST_PASSWORD"]
+        return {"current_password": password, "new_password": password}
+    return body

@@ -40,6 +40,7 @@ impl Histogram {
 
 const LATENCY_BOUNDS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
 const REPLAY_BOUNDS: &[f64] = &[0.0, 1.0, 10.0, 100.0, 1000.0, 5000.0];
+const BATCH_BOUNDS: &[f64] = &[1.0, 2.0, 4.0, 16.0, 64.0, 256.0, 512.0];
 
 pub struct Metrics {
     pub connections: AtomicI64,
@@ -49,6 +50,8 @@ pub struct Metrics {
     /// From the publish of a message change to its write on a recipient's socket.
     pub delivery_latency: Histogram,
     pub replay_size: Histogram,
+    /// Sends per group-commit transaction.
+    pub write_batch: Histogram,
 }
 
 impl Default for Metrics {
@@ -60,6 +63,7 @@ impl Default for Metrics {
             slow_consumers_closed: AtomicU64::new(0),
             delivery_latency: Histogram::new(LATENCY_BOUNDS, 1e6),
             replay_size: Histogram::new(REPLAY_BOUNDS, 1.0),
+            write_batch: Histogram::new(BATCH_BOUNDS, 1.0),
         }
     }
 }
@@ -134,6 +138,7 @@ impl Metrics {
             "Publish of a message change to its write on a socket.",
         );
         self.replay_size.render(&mut out, "confab_replay_changes", "Changes replayed per subscribe.");
+        self.write_batch.render(&mut out, "confab_write_batch_size", "Sends stored per group-commit transaction.");
         out
     }
 }

@@ -86,6 +86,14 @@ impl Application {
                 .default_service(web::to(crate::web::fallback))
                 .wrap(from_fn(crate::web::headers))
         })
+        // Chat frames are small and latency matters: no Nagle delay behind an unacknowledged
+        // segment (with it, a second frame written soon after a first waits for the peer's
+        // delayed ACK, tens of milliseconds).
+        .on_connect(|conn, _| {
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
         .workers(workers)
         .disable_signals()
         .shutdown_timeout(10)

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::limits::{Limiter, RateLimiter};
+use crate::messages::writer::Writer;
 use crate::realtime::Realtime;
 use crate::realtime::broker::{Broker, LocalBroker};
 use crate::realtime::cluster::ClusterPresence;
@@ -20,6 +21,8 @@ pub struct AppState {
     /// Redis connections (scale-out only): presence and readiness.
     pub redis: Option<deadpool_redis::Pool>,
     pub metrics: crate::metrics::Metrics,
+    /// The group-commit writer of new messages.
+    pub writer: Writer,
 }
 
 /// The abuse limits, each configurable (see `Config`).
@@ -62,6 +65,7 @@ impl AppState {
             register_by_addr: Limiter::new(RateLimiter::per_hour(config.register_rate_per_hour), shared, "register"),
             send: Limiter::new(RateLimiter::new(config.send_rate, config.send_burst), shared, "send"),
         };
+        let (writer, jobs) = Writer::new();
         let state = Arc::new(AppState {
             tokens: TokenKeys::new(&secret, config.access_token_ttl),
             realtime: Realtime::new(store.clone(), broker, cluster),
@@ -70,7 +74,9 @@ impl AppState {
             config,
             redis,
             metrics: crate::metrics::Metrics::default(),
+            writer,
         });
+        jobs.start(Arc::downgrade(&state));
         if state.realtime.cluster.is_some() {
             ClusterPresence::start(Arc::downgrade(&state));
         }

@@ -69,7 +69,7 @@ pub async fn history(
 }
 
 /// Sends a message. A repeated `client_id` of the same author returns the original (200)
-/// and writes nothing.
+/// and writes nothing; the same `client_id` in another room is a 409.
 #[utoipa::path(
     tag = "messages",
     security(("bearer" = [])),
@@ -82,6 +82,7 @@ pub async fn history(
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
         (status = 429, response = crate::openapi::TooMany),
@@ -95,8 +96,7 @@ pub async fn send(
     body: ApiJson<SendMessage>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    let (message, created) =
-        service::send(&state, auth, path.into_inner(), &body.body, body.client_id.as_deref()).await?;
+    let (message, created) = service::send(&state, auth, path.into_inner(), body.body, body.client_id).await?;
     Ok(if created { HttpResponse::Created().json(message) } else { HttpResponse::Ok().json(message) })
 }
 

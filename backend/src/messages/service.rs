@@ -1,12 +1,13 @@
-//! The write path of messages, shared by REST and the WebSocket gateway: check, store,
-//! then publish. Publishing happens only after the commit, and a repeated send publishes the
-//! original again (hubs drop what they already delivered), so a node dying between commit
-//! and publish loses nothing once the client retries.
+//! The write path of messages, shared by REST and the WebSocket gateway: check, then queue
+//! for the group-commit writer, which stores and then publishes. Publishing happens only after
+//! the commit, and a repeated send publishes the original again (hubs drop what they already
+//! delivered), so a node dying between commit and publish loses nothing once the client retries.
 
 use confab_shared::{Message, Role, ServerEvent};
 
+use super::writer::Queued;
 use crate::auth::Auth;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 use crate::rooms::access;
 use crate::state::AppState;
 use crate::store::{self, messages::NewMessage};
@@ -17,26 +18,51 @@ pub async fn send(
     state: &AppState,
     auth: Auth,
     room_id: i64,
-    body: &str,
-    client_id: Option<&str>,
+    body: String,
+    client_id: Option<String>,
 ) -> AppResult<(Message, bool)> {
-    validate::message_body(body)?;
-    if let Some(id) = client_id {
+    submit(state, auth, room_id, body, client_id).await?.sent(state).await
+}
+
+/// Checks a send and queues it for the group-commit writer (see [`super::writer`]). Sends
+/// queued in turn by one caller take the room's seqs in that order.
+pub async fn submit(
+    state: &AppState,
+    auth: Auth,
+    room_id: i64,
+    body: String,
+    client_id: Option<String>,
+) -> AppResult<Pending> {
+    validate::message_body(&body)?;
+    if let Some(id) = &client_id {
         validate::client_id(id)?;
     }
-    access::member(state, room_id, auth.user_id).await?;
     if let Err(wait) = state.limits.send.check(&auth.user_id.to_string()).await {
         return Err(AppError::rate_limited(wait.as_secs() + 1));
     }
-    let author = store::users::by_id(&state.store, auth.user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
-    let new = NewMessage { room_id, author_id: auth.user_id, body, client_id };
-    let (row, created) = store::messages::send(&state.store, &new).await?;
-    if created {
-        state.metrics.messages_in.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let queued = state.writer.submit(NewMessage { room_id, author_id: auth.user_id, body, client_id }).await?;
+    Ok(Pending { queued, auth, room_id })
+}
+
+/// A send in the writer's queue.
+pub struct Pending {
+    queued: Queued,
+    auth: Auth,
+    room_id: i64,
+}
+
+impl Pending {
+    /// Waits for the commit: the stored message (published already) and whether it is new.
+    pub async fn sent(self, state: &AppState) -> AppResult<(Message, bool)> {
+        match self.queued.outcome().await? {
+            Some(sent) => Ok(sent),
+            // Not a member when the batch was written: 404 or not_a_member, as for reads.
+            None => {
+                access::member(state, self.room_id, self.auth.user_id).await?;
+                Err(AppError::new(ErrorKind::NotAMember, "join the room first"))
+            }
+        }
     }
-    let message = row.into_message(author);
-    state.realtime.to_room(room_id, &ServerEvent::Message { room_id, seq: message.seq, message: message.clone() });
-    Ok((message, created))
 }
 
 /// Edits the caller's own message.

@@ -8,8 +8,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
-use confab_shared::{ClientEvent, ServerEvent};
+use confab_shared::{ClientEvent, Message, ServerEvent};
 use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -104,7 +106,14 @@ async fn run(state: Arc<AppState>, mut session: Session, mut stream: Stream, pre
     if came_online {
         crate::users::presence_changed(&state, user.clone(), true);
     }
-    let mut conn = Connection { state: state.clone(), auth, handle: handle.clone(), cursors: HashMap::new(), session };
+    let mut conn = Connection {
+        state: state.clone(),
+        auth,
+        handle: handle.clone(),
+        cursors: HashMap::new(),
+        sends: FuturesUnordered::new(),
+        session,
+    };
     state.metrics.connections.fetch_add(1, Ordering::Relaxed);
     let reason = conn.serve(&user, stream, outbound).await;
     state.metrics.connections.fetch_sub(1, Ordering::Relaxed);
@@ -164,6 +173,14 @@ fn close_reason(code: u16) -> (u16, String) {
     (code, text.to_owned())
 }
 
+/// The `error` event answering a request that failed.
+fn failed(err: AppError, client_id: Option<String>) -> ServerEvent {
+    if err.kind.status().is_server_error() {
+        tracing::error!(error = %err, "websocket request failed");
+    }
+    error_event(err.kind.code(), &err.detail, client_id)
+}
+
 fn error_event(code: &str, message: &str, client_id: Option<String>) -> ServerEvent {
     ServerEvent::Error { code: code.to_owned(), message: message.to_owned(), client_id }
 }
@@ -174,8 +191,15 @@ struct Connection {
     handle: Arc<ConnHandle>,
     /// Subscribed rooms → highest `seq` sent on this connection.
     cursors: HashMap<i64, i64>,
+    /// Sends queued for the writer, each answered with `ack` or `error` once committed. They
+    /// are queued in the order they arrive, so one connection's sends keep their order.
+    sends: FuturesUnordered<BoxFuture<'static, (String, AppResult<Message>)>>,
     session: Session,
 }
+
+/// Sends one connection may have waiting for their commit; beyond it the connection is not
+/// read until one completes (back-pressure to the client through TCP).
+const SENDS_IN_FLIGHT: usize = 256;
 
 type Closing = Option<(u16, String)>;
 
@@ -196,8 +220,25 @@ impl Connection {
         let mut last_heard = Instant::now();
         let handle = self.handle.clone();
         loop {
+            // Biased, in this order: a close wins; a committed send's `ack` goes out before
+            // the room's copy of the same message (the writer answers before it publishes);
+            // the client is read before queued events are written, so a busy room cannot
+            // starve its input (a client flooding us is bounded by SENDS_IN_FLIGHT and the
+            // send rate limit instead).
             tokio::select! {
-                msg = stream.next() => {
+                biased;
+                code = handle.closed() => return Some(close_reason(code)),
+                _ = shutdown.changed() => {
+                    return Some((u16::from(CloseCode::Away), "server shutting down".to_owned()));
+                }
+                Some((client_id, sent)) = self.sends.next(), if !self.sends.is_empty() => {
+                    let reply = match sent {
+                        Ok(message) => ServerEvent::Ack { client_id, message },
+                        Err(err) => failed(err, Some(client_id)),
+                    };
+                    if self.send(&reply).await.is_err() { return None; }
+                }
+                msg = stream.next(), if self.sends.len() < SENDS_IN_FLIGHT => {
                     last_heard = Instant::now();
                     match msg {
                         Some(Ok(AggregatedMessage::Text(text))) => {
@@ -226,10 +267,6 @@ impl Connection {
                         sent = self.on_outbound(item) => if sent.is_err() { return None; },
                         code = handle.closed() => return Some(close_reason(code)),
                     }
-                }
-                code = handle.closed() => return Some(close_reason(code)),
-                _ = shutdown.changed() => {
-                    return Some((u16::from(CloseCode::Away), "server shutting down".to_owned()));
                 }
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > CLIENT_TIMEOUT {
@@ -288,12 +325,7 @@ impl Connection {
         };
         match self.handle_event(event).await {
             Ok(()) => Ok(()),
-            Err(err) => {
-                if err.kind.status().is_server_error() {
-                    tracing::error!(error = %err, "websocket request failed");
-                }
-                self.send(&error_event(err.kind.code(), &err.detail, client_id)).await
-            }
+            Err(err) => self.send(&failed(err, client_id)).await,
         }
     }
 
@@ -310,8 +342,10 @@ impl Connection {
                 self.reply(&ServerEvent::Unsubscribed { room_id }).await
             }
             ClientEvent::Send { room_id, client_id, body } => {
-                let (message, _) = messages::service::send(&state, self.auth, room_id, &body, Some(&client_id)).await?;
-                self.reply(&ServerEvent::Ack { client_id, message }).await
+                let pending =
+                    messages::service::submit(&state, self.auth, room_id, body, Some(client_id.clone())).await?;
+                self.sends.push(Box::pin(async move { (client_id, pending.sent(&state).await.map(|(m, _)| m)) }));
+                Ok(())
             }
             ClientEvent::Typing { room_id } => rooms::service::typing(&state, self.auth, room_id).await,
             ClientEvent::Read { room_id, seq } => {

@@ -10,9 +10,12 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::models::{Change, ChangeKind, MessageRow, UserRow};
-use super::schema::{changes, messages, rooms, users};
-use super::{Store, now, read, write_tx};
-use crate::error::{AppError, AppResult, is_unique_violation};
+use super::schema::{changes, memberships, messages, rooms, users};
+use super::{SqliteConn, Store, now, read, write_tx};
+use crate::error::{AppError, AppResult, ErrorKind};
+use confab_shared::FieldError;
+use diesel_async::AsyncPgConnection;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Takes the room's next seq; must run inside a write transaction.
 macro_rules! next_seq {
@@ -41,69 +44,235 @@ macro_rules! log_change {
 }
 
 /// A message to write, in the order the writer received it.
-pub struct NewMessage<'a> {
+#[derive(Debug, Clone)]
+pub struct NewMessage {
     pub room_id: i64,
     pub author_id: i64,
-    pub body: &'a str,
-    pub client_id: Option<&'a str>,
+    pub body: String,
+    pub client_id: Option<String>,
 }
 
-/// Stores a new message; returns it and whether it was created (false: a repeat of
-/// `client_id` by the same author, answered with the original and writing nothing).
-pub async fn send(store: &Store, msg: &NewMessage<'_>) -> AppResult<(MessageRow, bool)> {
-    if let Some(existing) = by_client_id(store, msg.author_id, msg.client_id).await? {
-        return repeat(existing, msg.room_id);
-    }
+/// What became of one message of a batch.
+#[derive(Debug)]
+pub enum SendOutcome {
+    /// Stored now (`created`), or the original of a repeated `client_id` of the same room.
+    Stored { row: MessageRow, author: UserRow, created: bool },
+    /// The author is not a member of the room (the caller finds out which error to give).
+    NotAMember,
+    /// Refused for a reason of its own (a `client_id` already used in another room).
+    Refused(AppError),
+}
+
+/// Stores a batch of new messages in one write transaction (group commit) and returns their
+/// outcomes in batch order. Per room, the batch's messages take consecutive seqs in batch
+/// order: one `UPDATE rooms … last_seq + n` per room (rooms locked in id order, so two
+/// nodes' batches cannot deadlock), then one multi-row insert of the messages and one of the
+/// change log. Membership, authors and earlier uses of the batch's `client_id`s are read in
+/// the same transaction, one query each; a `client_id` repeated inside the batch answers
+/// with the batch's own first message. A failing statement (a room deleted meanwhile, another
+/// node storing the same `client_id`) rolls the batch back; the writer then retries one by one.
+pub async fn send_batch(store: &Store, batch: &[NewMessage]) -> AppResult<Vec<SendOutcome>> {
+    let room_ids: BTreeSet<i64> = batch.iter().map(|m| m.room_id).collect();
+    let author_ids: BTreeSet<i64> = batch.iter().map(|m| m.author_id).collect();
+    let client_ids: BTreeSet<&str> = batch.iter().filter_map(|m| m.client_id.as_deref()).collect();
     let at = now();
-    let result = write_tx!(store, |c| {
-        let seq = next_seq!(c, msg.room_id);
-        let row: MessageRow = diesel::insert_into(messages::table)
-            .values((
-                messages::room_id.eq(msg.room_id),
-                messages::seq.eq(seq),
-                messages::updated_seq.eq(seq),
-                messages::author_id.eq(msg.author_id),
-                messages::body.eq(msg.body),
-                messages::client_id.eq(msg.client_id),
-                messages::created_at.eq(at),
-            ))
-            .returning(MessageRow::as_returning())
-            .get_result(c)
-            .await?;
-        log_change!(c, msg.room_id, seq, row.id, ChangeKind::Created);
-        Ok(row)
-    });
-    match result {
-        Ok(row) => Ok((row, true)),
-        // A concurrent send with the same client_id won the race: answer with its message.
-        Err(e) if is_unique_violation(&e) => match by_client_id(store, msg.author_id, msg.client_id).await? {
-            Some(existing) => repeat(existing, msg.room_id),
-            None => Err(e),
-        },
-        Err(e) => Err(e),
+    write_tx!(store, |c| {
+        let members: HashSet<(i64, i64)> = memberships::table
+            .filter(memberships::room_id.eq_any(&room_ids))
+            .filter(memberships::user_id.eq_any(&author_ids))
+            .select((memberships::room_id, memberships::user_id))
+            .load::<(i64, i64)>(c)
+            .await?
+            .into_iter()
+            .collect();
+        let authors: HashMap<i64, UserRow> = users::table
+            .filter(users::id.eq_any(&author_ids))
+            .select(UserRow::as_select())
+            .load::<UserRow>(c)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let mut earlier: HashMap<(i64, String), MessageRow> = HashMap::new();
+        if !client_ids.is_empty() {
+            let rows: Vec<MessageRow> = messages::table
+                .filter(messages::author_id.eq_any(&author_ids))
+                .filter(messages::client_id.eq_any(&client_ids))
+                .select(MessageRow::as_select())
+                .load(c)
+                .await?;
+            earlier.extend(rows.into_iter().filter_map(|row| Some(((row.author_id, row.client_id.clone()?), row))));
+        }
+
+        // The new messages (members' sends whose client_id is unused so far), in batch order.
+        let may_send =
+            |m: &NewMessage| members.contains(&(m.room_id, m.author_id)) && authors.contains_key(&m.author_id);
+        let mut fresh: Vec<usize> = Vec::with_capacity(batch.len());
+        let mut used: HashSet<(i64, &str)> = HashSet::new();
+        let mut per_room: BTreeMap<i64, i64> = BTreeMap::new();
+        for (i, m) in batch.iter().enumerate() {
+            if !may_send(m) {
+                continue;
+            }
+            if let Some(id) = m.client_id.as_deref()
+                && (earlier.contains_key(&(m.author_id, id.to_owned())) || !used.insert((m.author_id, id)))
+            {
+                continue;
+            }
+            fresh.push(i);
+            *per_room.entry(m.room_id).or_default() += 1;
+        }
+
+        // Each room's seqs for the batch, rooms in id order.
+        let mut next_seq: HashMap<i64, i64> = HashMap::with_capacity(per_room.len());
+        for (&room_id, &n) in &per_room {
+            let last: i64 = diesel::update(rooms::table.find(room_id))
+                .set(rooms::last_seq.eq(rooms::last_seq + n))
+                .returning(rooms::last_seq)
+                .get_result(c)
+                .await?;
+            next_seq.insert(room_id, last - n + 1);
+        }
+        let mut seqs: Vec<i64> = Vec::with_capacity(fresh.len());
+        let values: Vec<MessageInsert> = fresh
+            .iter()
+            .map(|&i| {
+                let m = &batch[i];
+                let slot = next_seq.entry(m.room_id).or_default();
+                let seq = *slot;
+                *slot += 1;
+                seqs.push(seq);
+                MessageInsert {
+                    room_id: m.room_id,
+                    seq,
+                    updated_seq: seq,
+                    author_id: m.author_id,
+                    body: m.body.clone(),
+                    client_id: m.client_id.clone(),
+                    created_at: at,
+                }
+            })
+            .collect();
+        let mut stored: HashMap<(i64, i64), MessageRow> = HashMap::with_capacity(fresh.len());
+        if !values.is_empty() {
+            let rows = c.insert_messages(values).await?;
+            let log = rows
+                .iter()
+                .map(|row| ChangeInsert {
+                    room_id: row.room_id,
+                    seq: row.seq,
+                    message_id: row.id,
+                    kind: ChangeKind::Created as i16,
+                })
+                .collect();
+            c.insert_changes(log).await?;
+            // RETURNING order is not promised: match rows by (room, seq), which is unique.
+            stored.extend(rows.into_iter().map(|row| ((row.room_id, row.seq), row)));
+        }
+
+        // Outcomes in batch order.
+        let mut fresh_seqs = fresh.iter().copied().zip(seqs).peekable();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (i, m) in batch.iter().enumerate() {
+            let Some(author) = authors.get(&m.author_id).filter(|_| may_send(m)) else {
+                outcomes.push(SendOutcome::NotAMember);
+                continue;
+            };
+            let outcome = match fresh_seqs.next_if(|&(j, _)| j == i) {
+                Some((_, seq)) => {
+                    let row = stored
+                        .remove(&(m.room_id, seq))
+                        .ok_or_else(|| AppError::internal(anyhow::anyhow!(MISSING_ROW)))?;
+                    if let Some(id) = &row.client_id {
+                        earlier.insert((m.author_id, id.clone()), row.clone());
+                    }
+                    SendOutcome::Stored { row, author: author.clone(), created: true }
+                }
+                None => {
+                    let key = (m.author_id, m.client_id.clone().unwrap_or_default());
+                    let original =
+                        earlier.get(&key).cloned().ok_or_else(|| AppError::internal(anyhow::anyhow!(MISSING_ROW)))?;
+                    match repeat(original, m.room_id) {
+                        Ok(row) => SendOutcome::Stored { row, author: author.clone(), created: false },
+                        Err(err) => SendOutcome::Refused(err),
+                    }
+                }
+            };
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
+    })
+}
+
+/// One row of a multi-row insert of messages.
+#[derive(Insertable)]
+#[diesel(table_name = messages, treat_none_as_default_value = false)]
+struct MessageInsert {
+    room_id: i64,
+    seq: i64,
+    updated_seq: i64,
+    author_id: i64,
+    body: String,
+    client_id: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+/// One row of a multi-row insert into the change log.
+#[derive(Insertable)]
+#[diesel(table_name = changes)]
+struct ChangeInsert {
+    room_id: i64,
+    seq: i64,
+    message_id: i64,
+    kind: i16,
+}
+
+/// Multi-row inserts. diesel-async cannot build them for SQLite, so there they run as
+/// diesel's own batch insert (one statement) on the connection's blocking thread.
+trait InsertMany {
+    async fn insert_messages(&mut self, rows: Vec<MessageInsert>) -> QueryResult<Vec<MessageRow>>;
+    async fn insert_changes(&mut self, rows: Vec<ChangeInsert>) -> QueryResult<usize>;
+}
+
+impl InsertMany for AsyncPgConnection {
+    async fn insert_messages(&mut self, rows: Vec<MessageInsert>) -> QueryResult<Vec<MessageRow>> {
+        diesel::insert_into(messages::table).values(rows).returning(MessageRow::as_returning()).get_results(self).await
+    }
+
+    async fn insert_changes(&mut self, rows: Vec<ChangeInsert>) -> QueryResult<usize> {
+        diesel::insert_into(changes::table).values(rows).execute(self).await
     }
 }
+
+impl InsertMany for SqliteConn {
+    async fn insert_messages(&mut self, rows: Vec<MessageInsert>) -> QueryResult<Vec<MessageRow>> {
+        self.spawn_blocking(move |c| {
+            diesel::RunQueryDsl::get_results(
+                diesel::insert_into(messages::table).values(rows).returning(MessageRow::as_returning()),
+                c,
+            )
+        })
+        .await
+    }
+
+    async fn insert_changes(&mut self, rows: Vec<ChangeInsert>) -> QueryResult<usize> {
+        self.spawn_blocking(move |c| diesel::RunQueryDsl::execute(diesel::insert_into(changes::table).values(rows), c))
+            .await
+    }
+}
+
+const MISSING_ROW: &str = "a message of the batch is missing after its insert";
 
 /// A send whose `client_id` the author already used: the original message, if it is the
-/// same room's (a client_id names one message, so reusing it elsewhere is refused).
-fn repeat(existing: MessageRow, room_id: i64) -> AppResult<(MessageRow, bool)> {
+/// same room's (a client_id names one message, so reusing it elsewhere is a 409 conflict
+/// with that message, naming the field).
+fn repeat(existing: MessageRow, room_id: i64) -> AppResult<MessageRow> {
     if existing.room_id != room_id {
-        return Err(AppError::invalid("client_id", "already used for a message in another room"));
+        let mut err = AppError::new(ErrorKind::Conflict, "this client_id names a message in another room");
+        err.errors.push(FieldError { field: "client_id".into(), message: "already used in another room".into() });
+        return Err(err);
     }
-    Ok((existing, false))
-}
-
-async fn by_client_id(store: &Store, author_id: i64, client_id: Option<&str>) -> AppResult<Option<MessageRow>> {
-    let Some(client_id) = client_id else {
-        return Ok(None);
-    };
-    read!(store, |c| Ok(messages::table
-        .filter(messages::author_id.eq(author_id))
-        .filter(messages::client_id.eq(client_id))
-        .select(MessageRow::as_select())
-        .first(c)
-        .await
-        .optional()?))
+    Ok(existing)
 }
 
 pub async fn by_id(store: &Store, room_id: i64, message_id: i64) -> AppResult<Option<MessageRow>> {

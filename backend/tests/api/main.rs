@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod cluster;
 mod fuzz;
+mod group_commit;
 mod messages;
 mod ops;
 mod outage;

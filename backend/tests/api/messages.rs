@@ -85,12 +85,12 @@ async fn sends_are_idempotent_by_client_id(backend: Backend) {
     assert!(statuses.iter().all(|s| *s == 201 || *s == 200));
     let page = history(&app, &alice, room, "").await;
     assert_eq!(seqs(&page), vec![1, 2, 3], "no duplicate and no gap");
-    // A client_id names one message: reusing it in another room is refused.
+    // A client_id names one message: reusing it in another room is a conflict.
     let other = app.create_room(&alice, "other", "public").await.id;
     let res = app
         .post(&format!("/api/v1/rooms/{other}/messages"), Some(&alice), &json!({"body": "x", "client_id": "c-1"}))
         .await;
-    let problem = assert_problem(res, 400, "validation_failed").await;
+    let problem = assert_problem(res, 409, "conflict").await;
     assert_eq!(problem["errors"][0]["field"], "client_id");
 }
 
