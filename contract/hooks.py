@@ -16,6 +16,7 @@ for its auth checks (`ignored_auth`, negative security cases).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import urllib.request
@@ -30,8 +31,8 @@ SESSION_ENDERS = [
 ]
 
 
-def _login(case, username: str | None = None) -> str:
-    base_url = os.environ.get("CONFAB_ST_URL") or case.operation.schema.get_base_url()
+def _login(username: str | None = None) -> str:
+    base_url = os.environ["CONFAB_ST_URL"]
     request = urllib.request.Request(
         base_url.rstrip("/") + "/api/v1/auth/login",
         data=json.dumps(
@@ -58,7 +59,7 @@ for operation in SESSION_ENDERS:
 @shared
 class SharedSession:
     def get(self, case, context):
-        return _login(case)
+        return _login()
 
     def set(self, case, data, context):
         _set_bearer(case, data)
@@ -73,7 +74,7 @@ for operation in SESSION_ENDERS:
 @fresh
 class FreshSessionOfSecondUser:
     def get(self, case, context):
-        return _login(case, os.environ["CONFAB_ST_USERNAME"] + "_b")
+        return _login(os.environ["CONFAB_ST_USERNAME"] + "_b")
 
     def set(self, case, data, context):
         _set_bearer(case, data)
@@ -102,3 +103,27 @@ def map_body(ctx, body):
         password = os.environ["CONFAB_ST_PASSWORD"]
         return {"current_password": password, "new_password": password}
     return body
+
+
+END_SESSION = ("DELETE", "/api/v1/sessions/{session_id}")
+
+
+def _session_id(token: str) -> int:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sid"]
+
+
+@schemathesis.hook
+def map_path_parameters(ctx, path_parameters):
+    """Lets some `DELETE /sessions/{session_id}` cases name a real session of the second user
+    (a new one, made by logging in), so the operation's success path (204) runs, not only 404
+    for random ids. Only whole-number ids are replaced (a negative case stays negative), and
+    only odd ones, so unknown ids keep being tried too."""
+    operation = ctx.operation
+    if operation is None or (operation.method.upper(), operation.path) != END_SESSION:
+        return path_parameters
+    value = (path_parameters or {}).get("session_id")
+    if isinstance(value, int) and not isinstance(value, bool) and value % 2 == 1:
+        token = _login(os.environ["CONFAB_ST_USERNAME"] + "_b")
+        path_parameters["session_id"] = _session_id(token)
+    return path_parameters

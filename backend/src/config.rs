@@ -84,8 +84,8 @@ pub struct Config {
     /// Events queued for one WebSocket before it is closed as too slow (4008).
     #[arg(long, env = "CONFAB_OUTBOUND_QUEUE", default_value_t = 1024, global = true)]
     pub outbound_queue: usize,
-    /// Origins (e.g. `https://chat.example.com`) allowed to open WebSockets besides the
-    /// server's own; comma-separated.
+    /// Origins (e.g. `https://chat.example.com`) allowed besides the server's own, comma-separated:
+    /// they may open WebSockets and call the API from a browser (CORS). None by default: CORS off.
     #[arg(long, env = "CONFAB_ALLOWED_ORIGINS", value_delimiter = ',', global = true)]
     pub allowed_origins: Vec<String>,
     /// Most changes a `subscribe` replays before answering `replay_truncated`.
@@ -94,6 +94,19 @@ pub struct Config {
 }
 
 impl Config {
+    /// Refuses settings that cannot work, before anything starts.
+    pub fn check(&self) -> anyhow::Result<()> {
+        for origin in &self.allowed_origins {
+            let url = url::Url::parse(origin).map_err(|e| anyhow::anyhow!("allowed origin {origin:?}: {e}"))?;
+            let bare = matches!(url.scheme(), "http" | "https") && url.host().is_some() && url.path() == "/";
+            anyhow::ensure!(
+                bare && url.query().is_none() && url.fragment().is_none() && url.username().is_empty(),
+                "allowed origin {origin:?}: expected scheme://host[:port], like https://chat.example.com"
+            );
+        }
+        Ok(())
+    }
+
     /// The database URL in effect: the configured one, or the SQLite file in the data dir.
     pub fn database_url(&self) -> String {
         match &self.database_url {

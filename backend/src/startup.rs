@@ -64,7 +64,9 @@ impl Application {
         let listener = TcpListener::bind(&config.listen).map_err(|e| anyhow::anyhow!("bind {}: {e}", config.listen))?;
         let addr = listener.local_addr()?;
         let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        config.check()?;
         let web_root = web::Data::new(WebRoot(config.web_dir.clone()));
+        let origins = config.allowed_origins.clone();
         let state = AppState::build(config).await?;
         let doc = openapi::document();
         let routes = web::Data::new(RouteTable::from_openapi(&doc));
@@ -85,6 +87,7 @@ impl Application {
             app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", doc.clone()))
                 .default_service(web::to(crate::web::fallback))
                 .wrap(from_fn(crate::web::headers))
+                .wrap(crate::web::cors(&origins))
         })
         // Chat frames are small and latency matters: no Nagle delay behind an unacknowledged
         // segment (with it, a second frame written soon after a first waits for the peer's

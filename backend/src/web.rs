@@ -1,12 +1,13 @@
 //! Everything outside the API's handlers: the web app's static files (SPA fallback to
-//! `index.html`), security and cache headers, and problem+json 404/405 answers with `Allow`
+//! `index.html`), security, CORS and cache headers, and problem+json 404/405 answers with `Allow`
 //! for everything else.
 
+use actix_cors::Cors;
 use actix_files::NamedFile;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
-use actix_web::middleware::Next;
+use actix_web::middleware::{Condition, Next};
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::path::{Path, PathBuf};
 
@@ -43,6 +44,22 @@ pub async fn headers(
         h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static(cache));
     }
     Ok(res)
+}
+
+/// CORS for the configured origins (`--allowed-origins`); off when there are none. API calls
+/// carry a bearer token, never cookies, so credentials mode is not needed. Requests from other
+/// origins get no CORS headers (the browser refuses them) rather than an error.
+pub fn cors(origins: &[String]) -> Condition<Cors> {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(600)
+        .block_on_origin_mismatch(false);
+    for origin in origins {
+        cors = cors.allowed_origin(origin.trim_end_matches('/'));
+    }
+    Condition::new(!origins.is_empty(), cors)
 }
 
 /// trunk names built files `name-<16 hex>.ext`.

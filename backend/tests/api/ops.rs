@@ -158,3 +158,72 @@ async fn cancelled_queries_never_break_the_pool(backend: Backend) {
     let log = app.log.lock().expect("log").clone();
     assert!(!log.contains("panicked"), "{log}");
 }
+
+#[tokio::test]
+async fn cors_is_off_by_default() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let res =
+        app.http.get(app.url("/api/v1/rooms")).header("origin", "https://chat.example.com").send().await.expect("GET");
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    let res = app
+        .http
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/rooms"))
+        .header("origin", "https://chat.example.com")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("OPTIONS");
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let app = TestApp::spawn_with(Backend::Sqlite, &["--allowed-origins", "https://chat.example.com"]).await;
+    let token = app.register("alice").await.access_token;
+    let preflight = |origin: &'static str| {
+        app.http
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/rooms"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type")
+            .send()
+    };
+    let res = preflight("https://chat.example.com").await.expect("OPTIONS");
+    assert!(res.status().is_success());
+    let h = res.headers();
+    assert_eq!(h["access-control-allow-origin"], "https://chat.example.com");
+    assert!(h["access-control-allow-methods"].to_str().expect("methods").contains("POST"));
+    assert!(h["access-control-allow-headers"].to_str().expect("headers").to_lowercase().contains("authorization"));
+    assert!(h.get("access-control-allow-credentials").is_none(), "bearer tokens, not cookies");
+    let res = preflight("https://evil.example").await.expect("OPTIONS");
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    // The real request from an allowed origin is readable; from another origin it is not.
+    let get = |origin: &'static str| {
+        app.http.get(app.url("/api/v1/rooms")).bearer_auth(&token).header("origin", origin).send()
+    };
+    let res = get("https://chat.example.com").await.expect("GET");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["access-control-allow-origin"], "https://chat.example.com");
+    assert!(
+        res.headers()["access-control-expose-headers"].to_str().expect("expose").to_lowercase().contains("retry-after")
+    );
+    let res = get("https://evil.example").await.expect("GET");
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+}
+
+#[test]
+fn a_malformed_allowed_origin_stops_start_up() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_confab"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--allowed-origins", "chat.example.com/path"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .expect("run confab");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("allowed origin"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
