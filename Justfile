@@ -10,11 +10,18 @@ run *ARGS: web
     cargo run --release -p confab -- serve {{ARGS}}
 
 # Every test suite: Rust (unit + black-box on SQLite and PostgreSQL, several nodes on PostgreSQL + Redis),
-# the web app's unit tests, and the browser tests in Chromium.
+# the API contract (schemathesis), the web app's unit tests, and the browser tests in Chromium.
 test: web
     cargo test --workspace --locked
+    just contract
     just frontend-test
     just e2e
+
+# Contract tests: schemathesis against a live server and openapi.yaml, warnings failing the run
+# (see contract/README.md). ST_MAX_TIME sets the budget in seconds.
+contract:
+    cargo build -p confab --locked
+    ST_MAX_TIME="${ST_MAX_TIME:-120}" bash contract/run.sh target/debug/confab
 
 # The web app's pure modules, with node --test.
 frontend-test:
