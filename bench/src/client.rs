@@ -55,6 +55,19 @@ impl Api {
     }
 
     /// An authenticated WebSocket (the `ready` frame consumed).
+    /// The mean of a Prometheus histogram the server exports (`<name>_sum / <name>_count`).
+    pub async fn histogram_mean(&self, name: &str) -> anyhow::Result<f64> {
+        let text = self.http.get(format!("{}/metrics", self.base)).send().await?.text().await?;
+        let value = |suffix: &str| {
+            let key = format!("{name}_{suffix} ");
+            text.lines().find_map(|l| l.strip_prefix(key.as_str())).and_then(|v| v.trim().parse::<f64>().ok())
+        };
+        match (value("sum"), value("count")) {
+            (Some(sum), Some(count)) if count > 0.0 => Ok(sum / count),
+            _ => anyhow::bail!("no samples of {name} in /metrics"),
+        }
+    }
+
     pub async fn connect(&self, token: &str) -> anyhow::Result<(Sink, Stream)> {
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/ws", self.addr)).await?;
         let (mut sink, mut stream) = ws.split();

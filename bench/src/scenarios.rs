@@ -186,9 +186,9 @@ pub async fn ingest(api: &Api, senders: usize, messages: usize, window: usize) -
         acked += task??;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    Ok(
-        json!({"senders": senders, "window": window, "acked": acked, "seconds": elapsed, "acked_per_sec": acked as f64 / elapsed}),
-    )
+    let mean_batch = api.histogram_mean("confab_write_batch_size").await?;
+    Ok(json!({"senders": senders, "window": window, "acked": acked, "seconds": elapsed,
+              "acked_per_sec": acked as f64 / elapsed, "mean_sends_per_transaction": mean_batch}))
 }
 
 /// Stores `changes` messages, then times a `subscribe` that replays all of them.

@@ -98,7 +98,7 @@ pub fn visibility_str(v: Visibility) -> &'static str {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = messages)]
 pub struct MessageRow {
     pub id: i64,
