@@ -65,9 +65,9 @@ pub enum SendOutcome {
 
 /// Stores a batch of new messages in one write transaction (group commit) and returns their
 /// outcomes in batch order. Per room, the batch's messages take consecutive seqs in batch
-/// order: one `UPDATE rooms … last_seq + n` per room (rooms locked in id order, so two
-/// nodes' batches cannot deadlock), then one multi-row insert of the messages and one of the
-/// change log. Membership, authors and earlier uses of the batch's `client_id`s are read in
+/// order: each room's `last_seq` goes up by its count (rooms locked in id order, so two nodes'
+/// batches cannot deadlock), then one multi-row insert of the messages and one of the change
+/// log. Membership, authors and earlier uses of the batch's `client_id`s are read in
 /// the same transaction (see [`BatchSql`]); a `client_id` repeated inside the batch answers
 /// with the batch's own first message. A failing statement (a room deleted meanwhile, another
 /// node storing the same `client_id`) rolls the batch back; the writer then retries one by one.
@@ -121,16 +121,8 @@ pub async fn send_batch(store: &Store, batch: &[NewMessage]) -> AppResult<Vec<Se
             *per_room.entry(m.room_id).or_default() += 1;
         }
 
-        // Each room's seqs for the batch, rooms in id order.
-        let mut next_seq: HashMap<i64, i64> = HashMap::with_capacity(per_room.len());
-        for (&room_id, &n) in &per_room {
-            let last: i64 = diesel::update(rooms::table.find(room_id))
-                .set(rooms::last_seq.eq(rooms::last_seq + n))
-                .returning(rooms::last_seq)
-                .get_result(c)
-                .await?;
-            next_seq.insert(room_id, last - n + 1);
-        }
+        // Each room's first seq for the batch.
+        let mut next_seq: HashMap<i64, i64> = c.take_seqs(&per_room).await?;
         let mut seqs: Vec<i64> = Vec::with_capacity(fresh.len());
         let values: Vec<MessageInsert> = fresh
             .iter()
@@ -202,6 +194,15 @@ pub async fn send_batch(store: &Store, batch: &[NewMessage]) -> AppResult<Vec<Se
     })
 }
 
+/// A room's counter after `take_seqs`.
+#[derive(QueryableByName)]
+struct RoomSeq {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    last_seq: i64,
+}
+
 /// One row of a multi-row insert of messages.
 #[derive(Insertable)]
 #[diesel(table_name = messages, treat_none_as_default_value = false)]
@@ -229,6 +230,10 @@ struct ChangeInsert {
 trait BatchSql {
     /// The messages stored earlier under the given `client_id`s (author → ids).
     async fn sent_before(&mut self, client_ids: &BTreeMap<i64, Vec<&str>>) -> QueryResult<Vec<MessageRow>>;
+    /// Advances each room's `last_seq` by its count (room → n); returns room → first new seq.
+    /// Locks the rooms in id order, so two nodes' batches cannot deadlock. A missing room
+    /// (deleted meanwhile) fails the batch.
+    async fn take_seqs(&mut self, per_room: &BTreeMap<i64, i64>) -> AppResult<HashMap<i64, i64>>;
     async fn insert_messages(&mut self, rows: Vec<MessageInsert>) -> QueryResult<Vec<MessageRow>>;
     async fn insert_changes(&mut self, rows: Vec<ChangeInsert>) -> QueryResult<usize>;
 }
@@ -253,6 +258,33 @@ impl BatchSql for AsyncPgConnection {
         .bind::<Array<Text>, _>(ids)
         .load(self)
         .await
+    }
+
+    /// Two statements whatever the number of rooms: lock them in id order, then one `UPDATE …
+    /// FROM unnest` (one `UPDATE` per room cost a round trip each: 100 rooms, 10–20 ms).
+    async fn take_seqs(&mut self, per_room: &BTreeMap<i64, i64>) -> AppResult<HashMap<i64, i64>> {
+        use diesel::sql_types::{Array, BigInt};
+        let ids: Vec<i64> = per_room.keys().copied().collect();
+        let counts: Vec<i64> = per_room.values().copied().collect();
+        let locked: Vec<i64> = rooms::table
+            .filter(rooms::id.eq_any(&ids))
+            .order(rooms::id)
+            .select(rooms::id)
+            .for_update()
+            .load(self)
+            .await?;
+        if locked.len() != ids.len() {
+            return Err(AppError::not_found("room"));
+        }
+        let rows: Vec<RoomSeq> = diesel::sql_query(
+            "UPDATE rooms SET last_seq = rooms.last_seq + k.n FROM unnest($1, $2) AS k(id, n) \
+             WHERE rooms.id = k.id RETURNING rooms.id, rooms.last_seq",
+        )
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<Array<BigInt>, _>(counts)
+        .load(self)
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.last_seq - per_room.get(&r.id).copied().unwrap_or(0) + 1)).collect())
     }
 
     async fn insert_messages(&mut self, rows: Vec<MessageInsert>) -> QueryResult<Vec<MessageRow>> {
@@ -305,6 +337,20 @@ impl BatchSql for SqliteConn {
             rows.extend(found);
         }
         Ok(rows)
+    }
+
+    /// One `UPDATE` per room: in-process, so a statement costs microseconds, not a round trip.
+    async fn take_seqs(&mut self, per_room: &BTreeMap<i64, i64>) -> AppResult<HashMap<i64, i64>> {
+        let mut first = HashMap::with_capacity(per_room.len());
+        for (&room_id, &n) in per_room {
+            let last: i64 = diesel::update(rooms::table.find(room_id))
+                .set(rooms::last_seq.eq(rooms::last_seq + n))
+                .returning(rooms::last_seq)
+                .get_result(self)
+                .await?;
+            first.insert(room_id, last - n + 1);
+        }
+        Ok(first)
     }
 
     async fn insert_messages(&mut self, rows: Vec<MessageInsert>) -> QueryResult<Vec<MessageRow>> {
