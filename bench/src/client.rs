@@ -55,6 +55,12 @@ impl Api {
     }
 
     /// An authenticated WebSocket (the `ready` frame consumed).
+    /// Whether `/readyz` answers 200.
+    pub async fn ready(&self) -> bool {
+        let res = self.http.get(format!("{}/readyz", self.base)).send().await;
+        res.is_ok_and(|r| r.status().is_success())
+    }
+
     /// The mean of a Prometheus histogram the server exports (`<name>_sum / <name>_count`).
     pub async fn histogram_mean(&self, name: &str) -> anyhow::Result<f64> {
         let text = self.http.get(format!("{}/metrics", self.base)).send().await?.text().await?;

@@ -11,9 +11,12 @@ use serde_json::json;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Scenario {
     Fanout,
+    /// The latency target's shape: 100 rooms × 20 clients, 20 messages/s per room, 10 s.
+    Latency,
     Ingest,
     Resume,
     Connections,
+    Startup,
     All,
 }
 
@@ -41,10 +44,10 @@ struct Args {
     rooms: usize,
     #[arg(long, default_value_t = 1000)]
     clients: usize,
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 1000)]
     messages: usize,
     /// Messages per second per room (fanout).
-    #[arg(long, default_value_t = 300.0)]
+    #[arg(long, default_value_t = 1000.0)]
     rate: f64,
     #[arg(long, default_value_t = 20_000)]
     ingest_messages: usize,
@@ -71,7 +74,10 @@ fn psql(base: &str, sql: &str) -> bool {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let scenarios = match args.scenario {
-        Scenario::All => vec![Scenario::Ingest, Scenario::Fanout, Scenario::Resume, Scenario::Connections],
+        Scenario::All => {
+            use Scenario::*;
+            vec![Startup, Ingest, Fanout, Latency, Resume, Connections]
+        }
         one => vec![one],
     };
     let stores = match args.store {
@@ -107,11 +113,13 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
     let cpu_before = server.cpu_seconds();
     let mut result = match scenario {
         Scenario::Fanout => scenarios::fanout(&api, args.rooms, args.clients, args.messages, args.rate).await?,
+        Scenario::Latency => scenarios::fanout(&api, 100, 20, 200, 20.0).await?,
         Scenario::Ingest => {
             scenarios::ingest(&api, args.ingest_senders, args.ingest_messages, args.ingest_window).await?
         }
         Scenario::Resume => scenarios::resume(&api, args.resume_changes).await?,
         Scenario::Connections => scenarios::connections(&api, &server, args.connections).await?,
+        Scenario::Startup => scenarios::startup(&api, &server).await?,
         Scenario::All => unreachable!("expanded above"),
     };
     result["server_cpu_seconds"] = json!(server.cpu_seconds() - cpu_before);

@@ -242,3 +242,15 @@ pub async fn connections(api: &Api, server: &crate::server::Server, count: usize
     Ok(json!({"connections": count, "connect_seconds": connect_seconds, "server_rss_kib_before": rss_before,
               "server_rss_kib_after": rss_after, "bytes_per_connection": per_conn}))
 }
+
+/// Time from spawning the server (on a fresh store: migrations run) to its first `200` from
+/// `/readyz`, and its resident memory once idle a second later.
+pub async fn startup(api: &Api, server: &crate::server::Server) -> anyhow::Result<Value> {
+    while !api.ready().await {
+        anyhow::ensure!(server.spawned.elapsed() < Duration::from_secs(30), "not ready within 30 s");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let ready_ms = server.spawned.elapsed().as_secs_f64() * 1000.0;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Ok(json!({"ready_ms": ready_ms, "idle_rss_kib": server.rss_kib()}))
+}

@@ -2,11 +2,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub struct Server {
     child: Child,
     pub addr: String,
+    /// When the process was spawned.
+    pub spawned: Instant,
     _dir: tempfile::TempDir,
 }
 
@@ -42,6 +44,7 @@ impl Server {
         if let Some(url) = database_url {
             cmd.args(["--database-url", url]);
         }
+        let spawned = Instant::now();
         let mut child = cmd.spawn()?;
         let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
         let (tx, rx) = std::sync::mpsc::channel();
@@ -56,7 +59,7 @@ impl Server {
             }
         });
         let addr = rx.recv_timeout(Duration::from_secs(60))?;
-        Ok(Server { child, addr, _dir: dir })
+        Ok(Server { child, addr, spawned, _dir: dir })
     }
 
     pub fn pid(&self) -> u32 {
