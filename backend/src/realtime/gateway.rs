@@ -84,7 +84,9 @@ fn check_origin(req: &HttpRequest, allowed: &[String]) -> AppResult<()> {
 async fn run(state: Arc<AppState>, mut session: Session, mut stream: Stream, pre_auth: Option<Auth>) {
     let auth = match pre_auth {
         Some(auth) => auth,
-        None => match first_frame_auth(&state, &mut session, &mut stream).await {
+        // Boxed here and below: these futures are large and needed once; inline, every
+        // connection's task would be as large as the largest of them for its whole life.
+        None => match Box::pin(first_frame_auth(&state, &mut session, &mut stream)).await {
             Ok(auth) => auth,
             Err(err) => {
                 let _ = session.text(frame(&error_event(err.kind.code(), &err.detail, None))).await;
@@ -93,7 +95,7 @@ async fn run(state: Arc<AppState>, mut session: Session, mut stream: Stream, pre
             }
         },
     };
-    let user = match store::users::by_id(&state.store, auth.user_id).await {
+    let user = match Box::pin(store::users::by_id(&state.store, auth.user_id)).await {
         Ok(Some(user)) => confab_shared::User::from(user),
         _ => return close(session, CLOSE_UNAUTHENTICATED, "unknown user").await,
     };
@@ -242,7 +244,9 @@ impl Connection {
                     last_heard = Instant::now();
                     match msg {
                         Some(Ok(AggregatedMessage::Text(text))) => {
-                            if self.on_text(&text).await.is_err() { return None; }
+                            // Boxed: handling a frame needs a large future (store queries) only
+                            // while it runs; inline, every idle connection would carry its size.
+                            if Box::pin(self.on_text(&text)).await.is_err() { return None; }
                         }
                         Some(Ok(AggregatedMessage::Binary(_))) => {
                             let event = error_event("unsupported_frame", "binary frames are not supported; send JSON text", None);
