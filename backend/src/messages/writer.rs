@@ -8,14 +8,15 @@
 //! per-transaction cost (a commit, a fsync) is shared by all of them.
 //!
 //! A batch that fails as a whole (a room deleted meanwhile, another node storing the same
-//! `client_id` first) is retried one send at a time, so one bad send never fails the others.
+//! `client_id` first) is retried one send at a time, so one bad send never fails the others;
+//! when the database is unreachable every send of the batch gets `service_unavailable` at once.
 
 use std::sync::Weak;
 
 use confab_shared::{Message, ServerEvent};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::error::{AppError, AppResult, is_unique_violation};
+use crate::error::{AppError, AppResult, ErrorKind, is_unique_violation};
 use crate::state::AppState;
 use crate::store::messages::{self, NewMessage, SendOutcome};
 
@@ -92,6 +93,13 @@ async fn write(state: &AppState, jobs: Vec<Job>) {
         Ok(outcomes) => {
             for (job, outcome) in jobs.into_iter().zip(outcomes) {
                 answer(state, job, Ok(outcome));
+            }
+        }
+        // The database is unreachable: every send fails alike, and retrying them one by one
+        // would hold the queue for a pool timeout per send.
+        Err(err) if err.kind == ErrorKind::Unavailable => {
+            for job in jobs {
+                answer(state, job, Err(AppError::unavailable(anyhow::anyhow!("{err}"))));
             }
         }
         Err(err) => {

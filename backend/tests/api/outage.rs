@@ -78,6 +78,19 @@ async fn database_outage_fails_writes_clearly_and_recovers() {
         }
         other => panic!("expected a service_unavailable error, got {other:?}"),
     }
+    // Pipelined sends share a batch: each gets its own service_unavailable.
+    for i in 0..20 {
+        a.send(&ClientEvent::Send { room_id: room, client_id: format!("p{i}"), body: "x".into() }).await;
+    }
+    let mut refused = std::collections::HashSet::new();
+    while refused.len() < 20 {
+        match a.recv().await {
+            ServerEvent::Error { code, client_id: Some(id), .. } if code == "service_unavailable" => {
+                refused.insert(id);
+            }
+            other => panic!("expected service_unavailable errors, got {other:?}"),
+        }
+    }
     let res = app.post(&format!("/api/v1/rooms/{room}/messages"), Some(&alice), &json!({"body": "x"})).await;
     assert_problem(res, 503, "service_unavailable").await;
     // The sockets stay open through the outage.
