@@ -30,9 +30,11 @@ const QUEUE: usize = 8192;
 /// The sent message and whether it is new, or `None` when the author is not a member.
 pub type Reply = AppResult<Option<(Message, bool)>>;
 
+type Answer = oneshot::Sender<Reply>;
+
 struct Job {
     message: NewMessage,
-    reply: oneshot::Sender<Reply>,
+    reply: Answer,
 }
 
 /// The queue into the writer; cheap to clone.
@@ -87,35 +89,35 @@ async fn run(mut jobs: mpsc::Receiver<Job>, state: Weak<AppState>) {
 
 /// Stores one batch, publishes what it created, answers every sender.
 async fn write(state: &AppState, jobs: Vec<Job>) {
-    let messages: Vec<NewMessage> = jobs.iter().map(|job| job.message.clone()).collect();
     state.metrics.write_batch.observe(jobs.len() as f64);
+    let (messages, replies): (Vec<NewMessage>, Vec<Answer>) = jobs.into_iter().map(|j| (j.message, j.reply)).unzip();
     match messages::send_batch(&state.store, &messages).await {
         Ok(outcomes) => {
-            for (job, outcome) in jobs.into_iter().zip(outcomes) {
-                answer(state, job, Ok(outcome));
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                answer(state, reply, Ok(outcome));
             }
         }
         // The database is unreachable: every send fails alike, and retrying them one by one
         // would hold the queue for a pool timeout per send.
         Err(err) if err.kind == ErrorKind::Unavailable => {
-            for job in jobs {
-                answer(state, job, Err(AppError::unavailable(anyhow::anyhow!("{err}"))));
+            for reply in replies {
+                answer(state, reply, Err(AppError::unavailable(anyhow::anyhow!("{err}"))));
             }
         }
         Err(err) => {
-            let mut err = Some(err).filter(|_| jobs.len() == 1);
-            for job in jobs {
+            let mut err = Some(err).filter(|_| messages.len() == 1);
+            for (message, reply) in messages.iter().zip(replies) {
                 let outcome = match err.take() {
                     Some(err) => Err(err),
-                    None => send_one(state, &job.message).await,
+                    None => send_one(state, message).await,
                 };
                 // Another node stored this client_id between our read and our insert: the
                 // retry reads it and answers with the original.
                 let outcome = match outcome {
-                    Err(err) if is_unique_violation(&err) => send_one(state, &job.message).await,
+                    Err(err) if is_unique_violation(&err) => send_one(state, message).await,
                     other => other,
                 };
-                answer(state, job, outcome);
+                answer(state, reply, outcome);
             }
         }
     }
@@ -130,7 +132,7 @@ async fn send_one(state: &AppState, message: &NewMessage) -> AppResult<SendOutco
 /// hubs drop what they already delivered, so a node that died between commit and publish is
 /// made good by the client's retry). Answering first lets the sender's connection write the
 /// `ack` before the room's copy of the message (see the gateway's `biased` loop).
-fn answer(state: &AppState, job: Job, outcome: AppResult<SendOutcome>) {
+fn answer(state: &AppState, reply: Answer, outcome: AppResult<SendOutcome>) {
     let outcome = outcome.and_then(|outcome| match outcome {
         SendOutcome::Stored { row, author, created } => Ok(Some((row.into_message(author), created))),
         SendOutcome::NotAMember => Ok(None),
@@ -140,7 +142,7 @@ fn answer(state: &AppState, job: Job, outcome: AppResult<SendOutcome>) {
         Ok(Some((message, created))) => Some((message.clone(), *created)),
         _ => None,
     };
-    let _ = job.reply.send(outcome);
+    let _ = reply.send(outcome);
     if let Some((message, created)) = stored {
         if created {
             state.metrics.messages_in.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

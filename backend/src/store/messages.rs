@@ -44,7 +44,7 @@ macro_rules! log_change {
 }
 
 /// A message to write, in the order the writer received it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct NewMessage {
     pub room_id: i64,
     pub author_id: i64,
