@@ -264,6 +264,9 @@ impl BatchSql for AsyncPgConnection {
     /// FROM unnest` (one `UPDATE` per room cost a round trip each: 100 rooms, 10–20 ms).
     async fn take_seqs(&mut self, per_room: &BTreeMap<i64, i64>) -> AppResult<HashMap<i64, i64>> {
         use diesel::sql_types::{Array, BigInt};
+        if per_room.is_empty() {
+            return Ok(HashMap::new()); // only repeats and refusals in this batch
+        }
         let ids: Vec<i64> = per_room.keys().copied().collect();
         let counts: Vec<i64> = per_room.values().copied().collect();
         let locked: Vec<i64> = rooms::table

@@ -93,8 +93,17 @@ async fn repeated_client_ids_in_one_batch_store_one_message(backend: Backend) {
         assert!(got.iter().all(|g| *g == got[0]), "c{i}: {got:?}");
         assert_eq!(got[0].1, i + 1);
     }
+    // Resending them all later: batches of nothing but repeats store nothing.
+    for i in 0..50 {
+        ws.send(&send_event(room, &format!("c{i}"), "again")).await;
+    }
+    let again = answers(&mut ws, 50).await;
+    for i in 0..50 {
+        assert_eq!(acked_seq(&again[&format!("c{i}")]), i + 1);
+    }
     let page = history(&app, &alice, room).await;
     assert_eq!(page.messages.len(), 50, "one message per client_id");
+    assert!(page.messages.iter().all(|m| m.body.starts_with("body ")), "the repeats' bodies are ignored");
 }
 
 async fn a_bad_send_does_not_fail_its_batch(backend: Backend) {
