@@ -61,10 +61,10 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: crate::config::Config) -> anyhow::Result<Self> {
+        config.check()?;
         let listener = TcpListener::bind(&config.listen).map_err(|e| anyhow::anyhow!("bind {}: {e}", config.listen))?;
         let addr = listener.local_addr()?;
         let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-        config.check()?;
         let web_root = web::Data::new(WebRoot(config.web_dir.clone()));
         let origins = config.allowed_origins.clone();
         let state = AppState::build(config).await?;

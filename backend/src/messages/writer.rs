@@ -22,7 +22,7 @@ use crate::store::messages::{self, NewMessage, SendOutcome};
 
 /// At most this many sends per transaction (7 bound values each: far below SQLite's and
 /// PostgreSQL's limits on the parameters of one statement).
-pub const MAX_BATCH: usize = 512;
+const MAX_BATCH: usize = 512;
 
 /// Sends queued for the writer beyond this wait for room in the queue (back-pressure).
 const QUEUE: usize = 8192;
@@ -37,8 +37,7 @@ struct Job {
     reply: Answer,
 }
 
-/// The queue into the writer; cheap to clone.
-#[derive(Clone)]
+/// The queue into the writer.
 pub struct Writer {
     jobs: mpsc::Sender<Job>,
 }

@@ -98,24 +98,29 @@ pub async fn send_batch(store: &Store, batch: &[NewMessage]) -> AppResult<Vec<Se
             .into_iter()
             .map(|u| (u.id, u))
             .collect();
-        let mut earlier: HashMap<(i64, String), MessageRow> = HashMap::new();
-        let rows = c.sent_before(&client_ids).await?;
-        earlier.extend(rows.into_iter().filter_map(|row| Some(((row.author_id, row.client_id.clone()?), row))));
+        let earlier: HashMap<(i64, String), MessageRow> = c
+            .sent_before(&client_ids)
+            .await?
+            .into_iter()
+            .filter_map(|row| Some(((row.author_id, row.client_id.clone()?), row)))
+            .collect();
 
-        // The new messages (members' sends whose client_id is unused so far), in batch order.
+        // The new messages (members' sends whose client_id is unused so far), in batch order;
+        // `first` remembers which send of the batch first used each client_id.
         let may_send =
             |m: &NewMessage| members.contains(&(m.room_id, m.author_id)) && authors.contains_key(&m.author_id);
         let mut fresh: Vec<usize> = Vec::with_capacity(batch.len());
-        let mut used: HashSet<(i64, &str)> = HashSet::new();
+        let mut first: HashMap<(i64, &str), usize> = HashMap::new();
         let mut per_room: BTreeMap<i64, i64> = BTreeMap::new();
         for (i, m) in batch.iter().enumerate() {
             if !may_send(m) {
                 continue;
             }
-            if let Some(id) = m.client_id.as_deref()
-                && (earlier.contains_key(&(m.author_id, id.to_owned())) || !used.insert((m.author_id, id)))
-            {
-                continue;
+            if let Some(id) = m.client_id.as_deref() {
+                if earlier.contains_key(&(m.author_id, id.to_owned())) || first.contains_key(&(m.author_id, id)) {
+                    continue;
+                }
+                first.insert((m.author_id, id), i);
             }
             fresh.push(i);
             *per_room.entry(m.room_id).or_default() += 1;
@@ -173,15 +178,20 @@ pub async fn send_batch(store: &Store, batch: &[NewMessage]) -> AppResult<Vec<Se
                     let row = stored
                         .remove(&(m.room_id, seq))
                         .ok_or_else(|| AppError::internal(anyhow::anyhow!(MISSING_ROW)))?;
-                    if let Some(id) = &row.client_id {
-                        earlier.insert((m.author_id, id.clone()), row.clone());
-                    }
                     SendOutcome::Stored { row, author: author.clone(), created: true }
                 }
+                // A repeat: of a message stored earlier, or of this batch's first use.
                 None => {
-                    let key = (m.author_id, m.client_id.clone().unwrap_or_default());
-                    let original =
-                        earlier.get(&key).cloned().ok_or_else(|| AppError::internal(anyhow::anyhow!(MISSING_ROW)))?;
+                    let id = m.client_id.as_deref().unwrap_or_default();
+                    let in_batch = first.get(&(m.author_id, id)).and_then(|&j| match &outcomes[j] {
+                        SendOutcome::Stored { row, .. } => Some(row),
+                        _ => None,
+                    });
+                    let original = earlier
+                        .get(&(m.author_id, id.to_owned()))
+                        .or(in_batch)
+                        .cloned()
+                        .ok_or_else(|| AppError::internal(anyhow::anyhow!(MISSING_ROW)))?;
                     match repeat(original, m.room_id) {
                         Ok(row) => SendOutcome::Stored { row, author: author.clone(), created: false },
                         Err(err) => SendOutcome::Refused(err),

@@ -17,17 +17,14 @@ both_stores!(
 async fn answers(ws: &mut Ws, n: usize) -> HashMap<String, ServerEvent> {
     let mut answers = HashMap::new();
     while answers.len() < n {
-        match ws.recv().await {
-            event @ ServerEvent::Ack { .. } => {
-                let ServerEvent::Ack { client_id, .. } = &event else { unreachable!() };
-                answers.insert(client_id.clone(), event);
+        let event = ws.recv().await;
+        let id = match &event {
+            ServerEvent::Ack { client_id, .. } | ServerEvent::Error { client_id: Some(client_id), .. } => {
+                client_id.clone()
             }
-            event @ ServerEvent::Error { client_id: Some(_), .. } => {
-                let ServerEvent::Error { client_id: Some(client_id), .. } = &event else { unreachable!() };
-                answers.insert(client_id.clone(), event);
-            }
-            _ => {}
-        }
+            _ => continue,
+        };
+        answers.insert(id, event);
     }
     answers
 }
