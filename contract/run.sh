@@ -80,6 +80,10 @@ trap 'exit 143' TERM
     --login-rate-per-minute 100000 \
     --send-rate 10000 \
     --send-burst 10000 \
+    --refresh-rate-per-minute 100000 \
+    --room-rate-per-hour 100000 \
+    --action-rate 10000 \
+    --action-burst 10000 \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 

@@ -72,18 +72,45 @@ pub struct Config {
     /// Messages a user may send in a burst.
     #[arg(long, env = "CONFAB_SEND_BURST", default_value_t = 30.0, global = true)]
     pub send_burst: f64,
-    /// Login attempts per account and per client address per minute.
+    /// Login attempts per minute for one account from one client address (an address gets three
+    /// times as many over all accounts, an account ten times as many over all addresses); also
+    /// the limit of password changes per account.
     #[arg(long, env = "CONFAB_LOGIN_RATE_PER_MINUTE", default_value_t = 10.0, global = true)]
     pub login_rate_per_minute: f64,
+    /// Token refreshes per client address per minute.
+    #[arg(long, env = "CONFAB_REFRESH_RATE_PER_MINUTE", default_value_t = 120.0, global = true)]
+    pub refresh_rate_per_minute: f64,
+    /// Seconds after a rotation during which the replaced refresh token is answered with the
+    /// rotation's own new tokens (two tabs refreshing at once) instead of revoking the session.
+    #[arg(long, env = "CONFAB_REFRESH_GRACE_SECS", default_value_t = 30, global = true)]
+    pub refresh_grace_secs: i64,
+    /// Rooms a user may create per hour (DMs included).
+    #[arg(long, env = "CONFAB_ROOM_RATE_PER_HOUR", default_value_t = 60.0, global = true)]
+    pub room_rate_per_hour: f64,
+    /// Other writes a user may make per second (sustained): joins, leaves, member and room
+    /// changes, read markers, session changes, and WebSocket subscribes.
+    #[arg(long, env = "CONFAB_ACTION_RATE", default_value_t = 10.0, global = true)]
+    pub action_rate: f64,
+    /// Such writes a user may make in a burst.
+    #[arg(long, env = "CONFAB_ACTION_BURST", default_value_t = 60.0, global = true)]
+    pub action_burst: f64,
     /// Registrations per client address per hour.
     #[arg(long, env = "CONFAB_REGISTER_RATE_PER_HOUR", default_value_t = 30.0, global = true)]
     pub register_rate_per_hour: f64,
     /// Open WebSocket connections per user on one node.
     #[arg(long, env = "CONFAB_MAX_CONNECTIONS_PER_USER", default_value_t = 16, global = true)]
     pub max_connections_per_user: usize,
-    /// Events queued for one WebSocket before it is closed as too slow (4008).
+    /// Events queued for one WebSocket. When it is full the connection falls behind: live
+    /// message events are dropped and read back from the store, and it catches up.
     #[arg(long, env = "CONFAB_OUTBOUND_QUEUE", default_value_t = 1024, global = true)]
     pub outbound_queue: usize,
+    /// Seconds a WebSocket write may wait for the client to read before the connection is
+    /// closed as too slow (4008).
+    #[arg(long, env = "CONFAB_STALL_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    pub stall_timeout_secs: u64,
+    /// WebSockets one client address may hold open before they authenticate.
+    #[arg(long, env = "CONFAB_MAX_PENDING_SOCKETS_PER_ADDR", default_value_t = 64, global = true)]
+    pub max_pending_sockets_per_addr: usize,
     /// Origins (e.g. `https://chat.example.com`) allowed besides the server's own, comma-separated:
     /// they may open WebSockets and call the API from a browser (CORS). None by default: CORS off.
     #[arg(long, env = "CONFAB_ALLOWED_ORIGINS", value_delimiter = ',', global = true)]

@@ -133,6 +133,13 @@ impl AppError {
         err
     }
 
+    /// A bounded queue is full: 503 at once, with `Retry-After`, instead of waiting in line.
+    pub fn busy(detail: impl Into<String>) -> Self {
+        let mut err = Self::new(ErrorKind::Unavailable, detail);
+        err.retry_after = Some(1);
+        err
+    }
+
     pub fn problem(&self) -> Problem {
         let status = self.kind.status();
         Problem {

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::error::{AppError, AppResult};
+
 /// Buckets per key. The mutex guards a short, non-async critical section; the map is pruned
 /// of full (idle) buckets when it grows, so memory stays bounded by the active keys.
 pub struct RateLimiter {
@@ -79,6 +81,11 @@ impl Limiter {
     pub fn new(local: RateLimiter, redis: Option<(&deadpool_redis::Pool, &str)>, name: &str) -> Self {
         let shared = redis.map(|(pool, prefix)| (pool.clone(), format!("{prefix}:limit:{name}:")));
         Self { local, shared }
+    }
+
+    /// Takes one token for `key`, or answers `rate_limited` with the wait.
+    pub async fn take(&self, key: impl std::fmt::Display) -> AppResult<()> {
+        self.check(&key.to_string()).await.map_err(|wait| AppError::rate_limited(wait.as_secs() + 1))
     }
 
     pub async fn check(&self, key: &str) -> Result<(), Duration> {

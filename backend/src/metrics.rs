@@ -47,6 +47,8 @@ pub struct Metrics {
     pub messages_in: AtomicU64,
     pub frames_out: AtomicU64,
     pub slow_consumers_closed: AtomicU64,
+    /// Message changes read back from the store for connections that fell behind.
+    pub changes_read_back: AtomicU64,
     /// From the publish of a message change to its write on a recipient's socket.
     pub delivery_latency: Histogram,
     pub replay_size: Histogram,
@@ -61,6 +63,7 @@ impl Default for Metrics {
             messages_in: AtomicU64::new(0),
             frames_out: AtomicU64::new(0),
             slow_consumers_closed: AtomicU64::new(0),
+            changes_read_back: AtomicU64::new(0),
             delivery_latency: Histogram::new(LATENCY_BOUNDS, 1e6),
             replay_size: Histogram::new(REPLAY_BOUNDS, 1.0),
             write_batch: Histogram::new(BATCH_BOUNDS, 1.0),
@@ -73,6 +76,7 @@ pub struct Gauges {
     pub pool_size: usize,
     pub pool_available: usize,
     pub broker_reconnects: Option<u64>,
+    pub broker_rejected: Option<u64>,
     pub online_users: usize,
 }
 
@@ -109,8 +113,20 @@ impl Metrics {
         metric(
             "confab_slow_consumers_closed_total",
             "counter",
-            "Connections closed because their queue was full (4008).",
+            "Connections closed as too slow (4008): a write stalled, or too many events waited.",
             self.slow_consumers_closed.load(Relaxed).to_string(),
+        );
+        metric(
+            "confab_changes_read_back_total",
+            "counter",
+            "Message changes read back from the store for connections whose queue was full.",
+            self.changes_read_back.load(Relaxed).to_string(),
+        );
+        metric(
+            "confab_broker_envelopes_rejected_total",
+            "counter",
+            "Envelopes from other nodes dropped because their signature did not verify.",
+            gauges.broker_rejected.unwrap_or(0).to_string(),
         );
         metric(
             "confab_store_pool_connections",
@@ -158,7 +174,13 @@ mod tests {
         m.delivery_latency.observe(0.0007);
         m.delivery_latency.observe(0.2);
         m.delivery_latency.observe(9.0);
-        let text = m.render(&Gauges { pool_size: 1, pool_available: 1, broker_reconnects: None, online_users: 0 });
+        let text = m.render(&Gauges {
+            pool_size: 1,
+            pool_available: 1,
+            broker_reconnects: None,
+            broker_rejected: None,
+            online_users: 0,
+        });
         assert!(text.contains("confab_delivery_latency_seconds_bucket{le=\"0.001\"} 1"), "{text}");
         assert!(text.contains("confab_delivery_latency_seconds_bucket{le=\"0.25\"} 2"));
         assert!(text.contains("confab_delivery_latency_seconds_bucket{le=\"+Inf\"} 3"));

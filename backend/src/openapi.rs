@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
     ),
     components(
         schemas(ClientEvent, ServerEvent, Problem),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, Unsupported, TooMany)
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, Unsupported, TooMany, Unavailable)
     ),
     modifiers(&BearerAuth),
     tags(
@@ -86,6 +86,13 @@ pub struct Unsupported(#[allow(dead_code)] Problem);
 #[derive(ToResponse)]
 #[response(description = "Rate limited; see Retry-After", content_type = "application/problem+json")]
 pub struct TooMany(#[allow(dead_code)] Problem);
+
+#[derive(ToResponse)]
+#[response(
+    description = "Busy or a dependency is down (`service_unavailable`); try again shortly",
+    content_type = "application/problem+json"
+)]
+pub struct Unavailable(#[allow(dead_code)] Problem);
 
 /// The whole document, with the paths of every registered handler.
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -16,6 +16,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         pool_size,
         pool_available,
         broker_reconnects: state.realtime.broker_reconnects(),
+        broker_rejected: state.realtime.broker_rejected(),
         online_users: state.realtime.presence.online_ids().len(),
     };
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render(&gauges))
@@ -38,11 +39,21 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.store.ping().await {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
-            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unreachable")
-        }
+    if let Err(err) = state.store.ping().await {
+        tracing::warn!(error = %err, "readiness check failed: database");
+        return HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unreachable");
     }
+    if let Some(pool) = &state.redis
+        && let Err(err) = ping_redis(pool).await
+    {
+        tracing::warn!(error = %err, "readiness check failed: redis");
+        return HttpResponse::ServiceUnavailable().content_type("text/plain").body("redis unreachable");
+    }
+    HttpResponse::Ok().content_type("text/plain").body("ready")
+}
+
+async fn ping_redis(pool: &deadpool_redis::Pool) -> anyhow::Result<()> {
+    let mut conn = tokio::time::timeout(std::time::Duration::from_secs(2), pool.get()).await??;
+    let _: String = deadpool_redis::redis::cmd("PING").query_async(&mut *conn).await?;
+    Ok(())
 }

@@ -86,6 +86,7 @@ impl Application {
                 .split_for_parts();
             app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", doc.clone()))
                 .default_service(web::to(crate::web::fallback))
+                .wrap(from_fn(realtime::frame_guard::guard_websocket_frames))
                 .wrap(from_fn(crate::web::headers))
                 .wrap(crate::web::cors(&origins))
         })

@@ -9,7 +9,7 @@ use crate::messages::writer::Writer;
 use crate::realtime::Realtime;
 use crate::realtime::broker::{Broker, LocalBroker};
 use crate::realtime::cluster::ClusterPresence;
-use crate::realtime::redis_broker::RedisBroker;
+use crate::realtime::redis_broker::{RedisBroker, Signer};
 use crate::store::Store;
 
 pub struct AppState {
@@ -27,10 +27,19 @@ pub struct AppState {
 
 /// The abuse limits, each configurable (see `Config`).
 pub struct Limits {
+    /// Keyed by account and address: an attacker at one address cannot lock the owner out.
+    pub login_by_account_addr: Limiter,
     pub login_by_account: Limiter,
     pub login_by_addr: Limiter,
     pub register_by_addr: Limiter,
+    pub refresh_by_addr: Limiter,
+    /// Current-password guesses of `PUT /me/password`, per user.
+    pub password_by_user: Limiter,
+    /// Message writes per user: sends, edits and deletes.
     pub send: Limiter,
+    pub rooms_by_user: Limiter,
+    /// Every other repeatable write per user (see `Config::action_rate`).
+    pub actions_by_user: Limiter,
 }
 
 impl AppState {
@@ -38,21 +47,29 @@ impl AppState {
         let secret = crate::auth::tokens::load_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
         let store = Store::open(&config.database_url(), config.db_pool_size).await?;
         let node: u64 = rand::random();
-        let (broker, cluster, redis): (Arc<dyn Broker>, _, _) =
-            match config.redis_url.as_deref().filter(|u| !u.is_empty()) {
-                Some(url) => {
-                    let pool =
-                        deadpool_redis::Config::from_url(url).create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
-                    let broker = RedisBroker::start(url, &config.redis_prefix, node, pool.clone())?;
-                    let cluster = ClusterPresence::new(pool.clone(), &config.redis_prefix, node);
-                    (Arc::new(broker), Some(cluster), Some(pool))
-                }
-                None => (Arc::new(LocalBroker), None, None),
-            };
+        let (broker, cluster, redis): (Arc<dyn Broker>, _, _) = match config
+            .redis_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+        {
+            Some(url) => {
+                let pool = deadpool_redis::Config::from_url(url).create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
+                let broker =
+                    RedisBroker::start(url, &config.redis_prefix, node, pool.clone(), Signer::from_secret(&secret))?;
+                let cluster = ClusterPresence::new(pool.clone(), &config.redis_prefix, node);
+                (Arc::new(broker), Some(cluster), Some(pool))
+            }
+            None => (Arc::new(LocalBroker), None, None),
+        };
         let shared = redis.as_ref().map(|pool| (pool, config.redis_prefix.as_str()));
         let limits = Limits {
-            login_by_account: Limiter::new(
+            login_by_account_addr: Limiter::new(
                 RateLimiter::per_minute(config.login_rate_per_minute),
+                shared,
+                "login-account-addr",
+            ),
+            login_by_account: Limiter::new(
+                RateLimiter::per_minute(config.login_rate_per_minute * 10.0),
                 shared,
                 "login-account",
             ),
@@ -63,7 +80,11 @@ impl AppState {
                 "login-addr",
             ),
             register_by_addr: Limiter::new(RateLimiter::per_hour(config.register_rate_per_hour), shared, "register"),
+            refresh_by_addr: Limiter::new(RateLimiter::per_minute(config.refresh_rate_per_minute), shared, "refresh"),
+            password_by_user: Limiter::new(RateLimiter::per_minute(config.login_rate_per_minute), shared, "password"),
             send: Limiter::new(RateLimiter::new(config.send_rate, config.send_burst), shared, "send"),
+            rooms_by_user: Limiter::new(RateLimiter::per_hour(config.room_rate_per_hour), shared, "rooms"),
+            actions_by_user: Limiter::new(RateLimiter::new(config.action_rate, config.action_burst), shared, "actions"),
         };
         let (writer, jobs) = Writer::new();
         let state = Arc::new(AppState {

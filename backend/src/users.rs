@@ -52,15 +52,18 @@ pub async fn search(
     Ok(web::Json(UserList { users: users.into_iter().map(User::from).collect() }))
 }
 
-/// Who is online now, by name.
+/// Who is online now among the people I share a room with (and me), by name.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
-    responses((status = 200, description = "Online users", body = PresenceList), (status = 401, response = crate::openapi::Unauthorized))
+    responses((status = 200, description = "Online users who share a room with the caller", body = PresenceList), (status = 401, response = crate::openapi::Unauthorized))
 )]
 #[get("/presence")]
-pub async fn presence(_auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json<PresenceList>> {
-    let ids: Vec<i64> = state.realtime.online_ids().await.into_iter().collect();
+pub async fn presence(auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json<PresenceList>> {
+    let online = state.realtime.online_ids().await;
+    let mut visible = store::rooms::co_member_ids(&state.store, auth.user_id).await?;
+    visible.push(auth.user_id);
+    let ids: Vec<i64> = visible.into_iter().filter(|id| online.contains(id)).collect();
     let users = store::users::by_ids(&state.store, &ids).await?;
     Ok(web::Json(PresenceList { online: users.into_iter().map(User::from).collect() }))
 }

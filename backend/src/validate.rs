@@ -23,7 +23,17 @@ pub fn password(field: &str, password: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// A room name: trimmed, 1–64 characters, no control characters. Returns the trimmed name.
+/// Characters that change how text around them is shown without being seen themselves: bidi
+/// embeddings, overrides, isolates and marks (a name that reads backwards, "Trojan Source"), and
+/// zero-width characters (two names that look the same).
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{180E}')
+}
+
+/// A room name: trimmed, 1–64 characters, no control characters, no bidi controls or
+/// zero-width characters. Returns the trimmed name.
 pub fn room_name(name: &str) -> AppResult<String> {
     let name = name.trim();
     let len = name.chars().count();
@@ -32,6 +42,9 @@ pub fn room_name(name: &str) -> AppResult<String> {
     }
     if name.chars().any(char::is_control) {
         return Err(AppError::invalid("name", "must not contain control characters"));
+    }
+    if name.chars().any(is_invisible_format) {
+        return Err(AppError::invalid("name", "must not contain bidi controls or zero-width characters"));
     }
     Ok(name.to_owned())
 }
@@ -84,10 +97,21 @@ mod tests {
     }
 
     #[test]
+    fn room_names() {
+        assert_eq!(room_name("  general ").ok().as_deref(), Some("general"));
+        assert!(room_name("caf\u{e9} \u{1F600}").is_ok());
+        for bad in ["evil\u{202E}txt", "a\u{200B}b", "\u{2066}x\u{2069}", "bom\u{FEFF}", "tab\there"] {
+            assert!(room_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn usernames() {
         assert!(username("al.ice-_9").is_ok());
         assert!(username("al").is_err());
         assert!(username("alice!").is_err());
         assert!(username(&"a".repeat(33)).is_err());
+        assert!(username("\u{212A}ate").is_err(), "KELVIN SIGN is not a k");
+        assert!(username("bo\u{200B}b").is_err());
     }
 }

@@ -140,6 +140,9 @@ pub struct Room {
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct RoomList {
     pub rooms: Vec<Room>,
+    /// More rooms follow: ask again with `after_id` = the last room's id.
+    #[serde(default)]
+    pub has_more: bool,
 }
 
 /// Body of `POST /rooms`.

@@ -1,7 +1,10 @@
-//! The `Auth` extractor: a valid bearer access token of a live session.
+//! The `Auth` extractor: a valid bearer access token of a live session. It also takes one token
+//! of the caller's action bucket for every write (any method but GET and HEAD), so no write a
+//! user can repeat goes unthrottled; message writes draw from their own bucket instead
+//! (`Limits::send`, taken by the message service).
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use std::future::Future;
 use std::pin::Pin;
@@ -41,10 +44,22 @@ impl FromRequest for Auth {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req).map(str::to_owned);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let charge = is_throttled_write(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("app state missing")))?;
             let token = token.ok_or_else(|| AppError::unauthenticated("missing bearer token"))?;
-            Auth::from_token(&state, &token).await
+            let auth = Auth::from_token(&state, &token).await?;
+            if charge {
+                state.limits.actions_by_user.take(auth.user_id).await?;
+            }
+            Ok(auth)
         })
     }
+}
+
+/// A write that draws from the action bucket: not a read, not a message write.
+fn is_throttled_write(req: &HttpRequest) -> bool {
+    let read = matches!(*req.method(), Method::GET | Method::HEAD);
+    let message_write = req.match_pattern().is_some_and(|p| p.contains("/messages"));
+    !read && !message_write
 }

@@ -18,20 +18,11 @@ fn user_agent(req: &HttpRequest) -> Option<String> {
     req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(256).collect())
 }
 
-fn throttle(result: Result<(), std::time::Duration>) -> AppResult<()> {
-    result.map_err(|wait| AppError::rate_limited(wait.as_secs() + 1))
-}
-
 /// Opens a session for `user` and returns its token pair.
 async fn open_session(state: &AppState, user: UserRow, req: &HttpRequest) -> AppResult<TokenPair> {
     let expires = store::now() + chrono::Duration::days(state.config.session_ttl_days);
-    // The session id is part of the refresh token, so the row is created with a placeholder
-    // hash and given its real one straight after.
-    let placeholder = tokens::hash_refresh_token(&format!("pending-{}", rand::random::<u64>()));
-    let session_id =
-        store::sessions::create(&state.store, user.id, &placeholder, user_agent(req).as_deref(), expires).await?;
-    let (refresh_token, hash) = tokens::new_refresh_token(session_id);
-    store::sessions::rotate(&state.store, session_id, &placeholder, &hash, expires).await?;
+    let (refresh_token, hash) = tokens::new_refresh_token();
+    let session_id = store::sessions::create(&state.store, user.id, &hash, user_agent(req).as_deref(), expires).await?;
     token_pair(state, user, session_id, refresh_token)
 }
 
@@ -56,6 +47,7 @@ fn token_pair(state: &AppState, user: UserRow, session_id: i64, refresh_token: S
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
         (status = 429, response = crate::openapi::TooMany),
+        (status = 503, response = crate::openapi::Unavailable),
     )
 )]
 #[post("/auth/register")]
@@ -67,7 +59,7 @@ pub async fn register(
     let Credentials { username, password } = body.0;
     validate::username(&username)?;
     validate::password("password", &password)?;
-    throttle(state.limits.register_by_addr.check(&client_addr(&req)).await)?;
+    state.limits.register_by_addr.take(client_addr(&req)).await?;
     let hash = password::hash(password).await?;
     let user = store::users::create(&state.store, &username, &hash).await?;
     let pair = open_session(&state, user, &req).await?;
@@ -85,6 +77,7 @@ pub async fn register(
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
         (status = 429, response = crate::openapi::TooMany),
+        (status = 503, response = crate::openapi::Unavailable),
     )
 )]
 #[post("/auth/login")]
@@ -94,10 +87,19 @@ pub async fn login(
     body: ApiJson<Credentials>,
 ) -> AppResult<web::Json<TokenPair>> {
     let Credentials { username, password } = body.0;
+    // Names are ASCII (see `validate::username`), compared ignoring ASCII case. A name that is
+    // not a valid username matches no account: Unicode case mapping or compatibility forms
+    // ("\u{212A}ate", KELVIN SIGN) must never reach another account.
+    let valid_name = validate::username(&username).is_ok();
+    let key = if valid_name { username.to_ascii_lowercase() } else { String::new() };
     // Throttled attempts are refused before any argon2 work is done.
-    throttle(state.limits.login_by_addr.check(&client_addr(&req)).await)?;
-    throttle(state.limits.login_by_account.check(&username.to_lowercase()).await)?;
-    let found = if username.len() <= 64 { store::users::by_name(&state.store, &username).await? } else { None };
+    let addr = client_addr(&req);
+    state.limits.login_by_addr.take(&addr).await?;
+    if valid_name {
+        state.limits.login_by_account_addr.take(format!("{key}|{addr}")).await?;
+        state.limits.login_by_account.take(&key).await?;
+    }
+    let found = if valid_name { store::users::by_name(&state.store, &key).await? } else { None };
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
@@ -109,8 +111,11 @@ pub async fn login(
     }
 }
 
-/// Exchanges a refresh token for a new pair. Each refresh token works once: presenting one
-/// that was already used revokes its session (it was probably stolen).
+/// Exchanges a refresh token for a new pair. Each refresh token works once: presenting the
+/// one a rotation replaced revokes its session (it was probably stolen), except within a
+/// short grace after that rotation, when it is answered with the same pair of tokens the
+/// rotation gave (two tabs refreshing at once). Any other token is a plain 401 that touches
+/// nothing.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -120,36 +125,67 @@ pub async fn login(
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> AppResult<web::Json<TokenPair>> {
+pub async fn refresh(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshRequest>,
+) -> AppResult<web::Json<TokenPair>> {
+    state.limits.refresh_by_addr.take(client_addr(&req)).await?;
     let token = body.0.refresh_token;
     let invalid = || AppError::unauthenticated("invalid or expired refresh token");
-    let session_id = tokens::refresh_token_session(&token).ok_or_else(invalid)?;
-    let session = store::sessions::by_id(&state.store, session_id).await?.ok_or_else(invalid)?;
-    if session.revoked_at.is_some() || session.expires_at <= store::now() {
+    if token.len() > 128 {
         return Err(invalid());
     }
     let presented = tokens::hash_refresh_token(&token);
-    let (new_token, new_hash) = tokens::new_refresh_token(session_id);
+    let (next_token, next_hash) = state.tokens.next_refresh_token(&token);
     let expires = store::now() + chrono::Duration::days(state.config.session_ttl_days);
-    let matches: bool = subtle::ConstantTimeEq::ct_eq(presented.as_bytes(), session.refresh_hash.as_bytes()).into();
-    if !matches || !store::sessions::rotate(&state.store, session_id, &presented, &new_hash, expires).await? {
-        tracing::warn!(session_id, "refresh token reused: revoking the session");
-        store::sessions::revoke(&state.store, session_id).await?;
-        state.realtime.close_sessions(session.user_id, &[session_id]);
-        return Err(AppError::new(ErrorKind::SessionRevoked, "refresh token already used; the session was revoked"));
+    let mut session = store::sessions::by_refresh_hash(&state.store, &presented).await?.ok_or_else(invalid)?;
+    if session.revoked_at.is_some() || session.expires_at <= store::now() {
+        return Err(invalid());
     }
-    let user = store::users::by_id(&state.store, session.user_id).await?.ok_or_else(invalid)?;
-    Ok(web::Json(token_pair(&state, user, session_id, new_token)?))
+    if session.refresh_hash == presented {
+        if store::sessions::rotate(&state.store, session.id, &presented, &next_hash, expires).await? {
+            return Ok(web::Json(pair_for_session(&state, &session, next_token).await?));
+        }
+        // Another request rotated this token a moment ago: answer as its duplicate.
+        session = store::sessions::by_id(&state.store, session.id).await?.ok_or_else(invalid)?;
+    }
+    let grace = chrono::Duration::seconds(state.config.refresh_grace_secs);
+    let within_grace = session.rotated_at.is_some_and(|at| store::now() - at <= grace);
+    let just_rotated =
+        session.previous_hash.as_deref() == Some(presented.as_str()) && session.refresh_hash == next_hash;
+    if session.revoked_at.is_none() && just_rotated && within_grace {
+        return Ok(web::Json(pair_for_session(&state, &session, next_token).await?));
+    }
+    if session.previous_hash.as_deref() != Some(presented.as_str()) {
+        return Err(invalid());
+    }
+    tracing::warn!(session_id = session.id, "refresh token reused: revoking the session");
+    store::sessions::revoke(&state.store, session.id).await?;
+    state.realtime.close_sessions(session.user_id, &[session.id]);
+    Err(AppError::new(ErrorKind::SessionRevoked, "refresh token already used; the session was revoked"))
+}
+
+async fn pair_for_session(
+    state: &AppState,
+    session: &store::models::SessionRow,
+    refresh_token: String,
+) -> AppResult<TokenPair> {
+    let user = store::users::by_id(&state.store, session.user_id)
+        .await?
+        .ok_or_else(|| AppError::unauthenticated("invalid or expired refresh token"))?;
+    token_pair(state, user, session.id, refresh_token)
 }
 
 /// Ends this session and closes its WebSockets.
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),
-    responses((status = 204, description = "Logged out"), (status = 401, response = crate::openapi::Unauthorized))
+    responses((status = 204, description = "Logged out"), (status = 401, response = crate::openapi::Unauthorized), (status = 429, response = crate::openapi::TooMany))
 )]
 #[post("/auth/logout")]
 pub async fn logout(auth: Auth, state: web::Data<AppState>) -> AppResult<HttpResponse> {
@@ -184,6 +220,8 @@ pub async fn me(auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json<U
         (status = 403, description = "The current password is wrong", body = confab_shared::Problem, content_type = "application/problem+json"),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
+        (status = 429, response = crate::openapi::TooMany),
+        (status = 503, response = crate::openapi::Unavailable),
     )
 )]
 #[put("/me/password")]
@@ -194,6 +232,7 @@ pub async fn change_password(
 ) -> AppResult<HttpResponse> {
     let ChangePassword { current_password, new_password } = body.0;
     validate::password("new_password", &new_password)?;
+    state.limits.password_by_user.take(auth.user_id).await?;
     let hash = store::users::password_hash(&state.store, auth.user_id).await?;
     if !password::verify(current_password, Some(hash)).await? {
         // 403, not 401: the session is fine (a 401 would make clients refresh or log out).

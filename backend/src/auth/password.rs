@@ -4,7 +4,9 @@
 //! Each hashing thread keeps one 19 MiB work area and reuses it for every hash. Why: letting
 //! argon2 allocate per hash on tokio's blocking threads left the allocator holding the freed
 //! areas: about 400 MB resident after a burst of 50 registrations. Two threads bound both the
-//! memory (38 MiB) and the CPU a login storm can take; queued hashes wait their turn.
+//! memory (38 MiB) and the CPU a login storm can take. At most `HASH_QUEUE` hashes wait their
+//! turn; beyond that a request is answered 503 at once, so a storm of password guesses cannot
+//! grow the queue or push other people's logins back by seconds.
 //! Hashes are standard PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`).
 
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -18,6 +20,8 @@ use subtle::ConstantTimeEq;
 use crate::error::{AppError, AppResult};
 
 const HASH_THREADS: usize = 2;
+/// Hashes that may wait for a thread (about 0.4 s of work in release builds).
+const HASH_QUEUE: usize = 32;
 const OUTPUT_LEN: usize = 32;
 const SALT_LEN: usize = 16;
 
@@ -73,10 +77,10 @@ fn verify_now(password: &[u8], phc: &str) -> anyhow::Result<bool> {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-fn pool() -> &'static Mutex<mpsc::Sender<Job>> {
-    static POOL: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+fn pool() -> &'static mpsc::SyncSender<Job> {
+    static POOL: OnceLock<mpsc::SyncSender<Job>> = OnceLock::new();
     POOL.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Job>();
+        let (tx, rx) = mpsc::sync_channel::<Job>(HASH_QUEUE);
         // The queue's receiver is shared by the hashing threads; the mutex hands a job to one.
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..HASH_THREADS {
@@ -91,7 +95,7 @@ fn pool() -> &'static Mutex<mpsc::Sender<Job>> {
                 }
             });
         }
-        Mutex::new(tx)
+        tx
     })
 }
 
@@ -101,11 +105,10 @@ async fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static)
     let job: Job = Box::new(move || {
         let _ = tx.send(work());
     });
-    pool()
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .send(job)
-        .map_err(|_| AppError::internal(anyhow::anyhow!("password hashing threads are gone")))?;
+    pool().try_send(job).map_err(|e| match e {
+        mpsc::TrySendError::Full(_) => AppError::busy("too many password checks at once; try again shortly"),
+        mpsc::TrySendError::Disconnected(_) => AppError::internal(anyhow::anyhow!("password hashing threads are gone")),
+    })?;
     rx.await.map_err(AppError::internal)
 }
 

@@ -40,6 +40,7 @@ pub async fn list(auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json
         (status = 204, description = "Ended"),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[delete("/sessions/{session_id}")]
@@ -58,7 +59,7 @@ pub async fn end(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),
-    responses((status = 204, description = "Every session ended"), (status = 401, response = crate::openapi::Unauthorized))
+    responses((status = 204, description = "Every session ended"), (status = 401, response = crate::openapi::Unauthorized), (status = 429, response = crate::openapi::TooMany))
 )]
 #[delete("/sessions")]
 pub async fn end_all(auth: Auth, state: web::Data<AppState>) -> AppResult<HttpResponse> {

@@ -1,9 +1,17 @@
 //! Access tokens (JWT, HS256 only, short-lived, carrying the session id) and refresh tokens
-//! (`<session id>.<256 random bits>`, stored as a SHA-256 hash and rotated on every use).
+//! (256 opaque bits, base64url: no session id or anything else guessable in them; stored as a
+//! SHA-256 hash and rotated on every use).
+//!
+//! A rotation's new token is derived from the presented one: `HMAC-SHA256(key, presented)`,
+//! with a key derived from the token secret. Why: two tabs that refresh with the same token at
+//! the same moment must both end up holding the session's current token; the one that comes
+//! second (within the grace) is answered with the very token the first one got, without the
+//! server keeping any token in the clear.
 
 use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -32,6 +40,8 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Derives a rotation's next refresh token (see the module header).
+    rotation_key: [u8; 32],
     pub ttl_secs: i64,
 }
 
@@ -47,6 +57,11 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            rotation_key: Sha256::new()
+                .chain_update(b"confab refresh rotation\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
             ttl_secs,
         }
     }
@@ -85,26 +100,29 @@ fn describe(e: &jsonwebtoken::errors::Error) -> &'static str {
     }
 }
 
-/// A new refresh token for `session_id`, and the hash to store.
-pub fn new_refresh_token(session_id: i64) -> (String, String) {
+/// A new random refresh token, and the hash to store.
+pub fn new_refresh_token() -> (String, String) {
     let mut secret = [0u8; 32];
     rand::rng().fill_bytes(&mut secret);
-    let token = format!("{session_id}.{}", URL_SAFE_NO_PAD.encode(secret));
+    let token = URL_SAFE_NO_PAD.encode(secret);
     let hash = hash_refresh_token(&token);
     (token, hash)
 }
 
-pub fn hash_refresh_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+impl TokenKeys {
+    /// The token that replaces `presented` when it is rotated, and its hash: always the same
+    /// for the same presented token, unpredictable without it and the secret.
+    pub fn next_refresh_token(&self, presented: &str) -> (String, String) {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.rotation_key).unwrap_or_else(|_| unreachable!());
+        mac.update(presented.as_bytes());
+        let token = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        let hash = hash_refresh_token(&token);
+        (token, hash)
+    }
 }
 
-/// The session id a refresh token claims to belong to.
-pub fn refresh_token_session(token: &str) -> Option<i64> {
-    let (sid, secret) = token.split_once('.')?;
-    if secret.len() != 43 {
-        return None;
-    }
-    sid.parse().ok()
+pub fn hash_refresh_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// The HS256 secret: the configured one (at least 32 bytes), or one generated on first start
@@ -181,10 +199,16 @@ mod tests {
     }
 
     #[test]
-    fn refresh_tokens_name_their_session() {
-        let (token, hash) = new_refresh_token(42);
-        assert_eq!(refresh_token_session(&token), Some(42));
+    fn refresh_tokens_are_opaque_and_rotate_deterministically() {
+        let (token, hash) = new_refresh_token();
+        assert_eq!(token.len(), 43);
+        assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{token}");
         assert_eq!(hash_refresh_token(&token), hash);
-        assert_eq!(refresh_token_session("42.short"), None);
+        let keys = TokenKeys::new(&[7u8; 32], 60);
+        let (next, next_hash) = keys.next_refresh_token(&token);
+        assert_eq!(keys.next_refresh_token(&token), (next.clone(), next_hash), "same token, same successor");
+        assert_ne!(next, token);
+        assert_ne!(TokenKeys::new(&[8u8; 32], 60).next_refresh_token(&token).0, next, "depends on the secret");
+        assert_ne!(keys.next_refresh_token(&next).0, next, "each rotation moves on");
     }
 }

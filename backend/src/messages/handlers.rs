@@ -114,6 +114,7 @@ pub async fn send(
         (status = 404, response = crate::openapi::NotFound),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[patch("/rooms/{room_id}/messages/{message_id}")]
@@ -137,6 +138,7 @@ pub async fn edit(
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[delete("/rooms/{room_id}/messages/{message_id}")]
@@ -164,6 +166,7 @@ pub async fn delete_message(
         (status = 404, response = crate::openapi::NotFound),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[put("/rooms/{room_id}/read")]

@@ -37,9 +37,7 @@ pub async fn submit(
     if let Some(id) = &client_id {
         validate::client_id(id)?;
     }
-    if let Err(wait) = state.limits.send.check(&auth.user_id.to_string()).await {
-        return Err(AppError::rate_limited(wait.as_secs() + 1));
-    }
+    state.limits.send.take(auth.user_id).await?;
     let queued = state.writer.submit(NewMessage { room_id, author_id: auth.user_id, body, client_id }).await?;
     Ok(Pending { queued, auth, room_id })
 }
@@ -68,6 +66,7 @@ impl Pending {
 /// Edits the caller's own message.
 pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, body: &str) -> AppResult<Message> {
     validate::message_body(body)?;
+    state.limits.send.take(auth.user_id).await?;
     access::member(state, room_id, auth.user_id).await?;
     let current = store::messages::by_id(&state.store, room_id, message_id)
         .await?
@@ -85,6 +84,7 @@ pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, b
 
 /// Deletes a message (its author, or a room owner or admin), leaving a tombstone.
 pub async fn delete(state: &AppState, auth: Auth, room_id: i64, message_id: i64) -> AppResult<()> {
+    state.limits.send.take(auth.user_id).await?;
     let access = access::member(state, room_id, auth.user_id).await?;
     let current = store::messages::by_id(&state.store, room_id, message_id)
         .await?

@@ -17,6 +17,10 @@ pub trait Broker: Send + Sync {
     fn reconnects(&self) -> Option<u64> {
         None
     }
+    /// Envelopes from other nodes dropped as not genuine, if it receives any.
+    fn rejected(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The single-node broker: local delivery is all there is.

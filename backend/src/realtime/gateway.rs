@@ -1,24 +1,31 @@
 //! `GET /api/v1/ws`: one task per WebSocket connection.
 //!
 //! The task authenticates (header or first `auth` frame), registers with the hub, then
-//! serves three sources in one `select!`: frames from the client, events from its bounded
-//! outbound queue, and a heartbeat. Per subscribed room it keeps the highest `seq` sent
-//! (its cursor), which makes the switch from replay to live exact: queued live events at or
-//! below the cursor were already replayed and are dropped.
+//! serves its sources in one `select!`: frames from the client, events from its bounded
+//! outbound queue, what fell behind when that queue was full, and a heartbeat. Per subscribed
+//! room it keeps the highest `seq` sent (its cursor), which makes every switch between the
+//! store and live delivery exact: a queued live event at or below the cursor was already sent
+//! and is dropped; one beyond `cursor + 1` means changes were left out of a full queue, and
+//! they are read from the store first (replay, falling behind and catching up are one rule).
+//!
+//! Every write races the close signal (logout, revocation) and shutdown, and a write that the
+//! client does not take within the stall timeout closes the connection with 4008; replay and
+//! catch-up read the store a page at a time, so memory stays bounded however far behind.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
+use bytestring::ByteString;
 use confab_shared::{ClientEvent, Message, ServerEvent};
-use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::events::{change_event, frame};
-use super::hub::{ConnHandle, Envelope, Outbound, Topic};
+use super::hub::{CLOSE_REVOKED, CLOSE_TOO_SLOW, ConnHandle, Envelope, Outbound, Topic};
 use crate::auth::Auth;
 use crate::auth::extract::bearer_token;
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -30,8 +37,8 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(20);
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
-/// Changes read per replay query.
-const REPLAY_PAGE: i64 = 500;
+/// Changes read per replay (or catch-up) query: at most ~1.6 MB of frames held at once.
+const REPLAY_PAGE: i64 = 100;
 
 pub const CLOSE_UNAUTHENTICATED: u16 = 4001;
 const FIRST_FRAME: &str = "the first frame must be {\"type\":\"auth\",\"token\":…}";
@@ -58,11 +65,20 @@ pub async fn connect(
         Some(token) => Some(Auth::from_token(&state, token).await?),
         None => None,
     };
+    // A socket that has not authenticated yet holds a place of its client address.
+    let pending = match pre_auth {
+        Some(_) => None,
+        None => {
+            let addr = req.peer_addr().map(|a| a.ip());
+            let place = state.realtime.pending.enter(addr, state.config.max_pending_sockets_per_addr);
+            Some(place.ok_or_else(|| AppError::rate_limited(1))?)
+        }
+    };
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::new(ErrorKind::UpgradeRequired, format!("this endpoint speaks WebSocket only: {e}")))?;
     let stream =
         stream.max_frame_size(MAX_FRAME_BYTES).aggregate_continuations().max_continuation_size(MAX_FRAME_BYTES);
-    actix_web::rt::spawn(run(state.into_inner(), session, stream, pre_auth));
+    actix_web::rt::spawn(run(state.into_inner(), session, stream, pre_auth, pending));
     Ok(response)
 }
 
@@ -81,23 +97,35 @@ fn check_origin(req: &HttpRequest, allowed: &[String]) -> AppResult<()> {
     Err(AppError::forbidden(format!("WebSocket connections from {origin} are not allowed")))
 }
 
-async fn run(state: Arc<AppState>, mut session: Session, mut stream: Stream, pre_auth: Option<Auth>) {
+async fn run(
+    state: Arc<AppState>,
+    mut session: Session,
+    mut stream: Stream,
+    pre_auth: Option<Auth>,
+    pending: Option<super::pending::Place>,
+) {
     let auth = match pre_auth {
         Some(auth) => auth,
         // Boxed here and below: these futures are large and needed once; inline, every
         // connection's task would be as large as the largest of them for its whole life.
         None => match Box::pin(first_frame_auth(&state, &mut session, &mut stream)).await {
             Ok(auth) => auth,
-            Err(err) => {
+            Err(HandleError::App(err)) => {
                 let _ = session.text(frame(&error_event(err.kind.code(), &err.detail, None))).await;
-                close(session, CLOSE_UNAUTHENTICATED, &err.detail).await;
-                return;
+                return close(session, CLOSE_UNAUTHENTICATED, &err.detail).await;
             }
+            Err(HandleError::End(End::Close(code, text))) => return close(session, code, &text).await,
+            Err(HandleError::End(End::Gone)) => return,
         },
     };
+    drop(pending);
     let user = match Box::pin(store::users::by_id(&state.store, auth.user_id)).await {
         Ok(Some(user)) => confab_shared::User::from(user),
-        _ => return close(session, CLOSE_UNAUTHENTICATED, "unknown user").await,
+        Ok(None) => return close(session, CLOSE_UNAUTHENTICATED, "unknown user").await,
+        Err(err) => {
+            tracing::warn!(error = %err, "websocket start-up failed");
+            return close(session, u16::from(CloseCode::Error), "server error; reconnect shortly").await;
+        }
     };
     let Some(came_online) = state.realtime.presence.connect(auth.user_id, state.config.max_connections_per_user) else {
         return close(session, CLOSE_TOO_MANY, "too many connections").await;
@@ -105,6 +133,11 @@ async fn run(state: Arc<AppState>, mut session: Session, mut stream: Stream, pre
     let (handle, outbound) =
         ConnHandle::new(rand::random(), auth.user_id, auth.session_id, state.config.outbound_queue);
     state.realtime.hub.subscribe(Topic::User(auth.user_id), handle.clone());
+    // A logout between the token check and the subscription above sent its close to nobody:
+    // look again now that a close would reach this connection.
+    if !matches!(Box::pin(store::sessions::is_active(&state.store, auth.session_id)).await, Ok(true)) {
+        handle.close(CLOSE_REVOKED);
+    }
     if came_online {
         crate::users::presence_changed(&state, user.clone(), true);
     }
@@ -115,11 +148,14 @@ async fn run(state: Arc<AppState>, mut session: Session, mut stream: Stream, pre
         cursors: HashMap::new(),
         sends: FuturesUnordered::new(),
         session,
+        shutdown: state.realtime.shutdown_signal(),
+        stall: Duration::from_secs(state.config.stall_timeout_secs.max(1)),
+        last_heard: Instant::now(),
     };
     state.metrics.connections.fetch_add(1, Ordering::Relaxed);
-    let reason = conn.serve(&user, stream, outbound).await;
+    let end = conn.serve(&user, stream, outbound).await;
     state.metrics.connections.fetch_sub(1, Ordering::Relaxed);
-    if reason.as_ref().is_some_and(|(code, _)| *code == super::hub::CLOSE_TOO_SLOW) {
+    if matches!(end, End::Close(CLOSE_TOO_SLOW, _)) {
         state.metrics.slow_consumers_closed.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -130,24 +166,28 @@ async fn run(state: Arc<AppState>, mut session: Session, mut stream: Stream, pre
     if state.realtime.presence.disconnect(auth.user_id) {
         crate::users::presence_changed(&state, user, false);
     }
-    if let Some((code, text)) = reason {
+    if let End::Close(code, text) = end {
         close(conn.session, code, &text).await;
     }
 }
 
-async fn first_frame_auth(state: &AppState, session: &mut Session, stream: &mut Stream) -> AppResult<Auth> {
-    let unauthenticated = |detail: &str| AppError::unauthenticated(detail);
+/// Waits for the `auth` frame: a refused one is `App` (answered with an `error` event, then
+/// closed with 4001).
+async fn first_frame_auth(state: &AppState, session: &mut Session, stream: &mut Stream) -> Result<Auth, HandleError> {
+    let unauthenticated = |detail: &str| HandleError::App(AppError::unauthenticated(detail));
     let deadline = tokio::time::sleep(AUTH_TIMEOUT);
     tokio::pin!(deadline);
+    let mut shutdown = state.realtime.shutdown_signal();
     loop {
         let msg = tokio::select! {
             _ = &mut deadline => return Err(unauthenticated("no auth frame within 10 seconds")),
+            _ = shutdown.changed() => return Err(End::away().into()),
             msg = stream.next() => msg,
         };
         match msg {
             Some(Ok(AggregatedMessage::Text(text))) => {
                 return match serde_json::from_str::<ClientEvent>(&text) {
-                    Ok(ClientEvent::Auth { token }) => Auth::from_token(state, &token).await,
+                    Ok(ClientEvent::Auth { token }) => Ok(Auth::from_token(state, &token).await?),
                     _ => Err(unauthenticated(FIRST_FRAME)),
                 };
             }
@@ -155,6 +195,8 @@ async fn first_frame_auth(state: &AppState, session: &mut Session, stream: &mut 
                 let _ = session.pong(&bytes).await;
             }
             Some(Ok(AggregatedMessage::Pong(_))) => {}
+            Some(Err(err)) => return Err(End::protocol_error(&err).into()),
+            Some(Ok(AggregatedMessage::Close(_))) | None => return Err(End::Gone.into()),
             _ => return Err(unauthenticated(FIRST_FRAME)),
         }
     }
@@ -166,14 +208,37 @@ async fn close(session: Session, code: u16, text: &str) {
     let _ = tokio::time::timeout(Duration::from_secs(2), session.close(Some(reason))).await;
 }
 
-fn close_reason(code: u16) -> (u16, String) {
-    let text = match code {
-        super::hub::CLOSE_REVOKED => "session revoked",
-        super::hub::CLOSE_TOO_SLOW => "too slow: the outbound queue is full; reconnect and resume",
-        _ => "closed",
-    };
-    (code, text.to_owned())
+/// Why a connection's task stops: the socket is gone, or it closes the socket with a code.
+#[derive(Debug)]
+enum End {
+    Gone,
+    Close(u16, String),
 }
+
+impl End {
+    /// The close asked for through the connection's handle (`ConnHandle::close`).
+    fn requested(code: u16) -> Self {
+        let text = match code {
+            CLOSE_REVOKED => "session revoked",
+            CLOSE_TOO_SLOW => "too slow: events waited too long; reconnect and resume",
+            _ => "closed",
+        };
+        End::Close(code, text.to_owned())
+    }
+
+    fn away() -> Self {
+        End::Close(u16::from(CloseCode::Away), "server shutting down".to_owned())
+    }
+
+    /// A frame the protocol refuses (over the size limit, malformed): 1009, as RFC 6455 says
+    /// for a message too big to process.
+    fn protocol_error(err: &actix_ws::ProtocolError) -> Self {
+        End::Close(u16::from(CloseCode::Size), format!("protocol error: {err}"))
+    }
+}
+
+/// The result of one step of a connection; `Err` ends it.
+type Step = Result<(), End>;
 
 /// The `error` event answering a request that failed.
 fn failed(err: AppError, client_id: Option<String>) -> ServerEvent {
@@ -197,106 +262,145 @@ struct Connection {
     /// are queued in the order they arrive, so one connection's sends keep their order.
     sends: FuturesUnordered<BoxFuture<'static, (String, AppResult<Message>)>>,
     session: Session,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    /// How long one write may wait for the client to read.
+    stall: Duration,
+    /// When the client last sent anything (heartbeat).
+    last_heard: Instant,
 }
 
 /// Sends one connection may have waiting for their commit; beyond it the connection is not
 /// read until one completes (back-pressure to the client through TCP).
 const SENDS_IN_FLIGHT: usize = 256;
 
-type Closing = Option<(u16, String)>;
-
 impl Connection {
-    /// Serves the connection until it ends; returns the close to send, if any.
+    /// Serves the connection until it ends.
     async fn serve(
         &mut self,
         user: &confab_shared::User,
         mut stream: Stream,
         mut outbound: tokio::sync::mpsc::Receiver<Outbound>,
-    ) -> Closing {
-        if self.send(&ServerEvent::Ready { user: user.clone() }).await.is_err() {
-            return None;
+    ) -> End {
+        match self.run(user, &mut stream, &mut outbound).await {
+            Ok(()) => End::Gone,
+            Err(end) => end,
         }
-        let mut shutdown = self.state.realtime.shutdown_signal();
+    }
+
+    async fn run(
+        &mut self,
+        user: &confab_shared::User,
+        stream: &mut Stream,
+        outbound: &mut tokio::sync::mpsc::Receiver<Outbound>,
+    ) -> Step {
+        self.send(&ServerEvent::Ready { user: user.clone() }).await?;
         let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
         heartbeat.tick().await;
-        let mut last_heard = Instant::now();
         let handle = self.handle.clone();
         loop {
             // Biased, in this order: a close wins; a committed send's `ack` goes out before
             // the room's copy of the same message (the writer answers before it publishes);
             // the client is read before queued events are written, so a busy room cannot
             // starve its input (a client flooding us is bounded by SENDS_IN_FLIGHT and the
-            // send rate limit instead).
+            // send rate limit instead); what fell behind comes after the queue, whose events
+            // are older.
             tokio::select! {
                 biased;
-                code = handle.closed() => return Some(close_reason(code)),
-                _ = shutdown.changed() => {
-                    return Some((u16::from(CloseCode::Away), "server shutting down".to_owned()));
-                }
+                code = handle.closed() => return Err(End::requested(code)),
+                _ = self.shutdown.changed() => return Err(End::away()),
                 Some((client_id, sent)) = self.sends.next(), if !self.sends.is_empty() => {
-                    let reply = match sent {
-                        Ok(message) => ServerEvent::Ack { client_id, message },
-                        Err(err) => failed(err, Some(client_id)),
-                    };
-                    if self.send(&reply).await.is_err() { return None; }
+                    self.answer(client_id, sent).await?;
                 }
                 msg = stream.next(), if self.sends.len() < SENDS_IN_FLIGHT => {
-                    last_heard = Instant::now();
+                    self.last_heard = Instant::now();
                     match msg {
-                        Some(Ok(AggregatedMessage::Text(text))) => {
-                            // Boxed: handling a frame needs a large future (store queries) only
-                            // while it runs; inline, every idle connection would carry its size.
-                            if Box::pin(self.on_text(&text)).await.is_err() { return None; }
-                        }
+                        // Boxed: handling a frame needs a large future (store queries) only
+                        // while it runs; inline, every idle connection would carry its size.
+                        Some(Ok(AggregatedMessage::Text(text))) => Box::pin(self.on_text(&text)).await?,
                         Some(Ok(AggregatedMessage::Binary(_))) => {
                             let event = error_event("unsupported_frame", "binary frames are not supported; send JSON text", None);
-                            if self.send(&event).await.is_err() { return None; }
+                            self.send(&event).await?;
                         }
                         Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                            if self.session.pong(&bytes).await.is_err() { return None; }
+                            if self.session.pong(&bytes).await.is_err() { return Err(End::Gone); }
                         }
                         Some(Ok(AggregatedMessage::Pong(_))) => {}
-                        Some(Ok(AggregatedMessage::Close(_))) | None => return None,
+                        Some(Ok(AggregatedMessage::Close(_))) | None => return Err(End::Gone),
                         Some(Err(err)) => {
-                            let text = format!("protocol error: {err}");
-                            let _ = self.send(&error_event("invalid_frame", &text, None)).await;
-                            return Some((u16::from(CloseCode::Size), text));
+                            let end = End::protocol_error(&err);
+                            if let End::Close(_, text) = &end {
+                                let _ = self.send(&error_event("invalid_frame", text, None)).await;
+                            }
+                            return Err(end);
                         }
                     }
                 }
                 item = outbound.recv() => {
-                    let item = item?;
-                    // A client that stops reading blocks this write: let a close request win.
-                    tokio::select! {
-                        sent = self.on_outbound(item) => if sent.is_err() { return None; },
-                        code = handle.closed() => return Some(close_reason(code)),
-                    }
+                    let Some(item) = item else { return Err(End::Gone) };
+                    handle.received(&item);
+                    Box::pin(self.on_outbound(item)).await?;
                 }
+                _ = handle.fell_behind() => Box::pin(self.catch_up()).await?,
                 _ = heartbeat.tick() => {
-                    if last_heard.elapsed() > CLIENT_TIMEOUT {
-                        return Some((u16::from(CloseCode::Policy), "heartbeat timeout".to_owned()));
+                    if self.last_heard.elapsed() > CLIENT_TIMEOUT {
+                        return Err(End::Close(u16::from(CloseCode::Policy), "heartbeat timeout".to_owned()));
                     }
-                    if self.session.ping(b"").await.is_err() { return None; }
+                    if self.session.ping(b"").await.is_err() { return Err(End::Gone); }
                 }
             }
         }
     }
 
-    async fn send(&mut self, event: &ServerEvent) -> Result<(), actix_ws::Closed> {
-        self.session.text(frame(event)).await
+    /// Writes one frame. The write races the close signal and shutdown; a client that does
+    /// not take it within the stall timeout is too slow (4008).
+    async fn write(&mut self, frame: ByteString) -> Step {
+        if let Some(code) = self.handle.close_requested() {
+            return Err(End::requested(code));
+        }
+        // Most writes find room in the socket's buffer at once: no timer for those.
+        if let Some(sent) = self.session.text(frame.clone()).now_or_never() {
+            return sent.map_err(|_| End::Gone);
+        }
+        let handle = self.handle.clone();
+        tokio::select! {
+            biased;
+            code = handle.closed() => Err(End::requested(code)),
+            _ = self.shutdown.changed() => Err(End::away()),
+            sent = self.session.text(frame) => sent.map_err(|_| End::Gone),
+            _ = tokio::time::sleep(self.stall) => {
+                tracing::info!(conn = handle.id, user_id = handle.user_id, "closing slow consumer: a write stalled");
+                Err(End::Close(CLOSE_TOO_SLOW, "too slow: the client stopped reading; reconnect and resume".to_owned()))
+            }
+        }
     }
 
-    async fn on_outbound(&mut self, item: Outbound) -> Result<(), actix_ws::Closed> {
+    async fn send(&mut self, event: &ServerEvent) -> Step {
+        self.write(frame(event)).await
+    }
+
+    async fn answer(&mut self, client_id: String, sent: AppResult<Message>) -> Step {
+        let reply = match sent {
+            Ok(message) => ServerEvent::Ack { client_id, message },
+            Err(err) => failed(err, Some(client_id)),
+        };
+        self.send(&reply).await
+    }
+
+    async fn on_outbound(&mut self, item: Outbound) -> Step {
         match item {
-            Outbound::Frame { room_id: Some(room_id), seq, frame, published_us } => {
-                let Some(cursor) = self.cursors.get_mut(&room_id) else { return Ok(()) };
+            Outbound::Frame { room_id: Some(room_id), seq, frame, published_us, .. } => {
+                let Some(&cursor) = self.cursors.get(&room_id) else { return Ok(()) };
                 if let Some(seq) = seq {
-                    if seq <= *cursor {
-                        return Ok(()); // already sent by the replay
+                    if seq <= cursor {
+                        return Ok(()); // already sent (replayed, or read back)
                     }
-                    *cursor = seq;
+                    if seq > cursor + 1 {
+                        // Changes in between were left out of a full queue: read them first.
+                        self.read_back(room_id, seq - 1).await?;
+                    }
+                    self.cursors.insert(room_id, seq);
                 }
-                self.session.text(frame).await?;
+                self.write(frame).await?;
                 let metrics = &self.state.metrics;
                 metrics.frames_out.fetch_add(1, Ordering::Relaxed);
                 if seq.is_some() {
@@ -306,7 +410,7 @@ impl Connection {
             }
             Outbound::Frame { room_id: None, frame, .. } => {
                 self.state.metrics.frames_out.fetch_add(1, Ordering::Relaxed);
-                self.session.text(frame).await
+                self.write(frame).await
             }
             Outbound::Evicted { room_id } => {
                 self.cursors.remove(&room_id);
@@ -315,8 +419,67 @@ impl Connection {
         }
     }
 
-    /// Handles one client frame. Bad input gets an `error` event; only a dead socket is `Err`.
-    async fn on_text(&mut self, text: &str) -> Result<(), actix_ws::Closed> {
+    /// Catches up with what did not fit the queue: each room's left-out changes from the
+    /// store, then the events that waited (once the queue holds none older).
+    async fn catch_up(&mut self) -> Step {
+        let behind = self.handle.take_behind();
+        for (room_id, highest) in behind.rooms {
+            self.read_back(room_id, highest).await?;
+        }
+        for item in behind.events {
+            self.on_outbound(item).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends the room's changes after its cursor up to `up_to` from the store, and moves the
+    /// cursor there. Acks that are ready go first, so an `ack` still precedes the room's copy.
+    async fn read_back(&mut self, room_id: i64, up_to: i64) -> Step {
+        while let Some(Some((client_id, sent))) = self.sends.next().now_or_never() {
+            self.answer(client_id, sent).await?;
+        }
+        let Some(&cursor) = self.cursors.get(&room_id) else { return Ok(()) };
+        if up_to <= cursor {
+            return Ok(());
+        }
+        let sent = match self.stream_changes(room_id, cursor, up_to).await {
+            Ok(sent) => sent,
+            Err(StreamError::End(end)) => return Err(end),
+            Err(StreamError::Store(err)) => {
+                // Without the store the gap cannot be filled: the client resumes from its cursor.
+                tracing::warn!(room_id, error = %err, "reading back missed changes failed");
+                return Err(End::Close(u16::from(CloseCode::Again), "server busy; reconnect and resume".to_owned()));
+            }
+        };
+        self.state.metrics.changes_read_back.fetch_add(sent, Ordering::Relaxed);
+        self.cursors.insert(room_id, up_to);
+        Ok(())
+    }
+
+    /// Writes every change of the room with `after < seq <= up_to`, oldest first, a page at a
+    /// time; returns how many.
+    async fn stream_changes(&mut self, room_id: i64, after: i64, up_to: i64) -> Result<u64, StreamError> {
+        let mut cursor = after;
+        let mut sent = 0;
+        while cursor < up_to {
+            let changes = store::messages::changes_between(&self.state.store, room_id, cursor, up_to, REPLAY_PAGE)
+                .await
+                .map_err(StreamError::Store)?;
+            let Some(last) = changes.last().map(|c| c.seq) else {
+                break;
+            };
+            for change in changes {
+                self.write(frame(&change_event(room_id, change))).await.map_err(StreamError::End)?;
+                sent += 1;
+            }
+            cursor = last;
+        }
+        Ok(sent)
+    }
+
+    /// Handles one client frame. Bad input gets an `error` event; only a dead socket or a
+    /// close ends the connection.
+    async fn on_text(&mut self, text: &str) -> Step {
         let event = match parse_client_event(text) {
             Ok(event) => event,
             Err(err) => {
@@ -329,21 +492,25 @@ impl Connection {
         };
         match self.handle_event(event).await {
             Ok(()) => Ok(()),
-            Err(err) => self.send(&failed(err, client_id)).await,
+            Err(HandleError::App(err)) => self.send(&failed(err, client_id)).await,
+            Err(HandleError::End(end)) => Err(end),
         }
     }
 
-    async fn handle_event(&mut self, event: ClientEvent) -> AppResult<()> {
+    async fn handle_event(&mut self, event: ClientEvent) -> Result<(), HandleError> {
         let state = self.state.clone();
         match event {
-            ClientEvent::Auth { .. } => Err(AppError::new(ErrorKind::Validation, "already authenticated")),
-            ClientEvent::Ping => self.reply(&ServerEvent::Pong).await,
-            ClientEvent::Subscribe { room_id, after_seq } => self.subscribe(room_id, after_seq).await,
+            ClientEvent::Auth { .. } => Err(AppError::new(ErrorKind::Validation, "already authenticated").into()),
+            ClientEvent::Ping => Ok(self.send(&ServerEvent::Pong).await?),
+            ClientEvent::Subscribe { room_id, after_seq } => {
+                state.limits.actions_by_user.take(self.auth.user_id).await?;
+                self.subscribe(room_id, after_seq).await
+            }
             ClientEvent::Unsubscribe { room_id } => {
                 if self.cursors.remove(&room_id).is_some() {
                     state.realtime.hub.unsubscribe(Topic::Room(room_id), self.handle.id);
                 }
-                self.reply(&ServerEvent::Unsubscribed { room_id }).await
+                Ok(self.send(&ServerEvent::Unsubscribed { room_id }).await?)
             }
             ClientEvent::Send { room_id, client_id, body } => {
                 let pending =
@@ -351,8 +518,9 @@ impl Connection {
                 self.sends.push(Box::pin(async move { (client_id, pending.sent(&state).await.map(|(m, _)| m)) }));
                 Ok(())
             }
-            ClientEvent::Typing { room_id } => rooms::service::typing(&state, self.auth, room_id).await,
+            ClientEvent::Typing { room_id } => Ok(rooms::service::typing(&state, self.auth, room_id).await?),
             ClientEvent::Read { room_id, seq } => {
+                state.limits.actions_by_user.take(self.auth.user_id).await?;
                 let marker = rooms::service::mark_read(&state, self.auth, room_id, seq).await?;
                 let event = ServerEvent::Read { room_id, seq: marker };
                 let mut envelope = Envelope::event(Topic::User(self.auth.user_id), None, frame(&event));
@@ -363,16 +531,10 @@ impl Connection {
         }
     }
 
-    async fn reply(&mut self, event: &ServerEvent) -> AppResult<()> {
-        // A dead socket ends the connection at the next read; nothing more to do here.
-        let _ = self.send(event).await;
-        Ok(())
-    }
-
     /// Registers for live events first, then replays the store up to its head, then says
     /// `subscribed`: nothing committed in between can be missed, and the cursor drops what
     /// the replay already sent.
-    async fn subscribe(&mut self, room_id: i64, after_seq: Option<i64>) -> AppResult<()> {
+    async fn subscribe(&mut self, room_id: i64, after_seq: Option<i64>) -> Result<(), HandleError> {
         let state = self.state.clone();
         rooms::access::readable(&state, room_id, self.auth.user_id).await?;
         let hub = &state.realtime.hub;
@@ -382,43 +544,54 @@ impl Connection {
             Ok(Some(head)) => head,
             Ok(None) => {
                 hub.unsubscribe(Topic::Room(room_id), self.handle.id);
-                return Err(AppError::not_found("room"));
+                return Err(AppError::not_found("room").into());
             }
             Err(err) => {
                 hub.unsubscribe(Topic::Room(room_id), self.handle.id);
-                return Err(err);
+                return Err(err.into());
             }
         };
         hub.set_base(room_id, head);
         let after = after_seq.unwrap_or(head).clamp(0, head);
         let truncated = head - after > state.config.max_replay;
-        if !truncated && let Err(err) = self.replay(room_id, after, head).await {
-            hub.unsubscribe(Topic::Room(room_id), self.handle.id);
-            return Err(err);
+        if !truncated {
+            match self.stream_changes(room_id, after, head).await {
+                Ok(_) => {}
+                Err(StreamError::End(end)) => return Err(HandleError::End(end)),
+                Err(StreamError::Store(err)) => {
+                    hub.unsubscribe(Topic::Room(room_id), self.handle.id);
+                    return Err(err.into());
+                }
+            }
         }
         state.metrics.replay_size.observe(if truncated { 0.0 } else { (head - after) as f64 });
         self.cursors.insert(room_id, head);
-        self.reply(&ServerEvent::Subscribed { room_id, head_seq: head, replay_truncated: truncated }).await
+        Ok(self.send(&ServerEvent::Subscribed { room_id, head_seq: head, replay_truncated: truncated }).await?)
     }
 }
 
-impl Connection {
-    /// Sends every change of the room with `after < seq <= head`, oldest first.
-    async fn replay(&mut self, room_id: i64, after: i64, head: i64) -> AppResult<()> {
-        let mut cursor = after;
-        while cursor < head {
-            let changes =
-                store::messages::changes_between(&self.state.store, room_id, cursor, head, REPLAY_PAGE).await?;
-            let Some(last) = changes.last().map(|c| c.seq) else {
-                break;
-            };
-            for change in changes {
-                let _ = self.session.text(frame(&change_event(room_id, change))).await;
-            }
-            cursor = last;
-        }
-        Ok(())
+/// A client request failed (answered with an `error` event), or the connection ended.
+enum HandleError {
+    App(AppError),
+    End(End),
+}
+
+impl From<AppError> for HandleError {
+    fn from(err: AppError) -> Self {
+        HandleError::App(err)
     }
+}
+
+impl From<End> for HandleError {
+    fn from(end: End) -> Self {
+        HandleError::End(end)
+    }
+}
+
+/// Reading changes from the store for a client failed, or the connection ended meanwhile.
+enum StreamError {
+    Store(AppError),
+    End(End),
 }
 
 /// Parses a client frame: `malformed_json` for bad JSON, `unknown_type` for a `type` we do

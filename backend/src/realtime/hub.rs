@@ -3,12 +3,16 @@
 //! Room events that carry a `seq` are delivered in `seq` order with no gap and no duplicate:
 //! an event that arrives early (commits can publish out of order) waits in `pending`; if the
 //! gap does not fill within `GAP_WAIT`, the missing changes are read back from the store.
-//! Delivery never waits on a connection: each has a bounded queue, and a full queue closes
-//! that connection (4008) instead of stalling the room.
+//! Delivery never waits on a connection: each has a bounded queue. When it is full the
+//! connection falls behind instead of being dropped (see [`ConnHandle::push`]): a message change
+//! is left out and noted, and the connection reads what it missed from the store, where every
+//! change is kept by seq; a typing or presence event is dropped; any other event waits in a
+//! short list of its own. Only a connection that also overflows that list, or whose client
+//! stops reading (see the gateway), is closed with 4008.
 
 use bytestring::ByteString;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
@@ -54,6 +58,8 @@ pub struct Envelope {
     pub skip_conn: Option<u64>,
     /// When it was published (Unix microseconds), for the delivery latency metric.
     pub published_us: i64,
+    /// A passing signal (typing, presence) that a connection that fell behind may miss.
+    pub lossy: bool,
 }
 
 impl Envelope {
@@ -65,6 +71,7 @@ impl Envelope {
             control: None,
             skip_conn: None,
             published_us: crate::metrics::now_micros(),
+            lossy: false,
         }
     }
 
@@ -76,6 +83,7 @@ impl Envelope {
             control: Some(control),
             skip_conn: None,
             published_us: crate::metrics::now_micros(),
+            lossy: false,
         }
     }
 }
@@ -88,12 +96,25 @@ pub enum Outbound {
         seq: Option<i64>,
         frame: ByteString,
         published_us: i64,
+        lossy: bool,
     },
     /// No more events of this room will come; forget its subscription.
     Evicted {
         room_id: i64,
     },
 }
+
+/// Events that did not fit a connection's queue (see [`ConnHandle::push`]).
+#[derive(Debug, Default)]
+pub struct Behind {
+    /// Rooms whose message changes were left out → the highest seq left out.
+    pub rooms: HashMap<i64, i64>,
+    /// Events the store does not keep (membership, room, read changes), oldest first.
+    pub events: VecDeque<Outbound>,
+}
+
+/// Events beyond a full queue that `Behind::events` holds before the connection is closed.
+const BEHIND_EVENTS: usize = 256;
 
 /// A local connection as the hub knows it.
 pub struct ConnHandle {
@@ -104,13 +125,33 @@ pub struct ConnHandle {
     close_code: AtomicU16,
     /// Wakes the connection's task when it must close (`close_code` says why).
     close_notify: Notify,
+    /// What did not fit the queue. A mutex: taken only when the queue is full or events are
+    /// waiting in it, for a few map and list operations, never across an await.
+    behind: Mutex<Behind>,
+    /// Set while `behind.events` is not empty: later events must wait behind those.
+    events_behind: AtomicBool,
+    /// Events other than message changes now in the queue: `behind.events` may be written
+    /// only once these (which are older) are.
+    queued_events: AtomicUsize,
+    /// Wakes the connection's task when `behind` has something.
+    behind_notify: Notify,
 }
 
 impl ConnHandle {
     pub fn new(id: u64, user_id: i64, session_id: i64, queue: usize) -> (Arc<Self>, mpsc::Receiver<Outbound>) {
         let (tx, rx) = mpsc::channel(queue.max(1));
-        let handle =
-            ConnHandle { id, user_id, session_id, tx, close_code: AtomicU16::new(0), close_notify: Notify::new() };
+        let handle = ConnHandle {
+            id,
+            user_id,
+            session_id,
+            tx,
+            close_code: AtomicU16::new(0),
+            close_notify: Notify::new(),
+            behind: Mutex::new(Behind::default()),
+            events_behind: AtomicBool::new(false),
+            queued_events: AtomicUsize::new(0),
+            behind_notify: Notify::new(),
+        };
         (Arc::new(handle), rx)
     }
 
@@ -119,9 +160,14 @@ impl ConnHandle {
         if self.close_code.compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst).is_ok()
             && code == CLOSE_TOO_SLOW
         {
-            tracing::info!(conn = self.id, user_id = self.user_id, "closing slow consumer: outbound queue full");
+            tracing::info!(conn = self.id, user_id = self.user_id, "closing slow consumer");
         }
         self.close_notify.notify_one();
+    }
+
+    /// The close code asked for, if any.
+    pub fn close_requested(&self) -> Option<u16> {
+        Some(self.close_code.load(Ordering::SeqCst)).filter(|c| *c != 0)
     }
 
     /// Resolves once `close` was called; returns the code.
@@ -130,10 +176,84 @@ impl ConnHandle {
         self.close_code.load(Ordering::SeqCst)
     }
 
-    fn push(&self, item: Outbound) {
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(item) {
-            self.close(CLOSE_TOO_SLOW);
+    /// Resolves when `behind` may have something to take.
+    pub async fn fell_behind(&self) {
+        self.behind_notify.notified().await;
+    }
+
+    /// The connection task took `item` from the queue.
+    pub fn received(&self, item: &Outbound) {
+        if !item.is_message_change() {
+            self.queued_events.fetch_sub(1, Ordering::SeqCst);
         }
+    }
+
+    /// Takes what fell behind: every room noted, and the waiting events once every older event
+    /// in the queue was taken (else they stay, in order).
+    pub fn take_behind(&self) -> Behind {
+        let mut behind = self.lock_behind();
+        let rooms = std::mem::take(&mut behind.rooms);
+        let events = if self.queued_events.load(Ordering::SeqCst) == 0 {
+            self.events_behind.store(false, Ordering::SeqCst);
+            std::mem::take(&mut behind.events)
+        } else {
+            VecDeque::new()
+        };
+        Behind { rooms, events }
+    }
+
+    fn lock_behind(&self) -> std::sync::MutexGuard<'_, Behind> {
+        self.behind.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues `item`, or notes it in `behind` when the queue is full (see the module header).
+    fn push(&self, item: Outbound) {
+        let change = item.is_message_change();
+        if change || !self.events_behind.load(Ordering::SeqCst) {
+            if !change {
+                self.queued_events.fetch_add(1, Ordering::SeqCst);
+            }
+            let item = match self.tx.try_send(item) {
+                Ok(()) => return,
+                Err(mpsc::error::TrySendError::Closed(_)) => return,
+                Err(mpsc::error::TrySendError::Full(item)) => item,
+            };
+            if !change {
+                self.queued_events.fetch_sub(1, Ordering::SeqCst);
+            }
+            self.fall_behind(item);
+        } else {
+            self.fall_behind(item);
+        }
+    }
+
+    fn fall_behind(&self, item: Outbound) {
+        let mut behind = self.lock_behind();
+        match item {
+            Outbound::Frame { room_id: Some(room_id), seq: Some(seq), .. } => {
+                let highest = behind.rooms.entry(room_id).or_insert(seq);
+                *highest = (*highest).max(seq);
+            }
+            Outbound::Frame { lossy: true, .. } => return,
+            event if behind.events.len() < BEHIND_EVENTS => {
+                behind.events.push_back(event);
+                self.events_behind.store(true, Ordering::SeqCst);
+            }
+            _ => {
+                drop(behind);
+                self.close(CLOSE_TOO_SLOW);
+                return;
+            }
+        }
+        drop(behind);
+        self.behind_notify.notify_one();
+    }
+}
+
+impl Outbound {
+    /// A room's message change: kept in the store by seq, so it can be read back.
+    fn is_message_change(&self) -> bool {
+        matches!(self, Outbound::Frame { room_id: Some(_), seq: Some(_), .. })
     }
 }
 
@@ -307,6 +427,8 @@ impl Hub {
 }
 
 /// Fills a room's gaps from the store until none is left (or the room has no subscriber).
+/// An event whose seq the store does not have (beyond the room's head) is not a real change:
+/// it is dropped, so it can neither stall the room nor make it skip real changes.
 async fn fill_gaps(hub: Arc<Hub>, room_id: i64) {
     let mut empty_reads = 0;
     loop {
@@ -316,11 +438,16 @@ async fn fill_gaps(hub: Arc<Hub>, room_id: i64) {
         };
         if hub.read_back(room_id, delivered, first_pending).await {
             empty_reads = 0;
-        } else {
-            empty_reads += 1;
+            continue;
+        }
+        empty_reads += 1;
+        match store::messages::head(&hub.store, room_id).await {
+            Ok(head) => hub.drop_beyond(room_id, head.unwrap_or(delivered)),
+            Err(err) => tracing::warn!(room_id, error = %err, "reading a room's head failed"),
         }
         if empty_reads >= 20 {
-            // The store has nothing to fill it with (the room is gone): skip the gap.
+            // The store has the seq but not the changes before it (they were deleted with
+            // their room): nothing can fill the gap.
             tracing::warn!(room_id, delivered, first_pending, "skipping an unfillable gap");
             let mut topics = hub.topics();
             if let Some(state) = topics.get_mut(&Topic::Room(room_id)) {
@@ -329,6 +456,19 @@ async fn fill_gaps(hub: Arc<Hub>, room_id: i64) {
                 hub.drain(room_id, state);
             }
             return;
+        }
+    }
+}
+
+impl Hub {
+    /// Drops the room's pending events with a seq beyond `head`, the store's.
+    fn drop_beyond(&self, room_id: i64, head: i64) {
+        let mut topics = self.topics();
+        if let Some(state) = topics.get_mut(&Topic::Room(room_id)) {
+            let dropped = state.pending.split_off(&(head + 1));
+            if !dropped.is_empty() {
+                tracing::warn!(room_id, head, dropped = dropped.len(), "dropping events beyond the store's head");
+            }
         }
     }
 }
@@ -347,6 +487,7 @@ fn deliver(state: &mut TopicState, envelope: &Envelope) {
                     seq: envelope.seq,
                     frame: frame.clone(),
                     published_us: envelope.published_us,
+                    lossy: envelope.lossy,
                 });
             }
         }

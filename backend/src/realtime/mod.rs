@@ -7,8 +7,10 @@
 pub mod broker;
 pub mod cluster;
 pub mod events;
+pub mod frame_guard;
 pub mod gateway;
 pub mod hub;
+pub mod pending;
 pub mod presence;
 pub mod redis_broker;
 
@@ -25,11 +27,18 @@ use events::frame;
 use hub::{Control, Envelope, Hub, Topic};
 use presence::Presence;
 
+/// A passing signal a connection that fell behind may miss: the next one supersedes it.
+fn is_passing(event: &ServerEvent) -> bool {
+    matches!(event, ServerEvent::Typing { .. } | ServerEvent::Presence { .. })
+}
+
 pub struct Realtime {
     pub hub: Arc<Hub>,
     broker: Arc<dyn Broker>,
     /// Connections on this node.
     pub presence: Presence,
+    /// Sockets on this node that have not authenticated yet, per client address.
+    pub pending: pending::PendingSockets,
     /// Presence on the other nodes (scale-out only).
     pub cluster: Option<ClusterPresence>,
     /// At most one `typing` per user per room per 2 seconds is forwarded.
@@ -46,6 +55,7 @@ impl Realtime {
             hub,
             broker,
             presence: Presence::default(),
+            pending: pending::PendingSockets::default(),
             cluster,
             typing: RateLimiter::new(0.5, 1.0),
             shutdown: watch::channel(false).0,
@@ -59,6 +69,11 @@ impl Realtime {
             ids.extend(cluster.online_elsewhere_ids().await);
         }
         ids
+    }
+
+    /// Whether the user has a connection on any node.
+    pub async fn is_online(&self, user_id: i64) -> bool {
+        self.presence.is_online(user_id) || self.online_elsewhere(user_id).await
     }
 
     /// Whether a node other than this one has a connection of the user.
@@ -76,14 +91,18 @@ impl Realtime {
 
     /// A room event to the room's subscribers; `seq` for message changes.
     pub fn to_room(&self, room_id: i64, event: &ServerEvent) {
-        self.publish(Envelope::event(Topic::Room(room_id), event.seq(), frame(event)));
+        let mut envelope = Envelope::event(Topic::Room(room_id), event.seq(), frame(event));
+        envelope.lossy = is_passing(event);
+        self.publish(envelope);
     }
 
     /// One event to every connection of each user (serialized once).
     pub fn to_users(&self, user_ids: impl IntoIterator<Item = i64>, event: &ServerEvent) {
         let bytes = frame(event);
         for user_id in user_ids {
-            self.publish(Envelope::event(Topic::User(user_id), None, bytes.clone()));
+            let mut envelope = Envelope::event(Topic::User(user_id), None, bytes.clone());
+            envelope.lossy = is_passing(event);
+            self.publish(envelope);
         }
     }
 
@@ -106,6 +125,10 @@ impl Realtime {
 
     pub fn broker_reconnects(&self) -> Option<u64> {
         self.broker.reconnects()
+    }
+
+    pub fn broker_rejected(&self) -> Option<u64> {
+        self.broker.rejected()
     }
 
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {

@@ -6,13 +6,21 @@
 //! pipelines `PUBLISH`es on a pooled connection; subscriptions live on one dedicated pub/sub
 //! connection owned by another task.
 //!
+//! Every envelope is signed: `HMAC-SHA256(cluster key, json) || json`, the key derived from the
+//! token secret that every node of a cluster shares. A node drops (and counts) anything whose
+//! signature does not verify or that is older than `MAX_AGE`, so someone who can publish on
+//! the Redis channels cannot inject a message "from" anyone, close sockets with a forged
+//! `CloseSession`, or push a seq ahead (the hub also drops a seq the store does not have).
+//!
 //! Redis holds nothing durable: when the pub/sub connection drops, the node keeps serving
 //! (local delivery and writes go on), reconnects with backoff, subscribes again, and every room
 //! hub reads what it missed from the store by `seq`. A periodic catch-up is the safety net for
 //! a lost tail event (a failed publish elsewhere).
 
 use futures_util::StreamExt;
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -26,6 +34,9 @@ const PUBLISH_QUEUE: usize = 65_536;
 const PUBLISH_BATCH: usize = 256;
 const SAFETY_CATCH_UP: Duration = Duration::from_secs(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Envelopes older than this (by their publisher's clock) are dropped: a replayed capture.
+const MAX_AGE_US: i64 = 300_000_000;
+const MAC_LEN: usize = 32;
 
 /// An envelope as it crosses Redis.
 #[derive(Serialize, Deserialize)]
@@ -37,6 +48,43 @@ struct Wire {
     control: Option<Control>,
     skip_conn: Option<u64>,
     published_us: i64,
+    #[serde(default)]
+    lossy: bool,
+}
+
+/// Signs and verifies envelopes with the cluster key.
+#[derive(Clone)]
+pub struct Signer {
+    key: [u8; 32],
+}
+
+impl Signer {
+    /// The cluster key, derived from the token secret (shared by every node of a cluster).
+    pub fn from_secret(secret: &[u8]) -> Self {
+        Self { key: Sha256::new().chain_update(b"confab cluster envelopes\0").chain_update(secret).finalize().into() }
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!())
+    }
+
+    /// `mac || json`.
+    fn seal(&self, json: &[u8]) -> Vec<u8> {
+        let mut mac = self.mac();
+        mac.update(json);
+        let mut sealed = mac.finalize().into_bytes().to_vec();
+        sealed.extend_from_slice(json);
+        sealed
+    }
+
+    /// The json of a sealed payload whose signature verifies.
+    fn open<'a>(&self, sealed: &'a [u8]) -> Option<&'a [u8]> {
+        let (tag, json) = sealed.split_at_checked(MAC_LEN)?;
+        let mut mac = self.mac();
+        mac.update(json);
+        mac.verify_slice(tag).ok()?;
+        Some(json)
+    }
 }
 
 enum Subscription {
@@ -47,18 +95,27 @@ enum Subscription {
 pub struct RedisBroker {
     node: u64,
     prefix: String,
-    publish: mpsc::Sender<(String, String)>,
+    publish: mpsc::Sender<(String, Vec<u8>)>,
+    signer: Signer,
     subscriptions: mpsc::Sender<Subscription>,
     /// The topics this node listens to, to subscribe again after a reconnect.
     open: Arc<Mutex<HashSet<Topic>>>,
     hub: Arc<OnceLock<Weak<Hub>>>,
     /// Times the pub/sub connection was re-established (for `/metrics`).
     pub reconnects: Arc<AtomicU64>,
+    /// Envelopes dropped: bad signature, too old, malformed (for `/metrics`).
+    pub rejected: Arc<AtomicU64>,
 }
 
 impl RedisBroker {
     /// Connects the broker's tasks; they run until the process ends.
-    pub fn start(url: &str, prefix: &str, node: u64, pool: deadpool_redis::Pool) -> anyhow::Result<Self> {
+    pub fn start(
+        url: &str,
+        prefix: &str,
+        node: u64,
+        pool: deadpool_redis::Pool,
+        signer: Signer,
+    ) -> anyhow::Result<Self> {
         let client = deadpool_redis::redis::Client::open(url)?;
         let (publish, publish_rx) = mpsc::channel(PUBLISH_QUEUE);
         let (subscriptions, subscriptions_rx) = mpsc::channel(PUBLISH_QUEUE);
@@ -66,10 +123,12 @@ impl RedisBroker {
             node,
             prefix: prefix.to_owned(),
             publish,
+            signer: signer.clone(),
             subscriptions,
             open: Arc::default(),
             hub: Arc::default(),
             reconnects: Arc::default(),
+            rejected: Arc::default(),
         };
         tokio::spawn(publisher(pool, publish_rx));
         let listener = Listener {
@@ -78,6 +137,8 @@ impl RedisBroker {
             open: broker.open.clone(),
             hub: broker.hub.clone(),
             reconnects: broker.reconnects.clone(),
+            rejected: broker.rejected.clone(),
+            signer,
         };
         tokio::spawn(listener.run(client, subscriptions_rx));
         Ok(broker)
@@ -101,10 +162,12 @@ impl Broker for RedisBroker {
             control: envelope.control.clone(),
             skip_conn: envelope.skip_conn,
             published_us: envelope.published_us,
+            lossy: envelope.lossy,
         };
-        let Ok(payload) = serde_json::to_string(&wire) else {
+        let Ok(json) = serde_json::to_vec(&wire) else {
             return;
         };
+        let payload = self.signer.seal(&json);
         if self.publish.try_send((channel(&self.prefix, envelope.topic), payload)).is_err() {
             // Other nodes recover a lost change from the store (gap fill, periodic catch-up).
             tracing::warn!("redis publish queue full: dropping an envelope");
@@ -128,10 +191,14 @@ impl Broker for RedisBroker {
     fn reconnects(&self) -> Option<u64> {
         Some(self.reconnects.load(Ordering::Relaxed))
     }
+
+    fn rejected(&self) -> Option<u64> {
+        Some(self.rejected.load(Ordering::Relaxed))
+    }
 }
 
 /// Publishes queued envelopes, pipelining whatever has accumulated.
-async fn publisher(pool: deadpool_redis::Pool, mut queue: mpsc::Receiver<(String, String)>) {
+async fn publisher(pool: deadpool_redis::Pool, mut queue: mpsc::Receiver<(String, Vec<u8>)>) {
     let mut batch = Vec::with_capacity(PUBLISH_BATCH);
     while queue.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
         let mut pipe = deadpool_redis::redis::pipe();
@@ -155,6 +222,8 @@ struct Listener {
     open: Arc<Mutex<HashSet<Topic>>>,
     hub: Arc<OnceLock<Weak<Hub>>>,
     reconnects: Arc<AtomicU64>,
+    rejected: Arc<AtomicU64>,
+    signer: Signer,
 }
 
 impl Listener {
@@ -224,12 +293,14 @@ impl Listener {
     }
 
     fn deliver(&self, payload: &[u8]) {
-        let Ok(wire) = serde_json::from_slice::<Wire>(payload) else {
-            tracing::warn!("ignoring a malformed envelope from redis");
-            return;
+        let Some(wire) = self.signer.open(payload).and_then(|json| serde_json::from_slice::<Wire>(json).ok()) else {
+            return self.reject("its signature does not verify (or it is malformed)");
         };
         if wire.node == self.node {
             return; // delivered locally when published
+        }
+        if crate::metrics::now_micros() - wire.published_us > MAX_AGE_US {
+            return self.reject("it is too old (a replay?)");
         }
         if let Some(hub) = self.hub() {
             hub.dispatch(Envelope {
@@ -239,7 +310,15 @@ impl Listener {
                 control: wire.control,
                 skip_conn: wire.skip_conn,
                 published_us: wire.published_us,
+                lossy: wire.lossy,
             });
+        }
+    }
+
+    fn reject(&self, why: &str) {
+        // Logged once per 1,000 so a flood cannot flood the log too.
+        if self.rejected.fetch_add(1, Ordering::Relaxed).is_multiple_of(1000) {
+            tracing::warn!("dropping an envelope from redis: {why}");
         }
     }
 
@@ -249,5 +328,24 @@ impl Listener {
                 hub.catch_up(room_id).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_envelopes_sealed_with_the_cluster_key_open() {
+        let signer = Signer::from_secret(b"a shared secret of at least 32 bytes!");
+        let sealed = signer.seal(br#"{"x":1}"#);
+        assert_eq!(signer.open(&sealed), Some(&br#"{"x":1}"#[..]));
+        let mut tampered = sealed.clone();
+        *tampered.last_mut().expect("byte") = b'2';
+        assert_eq!(signer.open(&tampered), None, "a changed body");
+        let other = Signer::from_secret(b"another secret of at least 32 bytes!!");
+        assert_eq!(other.open(&sealed), None, "another cluster's key");
+        assert_eq!(signer.open(br#"{"x":1}"#), None, "unsigned");
+        assert_eq!(signer.open(b""), None);
     }
 }

@@ -2,6 +2,8 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use confab_shared::{CreateDm, CreateRoom, Role, Room, RoomKind, RoomList, ServerEvent, UpdateRoom, Visibility};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{access, view};
 use crate::auth::Auth;
@@ -11,17 +13,47 @@ use crate::state::AppState;
 use crate::store::{self, models::visibility_str};
 use crate::validate;
 
-/// Public rooms and mine, with my role and unread counts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RoomListQuery {
+    /// Only rooms with a larger id: pass the last id of the previous page.
+    #[param(minimum = 0)]
+    pub after_id: Option<i64>,
+    /// Page size, 1–200 (default 100).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `true`: only rooms I belong to (DMs included); `false`: only public rooms I have not joined.
+    pub joined: Option<bool>,
+}
+
+/// Public rooms and mine, with my role and unread counts, by id, one page at a time.
 #[utoipa::path(
     tag = "rooms",
     security(("bearer" = [])),
-    responses((status = 200, description = "Public rooms and the caller's rooms", body = RoomList), (status = 401, response = crate::openapi::Unauthorized))
+    params(RoomListQuery),
+    responses(
+        (status = 200, description = "A page of the public rooms and the caller's rooms", body = RoomList),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+    )
 )]
 #[get("/rooms")]
-pub async fn list(auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json<RoomList>> {
-    let rows = store::rooms::visible_to(&state.store, auth.user_id).await?;
+pub async fn list(
+    auth: Auth,
+    state: web::Data<AppState>,
+    query: web::Query<RoomListQuery>,
+) -> AppResult<web::Json<RoomList>> {
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::invalid("limit", "must be 1 to 200"));
+    }
+    if query.after_id.is_some_and(|v| v < 0) {
+        return Err(AppError::invalid("after_id", "must not be negative"));
+    }
+    let page = store::rooms::Page { after_id: query.after_id.unwrap_or(0), limit, joined: query.joined };
+    let (rows, has_more) = store::rooms::visible_to(&state.store, auth.user_id, page).await?;
     let rooms = store::rooms::with_viewer_data(&state.store, auth.user_id, rows).await?;
-    Ok(web::Json(RoomList { rooms: rooms.into_iter().map(view::room).collect() }))
+    Ok(web::Json(RoomList { rooms: rooms.into_iter().map(view::room).collect(), has_more }))
 }
 
 /// Creates a room; the caller becomes its owner.
@@ -36,6 +68,7 @@ pub async fn list(auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json
         (status = 409, response = crate::openapi::Conflict),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[post("/rooms")]
@@ -44,6 +77,7 @@ pub async fn create(auth: Auth, state: web::Data<AppState>, body: ApiJson<Create
     let name = validate::room_name(&body.name)?;
     let topic = validate::topic(body.topic.as_deref().unwrap_or(""))?;
     let visibility = body.visibility.unwrap_or(Visibility::Public);
+    state.limits.rooms_by_user.take(auth.user_id).await?;
     let row = store::rooms::create(&state.store, &name, &topic, visibility_str(visibility), auth.user_id).await?;
     let room = view::for_viewer(&state, row, auth.user_id).await?;
     Ok(HttpResponse::Created().json(room))
@@ -81,6 +115,7 @@ pub async fn get_room(auth: Auth, state: web::Data<AppState>, path: web::Path<i6
         (status = 409, response = crate::openapi::Conflict),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[patch("/rooms/{room_id}")]
@@ -113,6 +148,7 @@ pub async fn update(
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[delete("/rooms/{room_id}")]
@@ -143,6 +179,7 @@ pub async fn delete_room(auth: Auth, state: web::Data<AppState>, path: web::Path
         (status = 404, response = crate::openapi::NotFound),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[post("/dms")]

@@ -19,6 +19,7 @@ use crate::store::{self, models::parse_role};
         (status = 200, description = "The joined room", body = Room),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[put("/rooms/{room_id}/members/me")]
@@ -44,6 +45,7 @@ pub async fn join(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) 
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, response = crate::openapi::Conflict),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[delete("/rooms/{room_id}/members/me")]
@@ -71,10 +73,10 @@ pub async fn leave(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>)
 pub async fn list(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<web::Json<MemberList>> {
     let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
     let members = store::rooms::members(&state.store, access.room.id).await?;
-    let presence = &state.realtime.presence;
+    let online = state.realtime.online_ids().await;
     let members = members
         .into_iter()
-        .map(|(user, role)| Member { online: presence.is_online(user.id), user: user.into(), role: parse_role(&role) })
+        .map(|(user, role)| Member { online: online.contains(&user.id), user: user.into(), role: parse_role(&role) })
         .collect();
     Ok(web::Json(MemberList { members }))
 }
@@ -89,6 +91,7 @@ pub async fn list(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) 
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[put("/rooms/{room_id}/members/{user_id}")]
@@ -117,6 +120,7 @@ pub async fn add(auth: Auth, state: web::Data<AppState>, path: web::Path<(i64, i
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, response = crate::openapi::Conflict),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[delete("/rooms/{room_id}/members/{user_id}")]
@@ -161,6 +165,7 @@ pub async fn remove_member(
         (status = 409, response = crate::openapi::Conflict),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
+        (status = 429, response = crate::openapi::TooMany),
     )
 )]
 #[put("/rooms/{room_id}/members/{user_id}/role")]
@@ -181,7 +186,7 @@ pub async fn set_role(
 async fn member(state: &AppState, room_id: i64, user: User) -> AppResult<Member> {
     let membership =
         store::rooms::membership(&state.store, room_id, user.id).await?.ok_or_else(|| AppError::not_found("member"))?;
-    Ok(Member { online: state.realtime.presence.is_online(user.id), role: membership.role(), user })
+    Ok(Member { online: state.realtime.is_online(user.id).await, role: membership.role(), user })
 }
 
 /// Tells the room (and, when someone else added them, the new member) about a join.

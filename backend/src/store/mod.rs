@@ -53,9 +53,12 @@ impl SpawnBlocking for Detached {
     }
 }
 
-/// Per-connection SQLite settings: WAL so readers never block the writer, a busy timeout
-/// for checkpoints, and foreign keys (off by default in SQLite).
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+/// Per-connection SQLite settings: WAL so readers never block the writer; `synchronous = FULL`
+/// so a commit is on disk (WAL fsynced) before it returns, since a message is acknowledged
+/// only once stored: with NORMAL, power loss or an OS crash could lose acknowledged messages
+/// (group commit shares the one fsync among a whole batch); a busy timeout for checkpoints;
+/// and foreign keys (off by default in SQLite).
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
 
 /// A handle to the database; cheap to clone (pools are reference-counted).

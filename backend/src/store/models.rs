@@ -32,6 +32,9 @@ pub struct SessionRow {
     pub refresh_hash: String,
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    /// The hash of the token the last rotation replaced, and when it did.
+    pub previous_hash: Option<String>,
+    pub rotated_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -27,15 +27,21 @@ fn name_taken(e: AppError) -> AppError {
     if is_unique_violation(&e) { AppError::new(ErrorKind::RoomNameTaken, "a room with that name exists") } else { e }
 }
 
+/// The unique name key of a room: public room names are unique ignoring case; private rooms
+/// have none, so that a clash can never reveal that a private room exists.
+fn name_key(name: &str, visibility: &str) -> Option<String> {
+    (visibility == "public").then(|| name.to_lowercase())
+}
+
 /// Creates a room with `owner` as its owner.
 pub async fn create(store: &Store, name: &str, topic: &str, visibility: &str, owner: i64) -> AppResult<RoomRow> {
-    let key = name.to_lowercase();
+    let key = name_key(name, visibility);
     let at = now();
     write_tx!(store, |c| {
         let room: RoomRow = diesel::insert_into(rooms::table)
             .values((
                 rooms::name.eq(name),
-                rooms::name_key.eq(Some(&key)),
+                rooms::name_key.eq(&key),
                 rooms::topic.eq(topic),
                 rooms::visibility.eq(visibility),
                 rooms::kind.eq("room"),
@@ -125,17 +131,30 @@ pub async fn membership(store: &Store, room_id: i64, user_id: i64) -> AppResult<
         .optional()?))
 }
 
-/// Public rooms and the viewer's rooms, by name.
-pub async fn visible_to(store: &Store, viewer: i64) -> AppResult<Vec<RoomRow>> {
-    read!(store, |c| {
+/// One page of a room listing, by id.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub after_id: i64,
+    pub limit: i64,
+    /// `Some(true)`: the viewer's rooms only; `Some(false)`: public rooms they have not joined.
+    pub joined: Option<bool>,
+}
+
+/// A page of the public rooms and the viewer's rooms, by id; true when more follow.
+pub async fn visible_to(store: &Store, viewer: i64, page: Page) -> AppResult<(Vec<RoomRow>, bool)> {
+    let mut rows: Vec<RoomRow> = read!(store, |c| {
         let mine = memberships::table.filter(memberships::user_id.eq(viewer)).select(memberships::room_id);
-        Ok(rooms::table
-            .filter(rooms::visibility.eq("public").or(rooms::id.eq_any(mine)))
-            .order((rooms::kind.desc(), rooms::name_key, rooms::id))
-            .select(RoomRow::as_select())
-            .load(c)
-            .await?)
-    })
+        let mut query = rooms::table.filter(rooms::id.gt(page.after_id)).into_boxed();
+        query = match page.joined {
+            Some(true) => query.filter(rooms::id.eq_any(mine)),
+            Some(false) => query.filter(rooms::visibility.eq("public")).filter(rooms::id.ne_all(mine)),
+            None => query.filter(rooms::visibility.eq("public").or(rooms::id.eq_any(mine))),
+        };
+        Ok(query.order(rooms::id).limit(page.limit + 1).select(RoomRow::as_select()).load(c).await?)
+    })?;
+    let has_more = rows.len() as i64 > page.limit;
+    rows.truncate(page.limit as usize);
+    Ok((rows, has_more))
 }
 
 /// Loads the viewer's membership, the member count, the unread count and the direct peer of
@@ -203,11 +222,11 @@ pub async fn with_viewer_data(store: &Store, viewer: i64, rows: Vec<RoomRow>) ->
 
 /// Renames the room and/or sets its topic.
 pub async fn update(store: &Store, id: i64, name: Option<&str>, topic: Option<&str>) -> AppResult<RoomRow> {
-    let key = name.map(str::to_lowercase);
     write_tx!(store, |c| {
-        if let (Some(name), Some(key)) = (name, key.as_deref()) {
+        if let Some(name) = name {
+            let visibility: String = rooms::table.find(id).select(rooms::visibility).first(c).await?;
             diesel::update(rooms::table.find(id))
-                .set((rooms::name.eq(name), rooms::name_key.eq(Some(key))))
+                .set((rooms::name.eq(name), rooms::name_key.eq(name_key(name, &visibility))))
                 .execute(c)
                 .await?;
         }

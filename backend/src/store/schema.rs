@@ -21,6 +21,8 @@ diesel::table! {
         last_used_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        previous_hash -> Nullable<Text>,
+        rotated_at -> Nullable<Timestamp>,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Login sessions: one row per login, holding the hash of its current refresh token.
+//! Login sessions: one row per login, holding the hash of its current refresh token and of the
+//! one its last rotation replaced.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -64,6 +65,17 @@ pub async fn by_id(store: &Store, id: i64) -> AppResult<Option<SessionRow>> {
     read!(store, |c| Ok(sessions::table.find(id).select(SessionRow::as_select()).first(c).await.optional()?))
 }
 
+/// The session whose current or previous refresh token has this hash (256-bit random tokens:
+/// at most one).
+pub async fn by_refresh_hash(store: &Store, hash: &str) -> AppResult<Option<SessionRow>> {
+    read!(store, |c| Ok(sessions::table
+        .filter(sessions::refresh_hash.eq(hash).or(sessions::previous_hash.eq(hash)))
+        .select(SessionRow::as_select())
+        .first(c)
+        .await
+        .optional()?))
+}
+
 /// True while the session exists, is not revoked and has not expired.
 pub async fn is_active(store: &Store, id: i64) -> AppResult<bool> {
     let at = now();
@@ -78,7 +90,8 @@ pub async fn is_active(store: &Store, id: i64) -> AppResult<bool> {
 }
 
 /// Replaces the refresh hash if it still is `old_hash` (compare-and-set, so two concurrent
-/// refreshes with one token cannot both win). Returns whether it did.
+/// refreshes with one token cannot both win), keeping `old_hash` as the previous one.
+/// Returns whether it did.
 pub async fn rotate(
     store: &Store,
     id: i64,
@@ -93,7 +106,13 @@ pub async fn rotate(
             .filter(sessions::refresh_hash.eq(old_hash))
             .filter(sessions::revoked_at.is_null())
     )
-    .set((sessions::refresh_hash.eq(new_hash), sessions::last_used_at.eq(at), sessions::expires_at.eq(expires_at)))
+    .set((
+        sessions::refresh_hash.eq(new_hash),
+        sessions::previous_hash.eq(Some(old_hash)),
+        sessions::rotated_at.eq(Some(at)),
+        sessions::last_used_at.eq(at),
+        sessions::expires_at.eq(expires_at),
+    ))
     .execute(c)
     .await?
         == 1))

@@ -10,7 +10,7 @@ use crate::error::{AppError, AppResult, ErrorKind, is_unique_violation};
 
 /// Creates an account; `username_taken` when the name is in use, ignoring case.
 pub async fn create(store: &Store, username: &str, password_hash: &str) -> AppResult<UserRow> {
-    let key = username.to_lowercase();
+    let key = username.to_ascii_lowercase();
     let result = write_tx!(store, |c| {
         Ok(diesel::insert_into(users::table)
             .values((
@@ -28,9 +28,9 @@ pub async fn create(store: &Store, username: &str, password_hash: &str) -> AppRe
     })
 }
 
-/// The account and its password hash, by name ignoring case.
+/// The account and its password hash, by name ignoring ASCII case (names are ASCII).
 pub async fn by_name(store: &Store, username: &str) -> AppResult<Option<(UserRow, String)>> {
-    let key = username.to_lowercase();
+    let key = username.to_ascii_lowercase();
     read!(store, |c| Ok(users::table
         .filter(users::username_key.eq(&key))
         .select((UserRow::as_select(), users::password_hash))

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const SHARED_REDIS: &str = "redis://127.0.0.1:6379";
+pub const SHARED_REDIS: &str = "redis://127.0.0.1:6379";
+/// The token secret every node of a test cluster shares.
+pub const CLUSTER_SECRET: &str = "a-shared-secret-for-every-node-of-this-test";
 
 fn required() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
@@ -16,7 +18,7 @@ fn required() -> bool {
 }
 
 /// Whether Redis and PostgreSQL are there; panics in CI when they are not.
-fn services_available() -> bool {
+pub fn services_available() -> bool {
     let redis = std::net::TcpStream::connect("127.0.0.1:6379").is_ok();
     if !redis && required() {
         panic!("Redis is required (CI) but unreachable at 127.0.0.1:6379");
@@ -28,17 +30,24 @@ fn services_available() -> bool {
 }
 
 /// Several nodes on one database and one Redis prefix.
-struct Cluster {
-    nodes: Vec<TestApp>,
+pub struct Cluster {
+    pub nodes: Vec<TestApp>,
     db: String,
+    /// The Redis key prefix of this cluster's channels.
+    pub prefix: String,
 }
 
 impl Cluster {
-    fn start(nodes: usize, redis_url: &str) -> Cluster {
+    pub fn start(nodes: usize, redis_url: &str) -> Cluster {
         Self::start_with(nodes, redis_url, &[])
     }
 
-    fn start_with(nodes: usize, redis_url: &str, extra: &[&str]) -> Cluster {
+    pub fn start_with(nodes: usize, redis_url: &str, extra: &[&str]) -> Cluster {
+        Self::start_with_env(nodes, redis_url, extra, &[])
+    }
+
+    /// Nodes started with `env` added to their environment.
+    pub fn start_with_env(nodes: usize, redis_url: &str, extra: &[&str], env: &[(&str, &str)]) -> Cluster {
         let db = create_database();
         let prefix = format!("confab-test-{}", rand::random::<u64>());
         let args = vec![
@@ -47,16 +56,17 @@ impl Cluster {
             "--redis-url".to_owned(),
             redis_url.to_owned(),
             "--redis-prefix".to_owned(),
-            prefix,
+            prefix.clone(),
             "--jwt-secret".to_owned(),
-            "a-shared-secret-for-every-node-of-this-test".to_owned(),
+            CLUSTER_SECRET.to_owned(),
         ]
         .into_iter()
         .chain(extra.iter().map(|s| s.to_string()))
         .collect::<Vec<_>>();
         // The first node migrates the database; start the others after it.
-        let nodes = (0..nodes).map(|_| TestApp::spawn_args(args.clone())).collect();
-        Cluster { nodes, db }
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let nodes = (0..nodes).map(|_| TestApp::spawn_args_env(args.clone(), env.clone())).collect();
+        Cluster { nodes, db, prefix }
     }
 }
 
@@ -70,7 +80,7 @@ impl Drop for Cluster {
 }
 
 /// Collects `message` events until `count` distinct seqs arrived; panics on a duplicate.
-async fn collect_messages(ws: &mut Ws, count: usize, within: Duration) -> Vec<(i64, i64)> {
+pub async fn collect_messages(ws: &mut Ws, count: usize, within: Duration) -> Vec<(i64, i64)> {
     let deadline = Instant::now() + within;
     let mut got: Vec<(i64, i64)> = Vec::new();
     while got.len() < count {
@@ -205,14 +215,20 @@ async fn a_node_crash_loses_no_acknowledged_message() {
 }
 
 /// A private Redis on a free port, so restarting it disturbs no other test.
-struct PrivateRedis {
+pub struct PrivateRedis {
     child: Option<Child>,
 }
 
 impl PrivateRedis {
-    fn start(port: u16) -> PrivateRedis {
+    pub fn start(port: u16) -> PrivateRedis {
+        Self::start_with(port, &["--port", &port.to_string()])
+    }
+
+    /// A `redis-server` with `args` (which must make it listen on `port`).
+    pub fn start_with(port: u16, args: &[&str]) -> PrivateRedis {
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -225,7 +241,7 @@ impl PrivateRedis {
         PrivateRedis { child: Some(child) }
     }
 
-    fn stop(&mut self) {
+    pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();

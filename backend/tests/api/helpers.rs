@@ -91,6 +91,16 @@ const TEST_LIMITS: &[&str] = &[
     "10000",
     "--send-burst",
     "10000",
+    "--refresh-rate-per-minute",
+    "100000",
+    "--room-rate-per-hour",
+    "100000",
+    "--action-rate",
+    "10000",
+    "--action-burst",
+    "10000",
+    "--max-pending-sockets-per-addr",
+    "10000",
 ];
 
 pub struct TestApp {
@@ -100,6 +110,7 @@ pub struct TestApp {
     child: Child,
     pub log: Arc<Mutex<String>>,
     args: Vec<String>,
+    env: Vec<(String, String)>,
     _dir: tempfile::TempDir,
     pg_db: Option<String>,
 }
@@ -124,6 +135,11 @@ impl TestApp {
 
     /// Starts a server with a fresh data dir, the test limits, and `extra` options.
     pub fn spawn_args(extra: Vec<String>) -> TestApp {
+        Self::spawn_args_env(extra, Vec::new())
+    }
+
+    /// The same, with `env` added to the server's environment.
+    pub fn spawn_args_env(extra: Vec<String>, env: Vec<(String, String)>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut args: Vec<String> = vec!["serve".into(), "--listen".into(), "127.0.0.1:0".into()];
         args.extend(["--data-dir".into(), dir.path().to_string_lossy().into_owned()]);
@@ -131,7 +147,7 @@ impl TestApp {
         args.extend(TEST_LIMITS.iter().map(|s| s.to_string()));
         args.extend(extra);
         let log = Arc::new(Mutex::new(String::new()));
-        let (child, addr) = launch(&args, &log);
+        let (child, addr) = launch(&args, &env, &log);
         TestApp {
             base: format!("http://{addr}"),
             addr,
@@ -139,6 +155,7 @@ impl TestApp {
             child,
             log,
             args,
+            env,
             _dir: dir,
             pg_db: None,
         }
@@ -148,10 +165,34 @@ impl TestApp {
     /// (on a new port).
     pub fn restart(&mut self) {
         self.kill();
-        let (child, addr) = launch(&self.args, &self.log);
+        let (child, addr) = launch(&self.args, &self.env, &self.log);
         self.child = child;
         self.base = format!("http://{addr}");
         self.addr = addr;
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The server's resident memory, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+
+    /// The value of an unlabelled metric from `/metrics`.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self.http.get(self.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("metric {name} missing"))
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -246,12 +287,16 @@ impl TestApp {
 }
 
 /// Starts `confab` and waits for its "listening on" line; its output goes to `log`.
-fn launch(args: &[String], log: &Arc<Mutex<String>>) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_confab"))
+fn launch(args: &[String], env: &[(String, String)], log: &Arc<Mutex<String>>) -> (Child, String) {
+    // CONFAB_TEST_BINARY runs the suite against another build (say, an older one, to see a
+    // regression test fail there).
+    let binary = std::env::var("CONFAB_TEST_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_confab").to_owned());
+    let mut child = Command::new(binary)
         .args(args)
         .env_remove("CONFAB_DATABASE_URL")
         .env_remove("CONFAB_JWT_SECRET")
         .env("CONFAB_LOG", "info")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

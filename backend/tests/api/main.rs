@@ -5,11 +5,15 @@
 mod helpers;
 
 mod auth;
+mod backpressure;
 mod cluster;
+mod cluster_trust;
 mod fuzz;
 mod group_commit;
 mod messages;
 mod ops;
 mod outage;
+mod raw_ws;
 mod realtime;
 mod rooms;
+mod security;

@@ -318,7 +318,7 @@ async fn revoked_sessions_lose_their_sockets(backend: Backend) {
 }
 
 async fn slow_consumer_is_closed_and_others_carry_on(backend: Backend) {
-    let app = TestApp::spawn_with(backend, &["--outbound-queue", "16"]).await;
+    let app = TestApp::spawn_with(backend, &["--outbound-queue", "16", "--stall-timeout-secs", "2"]).await;
     let (room, users) = app.room_with_members(&["alice", "bob"], "public").await;
     let (alice, bob) = (users[0].access_token.clone(), users[1].access_token.clone());
     let mut slow = app.ws(&bob).await;
