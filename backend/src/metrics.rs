@@ -49,6 +49,8 @@ pub struct Metrics {
     pub slow_consumers_closed: AtomicU64,
     /// Message changes read back from the store for connections that fell behind.
     pub changes_read_back: AtomicU64,
+    /// Message changes such connections caught up with from the hub's recent changes.
+    pub changes_from_memory: AtomicU64,
     /// From the publish of a message change to its write on a recipient's socket.
     pub delivery_latency: Histogram,
     pub replay_size: Histogram,
@@ -64,6 +66,7 @@ impl Default for Metrics {
             frames_out: AtomicU64::new(0),
             slow_consumers_closed: AtomicU64::new(0),
             changes_read_back: AtomicU64::new(0),
+            changes_from_memory: AtomicU64::new(0),
             delivery_latency: Histogram::new(LATENCY_BOUNDS, 1e6),
             replay_size: Histogram::new(REPLAY_BOUNDS, 1.0),
             write_batch: Histogram::new(BATCH_BOUNDS, 1.0),
@@ -121,6 +124,12 @@ impl Metrics {
             "counter",
             "Message changes read back from the store for connections whose queue was full.",
             self.changes_read_back.load(Relaxed).to_string(),
+        );
+        metric(
+            "confab_changes_caught_up_from_memory_total",
+            "counter",
+            "Message changes connections whose queue was full caught up with from the room's recent changes.",
+            self.changes_from_memory.load(Relaxed).to_string(),
         );
         metric(
             "confab_broker_envelopes_rejected_total",

@@ -74,6 +74,16 @@ impl Api {
         }
     }
 
+    /// The value of an unlabelled counter the server exports.
+    pub async fn counter(&self, name: &str) -> anyhow::Result<f64> {
+        let text = self.http.get(format!("{}/metrics", self.base)).send().await?.text().await?;
+        let key = format!("{name} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(key.as_str()))
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("no {name} in /metrics"))
+    }
+
     pub async fn connect(&self, token: &str) -> anyhow::Result<(Sink, Stream)> {
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/ws", self.addr)).await?;
         let (mut sink, mut stream) = ws.split();

@@ -17,6 +17,10 @@ enum Scenario {
     Resume,
     Connections,
     Startup,
+    /// 1 room × `--burst-clients`, each sending `--burst-each` messages as fast as it can.
+    Burst,
+    /// The burst at 1 room × 1,000 clients, 10 messages each.
+    BurstWide,
     All,
 }
 
@@ -59,6 +63,10 @@ struct Args {
     resume_changes: usize,
     #[arg(long, default_value_t = 10_000)]
     connections: usize,
+    #[arg(long, default_value_t = 100)]
+    burst_clients: usize,
+    #[arg(long, default_value_t = 100)]
+    burst_each: usize,
 }
 
 fn psql(base: &str, sql: &str) -> bool {
@@ -76,7 +84,7 @@ async fn main() -> anyhow::Result<()> {
     let scenarios = match args.scenario {
         Scenario::All => {
             use Scenario::*;
-            vec![Startup, Ingest, Fanout, Latency, Resume, Connections]
+            vec![Startup, Ingest, Fanout, Latency, Resume, Connections, Burst, BurstWide]
         }
         one => vec![one],
     };
@@ -108,7 +116,12 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> anyhow::Result<serde_json::Value> {
-    let server = server::Server::start(&args.server, database_url)?;
+    // The bursts run with the server's default queue (the bench otherwise raises it).
+    let extra: &[&str] = match scenario {
+        Scenario::Burst | Scenario::BurstWide => &["--outbound-queue", "1024"],
+        _ => &[],
+    };
+    let server = server::Server::start(&args.server, database_url, extra)?;
     let api = client::Api::new(&server.addr);
     let cpu_before = server.cpu_seconds();
     let mut result = match scenario {
@@ -120,6 +133,8 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
         Scenario::Resume => scenarios::resume(&api, args.resume_changes).await?,
         Scenario::Connections => scenarios::connections(&api, &server, args.connections).await?,
         Scenario::Startup => scenarios::startup(&api, &server).await?,
+        Scenario::Burst => scenarios::burst(&api, &server, args.burst_clients, args.burst_each).await?,
+        Scenario::BurstWide => scenarios::burst(&api, &server, 1000, 10).await?,
         Scenario::All => unreachable!("expanded above"),
     };
     result["server_cpu_seconds"] = json!(server.cpu_seconds() - cpu_before);

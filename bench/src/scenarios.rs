@@ -214,6 +214,101 @@ pub async fn resume(api: &Api, changes: usize) -> anyhow::Result<Value> {
     )
 }
 
+/// 1 room × `clients`, each sending `each` messages as fast as it can (a burst of
+/// `clients × each` messages) while every client reads as fast as it can. Every client must
+/// receive every message once; counts the clients disconnected and samples the server's peak
+/// resident memory during the burst.
+pub async fn burst(api: &Api, server: &crate::server::Server, clients: usize, each: usize) -> anyhow::Result<Value> {
+    let tokens = users(api, "burst", clients).await?;
+    let room = api.create_room(&tokens[0], "burst").await?;
+    for token in &tokens[1..] {
+        api.join(token, room).await?;
+    }
+    let mut conns = Vec::with_capacity(clients);
+    for token in &tokens {
+        let (mut sink, mut stream) = api.connect(token).await?;
+        send(&mut sink, &ClientEvent::Subscribe { room_id: room, after_seq: None }).await?;
+        wait_for(&mut stream, "\"type\":\"subscribed\"").await?;
+        conns.push((sink, stream));
+    }
+    let total = clients * each;
+    let rss_before = server.rss_kib();
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (pid, sampling) = (server.pid(), sampling.clone());
+        tokio::spawn(async move {
+            let mut peak = 0;
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(crate::server::rss_kib(pid));
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            peak
+        })
+    };
+    let started = Instant::now();
+    let tasks: Vec<_> = conns
+        .into_iter()
+        .enumerate()
+        .map(|(c, (mut sink, mut stream))| {
+            tokio::spawn(async move {
+                let reader = tokio::spawn(async move {
+                    let mut seen = vec![0u32; total + 1];
+                    let (mut received, mut disconnected) = (0, false);
+                    while received < total {
+                        match tokio::time::timeout(Duration::from_secs(30), stream.next()).await {
+                            Ok(Some(Ok(WsMessage::Text(text)))) if text.starts_with("{\"type\":\"message\"") => {
+                                if let Some(slot) = int_after(&text, "\"seq\":").and_then(|s| seen.get_mut(s as usize))
+                                {
+                                    *slot += 1;
+                                    if *slot == 1 {
+                                        received += 1;
+                                    }
+                                }
+                            }
+                            Ok(Some(Ok(WsMessage::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => {
+                                disconnected = true;
+                                break;
+                            }
+                            Ok(Some(Ok(_))) => {}
+                            Err(_) => break,
+                        }
+                    }
+                    (seen, disconnected, Instant::now())
+                });
+                for i in 0..each {
+                    let event = ClientEvent::Send {
+                        room_id: room,
+                        client_id: format!("b{c}-{i}"),
+                        body: format!("burst {c} {i}"),
+                    };
+                    send(&mut sink, &event).await?;
+                }
+                let result = reader.await?;
+                drop(sink);
+                Ok::<_, anyhow::Error>(result)
+            })
+        })
+        .collect();
+    let (mut deliveries, mut duplicated, mut disconnected) = (0usize, 0usize, 0usize);
+    let mut last = started;
+    for task in futures_util::future::join_all(tasks).await {
+        let (seen, gone, at) = task??;
+        deliveries += seen[1..].iter().filter(|n| **n > 0).count();
+        duplicated += seen.iter().map(|n| n.saturating_sub(1) as usize).sum::<usize>();
+        disconnected += usize::from(gone);
+        last = last.max(at);
+    }
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let peak = sampler.await?;
+    let seconds = last.duration_since(started).as_secs_f64();
+    Ok(json!({"clients": clients, "messages_per_client": each, "messages": total,
+              "deliveries": deliveries, "expected": total * clients, "duplicated": duplicated,
+              "disconnected": disconnected, "seconds": seconds, "deliveries_per_sec": deliveries as f64 / seconds,
+              "server_rss_kib_before": rss_before, "server_rss_kib_peak": peak,
+              "changes_read_back": api.counter("confab_changes_read_back_total").await?,
+              "changes_caught_up_from_memory": api.counter("confab_changes_caught_up_from_memory_total").await?}))
+}
+
 /// Opens `count` idle authenticated connections (from several 127.0.0.x source addresses)
 /// and reports the server's memory per connection.
 pub async fn connections(api: &Api, server: &crate::server::Server, count: usize) -> anyhow::Result<Value> {

@@ -28,10 +28,19 @@ const BENCH_LIMITS: &[&str] = &[
     "4096",
     "--max-replay",
     "1000000",
+    "--action-rate",
+    "1000000",
+    "--action-burst",
+    "1000000",
+    "--room-rate-per-hour",
+    "1000000",
+    "--max-pending-sockets-per-addr",
+    "1000000",
 ];
 
 impl Server {
-    pub fn start(binary: &str, database_url: Option<&str>) -> anyhow::Result<Server> {
+    /// Starts the server; `extra` options come last, so they override the bench limits.
+    pub fn start(binary: &str, database_url: Option<&str>, extra: &[&str]) -> anyhow::Result<Server> {
         let dir = tempfile::tempdir()?;
         let mut cmd = Command::new(binary);
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
@@ -44,6 +53,7 @@ impl Server {
         if let Some(url) = database_url {
             cmd.args(["--database-url", url]);
         }
+        cmd.args(extra);
         let spawned = Instant::now();
         let mut child = cmd.spawn()?;
         let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
@@ -68,17 +78,22 @@ impl Server {
 
     /// Resident set size in KiB, from /proc.
     pub fn rss_kib(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
-            .ok()
-            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_owned))
-            .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-            .unwrap_or(0)
+        rss_kib(self.pid())
     }
 
     /// CPU time (user + system) the server used so far, in seconds.
     pub fn cpu_seconds(&self) -> f64 {
         cpu_seconds(&format!("/proc/{}/stat", self.pid()))
     }
+}
+
+/// Resident set size of a process in KiB, from /proc.
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
 }
 
 /// CPU seconds of a process from its /proc stat file (fields 14 and 15, in clock ticks).

@@ -145,7 +145,22 @@ export class Api {
   me() { return this.request('GET', '/me'); }
   searchUsers(q) { return this.request('GET', '/users?q=' + encodeURIComponent(q)); }
   presence() { return this.request('GET', '/presence'); }
-  rooms() { return this.request('GET', '/rooms'); }
+  /** One page of the room list (by id): `{rooms, has_more}`. `joined`: true (mine), false (public ones I have not joined). */
+  roomsPage({ joined, afterId = 0, limit = 200 } = {}) {
+    const q = new URLSearchParams({ after_id: String(afterId), limit: String(limit) });
+    if (joined !== undefined) q.set('joined', String(joined));
+    return this.request('GET', `/rooms?${q}`);
+  }
+  /** Every room of the list, following the pages. */
+  async allRooms({ joined } = {}) {
+    const rooms = [];
+    for (let afterId = 0; ;) {
+      const page = await this.roomsPage({ joined, afterId });
+      rooms.push(...page.rooms);
+      if (!page.has_more || !page.rooms.length) return rooms;
+      afterId = page.rooms[page.rooms.length - 1].id;
+    }
+  }
   room(id) { return this.request('GET', `/rooms/${id}`); }
   createRoom(name, topic, visibility) { return this.request('POST', '/rooms', { name, topic, visibility }); }
   joinRoom(id) { return this.request('PUT', `/rooms/${id}/members/me`); }

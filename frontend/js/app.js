@@ -348,9 +348,9 @@ async function onReady(user) {
   if (!firstReady) {
     // Rooms I was added to while away, and fresh online states.
     try {
-      const res = await api.rooms();
-      store.setRooms(res.rooms, { keepUnread: true });
-      for (const r of res.rooms) if (r.joined && !subscribedRooms.has(r.id)) { subscribeRoom(r.id); if (r.kind === 'direct' && !store.dmPeers.has(r.id)) loadMembers(r.id); }
+      const mine = await api.allRooms({ joined: true });
+      store.setRooms(mine, { keepUnread: true });
+      for (const r of mine) if (r.joined && !subscribedRooms.has(r.id)) { subscribeRoom(r.id); if (r.kind === 'direct' && !store.dmPeers.has(r.id)) loadMembers(r.id); }
     } catch { /* next reconnect */ }
     if (store.activeRoomId) loadMembers(store.activeRoomId);
   }
@@ -430,10 +430,10 @@ async function startSession() {
   $('me-name').textContent = api.user ? api.user.username : '';
   invalidate('sidebar', 'header', 'connection');
   try {
-    const [me, rooms] = await Promise.all([api.me(), api.rooms()]);
+    const [me, rooms] = await Promise.all([api.me(), api.allRooms({ joined: true })]);
     store.setMe(me);
     $('me-name').textContent = me.username;
-    store.setRooms(rooms.rooms);
+    store.setRooms(rooms);
   } catch (e) {
     if (!api.loggedIn) return; // session ended: back at the login screen
     toast(e.detail || e.message);
@@ -519,7 +519,8 @@ $('form-create').addEventListener('submit', async (e) => {
 $('btn-browse').addEventListener('click', async () => {
   fieldError('browse-error');
   $('dlg-browse').showModal();
-  try { const res = await api.rooms(); store.setRooms(res.rooms, { keepUnread: true }); } catch (e) { fieldError('browse-error', e.detail || e.message); }
+  // The first page of public rooms I have not joined (the sidebar holds mine).
+  try { const res = await api.roomsPage({ joined: false }); for (const r of res.rooms) store.upsertRoom(r); } catch (e) { fieldError('browse-error', e.detail || e.message); }
   const rooms = store.publicRooms();
   setChildren($('browse-list'), rooms.length ? rooms.map((r) => h('li', { class: 'browse-item' },
     h('div', {}, h('strong', { text: '#' + r.name }), h('span', { class: 'muted small', text: ` · ${r.member_count} member${r.member_count === 1 ? '' : 's'}` }),

@@ -432,13 +432,24 @@ impl Connection {
         Ok(())
     }
 
-    /// Sends the room's changes after its cursor up to `up_to` from the store, and moves the
-    /// cursor there. Acks that are ready go first, so an `ack` still precedes the room's copy.
+    /// Sends the room's changes after its cursor up to `up_to`, from the hub's recent changes
+    /// while it holds them, else from the store, and moves the cursor there. Acks that are
+    /// ready go first, so an `ack` still precedes the room's copy.
     async fn read_back(&mut self, room_id: i64, up_to: i64) -> Step {
         while let Some(Some((client_id, sent))) = self.sends.next().now_or_never() {
             self.answer(client_id, sent).await?;
         }
-        let Some(&cursor) = self.cursors.get(&room_id) else { return Ok(()) };
+        let Some(&(mut cursor)) = self.cursors.get(&room_id) else { return Ok(()) };
+        let hub = self.state.realtime.hub.clone();
+        while let Some(frames) = hub.recent(room_id, cursor, up_to, REPLAY_PAGE as usize) {
+            let count = frames.len() as u64;
+            for (seq, frame) in frames {
+                self.write(frame).await?;
+                cursor = seq;
+            }
+            self.cursors.insert(room_id, cursor);
+            self.state.metrics.changes_from_memory.fetch_add(count, Ordering::Relaxed);
+        }
         if up_to <= cursor {
             return Ok(());
         }

@@ -19,6 +19,7 @@ use tokio::sync::{Notify, mpsc};
 
 use super::broker::Broker;
 use super::events::{change_event, frame};
+use super::recent::Recent;
 use crate::store::{self, Store};
 
 /// How long an early event waits for the ones before it before they are read from the store.
@@ -264,6 +265,8 @@ struct TopicState {
     delivered: Option<i64>,
     pending: BTreeMap<i64, Envelope>,
     gap_task: bool,
+    /// The latest changes delivered (rooms), for connections that fell behind.
+    recent: Recent,
 }
 
 pub struct Hub {
@@ -365,6 +368,9 @@ impl Hub {
         while let Some(envelope) = state.pending.remove(&(delivered + 1)) {
             deliver(state, &envelope);
             delivered += 1;
+            if let Some(frame) = &envelope.frame {
+                state.recent.push(delivered, frame);
+            }
         }
         state.delivered = Some(delivered);
         if !state.pending.is_empty() && !state.gap_task {
@@ -386,6 +392,12 @@ impl Hub {
                 None
             }
         }
+    }
+
+    /// Up to `limit` of the room's latest changes with `after < seq <= up_to`, as delivered, if
+    /// they are still held in memory (see [`Recent`]).
+    pub fn recent(&self, room_id: i64, after: i64, up_to: i64, limit: usize) -> Option<Vec<(i64, ByteString)>> {
+        self.topics().get(&Topic::Room(room_id))?.recent.after(after, up_to, limit)
     }
 
     /// The rooms with local subscribers.

@@ -12,6 +12,7 @@ pub mod gateway;
 pub mod hub;
 pub mod pending;
 pub mod presence;
+pub mod recent;
 pub mod redis_broker;
 
 use confab_shared::ServerEvent;

@@ -12,6 +12,7 @@ use tokio::io::AsyncWriteExt;
 both_stores!(
     a_socket_stuck_in_replay_closes_on_logout,
     a_burst_reaches_every_client_without_disconnects,
+    a_client_far_behind_catches_up_from_the_store,
     a_logout_racing_a_connection_still_closes_it,
     acknowledged_messages_survive_a_kill_during_ingest,
 );
@@ -69,10 +70,14 @@ async fn big_room(app: &TestApp, token: &str, count: usize) -> i64 {
     let room = app.create_room(token, "big", "public").await.id;
     let mut ws = app.ws(token).await;
     let body = "x".repeat(4000);
-    for i in 0..count {
-        ws.send(&send_event(room, &format!("c{i}"), &body)).await;
+    // Pipelined in batches, reading the acks (each carries its 4 KB message) in between.
+    for start in (0..count).step_by(100) {
+        let end = (start + 100).min(count);
+        for i in start..end {
+            ws.send(&send_event(room, &format!("c{i}"), &body)).await;
+        }
+        ws.ack(&format!("c{}", end - 1)).await;
     }
-    ws.ack(&format!("c{}", count - 1)).await;
     room
 }
 
@@ -157,7 +162,45 @@ async fn a_burst_reaches_every_client_without_disconnects(backend: Backend) {
         assert_eq!(seqs, (1..=TOTAL).collect::<Vec<_>>(), "client {i}: every message once, in order");
     }
     assert_eq!(app.metric("confab_slow_consumers_closed_total").await, 0.0);
-    assert!(app.metric("confab_changes_read_back_total").await > 0.0, "the burst never filled a queue");
+    let caught_up = app.metric("confab_changes_read_back_total").await
+        + app.metric("confab_changes_caught_up_from_memory_total").await;
+    assert!(caught_up > 0.0, "the burst never filled a queue");
+}
+
+async fn a_client_far_behind_catches_up_from_the_store(backend: Backend) {
+    // 3,000 changes of 4 KB (12 MB): more than the socket buffers (4 MiB here) and the room's recent
+    // changes (4 MiB) hold together, so a client that
+    // paused for all of them catches up from the store for the oldest ones.
+    let app = TestApp::spawn_with(backend, &["--outbound-queue", "16"]).await;
+    let owner = app.register("owner").await.access_token;
+    let room = app.create_room(&owner, "far", "public").await.id;
+    let reader = app.register("reader").await.access_token;
+    app.join(&reader, room).await;
+    let mut paused = RawWs::connect(&app.addr, Some(&reader), Some(4096)).await.expect("upgrade");
+    assert!(matches!(paused.next_event(Duration::from_secs(5)).await, Some(ServerEvent::Ready { .. })));
+    paused
+        .send_text(&serde_json::to_string(&ClientEvent::Subscribe { room_id: room, after_seq: None }).expect("json"))
+        .await;
+    assert!(matches!(paused.next_event(Duration::from_secs(5)).await, Some(ServerEvent::Subscribed { .. })));
+    let mut sender = app.ws(&owner).await;
+    let body = "y".repeat(4000);
+    // In pipelined batches of 100, reading the acks (each carries its 4 KB message) in between.
+    for batch in 0..30 {
+        for i in batch * 100..(batch + 1) * 100 {
+            sender.send(&send_event(room, &format!("c{i}"), &body)).await;
+        }
+        sender.ack(&format!("c{}", batch * 100 + 99)).await;
+    }
+    let mut seqs = Vec::new();
+    while seqs.len() < 3000 {
+        match paused.next_event(Duration::from_secs(10)).await {
+            Some(ServerEvent::Message { seq, .. }) => seqs.push(seq),
+            Some(_) => {}
+            None => panic!("closed after {} messages", seqs.len()),
+        }
+    }
+    assert_eq!(seqs, (1..=3000).collect::<Vec<i64>>(), "every message once, in order");
+    assert!(app.metric("confab_changes_read_back_total").await > 0.0, "nothing came from the store");
 }
 
 async fn a_logout_racing_a_connection_still_closes_it(backend: Backend) {

@@ -54,3 +54,19 @@ test('problem+json validation errors map to fields', async () => {
     return true;
   });
 });
+
+test('allRooms follows the pages of the room list', async () => {
+  const asked = [];
+  const fetchImpl = async (url) => {
+    const q = new URL(url, 'http://x').searchParams;
+    asked.push([q.get('after_id'), q.get('joined')]);
+    const after = Number(q.get('after_id'));
+    const ids = [after + 1, after + 2].filter((id) => id <= 5);
+    return json(200, { rooms: ids.map((id) => ({ id })), has_more: ids[ids.length - 1] < 5 });
+  };
+  const api = new Api({ storage: memoryStorage(), fetchImpl });
+  api.save(pair(1));
+  const rooms = await api.allRooms({ joined: true });
+  assert.deepEqual(rooms.map((r) => r.id), [1, 2, 3, 4, 5]);
+  assert.deepEqual(asked, [['0', 'true'], ['2', 'true'], ['4', 'true']]);
+});
