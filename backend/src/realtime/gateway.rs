@@ -2,7 +2,7 @@
 //!
 //! The task authenticates (header or first `auth` frame), registers with the hub, then
 //! serves its sources in one `select!`: frames from the client, events from its bounded
-//! outbound queue, what fell behind when that queue was full, and a heartbeat. Per subscribed
+//! outbound queue (and, after them, what fell behind when it was full), and a heartbeat. Per subscribed
 //! room it keeps the highest `seq` sent (its cursor), which makes every switch between the
 //! store and live delivery exact: a queued live event at or below the cursor was already sent
 //! and is dropped; one beyond `cursor + 1` means changes were left out of a full queue, and
@@ -302,8 +302,7 @@ impl Connection {
             // the room's copy of the same message (the writer answers before it publishes);
             // the client is read before queued events are written, so a busy room cannot
             // starve its input (a client flooding us is bounded by SENDS_IN_FLIGHT and the
-            // send rate limit instead); what fell behind comes after the queue, whose events
-            // are older.
+            // send rate limit instead). What fell behind is taken after a queued item.
             tokio::select! {
                 biased;
                 code = handle.closed() => return Err(End::requested(code)),
@@ -339,8 +338,10 @@ impl Connection {
                     let Some(item) = item else { return Err(End::Gone) };
                     handle.received(&item);
                     Box::pin(self.on_outbound(item)).await?;
+                    if handle.is_behind() {
+                        Box::pin(self.catch_up()).await?;
+                    }
                 }
-                _ = handle.fell_behind() => Box::pin(self.catch_up()).await?,
                 _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() > CLIENT_TIMEOUT {
                         return Err(End::Close(u16::from(CloseCode::Policy), "heartbeat timeout".to_owned()));

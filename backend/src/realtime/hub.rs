@@ -134,8 +134,9 @@ pub struct ConnHandle {
     /// Events other than message changes now in the queue: `behind.events` may be written
     /// only once these (which are older) are.
     queued_events: AtomicUsize,
-    /// Wakes the connection's task when `behind` has something.
-    behind_notify: Notify,
+    /// Set while `behind` has something. No wake-up is needed: something falls behind only
+    /// when the queue is full, so the task always takes another item and looks at this after it.
+    is_behind: AtomicBool,
 }
 
 impl ConnHandle {
@@ -151,7 +152,7 @@ impl ConnHandle {
             behind: Mutex::new(Behind::default()),
             events_behind: AtomicBool::new(false),
             queued_events: AtomicUsize::new(0),
-            behind_notify: Notify::new(),
+            is_behind: AtomicBool::new(false),
         };
         (Arc::new(handle), rx)
     }
@@ -177,9 +178,9 @@ impl ConnHandle {
         self.close_code.load(Ordering::SeqCst)
     }
 
-    /// Resolves when `behind` may have something to take.
-    pub async fn fell_behind(&self) {
-        self.behind_notify.notified().await;
+    /// Whether `behind` has something to take.
+    pub fn is_behind(&self) -> bool {
+        self.is_behind.load(Ordering::SeqCst)
     }
 
     /// The connection task took `item` from the queue.
@@ -200,6 +201,7 @@ impl ConnHandle {
         } else {
             VecDeque::new()
         };
+        self.is_behind.store(!behind.events.is_empty(), Ordering::SeqCst);
         Behind { rooms, events }
     }
 
@@ -246,8 +248,7 @@ impl ConnHandle {
                 return;
             }
         }
-        drop(behind);
-        self.behind_notify.notify_one();
+        self.is_behind.store(true, Ordering::SeqCst);
     }
 }
 
