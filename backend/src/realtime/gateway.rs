@@ -337,7 +337,7 @@ impl Connection {
                 item = outbound.recv() => {
                     let Some(item) = item else { return Err(End::Gone) };
                     handle.received(&item);
-                    Box::pin(self.on_outbound(item)).await?;
+                    self.on_outbound(item).await?;
                     if handle.is_behind() {
                         Box::pin(self.catch_up()).await?;
                     }
@@ -397,7 +397,8 @@ impl Connection {
                     }
                     if seq > cursor + 1 {
                         // Changes in between were left out of a full queue: read them first.
-                        self.read_back(room_id, seq - 1).await?;
+                        // Boxed: the common case (no gap) keeps a small future, and no allocation.
+                        Box::pin(self.read_back(room_id, seq - 1)).await?;
                     }
                     self.cursors.insert(room_id, seq);
                 }
