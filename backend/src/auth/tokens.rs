@@ -57,11 +57,7 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
-            rotation_key: Sha256::new()
-                .chain_update(b"confab refresh rotation\0")
-                .chain_update(secret)
-                .finalize()
-                .into(),
+            rotation_key: derive_key("confab refresh rotation", secret),
             ttl_secs,
         }
     }
@@ -113,12 +109,23 @@ impl TokenKeys {
     /// The token that replaces `presented` when it is rotated, and its hash: always the same
     /// for the same presented token, unpredictable without it and the secret.
     pub fn next_refresh_token(&self, presented: &str) -> (String, String) {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.rotation_key).unwrap_or_else(|_| unreachable!());
+        let mut mac = hmac(&self.rotation_key);
         mac.update(presented.as_bytes());
         let token = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
         let hash = hash_refresh_token(&token);
         (token, hash)
     }
+}
+
+/// A key for one purpose (`label`) derived from the token secret: `SHA-256(label, NUL, secret)`.
+pub fn derive_key(label: &str, secret: &[u8]) -> [u8; 32] {
+    Sha256::new().chain_update(label.as_bytes()).chain_update([0]).chain_update(secret).finalize().into()
+}
+
+/// HMAC-SHA256 keyed with a derived key.
+pub fn hmac(key: &[u8; 32]) -> Hmac<Sha256> {
+    // Any key length is valid for HMAC.
+    <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!())
 }
 
 pub fn hash_refresh_token(token: &str) -> String {

@@ -20,7 +20,7 @@
 use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -29,6 +29,7 @@ use tokio::sync::mpsc;
 
 use super::broker::Broker;
 use super::hub::{Control, Envelope, Hub, Topic};
+use crate::auth::tokens::{derive_key, hmac};
 
 const PUBLISH_QUEUE: usize = 65_536;
 const PUBLISH_BATCH: usize = 256;
@@ -61,11 +62,11 @@ pub struct Signer {
 impl Signer {
     /// The cluster key, derived from the token secret (shared by every node of a cluster).
     pub fn from_secret(secret: &[u8]) -> Self {
-        Self { key: Sha256::new().chain_update(b"confab cluster envelopes\0").chain_update(secret).finalize().into() }
+        Self { key: derive_key("confab cluster envelopes", secret) }
     }
 
     fn mac(&self) -> Hmac<Sha256> {
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!())
+        hmac(&self.key)
     }
 
     /// `mac || json`.
