@@ -6,6 +6,8 @@ use actix_web::{HttpResponse, ResponseError};
 use confab_shared::{FieldError, Problem};
 use std::fmt;
 
+use crate::store::{Conflict, StoreError};
+
 /// What went wrong, as the client may know it: fixes the HTTP status and the `code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -187,28 +189,48 @@ impl ResponseError for AppError {
     }
 }
 
-impl From<diesel::result::Error> for AppError {
-    fn from(err: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+impl std::error::Error for AppError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.as_ref().map(|cause| cause.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// The store's failures as the client sees them: a database that cannot be reached is a 503
+/// (`service_unavailable`, retry), never a 404 or a 401.
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
         match err {
-            Error::NotFound => Self::not_found("resource"),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
-                Self::unavailable(err)
-            }
-            other => Self::internal(anyhow::Error::new(other).context("database query")),
+            StoreError::NotFound(what) => Self::not_found(what),
+            StoreError::Conflict(conflict) => conflict.into(),
+            StoreError::Unavailable(cause) => Self::unavailable(cause),
+            StoreError::Other(cause) => Self::internal(cause),
         }
     }
 }
 
-impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
-    fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        Self::unavailable(anyhow::anyhow!("database pool: {err}"))
+impl From<Conflict> for AppError {
+    fn from(conflict: Conflict) -> Self {
+        match conflict {
+            Conflict::Duplicate => Self::new(ErrorKind::Conflict, "this already exists"),
+            Conflict::UsernameTaken => Self::new(ErrorKind::UsernameTaken, "that username is taken"),
+            Conflict::RoomNameTaken => Self::new(ErrorKind::RoomNameTaken, "a room with that name exists"),
+            Conflict::LastOwner => Self::new(
+                ErrorKind::Conflict,
+                "the last owner cannot leave: make another member owner first, or delete the room",
+            ),
+            Conflict::ClientIdElsewhere => {
+                let mut err = Self::new(ErrorKind::Conflict, "this client_id names a message in another room");
+                err.errors
+                    .push(FieldError { field: "client_id".into(), message: "already used in another room".into() });
+                err
+            }
+        }
     }
 }
 
-/// True when `err` is a unique-constraint violation (a lost race on an insert).
-pub fn is_unique_violation(err: &AppError) -> bool {
-    err.cause.as_ref().and_then(|c| c.downcast_ref::<diesel::result::Error>()).is_some_and(|e| {
-        matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
-    })
+/// Lets a [`crate::store::transaction!`] body use diesel directly, like the store does.
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        StoreError::from(err).into()
+    }
 }

@@ -67,7 +67,8 @@ impl Application {
         let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let web_root = web::Data::new(WebRoot(config.web_dir.clone()));
         let origins = config.allowed_origins.clone();
-        let state = AppState::build(config).await?;
+        let (state, background) = AppState::build(config).await?;
+        background.spawn();
         let doc = openapi::document();
         let routes = web::Data::new(RouteTable::from_openapi(&doc));
         let data = web::Data::from(state.clone());

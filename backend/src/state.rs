@@ -1,28 +1,53 @@
-//! `AppState`: what every handler and connection shares, built once at start-up.
+//! `AppState`: what every handler and connection shares, built once at start-up, and the
+//! [`Background`] tasks that `startup::Application` spawns beside it. No task holds the state:
+//! each is given the parts it uses.
 
 use std::sync::Arc;
 
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::limits::{Limiter, RateLimiter};
-use crate::messages::writer::Writer;
+use crate::messages::writer::{Writer, WriterTask};
+use crate::metrics::Metrics;
 use crate::realtime::Realtime;
 use crate::realtime::broker::{Broker, LocalBroker};
 use crate::realtime::cluster::ClusterPresence;
-use crate::realtime::redis_broker::{RedisBroker, Signer};
+use crate::realtime::redis_broker::{BrokerTasks, RedisBroker, Signer};
 use crate::store::Store;
 
 pub struct AppState {
     pub config: Config,
     pub store: Store,
     pub tokens: TokenKeys,
-    pub realtime: Realtime,
+    pub realtime: Arc<Realtime>,
     pub limits: Limits,
     /// Redis connections (scale-out only): presence and readiness.
     pub redis: Option<deadpool_redis::Pool>,
-    pub metrics: crate::metrics::Metrics,
+    pub metrics: Arc<Metrics>,
     /// The group-commit writer of new messages.
     pub writer: Writer,
+}
+
+/// The tasks that run beside the handlers, not yet spawned.
+pub struct Background {
+    writer: WriterTask,
+    /// The Redis broker's publisher and listener (scale-out only).
+    broker: Option<BrokerTasks>,
+    realtime: Arc<Realtime>,
+}
+
+impl Background {
+    /// Spawns every task, each with only what it uses.
+    pub fn spawn(self) {
+        self.writer.spawn();
+        if let Some(broker) = self.broker {
+            let hub: std::sync::Weak<dyn crate::realtime::broker::Inbox> = Arc::downgrade(&self.realtime.hub) as _;
+            broker.spawn(hub);
+        }
+        if self.realtime.cluster.is_some() {
+            ClusterPresence::spawn_heartbeat(Arc::downgrade(&self.realtime));
+        }
+    }
 }
 
 /// The abuse limits, each configurable (see `Config`).
@@ -43,24 +68,22 @@ pub struct Limits {
 }
 
 impl AppState {
-    pub async fn build(config: Config) -> anyhow::Result<Arc<Self>> {
+    pub async fn build(config: Config) -> anyhow::Result<(Arc<Self>, Background)> {
         let secret = crate::auth::tokens::load_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
         let store = Store::open(&config.database_url(), config.db_pool_size).await?;
         let node: u64 = rand::random();
-        let (broker, cluster, redis): (Arc<dyn Broker>, _, _) = match config
-            .redis_url
-            .as_deref()
-            .filter(|u| !u.is_empty())
-        {
-            Some(url) => {
-                let pool = deadpool_redis::Config::from_url(url).create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
-                let broker =
-                    RedisBroker::start(url, &config.redis_prefix, node, pool.clone(), Signer::from_secret(&secret))?;
-                let cluster = ClusterPresence::new(pool.clone(), &config.redis_prefix, node);
-                (Arc::new(broker), Some(cluster), Some(pool))
-            }
-            None => (Arc::new(LocalBroker), None, None),
-        };
+        let (broker, broker_tasks, cluster, redis): (Arc<dyn Broker>, _, _, _) =
+            match config.redis_url.as_deref().filter(|u| !u.is_empty()) {
+                Some(url) => {
+                    let pool =
+                        deadpool_redis::Config::from_url(url).create_pool(Some(deadpool_redis::Runtime::Tokio1))?;
+                    let (broker, tasks) =
+                        RedisBroker::new(url, &config.redis_prefix, node, pool.clone(), Signer::from_secret(&secret))?;
+                    let cluster = ClusterPresence::new(pool.clone(), &config.redis_prefix, node);
+                    (Arc::new(broker), Some(tasks), Some(cluster), Some(pool))
+                }
+                None => (Arc::new(LocalBroker), None, None, None),
+            };
         let shared = redis.as_ref().map(|pool| (pool, config.redis_prefix.as_str()));
         let limits = Limits {
             login_by_account_addr: Limiter::new(
@@ -86,21 +109,19 @@ impl AppState {
             rooms_by_user: Limiter::new(RateLimiter::per_hour(config.room_rate_per_hour), shared, "rooms"),
             actions_by_user: Limiter::new(RateLimiter::new(config.action_rate, config.action_burst), shared, "actions"),
         };
-        let (writer, jobs) = Writer::new();
+        let realtime = Arc::new(Realtime::new(store.clone(), broker, cluster));
+        let metrics = Arc::new(Metrics::default());
+        let (writer, writer_task) = Writer::new(store.clone(), realtime.clone(), metrics.clone());
         let state = Arc::new(AppState {
             tokens: TokenKeys::new(&secret, config.access_token_ttl),
-            realtime: Realtime::new(store.clone(), broker, cluster),
+            realtime: realtime.clone(),
             store,
             limits,
             config,
             redis,
-            metrics: crate::metrics::Metrics::default(),
+            metrics,
             writer,
         });
-        jobs.start(Arc::downgrade(&state));
-        if state.realtime.cluster.is_some() {
-            ClusterPresence::start(Arc::downgrade(&state));
-        }
-        Ok(state)
+        Ok((state, Background { writer: writer_task, broker: broker_tasks, realtime }))
     }
 }

@@ -1,10 +1,8 @@
-//! `/users` (find people by name) and `/presence` (who is online), and presence
-//! announcements to the users who share a room with someone.
+//! `/users` (find people by name) and `/presence` (who is online).
 
 use actix_web::{get, web};
-use confab_shared::{PresenceList, ServerEvent, User, UserList};
+use confab_shared::{PresenceList, User, UserList};
 use serde::Deserialize;
-use std::sync::Arc;
 use utoipa::IntoParams;
 
 use crate::auth::Auth;
@@ -66,32 +64,4 @@ pub async fn presence(auth: Auth, state: web::Data<AppState>) -> AppResult<web::
     let ids: Vec<i64> = visible.into_iter().filter(|id| online.contains(id)).collect();
     let users = store::users::by_ids(&state.store, &ids).await?;
     Ok(web::Json(PresenceList { online: users.into_iter().map(User::from).collect() }))
-}
-
-/// A user's connections on this node went from none to some (`online`) or back. Tells the
-/// cluster, then everyone who shares a room with them, unless another node still (or already)
-/// has them online. Runs in the background: a connection does not wait for it.
-pub fn presence_changed(state: &Arc<AppState>, user: User, online: bool) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        if let Some(cluster) = &state.realtime.cluster {
-            cluster.set_count(user.id, state.realtime.presence.count(user.id)).await;
-            if cluster.online_elsewhere(user.id).await {
-                return;
-            }
-        }
-        announce_now(&state, user, online).await;
-    });
-}
-
-/// Sends a `presence` event to the users who share a room with `user`.
-pub async fn announce_now(state: &AppState, user: User, online: bool) {
-    match store::rooms::co_member_ids(&state.store, user.id).await {
-        Ok(ids) => {
-            let me = user.id;
-            let event = ServerEvent::Presence { user, online };
-            state.realtime.to_users(ids.into_iter().filter(|id| *id != me), &event);
-        }
-        Err(err) => tracing::warn!(error = %err, "presence announcement failed"),
-    }
 }

@@ -1,16 +1,15 @@
 //! `/rooms/{room_id}/messages` and `/rooms/{room_id}/read`.
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
-use confab_shared::{EditMessage, Message, MessageList, ReadMarker, SendMessage, ServerEvent};
+use confab_shared::{EditMessage, Message, MessageList, ReadMarker, SendMessage};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::service;
+use super::writer::Sent;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::json::ApiJson;
-use crate::realtime::events::frame;
-use crate::realtime::hub::{Envelope, Topic};
 use crate::rooms::{self, access};
 use crate::state::AppState;
 use crate::store;
@@ -61,7 +60,7 @@ pub async fn history(
             return Err(AppError::invalid(name, "must not be negative"));
         }
     }
-    let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
+    let access = access::readable(&state.store, path.into_inner(), auth.user_id).await?;
     let (rows, has_more) =
         store::messages::history(&state.store, access.room.id, query.before_seq, query.after_seq, limit).await?;
     let messages = rows.into_iter().map(|(m, author)| m.into_message(author)).collect();
@@ -96,8 +95,10 @@ pub async fn send(
     body: ApiJson<SendMessage>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    let (message, created) = service::send(&state, auth, path.into_inner(), body.body, body.client_id).await?;
-    Ok(if created { HttpResponse::Created().json(message) } else { HttpResponse::Ok().json(message) })
+    Ok(match service::send(&state, auth, path.into_inner(), body.body, body.client_id).await? {
+        Sent::New(message) => HttpResponse::Created().json(message),
+        Sent::Repeat(message) => HttpResponse::Ok().json(message),
+    })
 }
 
 /// Edits one of the caller's messages.
@@ -176,9 +177,6 @@ pub async fn read(
     path: web::Path<i64>,
     body: ApiJson<ReadMarker>,
 ) -> AppResult<HttpResponse> {
-    let room_id = path.into_inner();
-    let seq = rooms::service::mark_read(&state, auth, room_id, body.0.seq).await?;
-    let event = ServerEvent::Read { room_id, seq };
-    state.realtime.publish(Envelope::event(Topic::User(auth.user_id), None, frame(&event)));
+    rooms::service::mark_read(&state, auth, path.into_inner(), body.0.seq, None).await?;
     Ok(HttpResponse::NoContent().finish())
 }

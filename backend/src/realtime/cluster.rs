@@ -9,10 +9,10 @@
 
 use deadpool_redis::redis::AsyncCommands;
 use std::collections::HashSet;
-use std::sync::{Arc, Weak};
+use std::sync::Weak;
 use std::time::Duration;
 
-use crate::state::AppState;
+use super::{Realtime, presence};
 use crate::store;
 
 const HEARTBEAT: Duration = Duration::from_secs(5);
@@ -113,29 +113,28 @@ impl ClusterPresence {
         })
     }
 
-    /// Heartbeat and reaper, every 5 s, for as long as the app lives.
-    pub fn start(state: Weak<AppState>) {
+    /// Heartbeat and reaper, every 5 s, for as long as `realtime` lives.
+    pub fn spawn_heartbeat(realtime: Weak<Realtime>) {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(HEARTBEAT);
             loop {
                 tick.tick().await;
-                let Some(state) = state.upgrade() else { return };
-                let Some(cluster) = state.realtime.cluster.as_ref() else {
+                let Some(realtime) = realtime.upgrade() else { return };
+                let Some(cluster) = realtime.cluster.as_ref() else {
                     return;
                 };
-                if let Err(err) = cluster.heartbeat(&state).await {
+                if let Err(err) = cluster.heartbeat(&realtime).await {
                     tracing::warn!(error = %err, "presence heartbeat failed");
                 }
-                match cluster.reap(&state).await {
-                    Ok(()) => {}
-                    Err(err) => tracing::warn!(error = %err, "presence reaper failed"),
+                if let Err(err) = cluster.reap(&realtime).await {
+                    tracing::warn!(error = %err, "presence reaper failed");
                 }
             }
         });
     }
 
-    async fn heartbeat(&self, state: &AppState) -> RedisResult<()> {
-        let counts = state.realtime.presence.counts();
+    async fn heartbeat(&self, realtime: &Realtime) -> RedisResult<()> {
+        let counts = realtime.presence.counts();
         let mut conn = self.conn().await?;
         let users = self.users_key(self.node);
         let mut pipe = deadpool_redis::redis::pipe();
@@ -150,7 +149,7 @@ impl ClusterPresence {
     }
 
     /// Claims dead nodes and announces their users offline.
-    async fn reap(&self, state: &AppState) -> RedisResult<()> {
+    async fn reap(&self, realtime: &Realtime) -> RedisResult<()> {
         let mut conn = self.conn().await?;
         let nodes: Vec<u64> = conn.smembers(self.nodes_key()).await?;
         for node in nodes {
@@ -173,17 +172,14 @@ impl ClusterPresence {
             let _: () = conn.srem(self.nodes_key(), node).await?;
             tracing::info!(node, users = users.len(), "reaped a dead node's presence");
             for user_id in users {
-                if state.realtime.presence.is_online(user_id) || self.online_elsewhere(user_id).await {
+                if realtime.presence.is_online(user_id) || self.online_elsewhere(user_id).await {
                     continue;
                 }
-                if let Ok(Some(user)) = store::users::by_id(&state.store, user_id).await {
-                    crate::users::announce_now(state, user.into(), false).await;
+                if let Ok(Some(user)) = store::users::by_id(&realtime.store, user_id).await {
+                    presence::announce(realtime, user.into(), false).await;
                 }
             }
         }
         Ok(())
     }
 }
-
-/// Shared handle type for the app state.
-pub type Cluster = Arc<ClusterPresence>;

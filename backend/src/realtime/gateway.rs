@@ -13,9 +13,8 @@
 //! catch-up read the store a page at a time, so memory stays bounded however far behind.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
-use bytestring::ByteString;
-use confab_shared::{ClientEvent, Message, ServerEvent};
+use actix_ws::{AggregatedMessage, CloseReason, Session};
+use confab_shared::{ClientEvent, CloseCode, Message, ServerEvent};
 use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
@@ -24,12 +23,15 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::events::{change_event, frame};
-use super::hub::{CLOSE_REVOKED, CLOSE_TOO_SLOW, ConnHandle, Envelope, Outbound, Topic};
+use super::envelope::{Frame, change_event, frame};
+use super::hub::{ConnHandle, Outbound};
+use super::registration::Registration;
 use crate::auth::Auth;
 use crate::auth::extract::bearer_token;
 use crate::error::{AppError, AppResult, ErrorKind};
+use crate::messages::writer::Sent;
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::{messages, rooms, store};
 
 /// Largest WebSocket frame (and reassembled message) accepted.
@@ -40,9 +42,7 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Changes read per replay (or catch-up) query: at most ~1.6 MB of frames held at once.
 const REPLAY_PAGE: i64 = 100;
 
-pub const CLOSE_UNAUTHENTICATED: u16 = 4001;
 const FIRST_FRAME: &str = "the first frame must be {\"type\":\"auth\",\"token\":…}";
-pub const CLOSE_TOO_MANY: u16 = 4009;
 
 /// The event stream. Authenticate with `Authorization: Bearer` or a first `auth` frame.
 #[utoipa::path(
@@ -111,8 +111,14 @@ async fn run(
         None => match Box::pin(first_frame_auth(&state, &mut session, &mut stream)).await {
             Ok(auth) => auth,
             Err(HandleError::App(err)) => {
-                let _ = session.text(frame(&error_event(err.kind.code(), &err.detail, None))).await;
-                return close(session, CLOSE_UNAUTHENTICATED, &err.detail).await;
+                if let Some(frame) = frame(&error_event(err.kind.code(), &err.detail, None)) {
+                    let _ = session.text(frame).await;
+                }
+                // A database that cannot answer is not a bad token: the client must not
+                // refresh it (4001) but come back shortly (1013).
+                let code =
+                    if err.kind.status().is_server_error() { CloseCode::TryAgain } else { CloseCode::Unauthenticated };
+                return close(session, code, &err.detail).await;
             }
             Err(HandleError::End(End::Close(code, text))) => return close(session, code, &text).await,
             Err(HandleError::End(End::Gone)) => return,
@@ -121,30 +127,34 @@ async fn run(
     drop(pending);
     let user = match Box::pin(store::users::by_id(&state.store, auth.user_id)).await {
         Ok(Some(user)) => confab_shared::User::from(user),
-        Ok(None) => return close(session, CLOSE_UNAUTHENTICATED, "unknown user").await,
+        Ok(None) => return close(session, CloseCode::Unauthenticated, "unknown user").await,
         Err(err) => {
             tracing::warn!(error = %err, "websocket start-up failed");
-            return close(session, u16::from(CloseCode::Error), "server error; reconnect shortly").await;
+            return close(session, CloseCode::ServerError, CloseCode::ServerError.reason()).await;
         }
-    };
-    let Some(came_online) = state.realtime.presence.connect(auth.user_id, state.config.max_connections_per_user) else {
-        return close(session, CLOSE_TOO_MANY, "too many connections").await;
     };
     let (handle, outbound) =
         ConnHandle::new(rand::random(), auth.user_id, auth.session_id, state.config.outbound_queue);
-    state.realtime.hub.subscribe(Topic::User(auth.user_id), handle.clone());
+    let registration = Registration::new(
+        state.realtime.clone(),
+        state.metrics.clone(),
+        user.clone(),
+        handle.clone(),
+        state.config.max_connections_per_user,
+    );
+    let Some(registration) = registration else {
+        return close(session, CloseCode::TooMany, CloseCode::TooMany.reason()).await;
+    };
     // A logout between the token check and the subscription above sent its close to nobody:
     // look again now that a close would reach this connection.
     if !matches!(Box::pin(store::sessions::is_active(&state.store, auth.session_id)).await, Ok(true)) {
-        handle.close(CLOSE_REVOKED);
-    }
-    if came_online {
-        crate::users::presence_changed(&state, user.clone(), true);
+        handle.close(CloseCode::Revoked);
     }
     let mut conn = Connection {
         state: state.clone(),
         auth,
-        handle: handle.clone(),
+        handle,
+        registration,
         cursors: HashMap::new(),
         sends: FuturesUnordered::new(),
         session,
@@ -152,22 +162,14 @@ async fn run(
         stall: Duration::from_secs(state.config.stall_timeout_secs.max(1)),
         last_heard: Instant::now(),
     };
-    state.metrics.connections.fetch_add(1, Ordering::Relaxed);
     let end = conn.serve(&user, stream, outbound).await;
-    state.metrics.connections.fetch_sub(1, Ordering::Relaxed);
-    if matches!(end, End::Close(CLOSE_TOO_SLOW, _)) {
+    if matches!(end, End::Close(CloseCode::TooSlow, _)) {
         state.metrics.slow_consumers_closed.fetch_add(1, Ordering::Relaxed);
     }
-
-    for room_id in conn.cursors.keys() {
-        state.realtime.hub.unsubscribe(Topic::Room(*room_id), handle.id);
-    }
-    state.realtime.hub.unsubscribe(Topic::User(auth.user_id), handle.id);
-    if state.realtime.presence.disconnect(auth.user_id) {
-        crate::users::presence_changed(&state, user, false);
-    }
+    let Connection { session, registration, .. } = conn;
+    drop(registration);
     if let End::Close(code, text) = end {
-        close(conn.session, code, &text).await;
+        close(session, code, &text).await;
     }
 }
 
@@ -203,8 +205,8 @@ async fn first_frame_auth(state: &AppState, session: &mut Session, stream: &mut 
 }
 
 /// Sends a close frame; gives up after a moment if the client is not reading.
-async fn close(session: Session, code: u16, text: &str) {
-    let reason = CloseReason { code: CloseCode::from(code), description: Some(text.to_owned()) };
+async fn close(session: Session, code: CloseCode, text: &str) {
+    let reason = CloseReason { code: actix_ws::CloseCode::from(code.code()), description: Some(text.to_owned()) };
     let _ = tokio::time::timeout(Duration::from_secs(2), session.close(Some(reason))).await;
 }
 
@@ -212,28 +214,23 @@ async fn close(session: Session, code: u16, text: &str) {
 #[derive(Debug)]
 enum End {
     Gone,
-    Close(u16, String),
+    Close(CloseCode, String),
 }
 
 impl End {
-    /// The close asked for through the connection's handle (`ConnHandle::close`).
-    fn requested(code: u16) -> Self {
-        let text = match code {
-            CLOSE_REVOKED => "session revoked",
-            CLOSE_TOO_SLOW => "too slow: events waited too long; reconnect and resume",
-            _ => "closed",
-        };
-        End::Close(code, text.to_owned())
+    /// A close with the code's usual reason.
+    fn with(code: CloseCode) -> Self {
+        End::Close(code, code.reason().to_owned())
     }
 
     fn away() -> Self {
-        End::Close(u16::from(CloseCode::Away), "server shutting down".to_owned())
+        End::with(CloseCode::GoingAway)
     }
 
     /// A frame the protocol refuses (over the size limit, malformed): 1009, as RFC 6455 says
     /// for a message too big to process.
     fn protocol_error(err: &actix_ws::ProtocolError) -> Self {
-        End::Close(u16::from(CloseCode::Size), format!("protocol error: {err}"))
+        End::Close(CloseCode::TooBig, format!("protocol error: {err}"))
     }
 }
 
@@ -256,6 +253,8 @@ struct Connection {
     state: Arc<AppState>,
     auth: Auth,
     handle: Arc<ConnHandle>,
+    /// Subscriptions and presence, released when the connection ends.
+    registration: Registration,
     /// Subscribed rooms → highest `seq` sent on this connection.
     cursors: HashMap<i64, i64>,
     /// Sends queued for the writer, each answered with `ack` or `error` once committed. They
@@ -305,7 +304,7 @@ impl Connection {
             // send rate limit instead). What fell behind is taken after a queued item.
             tokio::select! {
                 biased;
-                code = handle.closed() => return Err(End::requested(code)),
+                code = handle.closed() => return Err(End::with(code)),
                 _ = self.shutdown.changed() => return Err(End::away()),
                 Some((client_id, sent)) = self.sends.next(), if !self.sends.is_empty() => {
                     self.answer(client_id, sent).await?;
@@ -344,7 +343,7 @@ impl Connection {
                 }
                 _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() > CLIENT_TIMEOUT {
-                        return Err(End::Close(u16::from(CloseCode::Policy), "heartbeat timeout".to_owned()));
+                        return Err(End::with(CloseCode::Policy));
                     }
                     if self.session.ping(b"").await.is_err() { return Err(End::Gone); }
                 }
@@ -354,9 +353,9 @@ impl Connection {
 
     /// Writes one frame. The write races the close signal and shutdown; a client that does
     /// not take it within the stall timeout is too slow (4008).
-    async fn write(&mut self, frame: ByteString) -> Step {
+    async fn write(&mut self, frame: Frame) -> Step {
         if let Some(code) = self.handle.close_requested() {
-            return Err(End::requested(code));
+            return Err(End::with(code));
         }
         // Most writes find room in the socket's buffer at once: no timer for those.
         if let Some(sent) = self.session.text(frame.clone()).now_or_never() {
@@ -365,18 +364,21 @@ impl Connection {
         let handle = self.handle.clone();
         tokio::select! {
             biased;
-            code = handle.closed() => Err(End::requested(code)),
+            code = handle.closed() => Err(End::with(code)),
             _ = self.shutdown.changed() => Err(End::away()),
             sent = self.session.text(frame) => sent.map_err(|_| End::Gone),
             _ = tokio::time::sleep(self.stall) => {
                 tracing::info!(conn = handle.id, user_id = handle.user_id, "closing slow consumer: a write stalled");
-                Err(End::Close(CLOSE_TOO_SLOW, "too slow: the client stopped reading; reconnect and resume".to_owned()))
+                Err(End::Close(CloseCode::TooSlow, "too slow: the client stopped reading; reconnect and resume".to_owned()))
             }
         }
     }
 
     async fn send(&mut self, event: &ServerEvent) -> Step {
-        self.write(frame(event)).await
+        match frame(event) {
+            Some(frame) => self.write(frame).await,
+            None => Ok(()),
+        }
     }
 
     async fn answer(&mut self, client_id: String, sent: AppResult<Message>) -> Step {
@@ -389,33 +391,33 @@ impl Connection {
 
     async fn on_outbound(&mut self, item: Outbound) -> Step {
         match item {
-            Outbound::Frame { room_id: Some(room_id), seq, frame, published_us, .. } => {
+            Outbound::Change { room_id, seq, frame, published_us } => {
                 let Some(&cursor) = self.cursors.get(&room_id) else { return Ok(()) };
-                if let Some(seq) = seq {
-                    if seq <= cursor {
-                        return Ok(()); // already sent (replayed, or read back)
-                    }
-                    if seq > cursor + 1 {
-                        // Changes in between were left out of a full queue: read them first.
-                        // Boxed: the common case (no gap) keeps a small future, and no allocation.
-                        Box::pin(self.read_back(room_id, seq - 1)).await?;
-                    }
-                    self.cursors.insert(room_id, seq);
+                if seq <= cursor {
+                    return Ok(()); // already sent (replayed, or read back)
                 }
+                if seq > cursor + 1 {
+                    // Changes in between were left out of a full queue: read them first.
+                    // Boxed: the common case (no gap) keeps a small future, and no allocation.
+                    Box::pin(self.read_back(room_id, seq - 1)).await?;
+                }
+                self.cursors.insert(room_id, seq);
                 self.write(frame).await?;
                 let metrics = &self.state.metrics;
                 metrics.frames_out.fetch_add(1, Ordering::Relaxed);
-                if seq.is_some() {
-                    metrics.delivery_latency.observe((crate::metrics::now_micros() - published_us) as f64 / 1e6);
-                }
+                metrics.delivery_latency.observe((crate::metrics::now_micros() - published_us) as f64 / 1e6);
                 Ok(())
             }
-            Outbound::Frame { room_id: None, frame, .. } => {
+            Outbound::Event { room_id, frame, .. } => {
+                if room_id.is_some_and(|id| !self.cursors.contains_key(&id)) {
+                    return Ok(()); // a room this connection does not follow (any more)
+                }
                 self.state.metrics.frames_out.fetch_add(1, Ordering::Relaxed);
                 self.write(frame).await
             }
             Outbound::Evicted { room_id } => {
                 self.cursors.remove(&room_id);
+                self.registration.evicted(room_id);
                 Ok(())
             }
         }
@@ -461,7 +463,7 @@ impl Connection {
             Err(StreamError::Store(err)) => {
                 // Without the store the gap cannot be filled: the client resumes from its cursor.
                 tracing::warn!(room_id, error = %err, "reading back missed changes failed");
-                return Err(End::Close(u16::from(CloseCode::Again), "server busy; reconnect and resume".to_owned()));
+                return Err(End::with(CloseCode::TryAgain));
             }
         };
         self.state.metrics.changes_read_back.fetch_add(sent, Ordering::Relaxed);
@@ -482,8 +484,10 @@ impl Connection {
                 break;
             };
             for change in changes {
-                self.write(frame(&change_event(room_id, change))).await.map_err(StreamError::End)?;
-                sent += 1;
+                if let Some(frame) = frame(&change_event(room_id, change)) {
+                    self.write(frame).await.map_err(StreamError::End)?;
+                    sent += 1;
+                }
             }
             cursor = last;
         }
@@ -520,25 +524,22 @@ impl Connection {
                 self.subscribe(room_id, after_seq).await
             }
             ClientEvent::Unsubscribe { room_id } => {
-                if self.cursors.remove(&room_id).is_some() {
-                    state.realtime.hub.unsubscribe(Topic::Room(room_id), self.handle.id);
-                }
+                self.cursors.remove(&room_id);
+                self.registration.unsubscribe(room_id);
                 Ok(self.send(&ServerEvent::Unsubscribed { room_id }).await?)
             }
             ClientEvent::Send { room_id, client_id, body } => {
-                let pending =
+                let queued =
                     messages::service::submit(&state, self.auth, room_id, body, Some(client_id.clone())).await?;
-                self.sends.push(Box::pin(async move { (client_id, pending.sent(&state).await.map(|(m, _)| m)) }));
+                self.sends.push(Box::pin(async move {
+                    (client_id, queued.sent(&state.store).await.map(Sent::into_message))
+                }));
                 Ok(())
             }
             ClientEvent::Typing { room_id } => Ok(rooms::service::typing(&state, self.auth, room_id).await?),
             ClientEvent::Read { room_id, seq } => {
                 state.limits.actions_by_user.take(self.auth.user_id).await?;
-                let marker = rooms::service::mark_read(&state, self.auth, room_id, seq).await?;
-                let event = ServerEvent::Read { room_id, seq: marker };
-                let mut envelope = Envelope::event(Topic::User(self.auth.user_id), None, frame(&event));
-                envelope.skip_conn = Some(self.handle.id);
-                state.realtime.publish(envelope);
+                rooms::service::mark_read(&state, self.auth, room_id, seq, Some(self.handle.id)).await?;
                 Ok(())
             }
         }
@@ -549,18 +550,18 @@ impl Connection {
     /// the replay already sent.
     async fn subscribe(&mut self, room_id: i64, after_seq: Option<i64>) -> Result<(), HandleError> {
         let state = self.state.clone();
-        rooms::access::readable(&state, room_id, self.auth.user_id).await?;
+        rooms::access::readable(&state.store, room_id, self.auth.user_id).await?;
         let hub = &state.realtime.hub;
         self.cursors.remove(&room_id);
-        hub.subscribe(Topic::Room(room_id), self.handle.clone());
+        self.registration.subscribe(room_id);
         let head = match store::messages::head(&state.store, room_id).await {
             Ok(Some(head)) => head,
             Ok(None) => {
-                hub.unsubscribe(Topic::Room(room_id), self.handle.id);
+                self.registration.unsubscribe(room_id);
                 return Err(AppError::not_found("room").into());
             }
             Err(err) => {
-                hub.unsubscribe(Topic::Room(room_id), self.handle.id);
+                self.registration.unsubscribe(room_id);
                 return Err(err.into());
             }
         };
@@ -572,7 +573,7 @@ impl Connection {
                 Ok(_) => {}
                 Err(StreamError::End(end)) => return Err(HandleError::End(end)),
                 Err(StreamError::Store(err)) => {
-                    hub.unsubscribe(Topic::Room(room_id), self.handle.id);
+                    self.registration.unsubscribe(room_id);
                     return Err(err.into());
                 }
             }
@@ -595,6 +596,12 @@ impl From<AppError> for HandleError {
     }
 }
 
+impl From<StoreError> for HandleError {
+    fn from(err: StoreError) -> Self {
+        HandleError::App(err.into())
+    }
+}
+
 impl From<End> for HandleError {
     fn from(end: End) -> Self {
         HandleError::End(end)
@@ -603,7 +610,7 @@ impl From<End> for HandleError {
 
 /// Reading changes from the store for a client failed, or the connection ended meanwhile.
 enum StreamError {
-    Store(AppError),
+    Store(StoreError),
     End(End),
 }
 

@@ -10,15 +10,16 @@
 //! short list of its own. Only a connection that also overflows that list, or whose client
 //! stops reading (see the gateway), is closed with 4008.
 
-use bytestring::ByteString;
+use confab_shared::CloseCode;
+use futures_util::future::BoxFuture;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 
-use super::broker::Broker;
-use super::events::{change_event, frame};
+use super::broker::{Broker, Inbox};
+use super::envelope::{Control, Envelope, Frame, Topic, change_event, frame};
 use super::recent::Recent;
 use crate::store::{self, Store};
 
@@ -27,82 +28,15 @@ const GAP_WAIT: Duration = Duration::from_millis(150);
 /// Changes read back per gap-filling query.
 const GAP_BATCH: i64 = 1000;
 
-pub const CLOSE_REVOKED: u16 = 4003;
-pub const CLOSE_TOO_SLOW: u16 = 4008;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Topic {
-    Room(i64),
-    User(i64),
-}
-
-/// An instruction to hubs, carried like an event so it reaches every node the same way.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub enum Control {
-    /// The user left or was removed: drop their subscriptions to the room.
-    Evict { user_id: i64 },
-    /// The room was deleted: drop every subscription to it.
-    EvictAll,
-    /// The session was revoked: close its connections with 4003.
-    CloseSession { session_id: i64 },
-}
-
-/// What travels from a publisher to hubs: a serialized event and/or a control.
-#[derive(Debug, Clone)]
-pub struct Envelope {
-    pub topic: Topic,
-    /// The room change counter value, for message changes.
-    pub seq: Option<i64>,
-    pub frame: Option<ByteString>,
-    pub control: Option<Control>,
-    /// A connection that must not receive it (the originator of a `read`).
-    pub skip_conn: Option<u64>,
-    /// When it was published (Unix microseconds), for the delivery latency metric.
-    pub published_us: i64,
-    /// A passing signal (typing, presence) that a connection that fell behind may miss.
-    pub lossy: bool,
-}
-
-impl Envelope {
-    pub fn event(topic: Topic, seq: Option<i64>, frame: ByteString) -> Self {
-        Self {
-            topic,
-            seq,
-            frame: Some(frame),
-            control: None,
-            skip_conn: None,
-            published_us: crate::metrics::now_micros(),
-            lossy: false,
-        }
-    }
-
-    pub fn control(topic: Topic, control: Control) -> Self {
-        Self {
-            topic,
-            seq: None,
-            frame: None,
-            control: Some(control),
-            skip_conn: None,
-            published_us: crate::metrics::now_micros(),
-            lossy: false,
-        }
-    }
-}
-
 /// What a connection's queue carries.
 #[derive(Debug)]
 pub enum Outbound {
-    Frame {
-        room_id: Option<i64>,
-        seq: Option<i64>,
-        frame: ByteString,
-        published_us: i64,
-        lossy: bool,
-    },
+    /// A room's message change (see [`Envelope::Change`]).
+    Change { room_id: i64, seq: i64, frame: Frame, published_us: i64 },
+    /// Any other event; `room_id` for a room's (sent only while the room is subscribed).
+    Event { room_id: Option<i64>, frame: Frame, lossy: bool },
     /// No more events of this room will come; forget its subscription.
-    Evicted {
-        room_id: i64,
-    },
+    Evicted { room_id: i64 },
 }
 
 /// Events that did not fit a connection's queue (see [`ConnHandle::push`]).
@@ -158,9 +92,9 @@ impl ConnHandle {
     }
 
     /// Asks the connection to close with `code` (the first reason wins).
-    pub fn close(&self, code: u16) {
-        if self.close_code.compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst).is_ok()
-            && code == CLOSE_TOO_SLOW
+    pub fn close(&self, code: CloseCode) {
+        if self.close_code.compare_exchange(0, code.code(), Ordering::SeqCst, Ordering::SeqCst).is_ok()
+            && code == CloseCode::TooSlow
         {
             tracing::info!(conn = self.id, user_id = self.user_id, "closing slow consumer");
         }
@@ -168,14 +102,18 @@ impl ConnHandle {
     }
 
     /// The close code asked for, if any.
-    pub fn close_requested(&self) -> Option<u16> {
-        Some(self.close_code.load(Ordering::SeqCst)).filter(|c| *c != 0)
+    pub fn close_requested(&self) -> Option<CloseCode> {
+        CloseCode::from_code(self.close_code.load(Ordering::SeqCst))
     }
 
     /// Resolves once `close` was called; returns the code.
-    pub async fn closed(&self) -> u16 {
-        self.close_notify.notified().await;
-        self.close_code.load(Ordering::SeqCst)
+    pub async fn closed(&self) -> CloseCode {
+        loop {
+            self.close_notify.notified().await;
+            if let Some(code) = self.close_requested() {
+                return code;
+            }
+        }
     }
 
     /// Whether `behind` has something to take.
@@ -233,18 +171,18 @@ impl ConnHandle {
     fn fall_behind(&self, item: Outbound) {
         let mut behind = self.lock_behind();
         match item {
-            Outbound::Frame { room_id: Some(room_id), seq: Some(seq), .. } => {
+            Outbound::Change { room_id, seq, .. } => {
                 let highest = behind.rooms.entry(room_id).or_insert(seq);
                 *highest = (*highest).max(seq);
             }
-            Outbound::Frame { lossy: true, .. } => return,
+            Outbound::Event { lossy: true, .. } => return,
             event if behind.events.len() < BEHIND_EVENTS => {
                 behind.events.push_back(event);
                 self.events_behind.store(true, Ordering::SeqCst);
             }
             _ => {
                 drop(behind);
-                self.close(CLOSE_TOO_SLOW);
+                self.close(CloseCode::TooSlow);
                 return;
             }
         }
@@ -255,7 +193,7 @@ impl ConnHandle {
 impl Outbound {
     /// A room's message change: kept in the store by seq, so it can be read back.
     fn is_message_change(&self) -> bool {
-        matches!(self, Outbound::Frame { room_id: Some(_), seq: Some(_), .. })
+        matches!(self, Outbound::Change { .. })
     }
 }
 
@@ -336,12 +274,12 @@ impl Hub {
 
     pub fn dispatch(&self, envelope: Envelope) {
         let mut topics = self.topics();
-        let topic = envelope.topic;
+        let topic = envelope.topic();
         let Some(state) = topics.get_mut(&topic) else {
             return;
         };
-        match (topic, envelope.seq) {
-            (Topic::Room(room_id), Some(seq)) => {
+        match envelope {
+            Envelope::Change { room_id, seq, .. } => {
                 if state.delivered.is_some_and(|d| seq <= d) {
                     return; // already delivered: a duplicate
                 }
@@ -350,7 +288,7 @@ impl Hub {
                     self.drain(room_id, state);
                 }
             }
-            _ => {
+            envelope => {
                 deliver(state, &envelope);
                 if state.subs.is_empty() {
                     topics.remove(&topic);
@@ -369,7 +307,7 @@ impl Hub {
         while let Some(envelope) = state.pending.remove(&(delivered + 1)) {
             deliver(state, &envelope);
             delivered += 1;
-            if let Some(frame) = &envelope.frame {
+            if let Envelope::Change { frame, .. } = &envelope {
                 state.recent.push(delivered, frame);
             }
         }
@@ -397,7 +335,7 @@ impl Hub {
 
     /// Up to `limit` of the room's latest changes with `after < seq <= up_to`, as delivered, if
     /// they are still held in memory (see [`Recent`]).
-    pub fn recent(&self, room_id: i64, after: i64, up_to: i64, limit: usize) -> Option<Vec<(i64, ByteString)>> {
+    pub fn recent(&self, room_id: i64, after: i64, up_to: i64, limit: usize) -> Option<Vec<(i64, Frame)>> {
         self.topics().get(&Topic::Room(room_id))?.recent.after(after, up_to, limit)
     }
 
@@ -426,8 +364,11 @@ impl Hub {
             Ok(changes) => {
                 let found = !changes.is_empty();
                 for change in changes {
-                    let event = change_event(room_id, change);
-                    self.dispatch(Envelope::event(Topic::Room(room_id), event.seq(), frame(&event)));
+                    let seq = change.seq;
+                    if let Some(frame) = frame(&change_event(room_id, change)) {
+                        let published_us = crate::metrics::now_micros();
+                        self.dispatch(Envelope::Change { room_id, seq, frame, published_us });
+                    }
                 }
                 found
             }
@@ -486,43 +427,53 @@ impl Hub {
     }
 }
 
-/// Hands an envelope to every subscriber of the topic and applies its control.
+/// Hands an envelope to every subscriber of the topic, or applies its control.
 fn deliver(state: &mut TopicState, envelope: &Envelope) {
-    let room_id = match envelope.topic {
-        Topic::Room(id) => Some(id),
-        Topic::User(_) => None,
-    };
-    if let Some(frame) = &envelope.frame {
-        for conn in &state.subs {
-            if envelope.skip_conn != Some(conn.id) {
-                conn.push(Outbound::Frame {
-                    room_id,
-                    seq: envelope.seq,
-                    frame: frame.clone(),
-                    published_us: envelope.published_us,
-                    lossy: envelope.lossy,
-                });
+    match envelope {
+        Envelope::Change { room_id, seq, frame, published_us } => {
+            for conn in &state.subs {
+                let (room_id, seq, published_us) = (*room_id, *seq, *published_us);
+                conn.push(Outbound::Change { room_id, seq, frame: frame.clone(), published_us });
             }
         }
+        Envelope::Event { topic, frame, lossy, skip_conn } => {
+            for conn in state.subs.iter().filter(|c| *skip_conn != Some(c.id)) {
+                conn.push(Outbound::Event { room_id: topic.room_id(), frame: frame.clone(), lossy: *lossy });
+            }
+        }
+        Envelope::Control { topic, control } => match (control, topic.room_id()) {
+            (Control::Evict { user_id }, Some(room_id)) => state.subs.retain(|c| {
+                let keep = c.user_id != *user_id;
+                if !keep {
+                    c.push(Outbound::Evicted { room_id });
+                }
+                keep
+            }),
+            (Control::EvictAll, Some(room_id)) => {
+                for c in state.subs.drain(..) {
+                    c.push(Outbound::Evicted { room_id });
+                }
+            }
+            (Control::CloseSession { session_id }, _) => {
+                for c in state.subs.iter().filter(|c| c.session_id == *session_id) {
+                    c.close(CloseCode::Revoked);
+                }
+            }
+            _ => {}
+        },
     }
-    match (&envelope.control, room_id) {
-        (Some(Control::Evict { user_id }), Some(room_id)) => state.subs.retain(|c| {
-            let keep = c.user_id != *user_id;
-            if !keep {
-                c.push(Outbound::Evicted { room_id });
-            }
-            keep
-        }),
-        (Some(Control::EvictAll), Some(room_id)) => {
-            for c in state.subs.drain(..) {
-                c.push(Outbound::Evicted { room_id });
-            }
-        }
-        (Some(Control::CloseSession { session_id }), _) => {
-            for c in state.subs.iter().filter(|c| c.session_id == *session_id) {
-                c.close(CLOSE_REVOKED);
-            }
-        }
-        _ => {}
+}
+
+impl Inbox for Hub {
+    fn deliver(&self, envelope: Envelope) {
+        self.dispatch(envelope);
+    }
+
+    fn rooms(&self) -> Vec<i64> {
+        Hub::rooms(self)
+    }
+
+    fn catch_up(&self, room_id: i64) -> BoxFuture<'_, ()> {
+        Box::pin(Hub::catch_up(self, room_id))
     }
 }

@@ -1,12 +1,45 @@
 //! Real-time delivery: the WebSocket gateway, the per-node hub that fans events out to local
 //! connections, the broker seam to other nodes, and presence.
 //!
-//! Every event goes through [`Realtime::publish`]: delivered to this node's hub at once and
-//! handed to the broker for the other nodes (a no-op with the in-process broker).
+//! # The send path, stage by stage
+//!
+//! One name per stage, in the order a message travels (a newcomer can follow it file by file):
+//!
+//! 1. **`ClientEvent::Send`** (`shared/src/events.rs`, sent by `frontend/js/socket.js`), or
+//!    **`SendMessage`** over REST (`messages/handlers.rs`): what the client asks for.
+//! 2. **`NewMessage`** (`store/messages.rs`): checked and rate-limited by
+//!    `messages::service::submit` (`messages/service.rs`), then queued with
+//!    [`Writer::submit`](crate::messages::writer::Writer::submit), which gives back a
+//!    **`Queued`** (`messages/writer.rs`) for the sender to await.
+//! 3. **`Written`** (`store/messages.rs`): what `send_batch` did with each send of a batch, in
+//!    one transaction per batch (group commit).
+//! 4. **`Sent`** (`messages/writer.rs`): `New` or `Repeat` (a repeated `client_id`), the
+//!    writer's answer to each sender: the gateway writes it as **`ServerEvent::Ack`**, REST
+//!    as 201 or 200. Answers go out before the publish, so a sender sees its `ack` first.
+//! 5. **`ServerEvent::Message`** → **`Frame`** → **`Envelope::Change`**
+//!    (`realtime/envelope.rs`): the writer publishes through [`Realtime::to_room`], which
+//!    serializes the event once and hands the envelope to this node's hub and to the broker.
+//! 6. **`Envelope`** across nodes (`realtime/redis_broker.rs`): signed, sent as it is, and
+//!    dispatched into the other nodes' hubs (single node: `LocalBroker`, nothing to do).
+//! 7. **`Outbound::Change`** (`realtime/hub.rs`): each hub delivers a room's changes in `seq`
+//!    order with no gap and no duplicate into each subscriber's bounded queue (or notes what
+//!    fell behind).
+//! 8. **The frame on the socket** (`realtime/gateway.rs`): the connection's task writes it
+//!    unless its cursor shows it was sent already, reading any gap back from the store first.
+//!
+//! # Ordering promises
+//!
+//! - Per room, every subscriber receives each message change once, in `seq` order, whatever
+//!   the node it was written on: hubs reorder and fill gaps from the store, connections skip
+//!   what their cursor passed.
+//! - Changes are published only after their commit: whatever a subscriber receives is durable.
+//! - One connection's sends take seqs in the order it sent them.
+//! - Other events (membership, rooms, read markers) are delivered in publish order per node;
+//!   typing and presence may be dropped for a connection that fell behind.
 
 pub mod broker;
 pub mod cluster;
-pub mod events;
+pub mod envelope;
 pub mod frame_guard;
 pub mod gateway;
 pub mod hub;
@@ -14,6 +47,7 @@ pub mod pending;
 pub mod presence;
 pub mod recent;
 pub mod redis_broker;
+pub mod registration;
 
 use confab_shared::ServerEvent;
 use std::collections::HashSet;
@@ -24,8 +58,8 @@ use crate::limits::RateLimiter;
 use crate::store::Store;
 use broker::Broker;
 use cluster::ClusterPresence;
-use events::frame;
-use hub::{Control, Envelope, Hub, Topic};
+use envelope::{Control, Envelope, Topic, frame};
+use hub::Hub;
 use presence::Presence;
 
 /// A passing signal a connection that fell behind may miss: the next one supersedes it.
@@ -36,6 +70,7 @@ fn is_passing(event: &ServerEvent) -> bool {
 pub struct Realtime {
     pub hub: Arc<Hub>,
     broker: Arc<dyn Broker>,
+    store: Store,
     /// Connections on this node.
     pub presence: Presence,
     /// Sockets on this node that have not authenticated yet, per client address.
@@ -50,11 +85,10 @@ pub struct Realtime {
 
 impl Realtime {
     pub fn new(store: Store, broker: Arc<dyn Broker>, cluster: Option<ClusterPresence>) -> Self {
-        let hub = Hub::new(store, broker.clone());
-        broker.attach(Arc::downgrade(&hub));
         Self {
-            hub,
+            hub: Hub::new(store.clone(), broker.clone()),
             broker,
+            store,
             presence: Presence::default(),
             pending: pending::PendingSockets::default(),
             cluster,
@@ -85,42 +119,52 @@ impl Realtime {
         }
     }
 
+    /// Delivers to this node's hub at once and hands the envelope to the broker for the others.
     pub fn publish(&self, envelope: Envelope) {
         self.hub.dispatch(envelope.clone());
         self.broker.publish(&envelope);
     }
 
-    /// A room event to the room's subscribers; `seq` for message changes.
+    /// A room event to the room's subscribers; a message change by its `seq`.
     pub fn to_room(&self, room_id: i64, event: &ServerEvent) {
-        let mut envelope = Envelope::event(Topic::Room(room_id), event.seq(), frame(event));
-        envelope.lossy = is_passing(event);
-        self.publish(envelope);
+        let Some(frame) = frame(event) else { return };
+        self.publish(match event.seq() {
+            Some(seq) => Envelope::Change { room_id, seq, frame, published_us: crate::metrics::now_micros() },
+            None => Envelope::Event { topic: Topic::Room(room_id), frame, lossy: is_passing(event), skip_conn: None },
+        });
     }
 
     /// One event to every connection of each user (serialized once).
     pub fn to_users(&self, user_ids: impl IntoIterator<Item = i64>, event: &ServerEvent) {
-        let bytes = frame(event);
+        let Some(frame) = frame(event) else { return };
+        let lossy = is_passing(event);
         for user_id in user_ids {
-            let mut envelope = Envelope::event(Topic::User(user_id), None, bytes.clone());
-            envelope.lossy = is_passing(event);
-            self.publish(envelope);
+            self.publish(Envelope::Event { topic: Topic::User(user_id), frame: frame.clone(), lossy, skip_conn: None });
         }
+    }
+
+    /// One event to every connection of a user but `except` (the one whose request caused it).
+    pub fn to_user(&self, user_id: i64, event: &ServerEvent, except: Option<u64>) {
+        let Some(frame) = frame(event) else { return };
+        let lossy = is_passing(event);
+        self.publish(Envelope::Event { topic: Topic::User(user_id), frame, lossy, skip_conn: except });
     }
 
     /// Stops `user_id`'s connections from receiving the room's events, at once.
     pub fn evict(&self, room_id: i64, user_id: i64) {
-        self.publish(Envelope::control(Topic::Room(room_id), Control::Evict { user_id }));
+        self.publish(Envelope::Control { topic: Topic::Room(room_id), control: Control::Evict { user_id } });
     }
 
     /// Drops every subscription to a deleted room.
     pub fn evict_all(&self, room_id: i64) {
-        self.publish(Envelope::control(Topic::Room(room_id), Control::EvictAll));
+        self.publish(Envelope::Control { topic: Topic::Room(room_id), control: Control::EvictAll });
     }
 
     /// Closes the sockets of revoked sessions with 4003.
     pub fn close_sessions(&self, user_id: i64, session_ids: &[i64]) {
         for &session_id in session_ids {
-            self.publish(Envelope::control(Topic::User(user_id), Control::CloseSession { session_id }));
+            let control = Control::CloseSession { session_id };
+            self.publish(Envelope::Control { topic: Topic::User(user_id), control });
         }
     }
 

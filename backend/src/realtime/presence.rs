@@ -1,8 +1,41 @@
-//! Who is online on this node: open connections per user. A user is online while at least
-//! one of their connections is open (several tabs are normal).
+//! Who is online on this node (open connections per user; a user is online while at least
+//! one of their connections is open, several tabs are normal), and the `presence` events that
+//! tell the people who share a room with them.
 
+use confab_shared::{ServerEvent, User};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use super::Realtime;
+use crate::store;
+
+/// A user's connections on this node went from none to some (`online`) or back. Tells the
+/// cluster, then everyone who shares a room with them, unless another node still (or already)
+/// has them online. Runs in the background: a connection does not wait for it.
+pub fn changed(realtime: &Arc<Realtime>, user: User, online: bool) {
+    let realtime = realtime.clone();
+    tokio::spawn(async move {
+        if let Some(cluster) = &realtime.cluster {
+            cluster.set_count(user.id, realtime.presence.count(user.id)).await;
+            if cluster.online_elsewhere(user.id).await {
+                return;
+            }
+        }
+        announce(&realtime, user, online).await;
+    });
+}
+
+/// Sends a `presence` event to the users who share a room with `user`.
+pub async fn announce(realtime: &Realtime, user: User, online: bool) {
+    match store::rooms::co_member_ids(&realtime.store, user.id).await {
+        Ok(ids) => {
+            let me = user.id;
+            let event = ServerEvent::Presence { user, online };
+            realtime.to_users(ids.into_iter().filter(|id| *id != me), &event);
+        }
+        Err(err) => tracing::warn!(error = %err, "presence announcement failed"),
+    }
+}
 
 #[derive(Default)]
 pub struct Presence {

@@ -23,12 +23,12 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-use super::broker::Broker;
-use super::hub::{Control, Envelope, Hub, Topic};
+use super::broker::{Broker, Inbox};
+use super::envelope::{Envelope, Topic};
 use crate::auth::tokens::{derive_key, hmac};
 
 const PUBLISH_QUEUE: usize = 65_536;
@@ -39,18 +39,13 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 const MAX_AGE_US: i64 = 300_000_000;
 const MAC_LEN: usize = 32;
 
-/// An envelope as it crosses Redis.
+/// An envelope as it crosses Redis: with its sender (a node drops its own) and the time it was
+/// sent (for the age check). `E` is `&Envelope` going out, `Envelope` coming in.
 #[derive(Serialize, Deserialize)]
-struct Wire {
+struct Wire<E> {
     node: u64,
-    topic: Topic,
-    seq: Option<i64>,
-    frame: Option<String>,
-    control: Option<Control>,
-    skip_conn: Option<u64>,
-    published_us: i64,
-    #[serde(default)]
-    lossy: bool,
+    sent_us: i64,
+    envelope: E,
 }
 
 /// Signs and verifies envelopes with the cluster key.
@@ -101,22 +96,29 @@ pub struct RedisBroker {
     subscriptions: mpsc::Sender<Subscription>,
     /// The topics this node listens to, to subscribe again after a reconnect.
     open: Arc<Mutex<HashSet<Topic>>>,
-    hub: Arc<OnceLock<Weak<Hub>>>,
     /// Times the pub/sub connection was re-established (for `/metrics`).
     pub reconnects: Arc<AtomicU64>,
     /// Envelopes dropped: bad signature, too old, malformed (for `/metrics`).
     pub rejected: Arc<AtomicU64>,
 }
 
+/// The broker's two tasks (publisher and listener), until [`BrokerTasks::spawn`] runs them.
+pub struct BrokerTasks {
+    pool: deadpool_redis::Pool,
+    publish: mpsc::Receiver<(String, Vec<u8>)>,
+    client: deadpool_redis::redis::Client,
+    subscriptions: mpsc::Receiver<Subscription>,
+    listener: Listener,
+}
+
 impl RedisBroker {
-    /// Connects the broker's tasks; they run until the process ends.
-    pub fn start(
+    pub fn new(
         url: &str,
         prefix: &str,
         node: u64,
         pool: deadpool_redis::Pool,
         signer: Signer,
-    ) -> anyhow::Result<Self> {
+    ) -> anyhow::Result<(Self, BrokerTasks)> {
         let client = deadpool_redis::redis::Client::open(url)?;
         let (publish, publish_rx) = mpsc::channel(PUBLISH_QUEUE);
         let (subscriptions, subscriptions_rx) = mpsc::channel(PUBLISH_QUEUE);
@@ -127,22 +129,28 @@ impl RedisBroker {
             signer: signer.clone(),
             subscriptions,
             open: Arc::default(),
-            hub: Arc::default(),
             reconnects: Arc::default(),
             rejected: Arc::default(),
         };
-        tokio::spawn(publisher(pool, publish_rx));
         let listener = Listener {
-            node: broker.node,
+            node,
             prefix: broker.prefix.clone(),
             open: broker.open.clone(),
-            hub: broker.hub.clone(),
             reconnects: broker.reconnects.clone(),
             rejected: broker.rejected.clone(),
             signer,
         };
-        tokio::spawn(listener.run(client, subscriptions_rx));
-        Ok(broker)
+        let tasks = BrokerTasks { pool, publish: publish_rx, client, subscriptions: subscriptions_rx, listener };
+        Ok((broker, tasks))
+    }
+}
+
+impl BrokerTasks {
+    /// Runs the publisher and the listener, which feeds `inbox` (this node's hub), until the
+    /// process ends.
+    pub fn spawn(self, inbox: Weak<dyn Inbox>) {
+        tokio::spawn(publisher(self.pool, self.publish));
+        tokio::spawn(self.listener.run(self.client, self.subscriptions, inbox));
     }
 }
 
@@ -155,21 +163,13 @@ fn channel(prefix: &str, topic: Topic) -> String {
 
 impl Broker for RedisBroker {
     fn publish(&self, envelope: &Envelope) {
-        let wire = Wire {
-            node: self.node,
-            topic: envelope.topic,
-            seq: envelope.seq,
-            frame: envelope.frame.as_ref().map(|f| f.to_string()),
-            control: envelope.control.clone(),
-            skip_conn: envelope.skip_conn,
-            published_us: envelope.published_us,
-            lossy: envelope.lossy,
-        };
-        let Ok(json) = serde_json::to_vec(&wire) else {
-            return;
+        let wire = Wire { node: self.node, sent_us: crate::metrics::now_micros(), envelope };
+        let json = match serde_json::to_vec(&wire) {
+            Ok(json) => json,
+            Err(err) => return tracing::error!(error = %err, "an envelope failed to serialize"),
         };
         let payload = self.signer.seal(&json);
-        if self.publish.try_send((channel(&self.prefix, envelope.topic), payload)).is_err() {
+        if self.publish.try_send((channel(&self.prefix, envelope.topic()), payload)).is_err() {
             // Other nodes recover a lost change from the store (gap fill, periodic catch-up).
             tracing::warn!("redis publish queue full: dropping an envelope");
         }
@@ -183,10 +183,6 @@ impl Broker for RedisBroker {
     fn topic_closed(&self, topic: Topic) {
         self.open.lock().unwrap_or_else(|e| e.into_inner()).remove(&topic);
         let _ = self.subscriptions.try_send(Subscription::Close(topic));
-    }
-
-    fn attach(&self, hub: Weak<Hub>) {
-        let _ = self.hub.set(hub);
     }
 
     fn reconnects(&self) -> Option<u64> {
@@ -221,18 +217,18 @@ struct Listener {
     node: u64,
     prefix: String,
     open: Arc<Mutex<HashSet<Topic>>>,
-    hub: Arc<OnceLock<Weak<Hub>>>,
     reconnects: Arc<AtomicU64>,
     rejected: Arc<AtomicU64>,
     signer: Signer,
 }
 
 impl Listener {
-    fn hub(&self) -> Option<Arc<Hub>> {
-        self.hub.get().and_then(Weak::upgrade)
-    }
-
-    async fn run(self, client: deadpool_redis::redis::Client, mut subscriptions: mpsc::Receiver<Subscription>) {
+    async fn run(
+        self,
+        client: deadpool_redis::redis::Client,
+        mut subscriptions: mpsc::Receiver<Subscription>,
+        inbox: Weak<dyn Inbox>,
+    ) {
         let mut backoff = Duration::from_millis(100);
         let mut connected_before = false;
         loop {
@@ -244,7 +240,7 @@ impl Listener {
                     }
                     connected_before = true;
                     backoff = Duration::from_millis(100);
-                    if let Err(err) = self.serve(pubsub, &mut subscriptions).await {
+                    if let Err(err) = self.serve(pubsub, &mut subscriptions, &inbox).await {
                         tracing::warn!(error = %err, "redis pub/sub connection lost");
                     }
                 }
@@ -260,6 +256,7 @@ impl Listener {
         &self,
         pubsub: deadpool_redis::redis::aio::PubSub,
         subscriptions: &mut mpsc::Receiver<Subscription>,
+        inbox: &Weak<dyn Inbox>,
     ) -> anyhow::Result<()> {
         let (mut sink, mut stream) = pubsub.split();
         // Commands queued while disconnected are superseded by the set of open topics.
@@ -268,51 +265,44 @@ impl Listener {
         for topic in &topics {
             sink.subscribe(channel(&self.prefix, *topic)).await?;
         }
-        self.catch_up_all().await;
+        catch_up_all(inbox).await;
         let mut safety = tokio::time::interval(SAFETY_CATCH_UP);
         safety.tick().await;
         loop {
             tokio::select! {
                 msg = stream.next() => {
                     let Some(msg) = msg else { anyhow::bail!("pub/sub stream ended") };
-                    self.deliver(msg.get_payload_bytes());
+                    self.deliver(msg.get_payload_bytes(), inbox);
                 }
                 sub = subscriptions.recv() => match sub {
                     Some(Subscription::Open(topic)) => {
                         sink.subscribe(channel(&self.prefix, topic)).await?;
                         // Events published before the subscription took effect are in the store.
-                        if let (Topic::Room(room_id), Some(hub)) = (topic, self.hub()) {
-                            hub.catch_up(room_id).await;
+                        if let (Topic::Room(room_id), Some(inbox)) = (topic, inbox.upgrade()) {
+                            inbox.catch_up(room_id).await;
                         }
                     }
                     Some(Subscription::Close(topic)) => sink.unsubscribe(channel(&self.prefix, topic)).await?,
                     None => return Ok(()),
                 },
-                _ = safety.tick() => self.catch_up_all().await,
+                _ = safety.tick() => catch_up_all(inbox).await,
             }
         }
     }
 
-    fn deliver(&self, payload: &[u8]) {
-        let Some(wire) = self.signer.open(payload).and_then(|json| serde_json::from_slice::<Wire>(json).ok()) else {
+    fn deliver(&self, payload: &[u8], inbox: &Weak<dyn Inbox>) {
+        let opened = self.signer.open(payload).and_then(|json| serde_json::from_slice::<Wire<Envelope>>(json).ok());
+        let Some(wire) = opened else {
             return self.reject("its signature does not verify (or it is malformed)");
         };
         if wire.node == self.node {
             return; // delivered locally when published
         }
-        if crate::metrics::now_micros() - wire.published_us > MAX_AGE_US {
+        if crate::metrics::now_micros() - wire.sent_us > MAX_AGE_US {
             return self.reject("it is too old (a replay?)");
         }
-        if let Some(hub) = self.hub() {
-            hub.dispatch(Envelope {
-                topic: wire.topic,
-                seq: wire.seq,
-                frame: wire.frame.map(Into::into),
-                control: wire.control,
-                skip_conn: wire.skip_conn,
-                published_us: wire.published_us,
-                lossy: wire.lossy,
-            });
+        if let Some(inbox) = inbox.upgrade() {
+            inbox.deliver(wire.envelope);
         }
     }
 
@@ -322,12 +312,12 @@ impl Listener {
             tracing::warn!("dropping an envelope from redis: {why}");
         }
     }
+}
 
-    async fn catch_up_all(&self) {
-        if let Some(hub) = self.hub() {
-            for room_id in hub.rooms() {
-                hub.catch_up(room_id).await;
-            }
+async fn catch_up_all(inbox: &Weak<dyn Inbox>) {
+    if let Some(inbox) = inbox.upgrade() {
+        for room_id in inbox.rooms() {
+            inbox.catch_up(room_id).await;
         }
     }
 }

@@ -1,12 +1,12 @@
 //! Who may see and act on a room. Private rooms do not exist for non-members (404, never
-//! 403), so their names and ids leak nothing.
+//! 403), so their names and ids leak nothing. The checks take a [`Db`], so a service can run
+//! them in the transaction of the write they guard.
 
 use confab_shared::Role;
 
 use crate::error::{AppError, AppResult, ErrorKind};
-use crate::state::AppState;
 use crate::store::models::{MembershipRow, RoomRow};
-use crate::store::rooms;
+use crate::store::{Db, rooms};
 
 pub struct RoomAccess {
     pub room: RoomRow,
@@ -36,9 +36,10 @@ fn role_name(role: Role) -> &'static str {
 }
 
 /// The room, if `user_id` may read it: any public room, or a private one they belong to.
-pub async fn readable(state: &AppState, room_id: i64, user_id: i64) -> AppResult<RoomAccess> {
-    let room = rooms::by_id(&state.store, room_id).await?.ok_or_else(|| AppError::not_found("room"))?;
-    let membership = rooms::membership(&state.store, room_id, user_id).await?;
+pub async fn readable(db: impl Into<Db<'_>>, room_id: i64, user_id: i64) -> AppResult<RoomAccess> {
+    let mut db = db.into();
+    let room = rooms::by_id(db.reborrow(), room_id).await?.ok_or_else(|| AppError::not_found("room"))?;
+    let membership = rooms::membership(db, room_id, user_id).await?;
     if membership.is_none() && !room.is_public() {
         return Err(AppError::not_found("room"));
     }
@@ -46,8 +47,8 @@ pub async fn readable(state: &AppState, room_id: i64, user_id: i64) -> AppResult
 }
 
 /// The room, if `user_id` is a member of it (`not_a_member` for a public room they have not joined).
-pub async fn member(state: &AppState, room_id: i64, user_id: i64) -> AppResult<RoomAccess> {
-    let access = readable(state, room_id, user_id).await?;
+pub async fn member(db: impl Into<Db<'_>>, room_id: i64, user_id: i64) -> AppResult<RoomAccess> {
+    let access = readable(db, room_id, user_id).await?;
     if access.membership.is_none() {
         return Err(AppError::new(ErrorKind::NotAMember, "join the room first"));
     }

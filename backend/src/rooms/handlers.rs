@@ -96,7 +96,7 @@ pub async fn create(auth: Auth, state: web::Data<AppState>, body: ApiJson<Create
 )]
 #[get("/rooms/{room_id}")]
 pub async fn get_room(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<web::Json<Room>> {
-    let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
+    let access = access::readable(&state.store, path.into_inner(), auth.user_id).await?;
     Ok(web::Json(view::for_viewer(&state, access.room, auth.user_id).await?))
 }
 
@@ -125,7 +125,7 @@ pub async fn update(
     path: web::Path<i64>,
     body: ApiJson<UpdateRoom>,
 ) -> AppResult<web::Json<Room>> {
-    let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
+    let access = access::readable(&state.store, path.into_inner(), auth.user_id).await?;
     access.require(Role::Admin, "change the room")?;
     if access.room.kind() == RoomKind::Direct {
         return Err(AppError::forbidden("direct rooms have no name or topic to change"));
@@ -153,7 +153,7 @@ pub async fn update(
 )]
 #[delete("/rooms/{room_id}")]
 pub async fn delete_room(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
-    let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
+    let access = access::readable(&state.store, path.into_inner(), auth.user_id).await?;
     access.require(Role::Owner, "delete the room")?;
     let room_id = access.room.id;
     let members = store::rooms::member_ids(&state.store, room_id).await?;

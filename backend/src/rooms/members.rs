@@ -24,7 +24,7 @@ use crate::store::{self, models::parse_role};
 )]
 #[put("/rooms/{room_id}/members/me")]
 pub async fn join(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<web::Json<Room>> {
-    let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
+    let access = access::readable(&state.store, path.into_inner(), auth.user_id).await?;
     let room_id = access.room.id;
     if access.membership.is_none()
         && store::rooms::add_member(&state.store, room_id, auth.user_id, Role::Member).await?
@@ -50,7 +50,7 @@ pub async fn join(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) 
 )]
 #[delete("/rooms/{room_id}/members/me")]
 pub async fn leave(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
-    let access = access::member(&state, path.into_inner(), auth.user_id).await?;
+    let access = access::member(&state.store, path.into_inner(), auth.user_id).await?;
     if access.room.kind() == RoomKind::Direct {
         return Err(AppError::forbidden("direct rooms cannot be left"));
     }
@@ -71,7 +71,7 @@ pub async fn leave(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>)
 )]
 #[get("/rooms/{room_id}/members")]
 pub async fn list(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<web::Json<MemberList>> {
-    let access = access::readable(&state, path.into_inner(), auth.user_id).await?;
+    let access = access::readable(&state.store, path.into_inner(), auth.user_id).await?;
     let members = store::rooms::members(&state.store, access.room.id).await?;
     let online = state.realtime.online_ids().await;
     let members = members
@@ -97,7 +97,7 @@ pub async fn list(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) 
 #[put("/rooms/{room_id}/members/{user_id}")]
 pub async fn add(auth: Auth, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> AppResult<web::Json<Member>> {
     let (room_id, user_id) = path.into_inner();
-    let access = access::readable(&state, room_id, auth.user_id).await?;
+    let access = access::readable(&state.store, room_id, auth.user_id).await?;
     access.require(Role::Admin, "add members")?;
     if access.room.kind() == RoomKind::Direct {
         return Err(AppError::forbidden("direct rooms have exactly two members"));
@@ -130,7 +130,7 @@ pub async fn remove_member(
     path: web::Path<(i64, i64)>,
 ) -> AppResult<HttpResponse> {
     let (room_id, user_id) = path.into_inner();
-    let access = access::readable(&state, room_id, auth.user_id).await?;
+    let access = access::readable(&state.store, room_id, auth.user_id).await?;
     if user_id != auth.user_id {
         access.require(Role::Admin, "remove members")?;
         let target = store::rooms::membership(&state.store, room_id, user_id)
@@ -176,7 +176,7 @@ pub async fn set_role(
     body: ApiJson<SetRole>,
 ) -> AppResult<web::Json<Member>> {
     let (room_id, user_id) = path.into_inner();
-    let access = access::readable(&state, room_id, auth.user_id).await?;
+    let access = access::readable(&state.store, room_id, auth.user_id).await?;
     access.require(Role::Owner, "change roles")?;
     store::rooms::set_role(&state.store, room_id, user_id, body.0.role).await?;
     let user = store::users::by_id(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;

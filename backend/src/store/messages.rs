@@ -11,9 +11,7 @@ use diesel_async::RunQueryDsl;
 
 use super::models::{Change, ChangeKind, MessageRow, UserRow};
 use super::schema::{changes, memberships, messages, rooms, users};
-use super::{SqliteConn, Store, now, read, write_tx};
-use crate::error::{AppError, AppResult, ErrorKind};
-use confab_shared::FieldError;
+use super::{Conflict, Db, SqliteConn, StoreError, StoreResult, now, read, write_tx};
 use diesel_async::AsyncPgConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -54,13 +52,15 @@ pub struct NewMessage {
 
 /// What became of one message of a batch.
 #[derive(Debug)]
-pub enum SendOutcome {
-    /// Stored now (`created`), or the original of a repeated `client_id` of the same room.
-    Stored { row: MessageRow, author: UserRow, created: bool },
+pub enum Written {
+    /// Stored now.
+    New { row: MessageRow, author: UserRow },
+    /// The original of a repeated `client_id` of the same room: nothing written.
+    Repeat { row: MessageRow, author: UserRow },
     /// The author is not a member of the room (the caller finds out which error to give).
     NotAMember,
     /// Refused for a reason of its own (a `client_id` already used in another room).
-    Refused(AppError),
+    Refused(Conflict),
 }
 
 /// Stores a batch of new messages in one write transaction (group commit) and returns their
@@ -71,7 +71,7 @@ pub enum SendOutcome {
 /// the same transaction (see [`BatchSql`]); a `client_id` repeated inside the batch answers
 /// with the batch's own first message. A failing statement (a room deleted meanwhile, another
 /// node storing the same `client_id`) rolls the batch back; the writer then retries one by one.
-pub async fn send_batch(store: &Store, batch: &[NewMessage]) -> AppResult<Vec<SendOutcome>> {
+pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreResult<Vec<Written>> {
     let room_ids: BTreeSet<i64> = batch.iter().map(|m| m.room_id).collect();
     let author_ids: BTreeSet<i64> = batch.iter().map(|m| m.author_id).collect();
     let mut client_ids: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
@@ -81,7 +81,7 @@ pub async fn send_batch(store: &Store, batch: &[NewMessage]) -> AppResult<Vec<Se
         }
     }
     let at = now();
-    write_tx!(store, |c| {
+    write_tx!(db, |c| {
         let members: HashSet<(i64, i64)> = memberships::table
             .filter(memberships::room_id.eq_any(&room_ids))
             .filter(memberships::user_id.eq_any(&author_ids))
@@ -170,31 +170,29 @@ pub async fn send_batch(store: &Store, batch: &[NewMessage]) -> AppResult<Vec<Se
         let mut outcomes = Vec::with_capacity(batch.len());
         for (i, m) in batch.iter().enumerate() {
             let Some(author) = authors.get(&m.author_id).filter(|_| may_send(m)) else {
-                outcomes.push(SendOutcome::NotAMember);
+                outcomes.push(Written::NotAMember);
                 continue;
             };
             let outcome = match fresh_seqs.next_if(|&(j, _)| j == i) {
                 Some((_, seq)) => {
-                    let row = stored
-                        .remove(&(m.room_id, seq))
-                        .ok_or_else(|| AppError::internal(anyhow::anyhow!(MISSING_ROW)))?;
-                    SendOutcome::Stored { row, author: author.clone(), created: true }
+                    let row = stored.remove(&(m.room_id, seq)).ok_or_else(|| StoreError::other(MISSING_ROW))?;
+                    Written::New { row, author: author.clone() }
                 }
                 // A repeat: of a message stored earlier, or of this batch's first use.
                 None => {
                     let id = m.client_id.as_deref().unwrap_or_default();
                     let in_batch = first.get(&(m.author_id, id)).and_then(|&j| match &outcomes[j] {
-                        SendOutcome::Stored { row, .. } => Some(row),
+                        Written::New { row, .. } => Some(row),
                         _ => None,
                     });
                     let original = earlier
                         .get(&(m.author_id, id.to_owned()))
                         .or(in_batch)
                         .cloned()
-                        .ok_or_else(|| AppError::internal(anyhow::anyhow!(MISSING_ROW)))?;
+                        .ok_or_else(|| StoreError::other(MISSING_ROW))?;
                     match repeat(original, m.room_id) {
-                        Ok(row) => SendOutcome::Stored { row, author: author.clone(), created: false },
-                        Err(err) => SendOutcome::Refused(err),
+                        Ok(row) => Written::Repeat { row, author: author.clone() },
+                        Err(conflict) => Written::Refused(conflict),
                     }
                 }
             };
@@ -243,7 +241,7 @@ trait BatchSql {
     /// Advances each room's `last_seq` by its count (room → n); returns room → first new seq.
     /// Locks the rooms in id order, so two nodes' batches cannot deadlock. A missing room
     /// (deleted meanwhile) fails the batch.
-    async fn take_seqs(&mut self, per_room: &BTreeMap<i64, i64>) -> AppResult<HashMap<i64, i64>>;
+    async fn take_seqs(&mut self, per_room: &BTreeMap<i64, i64>) -> StoreResult<HashMap<i64, i64>>;
     async fn insert_messages(&mut self, rows: Vec<MessageInsert>) -> QueryResult<Vec<MessageRow>>;
     async fn insert_changes(&mut self, rows: Vec<ChangeInsert>) -> QueryResult<usize>;
 }
@@ -272,7 +270,7 @@ impl BatchSql for AsyncPgConnection {
 
     /// Two statements whatever the number of rooms: lock them in id order, then one `UPDATE …
     /// FROM unnest` (one `UPDATE` per room cost a round trip each: 100 rooms, 10–20 ms).
-    async fn take_seqs(&mut self, per_room: &BTreeMap<i64, i64>) -> AppResult<HashMap<i64, i64>> {
+    async fn take_seqs(&mut self, per_room: &BTreeMap<i64, i64>) -> StoreResult<HashMap<i64, i64>> {
         use diesel::sql_types::{Array, BigInt};
         if per_room.is_empty() {
             return Ok(HashMap::new()); // only repeats and refusals in this batch
@@ -287,7 +285,7 @@ impl BatchSql for AsyncPgConnection {
             .load(self)
             .await?;
         if locked.len() != ids.len() {
-            return Err(AppError::not_found("room"));
+            return Err(StoreError::NotFound("room"));
         }
         let rows: Vec<RoomSeq> = diesel::sql_query(
             "UPDATE rooms SET last_seq = rooms.last_seq + k.n FROM unnest($1, $2) AS k(id, n) \
@@ -353,7 +351,7 @@ impl BatchSql for SqliteConn {
     }
 
     /// One `UPDATE` per room: in-process, so a statement costs microseconds, not a round trip.
-    async fn take_seqs(&mut self, per_room: &BTreeMap<i64, i64>) -> AppResult<HashMap<i64, i64>> {
+    async fn take_seqs(&mut self, per_room: &BTreeMap<i64, i64>) -> StoreResult<HashMap<i64, i64>> {
         let mut first = HashMap::with_capacity(per_room.len());
         for (&room_id, &n) in per_room {
             let last: i64 = diesel::update(rooms::table.find(room_id))
@@ -385,19 +383,16 @@ impl BatchSql for SqliteConn {
 const MISSING_ROW: &str = "a message of the batch is missing after its insert";
 
 /// A send whose `client_id` the author already used: the original message, if it is the
-/// same room's (a client_id names one message, so reusing it elsewhere is a 409 conflict
-/// with that message, naming the field).
-fn repeat(existing: MessageRow, room_id: i64) -> AppResult<MessageRow> {
+/// same room's (a client_id names one message, so reusing it elsewhere is a conflict).
+fn repeat(existing: MessageRow, room_id: i64) -> Result<MessageRow, Conflict> {
     if existing.room_id != room_id {
-        let mut err = AppError::new(ErrorKind::Conflict, "this client_id names a message in another room");
-        err.errors.push(FieldError { field: "client_id".into(), message: "already used in another room".into() });
-        return Err(err);
+        return Err(Conflict::ClientIdElsewhere);
     }
     Ok(existing)
 }
 
-pub async fn by_id(store: &Store, room_id: i64, message_id: i64) -> AppResult<Option<MessageRow>> {
-    read!(store, |c| Ok(messages::table
+pub async fn by_id(db: impl Into<Db<'_>>, room_id: i64, message_id: i64) -> StoreResult<Option<MessageRow>> {
+    read!(db, |c| Ok(messages::table
         .filter(messages::id.eq(message_id))
         .filter(messages::room_id.eq(room_id))
         .select(MessageRow::as_select())
@@ -407,25 +402,25 @@ pub async fn by_id(store: &Store, room_id: i64, message_id: i64) -> AppResult<Op
 }
 
 /// Replaces the body of a live message, as a new change of the room.
-pub async fn edit(store: &Store, room_id: i64, message_id: i64, body: &str) -> AppResult<MessageRow> {
+pub async fn edit(db: impl Into<Db<'_>>, room_id: i64, message_id: i64, body: &str) -> StoreResult<MessageRow> {
     let at = now();
-    change(store, room_id, message_id, ChangeKind::Edited, body, Some(at)).await
+    change(db, room_id, message_id, ChangeKind::Edited, body, Some(at)).await
 }
 
 /// Tombstones a live message (empty body, `deleted`), as a new change of the room.
-pub async fn delete(store: &Store, room_id: i64, message_id: i64) -> AppResult<MessageRow> {
-    change(store, room_id, message_id, ChangeKind::Deleted, "", None).await
+pub async fn delete(db: impl Into<Db<'_>>, room_id: i64, message_id: i64) -> StoreResult<MessageRow> {
+    change(db, room_id, message_id, ChangeKind::Deleted, "", None).await
 }
 
 async fn change(
-    store: &Store,
+    db: impl Into<Db<'_>>,
     room_id: i64,
     message_id: i64,
     kind: ChangeKind,
     body: &str,
     edited_at: Option<NaiveDateTime>,
-) -> AppResult<MessageRow> {
-    write_tx!(store, |c| {
+) -> StoreResult<MessageRow> {
+    write_tx!(db, |c| {
         // Taking the seq first locks the room's change counter, so the message's state read
         // next cannot change under us; if it is gone the rollback returns the seq.
         let seq = next_seq!(c, room_id);
@@ -437,7 +432,7 @@ async fn change(
             .await
             .optional()?;
         if deleted != Some(false) {
-            return Err(AppError::not_found("message"));
+            return Err(StoreError::NotFound("message"));
         }
         let target = messages::table.find(message_id);
         let row: MessageRow = if kind == ChangeKind::Deleted {
@@ -462,13 +457,13 @@ async fn change(
 /// direction: after `after_seq` when given (oldest first), else before `before_seq` (or the
 /// newest). Both bounds may be combined. Served by the `(room_id, seq)` index.
 pub async fn history(
-    store: &Store,
+    db: impl Into<Db<'_>>,
     room_id: i64,
     before_seq: Option<i64>,
     after_seq: Option<i64>,
     limit: i64,
-) -> AppResult<(Vec<(MessageRow, UserRow)>, bool)> {
-    let mut rows: Vec<(MessageRow, UserRow)> = read!(store, |c| {
+) -> StoreResult<(Vec<(MessageRow, UserRow)>, bool)> {
+    let mut rows: Vec<(MessageRow, UserRow)> = read!(db, |c| {
         let mut query = messages::table
             .inner_join(users::table)
             .filter(messages::room_id.eq(room_id))
@@ -483,7 +478,7 @@ pub async fn history(
         } else {
             query = query.order(messages::seq.desc());
         }
-        Ok::<_, AppError>(query.load(c).await?)
+        Ok::<_, StoreError>(query.load(c).await?)
     })?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
@@ -496,13 +491,13 @@ pub async fn history(
 /// The room's changes with `after < seq <= up_to`, oldest first, at most `limit`, each with
 /// the current state of its message.
 pub async fn changes_between(
-    store: &Store,
+    db: impl Into<Db<'_>>,
     room_id: i64,
     after: i64,
     up_to: i64,
     limit: i64,
-) -> AppResult<Vec<Change>> {
-    let rows: Vec<(i64, i16, MessageRow, UserRow)> = read!(store, |c| Ok::<_, AppError>(
+) -> StoreResult<Vec<Change>> {
+    let rows: Vec<(i64, i16, MessageRow, UserRow)> = read!(db, |c| Ok::<_, StoreError>(
         changes::table
             .inner_join(messages::table.inner_join(users::table))
             .filter(changes::room_id.eq(room_id))
@@ -525,6 +520,6 @@ pub async fn changes_between(
 }
 
 /// The room's change counter (0 for a room with no messages yet).
-pub async fn head(store: &Store, room_id: i64) -> AppResult<Option<i64>> {
-    read!(store, |c| Ok(rooms::table.find(room_id).select(rooms::last_seq).first(c).await.optional()?))
+pub async fn head(db: impl Into<Db<'_>>, room_id: i64) -> StoreResult<Option<i64>> {
+    read!(db, |c| Ok(rooms::table.find(room_id).select(rooms::last_seq).first(c).await.optional()?))
 }

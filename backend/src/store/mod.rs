@@ -1,9 +1,13 @@
 //! The store: diesel query code written once, run on PostgreSQL (`AsyncPgConnection`, pooled)
 //! or on SQLite (`SyncConnectionWrapper<SqliteConnection>`, the embedded default).
 //!
-//! Query functions take a `&Store` and pick a connection with [`read!`] (a plain query) or
-//! [`write_tx!`] (a transaction); both macros expand the same diesel code once per backend.
+//! Query functions take a [`Db`]: the store (they check a connection out of its pools) or a
+//! connection the caller already holds, so that checks and writes share one transaction
+//! ([`transaction!`]). They run their diesel code with [`read!`] (a plain query) or
+//! [`write_tx!`] (a transaction, a savepoint inside one); both macros expand the same code once
+//! per backend. They fail with [`StoreError`], never with an HTTP error.
 
+pub mod error;
 pub mod messages;
 pub mod models;
 pub mod rooms;
@@ -23,6 +27,8 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::{FutureExt, TryFutureExt};
 use std::path::Path;
 use std::time::Duration;
+
+pub use error::{Conflict, StoreError, StoreResult};
 
 pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
@@ -212,63 +218,134 @@ impl<M: deadpool::managed::Manager> Drop for Checkout<M> {
     }
 }
 
-/// Runs `$body` with `$c: &mut Connection` from the read pool of either backend.
+/// Where a query runs: on a connection of its own from the store's pools, or on one its caller
+/// holds (inside [`transaction!`]). Store functions take `impl Into<Db>`: `&state.store`, or
+/// the transaction's connection (`&mut *c`).
+pub enum Db<'a> {
+    Store(&'a Store),
+    Conn(Conn<'a>),
+}
+
+/// A borrowed connection of either backend.
+pub enum Conn<'a> {
+    Postgres(&'a mut AsyncPgConnection),
+    Sqlite(&'a mut SqliteConn),
+}
+
+impl Db<'_> {
+    /// The same place for one more query.
+    pub fn reborrow(&mut self) -> Db<'_> {
+        match self {
+            Db::Store(store) => Db::Store(store),
+            Db::Conn(Conn::Postgres(c)) => Db::Conn(Conn::Postgres(c)),
+            Db::Conn(Conn::Sqlite(c)) => Db::Conn(Conn::Sqlite(c)),
+        }
+    }
+}
+
+impl<'a> From<&'a Store> for Db<'a> {
+    fn from(store: &'a Store) -> Self {
+        Db::Store(store)
+    }
+}
+
+impl<'a> From<&'a mut AsyncPgConnection> for Db<'a> {
+    fn from(conn: &'a mut AsyncPgConnection) -> Self {
+        Db::Conn(Conn::Postgres(conn))
+    }
+}
+
+impl<'a> From<&'a mut SqliteConn> for Db<'a> {
+    fn from(conn: &'a mut SqliteConn) -> Self {
+        Db::Conn(Conn::Sqlite(conn))
+    }
+}
+
+type PgManager = AsyncDieselConnectionManager<AsyncPgConnection>;
+type SqliteManager = AsyncDieselConnectionManager<SqliteConn>;
+
+/// The connection a query checked out for itself, if it did; see [`Checkout`] for why one
+/// whose work was cancelled is thrown away.
+#[derive(Default)]
+pub struct Held {
+    postgres: Option<Checkout<PgManager>>,
+    sqlite: Option<Checkout<SqliteManager>>,
+}
+
+impl Held {
+    /// The connection to run on: the one `db` holds, or one checked out from the store (for a
+    /// write on SQLite, its single writer connection).
+    pub async fn conn<'h>(&'h mut self, db: Db<'h>, write: bool) -> StoreResult<Conn<'h>> {
+        Ok(match db {
+            Db::Conn(conn) => conn,
+            Db::Store(Store::Postgres(pool)) => {
+                Conn::Postgres(self.postgres.insert(Checkout::new(pool.get().await?)).conn())
+            }
+            Db::Store(Store::Sqlite { read, write: writer }) => {
+                let pool = if write { writer } else { read };
+                Conn::Sqlite(self.sqlite.insert(Checkout::new(pool.get().await?)).conn())
+            }
+        })
+    }
+
+    /// The work is done: a checked-out connection goes back to the pool.
+    pub fn finish(self) {
+        if let Some(checkout) = self.postgres {
+            checkout.finish();
+        }
+        if let Some(checkout) = self.sqlite {
+            checkout.finish();
+        }
+    }
+}
+
+/// Runs `$body` (a `StoreResult`) with `$c: &mut Connection` of either backend: the one
+/// `$db` holds, or one from the read pool.
 macro_rules! read {
-    ($store:expr, |$c:ident| $body:expr) => {{
-        match $store {
-            $crate::store::Store::Postgres(pool) => {
-                let mut checkout = $crate::store::Checkout::new(pool.get().await?);
-                let result: $crate::error::AppResult<_> = async {
-                    let $c = checkout.conn();
-                    $body
-                }
-                .await;
-                checkout.finish();
-                result
-            }
-            $crate::store::Store::Sqlite { read, .. } => {
-                let mut checkout = $crate::store::Checkout::new(read.get().await?);
-                let result: $crate::error::AppResult<_> = async {
-                    let $c = checkout.conn();
-                    $body
-                }
-                .await;
-                checkout.finish();
-                result
-            }
-        }
+    ($db:expr, |$c:ident| $body:expr) => {{
+        let db: $crate::store::Db<'_> = ::core::convert::Into::into($db);
+        let mut held = $crate::store::Held::default();
+        let result: $crate::store::StoreResult<_> = match held.conn(db, false).await {
+            Ok($crate::store::Conn::Postgres($c)) => async { $body }.await,
+            Ok($crate::store::Conn::Sqlite($c)) => async { $body }.await,
+            Err(err) => Err(err),
+        };
+        held.finish();
+        result
     }};
 }
 
-/// Runs `$body` (an expression of type `AppResult<T>`) in one write transaction of either
-/// backend. On SQLite it runs on the single writer connection.
+/// Runs `$body` (a `StoreResult`) in one write transaction of either backend, or in a
+/// savepoint of the transaction `$db` is in. On SQLite it runs on the single writer connection.
 macro_rules! write_tx {
-    ($store:expr, |$c:ident| $body:expr) => {{
-        match $store {
-            $crate::store::Store::Postgres(pool) => {
-                let mut checkout = $crate::store::Checkout::new(pool.get().await?);
-                let result = diesel_async::AsyncConnection::transaction::<_, $crate::error::AppError, _>(
-                    checkout.conn(),
-                    async |$c| $body,
-                )
-                .await;
-                checkout.finish();
-                result
+    ($db:expr, |$c:ident| $body:expr) => {
+        $crate::store::write_tx!(@as $crate::store::StoreError, $db, |$c| $body)
+    };
+    (@as $err:ty, $db:expr, |$c:ident| $body:expr) => {{
+        let db: $crate::store::Db<'_> = ::core::convert::Into::into($db);
+        let mut held = $crate::store::Held::default();
+        let result: Result<_, $err> = match held.conn(db, true).await {
+            // The SQLite pool's single connection is the only writer, so a deferred
+            // transaction cannot meet SQLITE_BUSY from another writer.
+            Ok($crate::store::Conn::Postgres(conn)) => {
+                diesel_async::AsyncConnection::transaction::<_, $err, _>(conn, async |$c| $body).await
             }
-            $crate::store::Store::Sqlite { write, .. } => {
-                // The pool's single connection is the only writer, so a deferred
-                // transaction cannot meet SQLITE_BUSY from another writer.
-                let mut checkout = $crate::store::Checkout::new(write.get().await?);
-                let result = diesel_async::AsyncConnection::transaction::<_, $crate::error::AppError, _>(
-                    checkout.conn(),
-                    async |$c| $body,
-                )
-                .await;
-                checkout.finish();
-                result
+            Ok($crate::store::Conn::Sqlite(conn)) => {
+                diesel_async::AsyncConnection::transaction::<_, $err, _>(conn, async |$c| $body).await
             }
-        }
+            Err(err) => Err(<$err>::from(err)),
+        };
+        held.finish();
+        result
     }};
 }
 
-pub(crate) use {read, write_tx};
+/// Runs `$body` (an `AppResult`) in one write transaction: checks and writes of a service
+/// share it by passing `&mut *$c` to the store functions they call. Rolled back on `Err`.
+macro_rules! transaction {
+    ($store:expr, |$c:ident| $body:expr) => {
+        $crate::store::write_tx!(@as $crate::error::AppError, $store, |$c| $body)
+    };
+}
+
+pub(crate) use {read, transaction, write_tx};

@@ -8,8 +8,7 @@ use std::collections::HashMap;
 
 use super::models::{MembershipRow, RoomRow, UserRow, role_str};
 use super::schema::{memberships, messages, rooms, users};
-use super::{Store, now, read, write_tx};
-use crate::error::{AppError, AppResult, ErrorKind, is_unique_violation};
+use super::{Conflict, Db, Store, StoreError, StoreResult, now, read, write_tx};
 use confab_shared::Role;
 
 /// A room with what one viewer needs to render it.
@@ -23,8 +22,8 @@ pub struct RoomData {
     pub peer_name: Option<String>,
 }
 
-fn name_taken(e: AppError) -> AppError {
-    if is_unique_violation(&e) { AppError::new(ErrorKind::RoomNameTaken, "a room with that name exists") } else { e }
+fn name_taken(e: StoreError) -> StoreError {
+    e.duplicate_as(Conflict::RoomNameTaken)
 }
 
 /// The unique name key of a room: public room names are unique ignoring case; private rooms
@@ -34,10 +33,16 @@ fn name_key(name: &str, visibility: &str) -> Option<String> {
 }
 
 /// Creates a room with `owner` as its owner.
-pub async fn create(store: &Store, name: &str, topic: &str, visibility: &str, owner: i64) -> AppResult<RoomRow> {
+pub async fn create(
+    db: impl Into<Db<'_>>,
+    name: &str,
+    topic: &str,
+    visibility: &str,
+    owner: i64,
+) -> StoreResult<RoomRow> {
     let key = name_key(name, visibility);
     let at = now();
-    write_tx!(store, |c| {
+    write_tx!(db, |c| {
         let room: RoomRow = diesel::insert_into(rooms::table)
             .values((
                 rooms::name.eq(name),
@@ -67,7 +72,7 @@ pub async fn create(store: &Store, name: &str, topic: &str, visibility: &str, ow
 /// The direct room of users `a` and `b`, created the first time; the flag says whether it was.
 /// The unique `direct_key` makes concurrent first calls agree on one room. With `a == b` it is
 /// the user's notes-to-self room, named `name`.
-pub async fn direct(store: &Store, a: i64, b: i64, name: &str) -> AppResult<(RoomRow, bool)> {
+pub async fn direct(store: &Store, a: i64, b: i64, name: &str) -> StoreResult<(RoomRow, bool)> {
     let key = format!("{}:{}", a.min(b), a.max(b));
     if let Some(room) = by_direct_key(store, &key).await? {
         return Ok((room, false));
@@ -101,16 +106,16 @@ pub async fn direct(store: &Store, a: i64, b: i64, name: &str) -> AppResult<(Roo
     });
     match created {
         Ok(room) => Ok((room, true)),
-        Err(e) if is_unique_violation(&e) => by_direct_key(store, &key)
+        Err(StoreError::Conflict(Conflict::Duplicate)) => by_direct_key(store, &key)
             .await?
             .map(|r| (r, false))
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("direct room vanished"))),
+            .ok_or_else(|| StoreError::other("direct room vanished")),
         Err(e) => Err(e),
     }
 }
 
-async fn by_direct_key(store: &Store, key: &str) -> AppResult<Option<RoomRow>> {
-    read!(store, |c| Ok(rooms::table
+async fn by_direct_key(db: impl Into<Db<'_>>, key: &str) -> StoreResult<Option<RoomRow>> {
+    read!(db, |c| Ok(rooms::table
         .filter(rooms::direct_key.eq(key))
         .select(RoomRow::as_select())
         .first(c)
@@ -118,12 +123,12 @@ async fn by_direct_key(store: &Store, key: &str) -> AppResult<Option<RoomRow>> {
         .optional()?))
 }
 
-pub async fn by_id(store: &Store, id: i64) -> AppResult<Option<RoomRow>> {
-    read!(store, |c| Ok(rooms::table.find(id).select(RoomRow::as_select()).first(c).await.optional()?))
+pub async fn by_id(db: impl Into<Db<'_>>, id: i64) -> StoreResult<Option<RoomRow>> {
+    read!(db, |c| Ok(rooms::table.find(id).select(RoomRow::as_select()).first(c).await.optional()?))
 }
 
-pub async fn membership(store: &Store, room_id: i64, user_id: i64) -> AppResult<Option<MembershipRow>> {
-    read!(store, |c| Ok(memberships::table
+pub async fn membership(db: impl Into<Db<'_>>, room_id: i64, user_id: i64) -> StoreResult<Option<MembershipRow>> {
+    read!(db, |c| Ok(memberships::table
         .find((room_id, user_id))
         .select(MembershipRow::as_select())
         .first(c)
@@ -141,8 +146,8 @@ pub struct Page {
 }
 
 /// A page of the public rooms and the viewer's rooms, by id; true when more follow.
-pub async fn visible_to(store: &Store, viewer: i64, page: Page) -> AppResult<(Vec<RoomRow>, bool)> {
-    let mut rows: Vec<RoomRow> = read!(store, |c| {
+pub async fn visible_to(db: impl Into<Db<'_>>, viewer: i64, page: Page) -> StoreResult<(Vec<RoomRow>, bool)> {
+    let mut rows: Vec<RoomRow> = read!(db, |c| {
         let mine = memberships::table.filter(memberships::user_id.eq(viewer)).select(memberships::room_id);
         let mut query = rooms::table.filter(rooms::id.gt(page.after_id)).into_boxed();
         query = match page.joined {
@@ -164,10 +169,10 @@ pub async fn visible_to(store: &Store, viewer: i64, page: Page) -> AppResult<(Ve
 /// deleted. It is one grouped range scan of the `(room_id, seq)` index, which also carries
 /// `author_id` and `deleted` (PostgreSQL `INCLUDE`, a covering index on SQLite), so its cost
 /// grows with the number of unread messages only, never with the size of a room's history.
-pub async fn with_viewer_data(store: &Store, viewer: i64, rows: Vec<RoomRow>) -> AppResult<Vec<RoomData>> {
+pub async fn with_viewer_data(db: impl Into<Db<'_>>, viewer: i64, rows: Vec<RoomRow>) -> StoreResult<Vec<RoomData>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let direct_ids: Vec<i64> = rows.iter().filter(|r| r.kind == "direct").map(|r| r.id).collect();
-    let (mine, counts, unread, peers) = read!(store, |c| {
+    let (mine, counts, unread, peers) = read!(db, |c| {
         let mine: Vec<MembershipRow> = memberships::table
             .filter(memberships::user_id.eq(viewer))
             .filter(memberships::room_id.eq_any(&ids))
@@ -202,7 +207,7 @@ pub async fn with_viewer_data(store: &Store, viewer: i64, rows: Vec<RoomRow>) ->
                 .load(c)
                 .await?
         };
-        Ok::<_, AppError>((mine, counts, unread, peers))
+        Ok::<_, StoreError>((mine, counts, unread, peers))
     })?;
     let mut mine: HashMap<i64, MembershipRow> = mine.into_iter().map(|m| (m.room_id, m)).collect();
     let counts: HashMap<i64, i64> = counts.into_iter().collect();
@@ -221,8 +226,8 @@ pub async fn with_viewer_data(store: &Store, viewer: i64, rows: Vec<RoomRow>) ->
 }
 
 /// Renames the room and/or sets its topic.
-pub async fn update(store: &Store, id: i64, name: Option<&str>, topic: Option<&str>) -> AppResult<RoomRow> {
-    write_tx!(store, |c| {
+pub async fn update(db: impl Into<Db<'_>>, id: i64, name: Option<&str>, topic: Option<&str>) -> StoreResult<RoomRow> {
+    write_tx!(db, |c| {
         if let Some(name) = name {
             let visibility: String = rooms::table.find(id).select(rooms::visibility).first(c).await?;
             diesel::update(rooms::table.find(id))
@@ -239,17 +244,17 @@ pub async fn update(store: &Store, id: i64, name: Option<&str>, topic: Option<&s
 }
 
 /// Deletes the room with its memberships and messages.
-pub async fn delete(store: &Store, id: i64) -> AppResult<()> {
-    write_tx!(store, |c| {
+pub async fn delete(db: impl Into<Db<'_>>, id: i64) -> StoreResult<()> {
+    write_tx!(db, |c| {
         diesel::delete(rooms::table.find(id)).execute(c).await?;
         Ok(())
     })
 }
 
 /// Adds a member; false when they already were one.
-pub async fn add_member(store: &Store, room_id: i64, user_id: i64, role: Role) -> AppResult<bool> {
+pub async fn add_member(db: impl Into<Db<'_>>, room_id: i64, user_id: i64, role: Role) -> StoreResult<bool> {
     let at = now();
-    write_tx!(store, |c| Ok(diesel::insert_into(memberships::table)
+    write_tx!(db, |c| Ok(diesel::insert_into(memberships::table)
         .values((
             memberships::room_id.eq(room_id),
             memberships::user_id.eq(user_id),
@@ -263,8 +268,8 @@ pub async fn add_member(store: &Store, room_id: i64, user_id: i64, role: Role) -
 }
 
 /// Removes a member, refusing to remove the last owner. False when they were not a member.
-pub async fn remove_member(store: &Store, room_id: i64, user_id: i64) -> AppResult<bool> {
-    write_tx!(store, |c| {
+pub async fn remove_member(db: impl Into<Db<'_>>, room_id: i64, user_id: i64) -> StoreResult<bool> {
+    write_tx!(db, |c| {
         let role: Option<String> =
             memberships::table.find((room_id, user_id)).select(memberships::role).first(c).await.optional()?;
         match role.as_deref() {
@@ -287,20 +292,17 @@ pub async fn remove_member(store: &Store, room_id: i64, user_id: i64) -> AppResu
     })
 }
 
-fn last_owner() -> AppError {
-    AppError::new(
-        ErrorKind::Conflict,
-        "the last owner cannot leave: make another member owner first, or delete the room",
-    )
+fn last_owner() -> StoreError {
+    StoreError::Conflict(Conflict::LastOwner)
 }
 
 /// Sets a member's role, refusing to demote the last owner.
-pub async fn set_role(store: &Store, room_id: i64, user_id: i64, role: Role) -> AppResult<()> {
-    write_tx!(store, |c| {
+pub async fn set_role(db: impl Into<Db<'_>>, room_id: i64, user_id: i64, role: Role) -> StoreResult<()> {
+    write_tx!(db, |c| {
         let current: Option<String> =
             memberships::table.find((room_id, user_id)).select(memberships::role).first(c).await.optional()?;
         let Some(current) = current else {
-            return Err(AppError::not_found("member"));
+            return Err(StoreError::NotFound("member"));
         };
         if current == "owner" && role != Role::Owner {
             let owners: i64 = memberships::table
@@ -322,8 +324,8 @@ pub async fn set_role(store: &Store, room_id: i64, user_id: i64, role: Role) -> 
 }
 
 /// Members with their role, by name.
-pub async fn members(store: &Store, room_id: i64) -> AppResult<Vec<(UserRow, String)>> {
-    read!(store, |c| Ok(memberships::table
+pub async fn members(db: impl Into<Db<'_>>, room_id: i64) -> StoreResult<Vec<(UserRow, String)>> {
+    read!(db, |c| Ok(memberships::table
         .inner_join(users::table)
         .filter(memberships::room_id.eq(room_id))
         .order(users::username_key)
@@ -332,8 +334,8 @@ pub async fn members(store: &Store, room_id: i64) -> AppResult<Vec<(UserRow, Str
         .await?))
 }
 
-pub async fn member_ids(store: &Store, room_id: i64) -> AppResult<Vec<i64>> {
-    read!(store, |c| Ok(memberships::table
+pub async fn member_ids(db: impl Into<Db<'_>>, room_id: i64) -> StoreResult<Vec<i64>> {
+    read!(db, |c| Ok(memberships::table
         .filter(memberships::room_id.eq(room_id))
         .select(memberships::user_id)
         .load(c)
@@ -341,8 +343,8 @@ pub async fn member_ids(store: &Store, room_id: i64) -> AppResult<Vec<i64>> {
 }
 
 /// Users who share at least one room with `user_id` (themselves included).
-pub async fn co_member_ids(store: &Store, user_id: i64) -> AppResult<Vec<i64>> {
-    read!(store, |c| {
+pub async fn co_member_ids(db: impl Into<Db<'_>>, user_id: i64) -> StoreResult<Vec<i64>> {
+    read!(db, |c| {
         let rooms_of_user: Vec<i64> =
             memberships::table.filter(memberships::user_id.eq(user_id)).select(memberships::room_id).load(c).await?;
         Ok(memberships::table
@@ -356,8 +358,8 @@ pub async fn co_member_ids(store: &Store, user_id: i64) -> AppResult<Vec<i64>> {
 
 /// Moves the read marker forward to `seq` (never backwards, never past the room's head).
 /// Returns the marker after the call.
-pub async fn mark_read(store: &Store, room_id: i64, user_id: i64, seq: i64) -> AppResult<i64> {
-    write_tx!(store, |c| {
+pub async fn mark_read(db: impl Into<Db<'_>>, room_id: i64, user_id: i64, seq: i64) -> StoreResult<i64> {
+    write_tx!(db, |c| {
         let head: i64 = rooms::table.find(room_id).select(rooms::last_seq).first(c).await?;
         let target = seq.min(head);
         diesel::update(

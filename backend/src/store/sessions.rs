@@ -7,18 +7,17 @@ use diesel_async::RunQueryDsl;
 
 use super::models::SessionRow;
 use super::schema::sessions;
-use super::{Store, now, read, write_tx};
-use crate::error::AppResult;
+use super::{Db, StoreResult, now, read, write_tx};
 
 pub async fn create(
-    store: &Store,
+    db: impl Into<Db<'_>>,
     user_id: i64,
     refresh_hash: &str,
     user_agent: Option<&str>,
     expires_at: NaiveDateTime,
-) -> AppResult<i64> {
+) -> StoreResult<i64> {
     let at = now();
-    write_tx!(store, |c| Ok(diesel::insert_into(sessions::table)
+    write_tx!(db, |c| Ok(diesel::insert_into(sessions::table)
         .values((
             sessions::user_id.eq(user_id),
             sessions::refresh_hash.eq(refresh_hash),
@@ -43,9 +42,9 @@ pub struct ActiveSession {
 }
 
 /// The user's sessions that are neither revoked nor expired, newest first.
-pub async fn active(store: &Store, user_id: i64) -> AppResult<Vec<ActiveSession>> {
+pub async fn active(db: impl Into<Db<'_>>, user_id: i64) -> StoreResult<Vec<ActiveSession>> {
     let at = now();
-    read!(store, |c| Ok(sessions::table
+    read!(db, |c| Ok(sessions::table
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(at))
@@ -61,14 +60,14 @@ pub async fn active(store: &Store, user_id: i64) -> AppResult<Vec<ActiveSession>
         .await?))
 }
 
-pub async fn by_id(store: &Store, id: i64) -> AppResult<Option<SessionRow>> {
-    read!(store, |c| Ok(sessions::table.find(id).select(SessionRow::as_select()).first(c).await.optional()?))
+pub async fn by_id(db: impl Into<Db<'_>>, id: i64) -> StoreResult<Option<SessionRow>> {
+    read!(db, |c| Ok(sessions::table.find(id).select(SessionRow::as_select()).first(c).await.optional()?))
 }
 
 /// The session whose current or previous refresh token has this hash (256-bit random tokens:
 /// at most one).
-pub async fn by_refresh_hash(store: &Store, hash: &str) -> AppResult<Option<SessionRow>> {
-    read!(store, |c| Ok(sessions::table
+pub async fn by_refresh_hash(db: impl Into<Db<'_>>, hash: &str) -> StoreResult<Option<SessionRow>> {
+    read!(db, |c| Ok(sessions::table
         .filter(sessions::refresh_hash.eq(hash).or(sessions::previous_hash.eq(hash)))
         .select(SessionRow::as_select())
         .first(c)
@@ -77,9 +76,9 @@ pub async fn by_refresh_hash(store: &Store, hash: &str) -> AppResult<Option<Sess
 }
 
 /// True while the session exists, is not revoked and has not expired.
-pub async fn is_active(store: &Store, id: i64) -> AppResult<bool> {
+pub async fn is_active(db: impl Into<Db<'_>>, id: i64) -> StoreResult<bool> {
     let at = now();
-    read!(store, |c| Ok(sessions::table
+    read!(db, |c| Ok(sessions::table
         .filter(sessions::id.eq(id))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(at))
@@ -93,14 +92,14 @@ pub async fn is_active(store: &Store, id: i64) -> AppResult<bool> {
 /// refreshes with one token cannot both win), keeping `old_hash` as the previous one.
 /// Returns whether it did.
 pub async fn rotate(
-    store: &Store,
+    db: impl Into<Db<'_>>,
     id: i64,
     old_hash: &str,
     new_hash: &str,
     expires_at: NaiveDateTime,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let at = now();
-    write_tx!(store, |c| Ok(diesel::update(
+    write_tx!(db, |c| Ok(diesel::update(
         sessions::table
             .filter(sessions::id.eq(id))
             .filter(sessions::refresh_hash.eq(old_hash))
@@ -118,9 +117,9 @@ pub async fn rotate(
         == 1))
 }
 
-pub async fn revoke(store: &Store, id: i64) -> AppResult<()> {
+pub async fn revoke(db: impl Into<Db<'_>>, id: i64) -> StoreResult<()> {
     let at = now();
-    write_tx!(store, |c| {
+    write_tx!(db, |c| {
         diesel::update(sessions::table.filter(sessions::id.eq(id)).filter(sessions::revoked_at.is_null()))
             .set(sessions::revoked_at.eq(at))
             .execute(c)
@@ -130,10 +129,10 @@ pub async fn revoke(store: &Store, id: i64) -> AppResult<()> {
 }
 
 /// Revokes every live session of `user_id` but `keep`; returns the ids revoked.
-pub async fn revoke_all_but(store: &Store, user_id: i64, keep: Option<i64>) -> AppResult<Vec<i64>> {
+pub async fn revoke_all_but(db: impl Into<Db<'_>>, user_id: i64, keep: Option<i64>) -> StoreResult<Vec<i64>> {
     let at = now();
     let keep = keep.unwrap_or(0);
-    write_tx!(store, |c| {
+    write_tx!(db, |c| {
         Ok(diesel::update(
             sessions::table
                 .filter(sessions::user_id.eq(user_id))

@@ -5,13 +5,12 @@ use diesel_async::RunQueryDsl;
 
 use super::models::UserRow;
 use super::schema::users;
-use super::{Store, now, read, write_tx};
-use crate::error::{AppError, AppResult, ErrorKind, is_unique_violation};
+use super::{Conflict, Db, StoreResult, now, read, write_tx};
 
 /// Creates an account; `username_taken` when the name is in use, ignoring case.
-pub async fn create(store: &Store, username: &str, password_hash: &str) -> AppResult<UserRow> {
+pub async fn create(db: impl Into<Db<'_>>, username: &str, password_hash: &str) -> StoreResult<UserRow> {
     let key = username.to_ascii_lowercase();
-    let result = write_tx!(store, |c| {
+    let result = write_tx!(db, |c| {
         Ok(diesel::insert_into(users::table)
             .values((
                 users::username.eq(username),
@@ -23,15 +22,13 @@ pub async fn create(store: &Store, username: &str, password_hash: &str) -> AppRe
             .get_result(c)
             .await?)
     });
-    result.map_err(|e| {
-        if is_unique_violation(&e) { AppError::new(ErrorKind::UsernameTaken, "that username is taken") } else { e }
-    })
+    result.map_err(|e| e.duplicate_as(Conflict::UsernameTaken))
 }
 
 /// The account and its password hash, by name ignoring ASCII case (names are ASCII).
-pub async fn by_name(store: &Store, username: &str) -> AppResult<Option<(UserRow, String)>> {
+pub async fn by_name(db: impl Into<Db<'_>>, username: &str) -> StoreResult<Option<(UserRow, String)>> {
     let key = username.to_ascii_lowercase();
-    read!(store, |c| Ok(users::table
+    read!(db, |c| Ok(users::table
         .filter(users::username_key.eq(&key))
         .select((UserRow::as_select(), users::password_hash))
         .first(c)
@@ -39,12 +36,12 @@ pub async fn by_name(store: &Store, username: &str) -> AppResult<Option<(UserRow
         .optional()?))
 }
 
-pub async fn by_id(store: &Store, id: i64) -> AppResult<Option<UserRow>> {
-    read!(store, |c| Ok(users::table.find(id).select(UserRow::as_select()).first(c).await.optional()?))
+pub async fn by_id(db: impl Into<Db<'_>>, id: i64) -> StoreResult<Option<UserRow>> {
+    read!(db, |c| Ok(users::table.find(id).select(UserRow::as_select()).first(c).await.optional()?))
 }
 
-pub async fn by_ids(store: &Store, ids: &[i64]) -> AppResult<Vec<UserRow>> {
-    read!(store, |c| Ok(users::table
+pub async fn by_ids(db: impl Into<Db<'_>>, ids: &[i64]) -> StoreResult<Vec<UserRow>> {
+    read!(db, |c| Ok(users::table
         .filter(users::id.eq_any(ids))
         .order(users::username_key)
         .select(UserRow::as_select())
@@ -52,12 +49,12 @@ pub async fn by_ids(store: &Store, ids: &[i64]) -> AppResult<Vec<UserRow>> {
         .await?))
 }
 
-pub async fn password_hash(store: &Store, id: i64) -> AppResult<String> {
-    read!(store, |c| Ok(users::table.find(id).select(users::password_hash).first(c).await?))
+pub async fn password_hash(db: impl Into<Db<'_>>, id: i64) -> StoreResult<String> {
+    read!(db, |c| Ok(users::table.find(id).select(users::password_hash).first(c).await?))
 }
 
-pub async fn set_password_hash(store: &Store, id: i64, hash: &str) -> AppResult<()> {
-    write_tx!(store, |c| {
+pub async fn set_password_hash(db: impl Into<Db<'_>>, id: i64, hash: &str) -> StoreResult<()> {
+    write_tx!(db, |c| {
         diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(c).await?;
         Ok(())
     })
@@ -66,10 +63,10 @@ pub async fn set_password_hash(store: &Store, id: i64, hash: &str) -> AppResult<
 /// Users whose name starts with `prefix` (ignoring case), by name. `prefix` must be made of
 /// username characters only: the range `[prefix, prefix + "~")` then covers exactly the
 /// names with that prefix (`~` sorts after every allowed character), served by the unique index.
-pub async fn search_prefix(store: &Store, prefix: &str, limit: i64) -> AppResult<Vec<UserRow>> {
+pub async fn search_prefix(db: impl Into<Db<'_>>, prefix: &str, limit: i64) -> StoreResult<Vec<UserRow>> {
     let low = prefix.to_lowercase();
     let high = format!("{low}~");
-    read!(store, |c| Ok(users::table
+    read!(db, |c| Ok(users::table
         .filter(users::username_key.ge(&low).and(users::username_key.lt(&high)))
         .order(users::username_key)
         .limit(limit)
