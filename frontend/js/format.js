@@ -1,4 +1,4 @@
-// Pure time and grouping helpers for the message list (no DOM).
+// Pure display helpers (no DOM): times, message grouping, the typing line, member counts.
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 
@@ -65,6 +65,11 @@ export function typingText(names) {
   if (names.length === 1) return `${names[0]} is typing…`;
   if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
   return 'Several people are typing…';
+}
+
+/** "1 member", "3 members". */
+export function memberCount(n) {
+  return `${n} member${n === 1 ? '' : 's'}`;
 }
 
 /** A stable hue (0–359) for a user id, used for avatar colours via CSS classes. */

@@ -2,7 +2,11 @@
 // exponential backoff and full jitter, keepalive pings. No DOM; the WebSocket class, timers and
 // randomness are injectable so the logic is unit-tested in node.
 
-export const CLOSE = { UNAUTHENTICATED: 4001, REVOKED: 4003, TOO_SLOW: 4008, TOO_MANY: 4009, GOING_AWAY: 1001 };
+// The server's close codes. A Rust test checks each `NAME: code` pair here against the enum in
+// shared/, so keep the spelling. Only 4001, 4003 and 4009 need more than a reconnect and resume
+// (1008 heartbeat timeout, 1009 frame too big or protocol error, 1011 server error at start,
+// 1013 server busy, 4008 too slow to read).
+export const CLOSE = { GOING_AWAY: 1001, POLICY: 1008, TOO_BIG: 1009, SERVER_ERROR: 1011, TRY_AGAIN: 1013, UNAUTHENTICATED: 4001, REVOKED: 4003, TOO_SLOW: 4008, TOO_MANY: 4009 };
 
 /** Delay before reconnect attempt `attempt` (0-based): base·2^attempt capped, with jitter in [½, 1]. */
 export function backoffDelay(attempt, { base = 500, max = 30000, random = Math.random } = {}) {
@@ -34,8 +38,8 @@ export function wsUrl(loc = globalThis.location) {
 export class Socket {
   /**
    * opts: url, getToken() → Promise<access token>, refreshToken() → Promise (rejects when the
-   * session is over), rooms() → joined room ids, cursor(roomId), onEvent(ev), onState(state, detail),
-   * onReady(user), onSessionEnded(), WebSocketImpl, setTimeout/clearTimeout, random.
+   * session is over), onEvent(ev), onState(state, detail), onReady(user), onSessionEnded(),
+   * WebSocketImpl, setTimeout/clearTimeout, random, pingMs.
    */
   constructor(opts) {
     this.o = {
@@ -48,7 +52,6 @@ export class Socket {
     this.stopped = true;
     this.timer = null;
     this.pingTimer = null;
-    this.subscribed = new Set();
   }
 
   start() {
@@ -81,7 +84,6 @@ export class Socket {
     try { ws = new this.o.WebSocketImpl(this.o.url); } catch { this.scheduleReconnect(); return; }
     this.ws = ws;
     this.ready = false;
-    this.subscribed = new Set();
     ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', token }));
     ws.onmessage = (e) => {
       let ev;
@@ -101,7 +103,6 @@ export class Socket {
       this.schedulePing();
       return;
     }
-    if (ev.type === 'subscribed') this.subscribed.add(ev.room_id);
     if (ev.type === 'pong') return;
     this.o.onEvent(ev);
   }
@@ -148,7 +149,8 @@ export class Socket {
     try { this.ws.send(JSON.stringify(frame)); return true; } catch { return false; }
   }
 
-  subscribe(roomId, cursor) {
-    return this.send(cursor === undefined ? { type: 'subscribe', room_id: roomId } : { type: 'subscribe', room_id: roomId, after_seq: cursor });
+  /** Subscribes to `roomIds`, resuming from `cursors` (room id → seq). False when not connected. */
+  subscribe(roomIds, cursors) {
+    return subscribeFrames(roomIds, cursors).every((frame) => this.send(frame));
   }
 }

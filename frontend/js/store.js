@@ -168,10 +168,11 @@ export class Store {
     return !old;
   }
 
-  /** Merges a REST history page (ascending seq). `newest` pages move the cursor. */
+  /** Merges a REST history page (ascending seq). `newest` pages move the cursor; an older page ends its load. */
   applyHistory(roomId, messages, hasMore, { older = false } = {}) {
     const t = this.timeline(roomId);
     for (const m of messages) this.mergeMessage(roomId, m);
+    if (older) t.loadingOlder = false;
     if (older || !t.loaded) t.hasMore = hasMore;
     if (!older) {
       t.loaded = true;
@@ -181,6 +182,22 @@ export class Store {
     }
     this.emit('timeline', roomId);
   }
+
+  /**
+   * Starts loading the page before the oldest stored message: returns its `before_seq`, or null
+   * when the newest page is not loaded yet, nothing older exists, or a load is under way. Emits
+   * nothing: the page (applyHistory) or stopLoadingOlder ends the load.
+   */
+  startLoadingOlder(roomId) {
+    const t = this.timeline(roomId);
+    const oldest = oldestSeq(t);
+    if (!t.loaded || !t.hasMore || t.loadingOlder || oldest === null) return null;
+    t.loadingOlder = true;
+    return oldest;
+  }
+
+  /** Ends an older-page load that failed (a later scroll tries again). */
+  stopLoadingOlder(roomId) { this.timeline(roomId).loadingOlder = false; }
 
   /**
    * Applies a change event. Returns 'applied', 'duplicate' (seq <= cursor: already shown) or
@@ -207,7 +224,7 @@ export class Store {
       if (known || oldest === null || ev.message.seq >= oldest || !t.loaded) this.mergeMessage(roomId, ev.message);
     } else if (ev.type === 'message_deleted') {
       const old = t.byId.get(ev.message_id);
-      if (old) t.byId.set(ev.message_id, { ...old, body: '', deleted: true });
+      if (old) t.byId.set(ev.message_id, tombstone(old));
     }
     this.emit('timeline', roomId);
     return 'applied';
@@ -223,6 +240,16 @@ export class Store {
     if (cur !== undefined && cur < ev.head_seq) return 'behind';
     this.advanceCursor(ev.room_id, ev.head_seq);
     return 'ok';
+  }
+
+  /** Tombstones a loaded message (my delete succeeded; the event may still be on its way). */
+  markDeleted(roomId, messageId) {
+    const t = this.timelines.get(roomId);
+    const old = t && t.byId.get(messageId);
+    if (!old) return false;
+    t.byId.set(messageId, tombstone(old));
+    this.emit('timeline', roomId);
+    return true;
   }
 
   /** Adds a pending (unsent) message; returns it. */
@@ -256,6 +283,15 @@ export class Store {
     if (!f) return false;
     f.p.status = status;
     if (status === 'pending') f.p.sent_at = now;
+    this.emit('timeline', f.roomId);
+    return true;
+  }
+
+  /** Drops a pending (failed) message the user gave up on. */
+  discardPending(clientId) {
+    const f = this.findPending(clientId);
+    if (!f) return false;
+    this.timelines.get(f.roomId).pending.delete(clientId);
     this.emit('timeline', f.roomId);
     return true;
   }
@@ -341,6 +377,7 @@ export class Store {
 }
 
 function byName(a, b) { return a.name.localeCompare(b.name); }
+function tombstone(m) { return { ...m, body: '', deleted: true }; }
 function oldestSeq(t) {
   let min = null;
   for (const m of t.byId.values()) if (min === null || m.seq < min) min = m.seq;

@@ -1,4 +1,5 @@
-// Sidebar: my rooms and direct messages with unread badges, and the connection state.
+// Sidebar: my rooms and direct messages with unread badges, the connection state, and the drawer
+// it becomes on narrow screens.
 import { $, h, setChildren } from './dom.js';
 
 export function renderSidebar(store, { onOpen }) {
@@ -35,4 +36,22 @@ export function renderConnection(store) {
   el.textContent = LABELS[store.connection] || store.connection;
   el.title = store.connectionDetail || '';
   if (store.connection === 'error' && store.connectionDetail) el.textContent = store.connectionDetail;
+}
+
+// ---- the drawer (narrow screens) -------------------------------------------------------------
+export function navOpen() { return document.body.classList.contains('nav-open'); }
+
+export function openNav() {
+  document.body.classList.add('nav-open');
+  $('scrim').hidden = false;
+  $('btn-nav').setAttribute('aria-expanded', 'true');
+  const first = $('sidebar').querySelector('a,button');
+  if (first) first.focus();
+}
+
+export function closeNav() {
+  if (!navOpen()) return;
+  document.body.classList.remove('nav-open');
+  $('scrim').hidden = true;
+  $('btn-nav').setAttribute('aria-expanded', 'false');
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { groupRows, dayLabel, typingText, formatTime } from '../../js/format.js';
+import { groupRows, dayLabel, typingText, formatTime, memberCount } from '../../js/format.js';
 
 const at = (y, mo, d, h, mi) => new Date(y, mo - 1, d, h, mi).toISOString();
 const m = (id, author, created_at, extra = {}) => ({ id, author: { id: author }, created_at, ...extra });
@@ -27,4 +27,8 @@ test('typing text', () => {
   assert.equal(typingText(['alice']), 'alice is typing…');
   assert.equal(typingText(['alice', 'bob']), 'alice and bob are typing…');
   assert.equal(typingText(['a', 'b', 'c']), 'Several people are typing…');
+});
+
+test('member counts', () => {
+  assert.deepEqual([0, 1, 2].map(memberCount), ['0 members', '1 member', '2 members']);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay, closeAction, subscribeFrames, Socket, wsUrl } from '../../js/socket.js';
+import { CLOSE, backoffDelay, closeAction, subscribeFrames, Socket, wsUrl } from '../../js/socket.js';
 
 test('backoff grows exponentially, is capped and jittered within [half, full]', () => {
   const lo = (a) => backoffDelay(a, { random: () => 0 });
@@ -20,6 +20,22 @@ test('close codes map to actions', () => {
   assert.equal(closeAction(4009), 'stop');
   assert.equal(closeAction(1001), 'reconnect');
   assert.equal(closeAction(1006), 'reconnect');
+  assert.equal(closeAction(1008), 'reconnect');
+  assert.equal(closeAction(1009), 'reconnect');
+});
+
+test('a server error at start (1011) or a busy server (1013) reconnects with backoff', async () => {
+  for (const code of [CLOSE.SERVER_ERROR, CLOSE.TRY_AGAIN]) {
+    assert.equal(closeAction(code), 'reconnect');
+    const h = harness();
+    h.sock.start(); await h.tick();
+    h.sockets[0].close(code); await h.tick();
+    assert.equal(h.states.at(-1), 'reconnecting', String(code));
+    assert.equal(h.timers.at(-1).ms, 375);
+    h.timers.at(-1).fn(); await h.tick();
+    assert.equal(h.sockets.length, 2, `a new connection after ${code}`);
+    assert.deepEqual([h.ended, h.refreshed], [0, 0]);
+  }
 });
 
 test('subscribe frames resume from the cursor; rooms never seen are live-only', () => {
@@ -82,6 +98,17 @@ test('auth first frame, ready, events; reconnect with growing backoff after a dr
   h.sockets[1].close(1006); // failed again before ready: backoff grows
   await h.tick();
   assert.equal(h.timers.filter((t) => t.ms !== 25000).at(-1).ms, 750);
+});
+
+test('subscribe sends the subscribe frames once connected', async () => {
+  const h = harness();
+  assert.equal(h.sock.subscribe([1], new Map()), false, 'not connected');
+  h.sock.start(); await h.tick();
+  const ws = h.sockets[0];
+  ws.onopen();
+  ws.onmessage({ data: JSON.stringify({ type: 'ready', user: { id: 1 } }) });
+  assert.equal(h.sock.subscribe([1, 2], new Map([[2, 7]])), true);
+  assert.deepEqual(ws.sent.slice(1), subscribeFrames([1, 2], new Map([[2, 7]])));
 });
 
 test('4001 refreshes then reconnects; a failed refresh ends the session; 4003 ends it at once', async () => {

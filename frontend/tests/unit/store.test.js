@@ -162,3 +162,34 @@ test('direct rooms are titled by the other member', () => {
   assert.deepEqual(s.directRooms().map((r) => r.id), [9]);
   assert.ok(!s.joinedRooms().some((r) => r.id === 9));
 });
+
+test('my delete tombstones the message at once; discarding a failed send drops it', () => {
+  const s = fresh();
+  s.applyHistory(1, [msg(1, 1, alice), msg(2, 2)], false);
+  const seen = [];
+  s.subscribe((what, roomId) => seen.push([what, roomId]));
+  assert.equal(s.markDeleted(1, 1), true);
+  assert.deepEqual([s.messages(1)[0].deleted, s.messages(1)[0].body], [true, '']);
+  assert.equal(s.markDeleted(1, 99), false, 'a message not loaded is left to its event');
+  s.addPending(1, 'oops', 'c9');
+  s.setPendingStatus('c9', 'failed');
+  assert.equal(s.discardPending('c9'), true);
+  assert.equal(s.discardPending('c9'), false);
+  assert.deepEqual(s.messages(1).map((m) => m.id), [1, 2]);
+  assert.deepEqual(seen.filter(([what]) => what === 'timeline').length, 4);
+});
+
+test('older history: one load at a time, from the oldest stored seq, only once the newest page is in', () => {
+  const s = fresh();
+  assert.equal(s.startLoadingOlder(1), null, 'the newest page is not loaded yet');
+  s.applyHistory(1, [msg(5, 5), msg(6, 6)], true);
+  assert.equal(s.startLoadingOlder(1), 5);
+  assert.equal(s.timeline(1).loadingOlder, true);
+  assert.equal(s.startLoadingOlder(1), null, 'a load is under way');
+  s.stopLoadingOlder(1);
+  assert.equal(s.startLoadingOlder(1), 5, 'a failed load can be tried again');
+  s.applyHistory(1, [msg(3, 3), msg(4, 4)], false, { older: true });
+  assert.equal(s.timeline(1).loadingOlder, false);
+  assert.equal(s.startLoadingOlder(1), null, 'the beginning of the room');
+  assert.deepEqual(s.messages(1).map((m) => m.seq), [3, 4, 5, 6]);
+});

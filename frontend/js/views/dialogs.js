@@ -1,0 +1,94 @@
+// The dialogs (markup in index.html): create a room, browse public rooms, start a direct message.
+import { $, h, setChildren, fieldError } from './dom.js';
+import { showProblem } from './auth.js';
+import { memberCount } from '../format.js';
+
+/** store, api, sync; openRoom(roomId). Returns closeAll() for the end of a session. */
+export function initDialogs({ store, api, sync, openRoom }) {
+  const addAndOpen = async (room) => { await sync.addRoom(room); await openRoom(room.id); };
+
+  for (const d of document.querySelectorAll('dialog')) {
+    d.addEventListener('click', (e) => { if (e.target.closest('[data-close]') || e.target === d) d.close(); });
+  }
+
+  // ---- create a room -------------------------------------------------------------------------
+  const clearCreateErrors = () => { for (const id of ['err-create-name', 'err-create-topic', 'create-error']) fieldError(id); };
+  $('btn-create').addEventListener('click', () => {
+    $('form-create').reset();
+    clearCreateErrors();
+    $('dlg-create').showModal();
+    $('create-name').focus();
+  });
+  $('form-create').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearCreateErrors();
+    const name = $('create-name').value.trim();
+    if (!name) { fieldError('err-create-name', 'Give the room a name.'); return; }
+    const topic = $('create-topic').value.trim();
+    const visibility = new FormData($('form-create')).get('visibility') || 'public';
+    try {
+      const room = await api.createRoom(name, topic || undefined, visibility);
+      $('dlg-create').close();
+      await addAndOpen(room);
+    } catch (err) { showProblem(err, { name: 'err-create-name', topic: 'err-create-topic' }, 'create-error'); }
+  });
+
+  // ---- browse public rooms -------------------------------------------------------------------
+  const browseItem = (r) => h('li', { class: 'browse-item' },
+    h('div', {}, h('strong', { text: '#' + r.name }), h('span', { class: 'muted small', text: ' · ' + memberCount(r.member_count) }),
+      r.topic ? h('p', { class: 'muted small', text: r.topic }) : null),
+    h('button', { type: 'button', class: 'btn ' + (r.joined ? 'subtle' : 'primary'), onclick: async () => {
+      try {
+        if (!r.joined) await sync.addRoom(await api.joinRoom(r.id));
+        $('dlg-browse').close();
+        await openRoom(r.id);
+      } catch (err) { fieldError('browse-error', err.detail || err.message); }
+    } }, r.joined ? 'Open' : 'Join'));
+  $('btn-browse').addEventListener('click', async () => {
+    fieldError('browse-error');
+    $('dlg-browse').showModal();
+    // The first page of public rooms I have not joined (the sidebar holds mine).
+    try { const res = await api.roomsPage({ joined: false }); for (const r of res.rooms) store.upsertRoom(r); } catch (e) { fieldError('browse-error', e.detail || e.message); }
+    const rooms = store.publicRooms();
+    setChildren($('browse-list'), rooms.length ? rooms.map(browseItem) : h('li', { class: 'muted', text: 'No public rooms yet. Create one!' }));
+    const firstBtn = $('browse-list').querySelector('button');
+    if (firstBtn) firstBtn.focus();
+  });
+
+  // ---- direct message ------------------------------------------------------------------------
+  let dmTimer = 0; // debounces the user search while typing
+  const dmItem = (u) => h('li', { class: 'browse-item' },
+    h('span', {}, h('span', { class: 'dot' + (store.isOnline(u.id) ? ' on' : ''), 'aria-hidden': 'true' }), ' ', h('strong', { text: u.username })),
+    h('button', { type: 'button', class: 'btn primary', 'aria-label': `Message ${u.username}`, onclick: async () => {
+      try {
+        const room = await api.openDm(u.id);
+        store.setDmPeer(room.id, u);
+        $('dlg-dm').close();
+        await addAndOpen(room);
+      } catch (err) { fieldError('dm-error', err.detail || err.message); }
+    } }, 'Message'));
+  $('btn-dm').addEventListener('click', () => {
+    $('dm-query').value = '';
+    $('dm-results').replaceChildren();
+    fieldError('dm-error');
+    $('dlg-dm').showModal();
+    $('dm-query').focus();
+  });
+  $('form-dm').addEventListener('submit', (e) => { e.preventDefault(); const b = $('dm-results').querySelector('button'); if (b) b.click(); });
+  $('dm-query').addEventListener('input', () => {
+    clearTimeout(dmTimer);
+    dmTimer = setTimeout(async () => {
+      const q = $('dm-query').value.trim();
+      fieldError('dm-error');
+      if (!q) { $('dm-results').replaceChildren(); return; }
+      try {
+        const res = await api.searchUsers(q);
+        if ($('dm-query').value.trim() !== q) return;
+        const users = res.users.filter((u) => u.id !== store.me.id);
+        setChildren($('dm-results'), users.length ? users.map(dmItem) : h('li', { class: 'muted', text: 'Nobody by that name.' }));
+      } catch (err) { fieldError('dm-error', err.detail || err.message); }
+    }, 200);
+  });
+
+  return { closeAll() { for (const d of document.querySelectorAll('dialog[open]')) d.close(); } };
+}

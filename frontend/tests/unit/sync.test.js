@@ -1,0 +1,290 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Sync, TYPING_EVERY_MS } from '../../js/sync.js';
+import { Store } from '../../js/store.js';
+import { Socket } from '../../js/socket.js';
+
+const alice = { id: 1, username: 'alice', created_at: '2026-01-01T00:00:00Z' };
+const bob = { id: 2, username: 'bob', created_at: '2026-01-01T00:00:00Z' };
+const room = (id, extra = {}) => ({ id, name: 'r' + id, topic: null, visibility: 'public', kind: 'room', member_count: 2, joined: true, role: 'member', last_seq: 0, unread_count: 0, created_at: '2026-01-01T00:00:00Z', ...extra });
+const dm = (id) => room(id, { kind: 'direct', visibility: 'private', name: 'dm:' + id });
+const msg = (id, seq, author = bob, extra = {}) => ({ id, room_id: 1, seq, author, body: 'm' + id, client_id: 'c' + id, created_at: new Date(Date.UTC(2026, 0, 1, 10, 0, seq)).toISOString(), edited_at: null, deleted: false, ...extra });
+const change = (seq, m, roomId = 1) => ({ type: 'message', room_id: roomId, seq, message: { ...m, room_id: roomId } });
+const subscribed = (roomId, head, truncated = false) => ({ type: 'subscribed', room_id: roomId, head_seq: head, replay_truncated: truncated });
+const problem = (status, detail) => Object.assign(new Error(detail), { status, detail });
+const tick = () => new Promise((r) => setImmediate(r));
+
+// A socket that records frames; `up = false` is a socket that is not connected. subscribe is the real one.
+function fakeSocket() {
+  return {
+    up: true, sent: [], stopped: 0,
+    send(frame) { if (!this.up) return false; this.sent.push(frame); return true; },
+    subscribe: Socket.prototype.subscribe,
+    stop() { this.stopped++; },
+  };
+}
+
+// An API client that records calls; `overrides` replace the default answers.
+function fakeApi(overrides) {
+  const calls = [];
+  const answers = {
+    history: async () => ({ messages: [], has_more: false }),
+    members: async () => ({ members: [] }),
+    allRooms: async () => [],
+    room: async (id) => room(id),
+    leaveRoom: async () => null,
+    sendMessage: async (roomId, body, clientId) => msg(90, 1, alice, { room_id: roomId, body, client_id: clientId }),
+    markRead: async () => null,
+    ...overrides,
+  };
+  const api = { calls };
+  for (const [name, fn] of Object.entries(answers)) api[name] = (...args) => { calls.push([name, ...args]); return fn(...args); };
+  return api;
+}
+
+function harness({ api, rooms = [room(1), room(2, { visibility: 'private' })] } = {}) {
+  const store = new Store();
+  store.setMe(alice);
+  store.setRooms(rooms);
+  const socket = fakeSocket();
+  const toasts = []; const routes = []; const incoming = [];
+  const sync = new Sync({ store, api: fakeApi(api), toast: (t) => toasts.push(t), navigate: (r) => routes.push(r), onMessage: (m) => incoming.push(m) });
+  sync.connect(socket);
+  return { store, socket, sync, api: sync.api, toasts, routes, incoming };
+}
+const calls = (h, name) => h.api.calls.filter((c) => c[0] === name).map((c) => c.slice(1));
+
+test('ready subscribes to my rooms (and the open one) from their cursors and resends pending sends', async () => {
+  const h = harness({ rooms: [room(1), room(2), dm(5), room(7, { joined: false })] });
+  h.store.advanceCursor(1, 4);
+  h.store.setActiveRoom(7);
+  h.store.addPending(2, 'hi', 'c1');
+  await h.sync.onReady(alice);
+  assert.deepEqual(h.socket.sent, [
+    { type: 'subscribe', room_id: 1, after_seq: 4 },
+    { type: 'subscribe', room_id: 2 },
+    { type: 'subscribe', room_id: 5 },
+    { type: 'subscribe', room_id: 7 },
+    { type: 'send', room_id: 2, client_id: 'c1', body: 'hi' },
+  ]);
+  assert.deepEqual(calls(h, 'allRooms'), [], 'the first ready comes right after the room list was loaded');
+});
+
+test('a later ready refreshes my rooms: new ones are subscribed, DM peers and online states reloaded', async () => {
+  const h = harness({ api: { allRooms: async () => [room(1), dm(3)] } });
+  h.store.setActiveRoom(1);
+  await h.sync.onReady(alice);
+  h.socket.sent.length = 0;
+  await h.sync.onReady(alice);
+  assert.deepEqual(calls(h, 'allRooms'), [[{ joined: true }]]);
+  assert.deepEqual(h.socket.sent, [
+    { type: 'subscribe', room_id: 1 },
+    { type: 'subscribe', room_id: 2 },
+    { type: 'subscribe', room_id: 3 },
+  ]);
+  assert.deepEqual(calls(h, 'members'), [[3], [1]]);
+  assert.deepEqual(h.store.directRooms().map((r) => r.id), [3]);
+});
+
+test('change events: applied ones reach the store, a gap resubscribes from the cursor', async () => {
+  const h = harness();
+  h.store.setActiveRoom(1);
+  await h.sync.onEvent(subscribed(1, 0));
+  await h.sync.onEvent(subscribed(2, 0));
+  await h.sync.onEvent(change(1, msg(10, 1, bob)));
+  await h.sync.onEvent(change(2, msg(11, 2, alice)));
+  await h.sync.onEvent(change(1, msg(12, 1, bob), 2));
+  assert.deepEqual(h.incoming.map((m) => m.id), [10], 'only others\' new messages in the open room are announced');
+  assert.deepEqual(h.store.messages(1).map((m) => m.id), [10, 11]);
+  assert.equal(h.store.rooms.get(2).unread_count, 1);
+  await h.sync.onEvent(change(5, msg(13, 5, bob)));
+  assert.deepEqual(h.socket.sent, [{ type: 'subscribe', room_id: 1, after_seq: 2 }]);
+  assert.equal(h.store.messages(1).length, 2);
+});
+
+test('behind: at most three resubscribes per connection, then the head wins; a new connection starts over', async () => {
+  const h = harness();
+  h.store.applyHistory(1, [msg(1, 1), msg(2, 2)], false);
+  for (let i = 0; i < 4; i++) await h.sync.onEvent(subscribed(1, 4));
+  assert.deepEqual(h.socket.sent, Array(3).fill({ type: 'subscribe', room_id: 1, after_seq: 2 }));
+  assert.equal(h.store.cursor(1), 4);
+  await h.sync.onReady(alice);
+  h.socket.sent.length = 0;
+  await h.sync.onEvent(subscribed(1, 6));
+  assert.deepEqual(h.socket.sent, [{ type: 'subscribe', room_id: 1, after_seq: 4 }]);
+});
+
+test('a truncated replay reloads the open room\'s newest page; a head below the cursor resets a room', async () => {
+  const h = harness({ api: { history: async () => ({ messages: [msg(100, 9000)], has_more: true }) } });
+  h.store.setActiveRoom(1);
+  await h.sync.onEvent(subscribed(1, 10));
+  await h.sync.onEvent(change(11, msg(5, 11)));
+  await h.sync.onEvent(subscribed(1, 9000, true));
+  assert.deepEqual(calls(h, 'history'), [[1, { limit: 50 }]]);
+  assert.deepEqual(h.store.messages(1).map((m) => m.id), [100]);
+  assert.equal(h.store.cursor(1), 9000);
+
+  await h.sync.onEvent(subscribed(2, 8));
+  await h.sync.onEvent(subscribed(2, 3));
+  assert.equal(calls(h, 'history').length, 1, 'a room not open loads when it is opened');
+  assert.equal(h.store.cursor(2), 3);
+});
+
+test('acks settle sends; errors with a client_id fail them with a notice; a room gone away is silent', async () => {
+  const h = harness();
+  h.store.addPending(1, 'x', 'c1');
+  await h.sync.onEvent({ type: 'error', code: 'rate_limited', message: 'slow down', client_id: 'c1' });
+  assert.equal(h.store.messages(1)[0].pending, 'failed');
+  await h.sync.onEvent({ type: 'error', code: 'not_found', message: 'no such room' });
+  await h.sync.onEvent({ type: 'error', code: 'internal_error', message: 'boom' });
+  assert.deepEqual(h.toasts, ['You are sending too fast. Retry in a moment.', 'boom']);
+  await h.sync.onEvent({ type: 'ack', client_id: 'c1', message: msg(50, 1, alice, { body: 'x', client_id: 'c1' }) });
+  assert.deepEqual(h.store.messages(1).map((m) => [m.id, m.pending]), [[50, undefined]]);
+});
+
+test('typing, presence, read and room updates reach the store', async () => {
+  const h = harness();
+  await h.sync.onEvent({ type: 'typing', room_id: 1, user: bob });
+  assert.deepEqual(h.store.typingNames(1), ['bob']);
+  await h.sync.onEvent({ type: 'presence', user: bob, online: true });
+  assert.ok(h.store.isOnline(2));
+  h.store.bumpUnread(1);
+  await h.sync.onEvent({ type: 'read', room_id: 1, seq: 3 });
+  assert.equal(h.store.rooms.get(1).unread_count, 0);
+  await h.sync.onEvent({ type: 'room_updated', room: room(1, { name: 'renamed', joined: false }) });
+  assert.deepEqual([h.store.rooms.get(1).name, h.store.rooms.get(1).joined], ['renamed', true]);
+});
+
+test('members: a newcomer is listed (with their online state where I am a member); I am added to a room I did not know', async () => {
+  const owner = { user: alice, role: 'owner', online: true };
+  const h = harness({
+    rooms: [room(1), room(3, { joined: false })],
+    api: {
+      room: async (id) => room(id, { name: 'new' }),
+      members: async () => ({ members: [owner, { user: bob, role: 'member', online: true }] }),
+    },
+  });
+  h.store.setMembers(1, [owner]);
+  await h.sync.onEvent({ type: 'member_joined', room_id: 1, user: bob });
+  assert.deepEqual(h.store.members.get(1).map((m) => m.user.id), [1, 2]);
+  assert.deepEqual(calls(h, 'members'), [[1]]);
+  assert.ok(h.store.isOnline(bob.id));
+  h.store.setMembers(3, [owner]);
+  await h.sync.onEvent({ type: 'member_joined', room_id: 3, user: bob });
+  assert.deepEqual(h.store.members.get(3).map((m) => m.user.id), [1, 2]);
+  assert.equal(calls(h, 'members').length, 1, 'presence does not flow from a room I have not joined');
+  await h.sync.onEvent({ type: 'member_joined', room_id: 9, user: alice });
+  assert.equal(h.store.rooms.get(9).name, 'new');
+  assert.deepEqual(h.socket.sent, [{ type: 'subscribe', room_id: 9 }]);
+  await h.sync.onEvent({ type: 'member_left', room_id: 1, user: bob });
+  assert.deepEqual(h.store.members.get(1).map((m) => m.user.id), [1]);
+});
+
+test('removed from the open private room: it goes away and the route with it', async () => {
+  const h = harness();
+  h.store.setActiveRoom(2);
+  h.sync.open(2);
+  await h.sync.onEvent({ type: 'member_left', room_id: 2, user: alice });
+  assert.equal(h.store.activeRoomId, null);
+  assert.equal(h.store.rooms.has(2), false);
+  assert.deepEqual(h.routes, [null]);
+  assert.equal(h.sync.subscribed.has(2), false);
+});
+
+test('the open room is deleted: a notice, no route, and the room is gone', async () => {
+  const h = harness();
+  h.store.setActiveRoom(1);
+  h.sync.open(1);
+  await h.sync.onEvent({ type: 'room_deleted', room_id: 1 });
+  assert.deepEqual(h.toasts, ['This room was deleted.']);
+  assert.deepEqual(h.routes, [null]);
+  assert.equal(h.store.rooms.has(1), false);
+  assert.equal(h.store.activeRoomId, null);
+  assert.equal(h.sync.subscribed.has(1), false);
+});
+
+test('sends go over the socket, else over REST with the same client_id; refused ones fail, busy ones stay pending', async () => {
+  const h = harness({
+    api: {
+      sendMessage: async (roomId, body, clientId) => {
+        if (body === 'refused') throw problem(422, 'too long');
+        if (body === 'busy') throw problem(503, 'busy');
+        if (body === 'limited') throw problem(429, 'slow down');
+        return msg(90, 1, alice, { body, client_id: clientId });
+      },
+    },
+  });
+  h.sync.send(1, 'live');
+  const [frame] = h.socket.sent;
+  assert.deepEqual(frame, { type: 'send', room_id: 1, client_id: frame.client_id, body: 'live' });
+  assert.deepEqual(h.store.allPending().map((p) => p.client_id), [frame.client_id]);
+
+  h.socket.up = false;
+  h.store.discardPending(frame.client_id);
+  for (const body of ['rest', 'refused', 'busy', 'limited']) h.sync.send(1, body);
+  await tick();
+  assert.deepEqual(calls(h, 'sendMessage').map((c) => c[1]), ['rest', 'refused', 'busy', 'limited']);
+  assert.deepEqual(h.store.messages(1).map((m) => [m.body, m.pending]), [['rest', undefined], ['refused', 'failed'], ['busy', 'pending'], ['limited', 'pending']]);
+  assert.deepEqual(h.toasts, ['too long']);
+
+  h.socket.up = true;
+  const failed = h.store.messages(1)[1].client_id;
+  h.sync.retry(failed);
+  assert.equal(h.store.messages(1)[1].pending, 'pending');
+  assert.deepEqual(h.socket.sent.at(-1), { type: 'send', room_id: 1, client_id: failed, body: 'refused' });
+});
+
+test('read markers: sent once per new seq, over the socket or REST, for joined rooms only', async () => {
+  const h = harness({ rooms: [room(1), room(7, { joined: false })] });
+  await h.sync.onEvent(subscribed(1, 3));
+  h.store.bumpUnread(1);
+  h.sync.markRead(1);
+  h.sync.markRead(1);
+  assert.equal(h.store.rooms.get(1).unread_count, 0);
+  assert.deepEqual(h.socket.sent, [{ type: 'read', room_id: 1, seq: 3 }]);
+  await h.sync.onEvent(change(4, msg(4, 4)));
+  h.socket.up = false;
+  h.sync.markRead(1);
+  assert.deepEqual(calls(h, 'markRead'), [[1, 4]]);
+  await h.sync.onEvent(subscribed(7, 2));
+  h.sync.markRead(7);
+  assert.equal(calls(h, 'markRead').length, 1);
+});
+
+test('typing notices are throttled; one that could not be sent does not count', () => {
+  const h = harness();
+  assert.equal(h.sync.typing(1, 10000), 0);
+  assert.equal(h.sync.typing(1, 11000), TYPING_EVERY_MS - 1000);
+  assert.equal(h.sync.typing(1, 10000 + TYPING_EVERY_MS), 0);
+  assert.deepEqual(h.socket.sent, [{ type: 'typing', room_id: 1 }, { type: 'typing', room_id: 1 }]);
+  h.socket.up = false;
+  assert.equal(h.sync.typing(1, 20000), 0);
+  h.socket.up = true;
+  assert.equal(h.sync.typing(1, 20001), 0);
+  assert.equal(h.socket.sent.length, 3);
+});
+
+test('opening a room loads only what is missing; a room I lost access to is dropped', async () => {
+  const h = harness({ api: { history: async (id) => { if (id === 2) throw problem(404, 'gone'); return { messages: [msg(1, 1)], has_more: false }; } } });
+  await h.sync.open(1);
+  await h.sync.open(1);
+  assert.deepEqual(h.socket.sent, [{ type: 'subscribe', room_id: 1 }]);
+  assert.deepEqual(calls(h, 'history'), [[1, { limit: 50 }]]);
+  assert.deepEqual(calls(h, 'members'), [[1], [1]]);
+  await h.sync.open(2);
+  assert.deepEqual(h.toasts, ['You no longer have access to that room.']);
+  assert.deepEqual(h.routes, [null]);
+  assert.equal(h.store.rooms.has(2), false);
+});
+
+test('leaving unsubscribes; disconnecting stops the socket and later sends go over REST', async () => {
+  const h = harness();
+  await h.sync.leave(1);
+  assert.deepEqual(calls(h, 'leaveRoom'), [[1]]);
+  assert.deepEqual(h.socket.sent, [{ type: 'unsubscribe', room_id: 1 }]);
+  assert.equal(h.store.rooms.get(1).joined, false);
+  h.sync.disconnect();
+  assert.equal(h.socket.stopped, 1);
+  h.sync.send(2, 'later');
+  assert.equal(calls(h, 'sendMessage').length, 1);
+});
