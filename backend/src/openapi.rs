@@ -108,3 +108,24 @@ pub fn document() -> utoipa::openapi::OpenApi {
 pub fn yaml() -> anyhow::Result<String> {
     Ok(document().to_yaml()?)
 }
+
+#[cfg(test)]
+mod tests {
+    /// Generated clients name each WebSocket event after its schema's title (without one, a
+    /// stock generator makes `ServerEventType0` … of them).
+    #[test]
+    fn every_websocket_event_schema_has_a_title() {
+        let doc = serde_json::to_value(super::document()).expect("the document serializes");
+        for (schema, suffix) in [("ServerEvent", "Event"), ("ClientEvent", "Command")] {
+            let variants = doc["components"]["schemas"][schema]["oneOf"].as_array().expect("a oneOf of events");
+            assert!(variants.len() > 5, "{schema} has its events");
+            for variant in variants {
+                let kind = variant["properties"]["type"]["enum"][0].as_str().expect("a type tag");
+                let title = variant["title"].as_str().unwrap_or_default();
+                let expected: String =
+                    kind.split('_').map(|w| w[..1].to_uppercase() + &w[1..]).collect::<String>() + suffix;
+                assert_eq!(title, expected, "the title of {schema} `{kind}`");
+            }
+        }
+    }
+}
