@@ -1,8 +1,12 @@
 // A small, safe markdown subset parsed into a token tree (no DOM, no HTML strings).
-// Blocks: {type:'code_block', text} | {type:'para', children: Inline[]}
-// Inline: {type:'text', text} | {type:'br'} | {type:'bold'|'italic', children} |
-//         {type:'code', text} | {type:'link', href, children} | {type:'mention', name, me}
+// Blocks: {type:'code_block', text} | {type:'para', children: Inline[]} |
+//         {type:'quote', blocks: Block[]} (lines starting with `>`) |
+//         {type:'list', ordered, start, items: Inline[][]} (lines `- x`, `* x`, `+ x` or `1. x`)
+// Inline: {type:'text', text} | {type:'br'} | {type:'bold'|'italic'|'strike', children} |
+//         {type:'code', text} | {type:'link', href, children} | {type:'mention', name, me} |
+//         {type:'emoji', name, char} (a known `:shortcode:`, see emoji.js)
 // A view turns the tree into nodes with createElement/textContent (see views/markdown-dom.js).
+import { emojiFor } from './emoji.js';
 
 const SAFE_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
 
@@ -39,10 +43,45 @@ export function parse(text, { me = null } = {}) {
   return blocks;
 }
 
-function pushParas(blocks, chunk, me) {
-  const trimmed = chunk.replace(/^\n+|\n+$/g, '');
-  if (trimmed === '') return;
-  blocks.push({ type: 'para', children: parseInline(trimmed, me) });
+const QUOTE = /^ {0,3}> ?(.*)$/;
+const BULLET = /^ {0,3}[-*+] +(\S.*)$/;
+const NUMBERED = /^ {0,3}(\d{1,9})[.)] +(\S.*)$/;
+const MAX_QUOTE_DEPTH = 3;
+
+/** Splits text outside code fences into quotes, lists and paragraphs (the lines in between). */
+function pushParas(blocks, chunk, me, depth = 0) {
+  let para = [];
+  const endPara = () => {
+    const text = para.join('\n').replace(/^\n+|\n+$/g, '');
+    if (text !== '') blocks.push({ type: 'para', children: parseInline(text, me) });
+    para = [];
+  };
+  const lines = chunk.split('\n');
+  for (let i = 0; i < lines.length;) {
+    const line = lines[i];
+    if (depth < MAX_QUOTE_DEPTH && QUOTE.test(line)) {
+      endPara();
+      const inner = [];
+      for (; i < lines.length && QUOTE.test(lines[i]); i++) inner.push(QUOTE.exec(lines[i])[1]);
+      const quoted = [];
+      pushParas(quoted, inner.join('\n'), me, depth + 1);
+      blocks.push({ type: 'quote', blocks: quoted });
+      continue;
+    }
+    const bullet = BULLET.exec(line);
+    const numbered = !bullet && NUMBERED.exec(line);
+    if (bullet || numbered) {
+      endPara();
+      const re = bullet ? BULLET : NUMBERED;
+      const items = [];
+      for (let m; i < lines.length && (m = re.exec(lines[i])); i++) items.push(parseInline(bullet ? m[1] : m[2], me));
+      blocks.push(bullet ? { type: 'list', ordered: false, start: 1, items } : { type: 'list', ordered: true, start: Number(numbered[1]), items });
+      continue;
+    }
+    para.push(line);
+    i++;
+  }
+  endPara();
 }
 
 /** Inline parser: a left-to-right scanner; anything not recognised stays literal text. */
@@ -66,6 +105,18 @@ export function parseInline(s, me = null, depth = 0) {
         flush(); out.push({ type: 'bold', children: parseInline(s.slice(i + 2, end), me, depth + 1) });
         i = end + 2; continue;
       }
+    }
+    if (depth < 4 && c === '~' && s[i + 1] === '~') {
+      const end = s.indexOf('~~', i + 2);
+      if (end > i + 2 && !s.slice(i + 2, end).includes('\n')) {
+        flush(); out.push({ type: 'strike', children: parseInline(s.slice(i + 2, end), me, depth + 1) });
+        i = end + 2; continue;
+      }
+    }
+    if (c === ':' && !isWord(prev)) {
+      const em = /^:([a-z0-9_+-]{1,32}):/.exec(rest);
+      const char = em && emojiFor(em[1]);
+      if (char) { flush(); out.push({ type: 'emoji', name: em[1], char }); i += em[0].length; continue; }
     }
     if (depth < 4 && (c === '*' || (c === '_' && !isWord(prev))) && s[i + 1] !== c && s[i + 1] !== ' ' && s[i + 1] !== undefined) {
       let end = s.indexOf(c, i + 1);
@@ -115,7 +166,12 @@ export function parseInline(s, me = null, depth = 0) {
 export function mentions(text, me) {
   if (!me) return false;
   const walk = (nodes) => nodes.some((n) => (n.type === 'mention' && n.me) || (n.children && walk(n.children)));
-  return parse(text, { me }).some((b) => b.type === 'para' && walk(b.children));
+  return inlineRuns(parse(text, { me })).some(walk);
+}
+
+/** Every inline run of a block tree: paragraphs, list items, and those inside quotes. */
+function inlineRuns(blocks) {
+  return blocks.flatMap((b) => (b.type === 'para' ? [b.children] : b.type === 'list' ? b.items : b.type === 'quote' ? inlineRuns(b.blocks) : []));
 }
 
 /** Plain-text rendering of a body (for notifications and aria-live announcements). */
@@ -124,7 +180,10 @@ export function plainText(text) {
     if (n.type === 'text' || n.type === 'code') return n.text;
     if (n.type === 'br') return ' ';
     if (n.type === 'mention') return '@' + n.name;
+    if (n.type === 'emoji') return n.char;
     return walk(n.children || []);
   }).join('');
-  return parse(text).map((b) => (b.type === 'code_block' ? b.text : walk(b.children))).join(' ');
+  const block = (b) => (b.type === 'code_block' ? b.text : b.type === 'quote' ? b.blocks.map(block).join(' ')
+    : b.type === 'list' ? b.items.map(walk).join(' ') : walk(b.children));
+  return parse(text).map(block).join(' ');
 }

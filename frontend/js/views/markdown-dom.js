@@ -3,20 +3,33 @@ import { parse } from '../markdown.js';
 
 export function renderBody(text, me) {
   const frag = document.createDocumentFragment();
-  for (const block of parse(text, { me })) {
+  blocks(frag, parse(text, { me }));
+  return frag;
+}
+
+function blocks(parent, list) {
+  for (const block of list) {
     if (block.type === 'code_block') {
       const pre = document.createElement('pre');
       const code = document.createElement('code');
       code.textContent = block.text;
       pre.append(code);
-      frag.append(pre);
+      parent.append(pre);
+    } else if (block.type === 'quote') {
+      const q = document.createElement('blockquote');
+      blocks(q, block.blocks);
+      parent.append(q);
+    } else if (block.type === 'list') {
+      const l = document.createElement(block.ordered ? 'ol' : 'ul');
+      if (block.ordered && block.start !== 1) l.start = block.start;
+      for (const item of block.items) { const li = document.createElement('li'); inline(li, item); l.append(li); }
+      parent.append(l);
     } else {
       const p = document.createElement('p');
       inline(p, block.children);
-      frag.append(p);
+      parent.append(p);
     }
   }
-  return frag;
 }
 
 function inline(parent, nodes) {
@@ -27,6 +40,15 @@ function inline(parent, nodes) {
       case 'code': { const c = document.createElement('code'); c.textContent = n.text; parent.append(c); break; }
       case 'bold': { const b = document.createElement('strong'); inline(b, n.children); parent.append(b); break; }
       case 'italic': { const i = document.createElement('em'); inline(i, n.children); parent.append(i); break; }
+      case 'strike': { const d = document.createElement('del'); inline(d, n.children); parent.append(d); break; }
+      case 'emoji': {
+        const s = document.createElement('span');
+        s.className = 'emoji';
+        s.title = `:${n.name}:`;
+        s.textContent = n.char;
+        parent.append(s);
+        break;
+      }
       case 'link': {
         const a = document.createElement('a');
         a.href = n.href; // already restricted to http, https and mailto by the parser

@@ -82,3 +82,30 @@ test('newlines become line breaks; plainText flattens', () => {
   assert.deepEqual(p.children.map((n) => n.type), ['text', 'br', 'text']);
   assert.equal(plainText('**hi** `x`'), 'hi x');
 });
+
+test('quotes hold blocks; lists keep their items and start; ordinary lines stay paragraphs', () => {
+  const blocks = parse('> quoted **bold**\n> - inside\nplain\n- one\n- two\n3. three\n4) four\n*not a list*');
+  assert.deepEqual(blocks.map((b) => b.type), ['quote', 'para', 'list', 'list', 'para']);
+  assert.deepEqual(blocks[0].blocks.map((b) => b.type), ['para', 'list']);
+  assert.equal(find(blocks[0].blocks[0].children, 'bold').children[0].text, 'bold');
+  assert.deepEqual(blocks[2].items.map(texts), ['one', 'two']);
+  assert.deepEqual([blocks[3].ordered, blocks[3].start, blocks[3].items.map(texts)], [true, 3, ['three', 'four']]);
+  assert.equal(find(blocks[4].children, 'italic').children[0].text, 'not a list');
+  assert.equal(plainText('> a\n- b\n- c'), 'a b c');
+  assert.ok(mentions('- ping @alice', 'alice'));
+});
+
+test('quotes nest only so deep; a > inside a line is literal', () => {
+  const [q] = parse('>>>> deep');
+  assert.equal(q.blocks[0].blocks[0].blocks[0].type, 'para');
+  assert.equal(texts(q.blocks[0].blocks[0].blocks[0].children), '> deep');
+  assert.deepEqual(parse('2 > 1').map((b) => b.type), ['para']);
+});
+
+test('strikethrough and known :shortcodes:; unknown ones and times stay literal', () => {
+  const [p] = parse('~~old~~ new :tada: :nope: 12:30:45 a~~b');
+  assert.equal(find(p.children, 'strike').children[0].text, 'old');
+  assert.deepEqual(find(p.children, 'emoji'), { type: 'emoji', name: 'tada', char: '🎉' });
+  assert.match(texts(p.children.filter((n) => n.type === 'text')), /:nope: 12:30:45 a~~b$/);
+  assert.equal(plainText(':+1: ok'), '👍 ok');
+});

@@ -1,0 +1,25 @@
+// The `:shortcode:` emoji the composer understands and the picker offers: a short, common set
+// (name → character), in the order the picker shows them. No DOM.
+
+export const EMOJI = [
+  ['smile', '😄'], ['grin', '😁'], ['joy', '😂'], ['wink', '😉'], ['blush', '😊'], ['heart_eyes', '😍'],
+  ['thinking', '🤔'], ['neutral_face', '😐'], ['sweat_smile', '😅'], ['sob', '😭'], ['angry', '😠'], ['scream', '😱'],
+  ['sunglasses', '😎'], ['upside_down', '🙃'], ['sleeping', '😴'], ['partying', '🥳'], ['eyes', '👀'], ['wave', '👋'],
+  ['+1', '👍'], ['thumbsup', '👍'], ['-1', '👎'], ['thumbsdown', '👎'], ['clap', '👏'], ['pray', '🙏'],
+  ['muscle', '💪'], ['ok_hand', '👌'], ['raised_hands', '🙌'], ['point_up', '☝️'], ['heart', '❤️'], ['broken_heart', '💔'],
+  ['fire', '🔥'], ['sparkles', '✨'], ['star', '⭐'], ['tada', '🎉'], ['rocket', '🚀'], ['100', '💯'],
+  ['check', '✅'], ['x', '❌'], ['warning', '⚠️'], ['question', '❓'], ['bulb', '💡'], ['coffee', '☕'],
+  ['pizza', '🍕'], ['beer', '🍺'], ['cake', '🎂'], ['sun', '☀️'], ['rain', '🌧️'], ['snowflake', '❄️'],
+  ['bug', '🐛'], ['memo', '📝'], ['calendar', '📅'], ['lock', '🔒'], ['link', '🔗'], ['ship', '🚢'],
+];
+
+const BY_NAME = new Map(EMOJI);
+
+/** The character of `:name:`, or undefined. */
+export function emojiFor(name) { return BY_NAME.get(name); }
+
+/** The picker's list: one entry per character (aliases like `thumbsup` left out). */
+export function pickerEmoji() {
+  const seen = new Set();
+  return EMOJI.filter(([, ch]) => !seen.has(ch) && seen.add(ch));
+}
