@@ -143,6 +143,12 @@ export class Api {
     this.save(null);
   }
   me() { return this.request('GET', '/me'); }
+  changePassword(current, next) { return this.request('PUT', '/me/password', { current_password: current, new_password: next }); }
+  /** My live sessions, newest first: `{sessions: [{id, created_at, last_used_at, expires_at, current, user_agent}]}`. */
+  sessions() { return this.request('GET', '/sessions'); }
+  endSessionById(id) { return this.request('DELETE', `/sessions/${id}`); }
+  /** Logs out everywhere, this session included; the tokens here are forgotten. */
+  async endAllSessions() { await this.request('DELETE', '/sessions', undefined, { retry: false }); this.save(null); }
   searchUsers(q) { return this.request('GET', '/users?q=' + encodeURIComponent(q)); }
   presence() { return this.request('GET', '/presence'); }
   /** One page of the room list (by id): `{rooms, has_more}`. `joined`: true (mine), false (public ones I have not joined). */

@@ -1,5 +1,6 @@
 // Entry point: wires the API client, the socket, the store, the sync and the views together, and
-// owns the session (start, end), the route (#/rooms/{id}) and the render schedule.
+// owns the session (start, end), the route (#/rooms/{id}), the render schedule and the browser's
+// network and visibility signals.
 import { Api } from './api.js';
 import { Socket, wsUrl } from './socket.js';
 import { Store } from './store.js';
@@ -10,7 +11,11 @@ import { renderSidebar, renderConnection, navOpen, openNav, closeNav } from './v
 import { renderMembers } from './views/members.js';
 import { initTimeline } from './views/timeline.js';
 import { initDialogs } from './views/dialogs.js';
-import { toast } from './views/notices.js';
+import { initSwitcher } from './views/switcher.js';
+import { initSettings } from './views/settings.js';
+import { initShortcuts } from './views/shortcuts.js';
+import { toast, announce } from './views/notices.js';
+import { connectionLabel } from './format.js';
 
 const SESSION_ENDED = 'Your session has ended. Please sign in again.';
 
@@ -26,6 +31,12 @@ const auth = initAuth({
 });
 const timeline = initTimeline({ store, api, sync, invalidate, openRoom });
 const dialogs = initDialogs({ store, api, sync, openRoom });
+const switcher = initSwitcher({ store, api, sync, openRoom });
+const settings = initSettings({ api, onLoggedOutEverywhere: () => endSession('You logged out on every device.') });
+initShortcuts({
+  store, openRoom, switcher, focusComposer: () => timeline.focusComposer(),
+  closers: [() => timeline.closeEmoji(), () => { if (!navOpen()) return false; closeNav(); $('btn-nav').focus(); return true; }, () => timeline.closeMembers()],
+});
 
 // ---- rendering: store changes mark parts dirty, one animation frame renders them ---------------
 const dirty = new Set();
@@ -50,7 +61,7 @@ function flush() {
 store.subscribe((what, roomId) => {
   switch (what) {
     case 'rooms': invalidate('sidebar', 'header'); break;
-    case 'connection': invalidate('connection'); break;
+    case 'connection': invalidate('connection', 'timeline'); break;
     case 'timeline': if (roomId === store.activeRoomId) invalidate('timeline'); break;
     case 'members': if (roomId === store.activeRoomId) invalidate('members', 'header'); break;
     case 'presence': invalidate('members', 'sidebar'); break;
@@ -60,12 +71,22 @@ store.subscribe((what, roomId) => {
   }
 });
 
-// Once a second: typing lines expire, and sends that got no ack turn failed.
+// Once a second: typing lines expire, the reconnect countdown ticks, and a send that got no
+// answer in time is written again.
 setInterval(() => {
   if (!store.me) return;
   timeline.renderTyping();
-  if (store.expirePending().length) toast('A message could not be sent. Use Retry to try again.');
+  renderConnection(store);
+  sync.pumpAll();
 }, 1000);
+
+// A change of connection state is read out once (the badge's countdown is not).
+let lastAnnounced = '';
+store.subscribe((what) => {
+  if (what !== 'connection' || store.connection === lastAnnounced || !store.me) return;
+  if (lastAnnounced || store.connection !== 'connected') announce(`Connection: ${connectionLabel(store.connection, {})}`);
+  lastAnnounced = store.connection;
+});
 
 // ---- route -----------------------------------------------------------------------------------
 function navigate(roomId) {
@@ -82,7 +103,7 @@ function roomInHash() {
 async function openRoom(roomId) {
   const room = store.rooms.get(roomId);
   if (!room) { navigate(null); store.setActiveRoom(null); return; }
-  timeline.enter();
+  timeline.enter(roomId);
   store.setActiveRoom(roomId);
   navigate(roomId);
   closeNav();
@@ -101,6 +122,7 @@ async function startSession() {
   store.setMe(api.user);
   auth.hide();
   $('app').hidden = false;
+  $('skip-link').hidden = false;
   $('me-name').textContent = api.user ? api.user.username : '';
   invalidate('sidebar', 'header', 'connection');
   try {
@@ -119,7 +141,7 @@ async function startSession() {
     refreshToken: () => api.refresh(),
     onReady: (user) => sync.onReady(user),
     onEvent: (ev) => sync.onEvent(ev),
-    onState: (state, detail) => { window.confab.connectionLog.push(state); store.setConnection(state, detail); },
+    onState: (state, info) => { window.confab.connectionLog.push(state); store.setConnection(state, info); },
     onSessionEnded: () => endSession(SESSION_ENDED),
   });
   sync.connect(socket);
@@ -127,7 +149,7 @@ async function startSession() {
   socket.start();
   const want = roomInHash();
   const first = (want && store.rooms.has(want)) ? want : (store.joinedRooms()[0] || store.directRooms()[0] || {}).id;
-  if (first) await openRoom(first); else invalidate('header', 'timeline');
+  if (first) await openRoom(first); else { invalidate('header', 'timeline'); $('btn-browse').focus(); }
   markInteractive();
 }
 
@@ -137,6 +159,8 @@ function endSession(message) {
   store.reset();
   timeline.clear();
   dialogs.closeAll();
+  $('skip-link').hidden = true;
+  lastAnnounced = '';
   auth.show();
   if (message) fieldError('auth-error', message);
 }
@@ -147,15 +171,19 @@ $('btn-logout').addEventListener('click', async () => {
   endSession(null);
 });
 
-window.addEventListener('online', () => sync.reconnectNow());
+$('btn-settings').addEventListener('click', () => settings.open());
 
-// ---- navigation drawer (narrow screens) and Escape ---------------------------------------------
+// ---- the network and the tab: the socket is told at once ----------------------------------------
+const socketNow = (fn) => { if (window.confab.socket) fn(window.confab.socket); };
+window.addEventListener('online', () => socketNow((s) => s.network(true)));
+window.addEventListener('offline', () => socketNow((s) => s.network(false)));
+// A tab coming back (or a laptop waking up) checks its connection instead of trusting it.
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') socketNow((s) => s.network(navigator.onLine)); });
+$('btn-reconnect').addEventListener('click', () => socketNow((s) => s.reconnectNow()));
+
+// ---- navigation drawer (narrow screens) ---------------------------------------------------------
 $('btn-nav').addEventListener('click', openNav);
 $('scrim').addEventListener('click', closeNav);
-document.addEventListener('keydown', (e) => {
-  if (e.key !== 'Escape') return;
-  if (navOpen()) { closeNav(); $('btn-nav').focus(); } else if (!document.querySelector('dialog[open]')) timeline.closeMembers();
-});
 
 // ---- boot ------------------------------------------------------------------------------------
 let interactiveMarked = false;
@@ -165,7 +193,7 @@ function markInteractive() {
   performance.mark('confab-interactive');
 }
 
-window.confab = { store, api, socket: null, connectionLog: [] }; // debug and test hook
+window.confab = { store, api, sync, socket: null, connectionLog: [] }; // debug and test hook
 if (api.loggedIn) {
   startSession();
 } else {

@@ -1,4 +1,6 @@
-// Pure display helpers (no DOM): times, message grouping, the typing line, member counts.
+// Pure display helpers (no DOM): times, message grouping, the typing line, member counts, body
+// length as the server counts it, the unread divider, quick-switcher ranking, room order, the
+// connection badge and session names.
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 
@@ -75,4 +77,80 @@ export function memberCount(n) {
 /** A stable hue (0–359) for a user id, used for avatar colours via CSS classes. */
 export function avatarHue(id) {
   return ((Number(id) * 47) % 12 + 12) % 12;
+}
+
+/** The server's limit for a message body, in Unicode scalar values. */
+export const MAX_BODY = 4000;
+
+/** Characters the way the server counts them: Unicode scalar values (code points, not UTF-16 units). */
+export function charCount(s) {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/** The composer's counter for what would be sent: null while far from the limit, else {text, over}. */
+export function bodyCounter(body, { max = MAX_BODY, from = max - 500 } = {}) {
+  const n = charCount(body.trim());
+  if (n < from) return null;
+  return { text: `${n} / ${max}`, over: n > max };
+}
+
+/** A body long enough to collapse behind "Show more": more than `lines` lines or `chars` characters. */
+export function isLong(body, { lines = 12, chars = 1200 } = {}) {
+  return body.split('\n').length > lines || charCount(body) > chars;
+}
+
+/**
+ * The id of the first unread message when the `unread` newest messages of others (not deleted)
+ * are unread: null when there are none, the oldest loaded one of others when more are unread
+ * than loaded. `messages` are in display order.
+ */
+export function firstUnread(messages, unread, meId) {
+  if (!unread) return null;
+  const theirs = messages.filter((m) => !m.pending && !m.deleted && m.author && m.author.id !== meId);
+  if (!theirs.length) return null;
+  return theirs[Math.max(0, theirs.length - unread)].id;
+}
+
+/**
+ * The quick switcher's matches for `query`: entries ({label, …}) whose label starts with it come
+ * first, then those with a word starting with it, then those containing it; ties keep their order.
+ */
+export function rankMatches(entries, query, limit = 8) {
+  const q = query.trim().toLowerCase().replace(/^[#@]/, '');
+  const rank = (label) => {
+    const l = label.toLowerCase();
+    if (!q || l.startsWith(q)) return 0;
+    if (l.split(/[\s_.-]+/).some((w) => w.startsWith(q))) return 1;
+    return l.includes(q) ? 2 : -1;
+  };
+  return entries.map((e, i) => ({ e, i, r: rank(e.label) })).filter((x) => x.r >= 0)
+    .sort((a, b) => a.r - b.r || a.i - b.i).slice(0, limit).map((x) => x.e);
+}
+
+/** The room after (step 1) or before (step -1) `current` in `ids`, wrapping around; null when none. */
+export function adjacent(ids, current, step) {
+  if (!ids.length) return null;
+  const i = ids.indexOf(current);
+  if (i < 0) return ids[step > 0 ? 0 : ids.length - 1];
+  return ids[(i + step + ids.length) % ids.length];
+}
+
+/** The connection badge: "Connected", "Offline", "Reconnecting in 4 s", … */
+export function connectionLabel(state, info = {}, now = Date.now()) {
+  if (state === 'reconnecting' && info.retryAt > now) return `Reconnecting in ${Math.ceil((info.retryAt - now) / 1000)} s`;
+  if (state === 'error') return info.message || 'Disconnected';
+  return { connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…', offline: 'Offline' }[state] || state;
+}
+
+/** "Firefox on Linux" from a User-Agent header; "Unknown device" without one. */
+export function describeAgent(ua) {
+  if (!ua) return 'Unknown device';
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome'
+    : /Safari\//.test(ua) ? 'Safari' : null;
+  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows'
+    : /Mac OS X|Macintosh/.test(ua) ? 'macOS' : /Linux|X11/.test(ua) ? 'Linux' : null;
+  if (browser && os) return `${browser} on ${os}`;
+  return browser || os || ua.slice(0, 40);
 }

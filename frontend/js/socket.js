@@ -1,6 +1,9 @@
 // WebSocket client: first-frame auth, per-room subscribe with resume cursors, reconnect with
-// exponential backoff and full jitter, keepalive pings. No DOM; the WebSocket class, timers and
-// randomness are injectable so the logic is unit-tested in node.
+// exponential backoff and full jitter, and an honest connection state: a client heartbeat with a
+// deadline (a ping the server does not answer in time means the connection is dead, even when the
+// browser still calls it open), a deadline for reaching `ready`, and the browser's online/offline
+// signal (no attempts while offline; one at once when the network returns). No DOM; the WebSocket
+// class, timers, clock and randomness are injectable so the logic is unit-tested in node.
 
 // The server's close codes. A Rust test checks each `NAME: code` pair here against the enum in
 // shared/, so keep the spelling. Only 4001, 4003 and 4009 need more than a reconnect and resume
@@ -38,20 +41,25 @@ export function wsUrl(loc = globalThis.location) {
 export class Socket {
   /**
    * opts: url, getToken() → Promise<access token>, refreshToken() → Promise (rejects when the
-   * session is over), onEvent(ev), onState(state, detail), onReady(user), onSessionEnded(),
-   * WebSocketImpl, setTimeout/clearTimeout, random, pingMs.
+   * session is over), onEvent(ev), onState(state, info) with state 'connecting' | 'connected' |
+   * 'reconnecting' | 'offline' | 'error' and info {retryAt?: ms, message?}, onReady(user),
+   * onSessionEnded(), WebSocketImpl, setTimeout/clearTimeout, now, random, online() (the
+   * browser's guess), pingMs (heartbeat interval), pongMs (its deadline), readyMs (deadline from
+   * opening to `ready`).
    */
   constructor(opts) {
     this.o = {
       WebSocketImpl: globalThis.WebSocket, setTimeout: (...a) => globalThis.setTimeout(...a),
-      clearTimeout: (...a) => globalThis.clearTimeout(...a), random: Math.random, pingMs: 25000, ...opts,
+      clearTimeout: (...a) => globalThis.clearTimeout(...a), now: () => Date.now(), random: Math.random,
+      online: () => globalThis.navigator?.onLine ?? true, pingMs: 15000, pongMs: 5000, readyMs: 10000, ...opts,
     };
     this.ws = null;
     this.ready = false;
     this.attempt = 0;
     this.stopped = true;
-    this.timer = null;
-    this.pingTimer = null;
+    this.timer = null; // the scheduled reconnect
+    this.pingTimer = null; // the next heartbeat
+    this.deadline = null; // a heartbeat or `ready` the server has not answered yet
   }
 
   start() {
@@ -63,9 +71,7 @@ export class Socket {
   stop() {
     this.stopped = true;
     this.o.clearTimeout(this.timer);
-    this.o.clearTimeout(this.pingTimer);
-    if (this.ws) { const ws = this.ws; this.ws = null; try { ws.close(1000, 'bye'); } catch { /* closed */ } }
-    this.ready = false;
+    this.abandon(1000, 'bye');
   }
 
   /** Test and debug hook: drop the connection as if the network failed (it reconnects). */
@@ -73,13 +79,14 @@ export class Socket {
 
   async connect() {
     if (this.stopped) return;
-    this.o.onState(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    if (!this.o.online()) { this.o.onState('offline', {}); return; }
+    this.o.onState(this.attempt === 0 ? 'connecting' : 'reconnecting', {});
     let token;
     try { token = await this.o.getToken(); } catch (e) {
       if (e && e.status === 401) { this.stopped = true; this.o.onSessionEnded(); return; }
       this.scheduleReconnect(); return;
     }
-    if (this.stopped) return;
+    if (this.stopped || this.ws) return;
     let ws;
     try { ws = new this.o.WebSocketImpl(this.o.url); } catch { this.scheduleReconnect(); return; }
     this.ws = ws;
@@ -92,13 +99,16 @@ export class Socket {
     };
     ws.onclose = (e) => { if (this.ws === ws) this.onClose(e.code); };
     ws.onerror = () => { /* onclose follows */ };
+    this.expect(this.o.readyMs);
   }
 
   handle(ev) {
+    this.o.clearTimeout(this.deadline); // any frame proves the connection alive
+    this.deadline = null;
     if (ev.type === 'ready') {
       this.ready = true;
       this.attempt = 0;
-      this.o.onState('connected');
+      this.o.onState('connected', {});
       this.o.onReady(ev.user);
       this.schedulePing();
       return;
@@ -107,19 +117,48 @@ export class Socket {
     this.o.onEvent(ev);
   }
 
+  /** Declares the connection dead unless a frame arrives within `ms`. */
+  expect(ms) {
+    if (this.deadline) return;
+    this.deadline = this.o.setTimeout(() => { this.deadline = null; this.dead(); }, ms);
+  }
+
   schedulePing() {
     this.o.clearTimeout(this.pingTimer);
-    this.pingTimer = this.o.setTimeout(() => { if (this.send({ type: 'ping' })) this.schedulePing(); }, this.o.pingMs);
+    this.pingTimer = this.o.setTimeout(() => this.probe(), this.o.pingMs);
+  }
+
+  /** Sends a heartbeat now; no answer within pongMs means the connection is dead. */
+  probe() {
+    if (!this.send({ type: 'ping' })) return;
+    this.expect(this.o.pongMs);
+    this.schedulePing();
+  }
+
+  /** The connection stopped answering: give up on it (without waiting for a close handshake) and reconnect. */
+  dead() {
+    if (!this.ws) return;
+    this.abandon(4000, 'no answer');
+    this.scheduleReconnect();
+  }
+
+  /** Forgets the current connection and closes it; its late events are ignored. */
+  abandon(code, reason) {
+    this.o.clearTimeout(this.pingTimer);
+    this.o.clearTimeout(this.deadline);
+    this.deadline = null;
+    this.ready = false;
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) { ws.onclose = null; ws.onmessage = null; try { ws.close(code, reason); } catch { /* closed */ } }
   }
 
   async onClose(code) {
-    this.ws = null;
-    this.ready = false;
-    this.o.clearTimeout(this.pingTimer);
+    this.abandon();
     if (this.stopped) return;
     const action = closeAction(code);
     if (action === 'login') { this.stopped = true; this.o.onSessionEnded(); return; }
-    if (action === 'stop') { this.stopped = true; this.o.onState('error', 'Too many open connections: close another Confab tab, then reload.'); return; }
+    if (action === 'stop') { this.stopped = true; this.o.onState('error', { message: 'Too many open connections: close another Confab tab, then reload.' }); return; }
     if (action === 'refresh') {
       try { await this.o.refreshToken(); } catch (e) {
         if (e && e.status && e.status !== 0 && e.status < 500) { this.stopped = true; this.o.onSessionEnded(); return; }
@@ -130,14 +169,34 @@ export class Socket {
 
   scheduleReconnect() {
     if (this.stopped) return;
+    this.o.clearTimeout(this.timer);
+    if (!this.o.online()) { this.o.onState('offline', {}); return; } // network() starts again
     const delay = backoffDelay(this.attempt, { random: this.o.random });
     this.attempt += 1;
-    this.o.onState('reconnecting', `Reconnecting in ${Math.ceil(delay / 1000)} s…`);
-    this.o.clearTimeout(this.timer);
+    this.o.onState('reconnecting', { retryAt: this.o.now() + delay });
     this.timer = this.o.setTimeout(() => this.connect(), delay);
   }
 
-  /** Reconnects now (e.g. the browser came back online). */
+  /**
+   * The browser's network signal changed (the `online`/`offline` events). Offline: the connection
+   * is treated as gone at once. Online: a waiting reconnect happens now, and a connection that
+   * still looks open is probed.
+   */
+  network(online) {
+    if (this.stopped) return;
+    if (!online) {
+      this.o.clearTimeout(this.timer);
+      this.abandon(4000, 'offline');
+      this.o.onState('offline', {});
+      return;
+    }
+    if (this.ws) { if (this.ready) this.probe(); return; }
+    this.attempt = 0;
+    this.o.clearTimeout(this.timer);
+    this.connect();
+  }
+
+  /** Reconnects now if no connection is open or being opened (the "Reconnect now" button). */
   reconnectNow() {
     if (this.stopped || this.ws) return;
     this.o.clearTimeout(this.timer);

@@ -3,13 +3,14 @@
 // Exactly-once display rests on the per-room cursor: the highest change `seq` applied.
 // Change events (`message`, `message_updated`, `message_deleted`) with seq <= cursor are ignored;
 // every message is kept by id, so a replay or a REST page merges instead of duplicating.
-
-export const SEND_TIMEOUT_MS = 10000;
+//
+// Pending sends form one queue per room (in the order they were written): sync.js delivers the
+// head and the next one only after its ack, so a room's messages are stored in that order.
 
 export function createTimeline() {
   return {
     byId: new Map(), // message id -> Message
-    pending: new Map(), // client_id -> {client_id, room_id, body, status:'pending'|'failed', created_at, author, sent_at}
+    pending: new Map(), // client_id -> {client_id, room_id, body, status:'pending'|'failed', reason, created_at, author, order}
     loaded: false, // the newest page was fetched over REST
     hasMore: true, // older history exists on the server
     loadingOlder: false,
@@ -27,8 +28,9 @@ export class Store {
     this.typing = new Map(); // room id -> Map(user id -> {user, until})
     this.dmPeers = new Map(); // direct room id -> User (the other member)
     this.activeRoomId = null;
-    this.connection = 'offline'; // 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'error'
-    this.connectionDetail = '';
+    this.connection = 'connecting'; // 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'error'
+    this.connectionInfo = {}; // {retryAt?: ms when the next attempt starts, message?: why it stopped}
+    this.pendingOrder = 0; // queue position of the newest pending send
     this.listeners = new Set();
   }
 
@@ -43,7 +45,7 @@ export class Store {
     this.listeners = listeners;
     this.emit('reset');
   }
-  setConnection(state, detail = '') { this.connection = state; this.connectionDetail = detail; this.emit('connection'); }
+  setConnection(state, info = {}) { this.connection = state; this.connectionInfo = info; this.emit('connection'); }
 
   // ---- rooms ---------------------------------------------------------------------------------
   /** Replaces the room list from GET /rooms; keeps locally tracked unread counts of known rooms when asked. */
@@ -124,6 +126,19 @@ export class Store {
   markRead(roomId) {
     const r = this.rooms.get(roomId);
     if (r && r.unread_count) { this.rooms.set(roomId, { ...r, unread_count: 0 }); this.emit('rooms'); }
+  }
+  /**
+   * The read marker moved to `seq`: what stays unread are the loaded messages of others after it
+   * (a marker is always at a loaded message or later, so none unread is missing from the count).
+   */
+  markReadUpTo(roomId, seq) {
+    const r = this.rooms.get(roomId);
+    const t = this.timelines.get(roomId);
+    if (!r || !r.unread_count) return;
+    if (!t || seq >= (this.cursors.get(roomId) ?? Infinity)) { this.markRead(roomId); return; }
+    let left = 0;
+    for (const m of t.byId.values()) if (m.seq > seq && !m.deleted && !(this.me && m.author.id === this.me.id)) left++;
+    if (left < r.unread_count) { this.rooms.set(roomId, { ...r, unread_count: left }); this.emit('rooms'); }
   }
   bumpUnread(roomId) {
     const r = this.rooms.get(roomId);
@@ -252,10 +267,10 @@ export class Store {
     return true;
   }
 
-  /** Adds a pending (unsent) message; returns it. */
+  /** Adds a pending (unsent) message at the end of its room's queue; returns it. */
   addPending(roomId, body, clientId, now = new Date()) {
     const t = this.timeline(roomId);
-    const p = { client_id: clientId, room_id: roomId, body, status: 'pending', created_at: now.toISOString(), author: this.me, sent_at: now.getTime() };
+    const p = { client_id: clientId, room_id: roomId, body, status: 'pending', reason: '', created_at: now.toISOString(), author: this.me, order: ++this.pendingOrder };
     t.pending.set(clientId, p);
     this.emit('timeline', roomId);
     return p;
@@ -269,6 +284,19 @@ export class Store {
     return null;
   }
 
+  /** The first send of a room's queue still to deliver (failed ones wait for the person). */
+  nextPending(roomId) {
+    const t = this.timelines.get(roomId);
+    let head = null;
+    if (t) for (const p of t.pending.values()) if (p.status === 'pending' && (!head || p.order < head.order)) head = p;
+    return head;
+  }
+
+  /** Rooms with a send still to deliver. */
+  pendingRooms() {
+    return [...this.timelines.keys()].filter((id) => this.nextPending(id));
+  }
+
   /** `ack`: the pending entry becomes the stored message (no duplicate if the event came first). */
   applyAck(ev) {
     const roomId = ev.message.room_id;
@@ -278,13 +306,22 @@ export class Store {
     this.emit('timeline', roomId);
   }
 
-  setPendingStatus(clientId, status, now = Date.now()) {
+  /** The server refused a send for good: it waits for the person (Retry or Discard), with `reason`. */
+  failPending(clientId, reason) {
     const f = this.findPending(clientId);
     if (!f) return false;
-    f.p.status = status;
-    if (status === 'pending') f.p.sent_at = now;
+    Object.assign(f.p, { status: 'failed', reason });
     this.emit('timeline', f.roomId);
     return true;
+  }
+
+  /** The person retries a refused send: it goes to the end of its room's queue. */
+  requeuePending(clientId) {
+    const f = this.findPending(clientId);
+    if (!f) return null;
+    Object.assign(f.p, { status: 'pending', reason: '', order: ++this.pendingOrder });
+    this.emit('timeline', f.roomId);
+    return f.p;
   }
 
   /** Drops a pending (failed) message the user gave up on. */
@@ -296,30 +333,13 @@ export class Store {
     return true;
   }
 
-  /** Pending entries whose ack did not come within the timeout turn failed. Returns their ids. */
-  expirePending(now = Date.now(), timeout = SEND_TIMEOUT_MS) {
-    const failed = [];
-    for (const [roomId, t] of this.timelines) {
-      for (const p of t.pending.values()) {
-        if (p.status === 'pending' && now - p.sent_at > timeout) { p.status = 'failed'; failed.push(p.client_id); this.emit('timeline', roomId); }
-      }
-    }
-    return failed;
-  }
-
-  allPending() {
-    const out = [];
-    for (const t of this.timelines.values()) for (const p of t.pending.values()) if (p.status === 'pending') out.push(p);
-    return out;
-  }
-
-  /** Messages in display order: stored ones by seq, then pending ones by creation time. */
+  /** Messages in display order: stored ones by seq, then pending ones in queue order. */
   messages(roomId) {
     const t = this.timelines.get(roomId);
     if (!t) return [];
     const stored = [...t.byId.values()].sort((a, b) => a.seq - b.seq);
-    const pending = [...t.pending.values()].sort((a, b) => a.sent_at - b.sent_at)
-      .map((p) => ({ id: 'p:' + p.client_id, pending: p.status, client_id: p.client_id, room_id: p.room_id, body: p.body, author: p.author, created_at: p.created_at, edited_at: null, deleted: false }));
+    const pending = [...t.pending.values()].sort((a, b) => a.order - b.order)
+      .map((p) => ({ id: 'p:' + p.client_id, pending: p.status, reason: p.reason, client_id: p.client_id, room_id: p.room_id, body: p.body, author: p.author, created_at: p.created_at, edited_at: null, deleted: false }));
     return stored.concat(pending);
   }
 

@@ -5,21 +5,38 @@
 //
 // The bookkeeping of the connection lives here (which rooms it subscribed to, how often a room was
 // resubscribed because its cursor was behind), and of the session (the read marker last sent per
-// room, the last typing notice).
+// room, the last typing notice, the send each room has on its way).
+//
+// Sends never need a manual retry for a transient failure. Each room's pending sends go out one at
+// a time, in order: the head of the queue is written, the next one after its ack. An unanswered
+// head is written again with the same client_id (the server stores it once and answers with the
+// original) when a connection becomes ready, when a transient error's pause is over, and when no
+// answer came within SEND_TIMEOUT_MS. Only a send refused for good waits for the person.
 
 /** At most one typing notice per this many ms (the server forwards one per 2 s). */
 export const TYPING_EVERY_MS = 2100;
 /** 'behind' resubscribes of one room per connection before trusting the head (a server bug). */
 const MAX_RESUBSCRIBES = 3;
+/** A send with no answer this long is written again (same client_id). */
+export const SEND_TIMEOUT_MS = 10000;
+/** Pause after a transient refusal: `rate_limited` asks for about a second. */
+const RETRY_MS = { rate_limited: 1000 };
+const DEFAULT_RETRY_MS = 2000;
+/** Socket error codes that refuse a send for good (docs/protocol.md section 5); others are retried. */
+const FINAL_CODES = new Set(['validation_failed', 'not_a_member', 'not_found', 'conflict', 'forbidden']);
+
+/** True when a REST failure refuses a send for good: a 4xx other than 401 (the session's business), 408 and 429. */
+export function finalStatus(status) { return status >= 400 && status < 500 && ![401, 408, 429].includes(status); }
 
 const sendFrame = (roomId, clientId, body) => ({ type: 'send', room_id: roomId, client_id: clientId, body });
 
 export class Sync {
   /**
    * store, api; toast(text); navigate(roomId | null) points the address at a room or at none;
-   * onMessage(message) is told about a new message from someone else in the open room.
+   * onMessage(message) is told about a new message from someone else in the open room;
+   * setTimeout/clearTimeout and now are injectable for tests.
    */
-  constructor({ store, api, toast, navigate, onMessage }) {
+  constructor({ store, api, toast, navigate, onMessage, setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms), clearTimeout = (id) => globalThis.clearTimeout(id), now = () => Date.now() }) {
     this.store = store;
     this.api = api;
     this.toast = toast;
@@ -31,6 +48,11 @@ export class Sync {
     this.resubscribes = new Map(); // room id -> 'behind' resubscribes on this connection
     this.lastReadSent = new Map(); // room id -> seq last sent as read marker
     this.lastTypingSent = 0; // when the last typing notice went out (ms)
+    this.inFlight = new Map(); // room id -> {clientId, at, via: 'socket' | 'rest', conn}: the head on its way
+    this.conn = 0; // counts ready connections, so a head written on an old one is written again
+    this.retryTimer = 0; // a transient refusal's pause
+    this.timers = { setTimeout, clearTimeout };
+    this.now = now;
   }
 
   /** A session starts with `socket` (its onReady and onEvent come here). */
@@ -44,10 +66,10 @@ export class Sync {
     if (this.socket) { this.socket.stop(); this.socket = null; }
     this.subscribed.clear();
     this.lastReadSent.clear();
+    this.inFlight.clear();
+    this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = 0;
   }
-
-  /** Reconnects now (the browser came back online). */
-  reconnectNow() { if (this.socket) this.socket.reconnectNow(); }
 
   /** Subscribes to rooms, resuming from their cursors (live-only for rooms never seen). */
   subscribe(roomIds) {
@@ -83,9 +105,8 @@ export class Sync {
     } catch { /* shown as an empty list */ }
   }
 
-  /** Opening a room: clears its unread badge, subscribes if needed, loads what is missing. */
+  /** Opening a room: subscribes if needed and loads what is missing (what is read is the view's call). */
   open(roomId) {
-    this.store.markRead(roomId);
     if (!this.subscribed.has(roomId)) this.subscribe([roomId]);
     const loads = [];
     if (!this.store.timeline(roomId).loaded) loads.push(this.loadHistory(roomId));
@@ -109,28 +130,63 @@ export class Sync {
   }
 
   // ---- sending -------------------------------------------------------------------------------
-  /** Sends a new message; it shows as pending until its ack. */
+  /** Sends a new message: it joins its room's queue and shows as pending until its ack. */
   send(roomId, body) {
-    const clientId = crypto.randomUUID();
-    this.store.addPending(roomId, body, clientId);
-    this.deliver(roomId, clientId, body);
+    this.store.addPending(roomId, body, crypto.randomUUID());
+    this.pump(roomId);
   }
 
-  /** Sends a failed message again, with the same client_id. */
+  /** The person retries a send the server refused: it goes to the end of the room's queue. */
   retry(clientId) {
-    const f = this.store.findPending(clientId);
-    if (!f) return;
-    this.store.setPendingStatus(clientId, 'pending');
-    this.deliver(f.roomId, clientId, f.p.body);
+    const p = this.store.requeuePending(clientId);
+    if (p) this.pump(p.room_id);
   }
 
-  /** Sends over the socket, else over REST; either way the ack replaces the pending entry. */
-  deliver(roomId, clientId, body) {
-    if (this.socket && this.socket.send(sendFrame(roomId, clientId, body))) return;
-    // No live socket: fall back to REST with the same client_id (idempotent on the server).
-    this.api.sendMessage(roomId, body, clientId)
-      .then((message) => this.store.applyAck({ client_id: clientId, message }))
-      .catch((e) => { if (e.status && e.status !== 429 && e.status < 500) { this.store.setPendingStatus(clientId, 'failed'); this.toast(e.detail || e.message); } });
+  /** Writes every room's queue head that is not on its way (after a reconnect, a pause, a timeout). */
+  pumpAll() { for (const roomId of this.store.pendingRooms()) this.pump(roomId); }
+
+  /**
+   * Writes the head of a room's queue unless it is on its way: over the socket, else over REST
+   * unless the browser is offline (same client_id either way, so a head written twice is stored
+   * once).
+   */
+  pump(roomId) {
+    const head = this.store.nextPending(roomId);
+    if (!head) { this.inFlight.delete(roomId); return; }
+    const now = this.now();
+    const f = this.inFlight.get(roomId);
+    const onItsWay = f && f.clientId === head.client_id && now - f.at < SEND_TIMEOUT_MS;
+    if (onItsWay && (f.via === 'rest' || f.conn === this.conn)) return;
+    if (this.socket && this.socket.send(sendFrame(roomId, head.client_id, head.body))) {
+      this.inFlight.set(roomId, { clientId: head.client_id, at: now, via: 'socket', conn: this.conn });
+      return;
+    }
+    if (this.store.connection === 'offline') return; // the next ready writes it
+    this.inFlight.set(roomId, { clientId: head.client_id, at: now, via: 'rest' });
+    this.api.sendMessage(roomId, head.body, head.client_id)
+      .then((message) => this.settled(roomId, head.client_id, () => this.store.applyAck({ client_id: head.client_id, message })))
+      .catch((e) => this.refused(roomId, head.client_id, finalStatus(e.status), e.status === 429 ? 'rate_limited' : null, e.detail || e.message));
+  }
+
+  /** A send got its answer: `apply` it, and write the room's next one. */
+  settled(roomId, clientId, apply) {
+    const f = this.inFlight.get(roomId);
+    if (f && f.clientId === clientId) this.inFlight.delete(roomId);
+    apply();
+    this.pump(roomId);
+  }
+
+  /** A send was refused: for good (the person decides) or for now (written again after a pause). */
+  refused(roomId, clientId, final, code, reason) {
+    if (final) {
+      const why = reason || 'The server refused this message.';
+      this.settled(roomId, clientId, () => this.store.failPending(clientId, why));
+      this.toast(`Message not sent: ${why}`);
+      return;
+    }
+    const f = this.inFlight.get(roomId);
+    if (f && f.clientId === clientId) this.inFlight.delete(roomId);
+    if (!this.retryTimer) this.retryTimer = this.timers.setTimeout(() => { this.retryTimer = 0; this.pumpAll(); }, RETRY_MS[code] || DEFAULT_RETRY_MS);
   }
 
   /** A typing notice, throttled: returns how many ms to wait before trying again (0: done). */
@@ -141,13 +197,15 @@ export class Sync {
     return 0;
   }
 
-  /** Marks a joined room read up to its cursor: here, and on the server once per new seq. */
-  markRead(roomId) {
+  /**
+   * The person has seen a joined room up to `seq` (default: all of it, its cursor): here, and on
+   * the server once per new seq.
+   */
+  markRead(roomId, seq = this.store.cursor(roomId)) {
     const room = this.store.rooms.get(roomId);
-    if (!room || !room.joined) return;
-    this.store.markRead(roomId);
-    const seq = this.store.cursor(roomId);
-    if (seq === undefined || seq <= (this.lastReadSent.get(roomId) ?? 0)) return;
+    if (!room || !room.joined || seq === undefined) return;
+    this.store.markReadUpTo(roomId, seq);
+    if (seq <= (this.lastReadSent.get(roomId) ?? 0)) return;
     this.lastReadSent.set(roomId, seq);
     if (!(this.socket && this.socket.send({ type: 'read', room_id: roomId, seq }))) this.api.markRead(roomId, seq).catch(() => {});
   }
@@ -162,8 +220,10 @@ export class Sync {
     const rooms = [...store.joinedRooms(), ...store.directRooms()].map((r) => r.id);
     if (store.activeRoomId && !rooms.includes(store.activeRoomId)) rooms.push(store.activeRoomId);
     this.subscribe(rooms);
-    // Same client_id: never a duplicate.
-    for (const p of store.allPending()) this.socket.send(sendFrame(p.room_id, p.client_id, p.body));
+    // After the subscribes, so a send stored before the drop is replayed first; then its resend
+    // (same client_id) is answered with the original.
+    this.conn += 1;
+    this.pumpAll();
     if (!this.firstReady) {
       // Rooms I was added to while away, and fresh online states.
       try {
@@ -205,11 +265,11 @@ export class Sync {
         }
         return;
       }
-      case 'ack': store.applyAck(ev); return;
+      case 'ack': this.settled(ev.message.room_id, ev.client_id, () => store.applyAck(ev)); return;
       case 'error':
         if (ev.client_id) {
-          store.setPendingStatus(ev.client_id, 'failed');
-          this.toast(ev.code === 'rate_limited' ? 'You are sending too fast. Retry in a moment.' : ev.message || 'Message not sent.');
+          const f = store.findPending(ev.client_id);
+          if (f) this.refused(f.roomId, ev.client_id, FINAL_CODES.has(ev.code), ev.code, ev.message);
         } else if (ev.code === 'not_found' || ev.code === 'not_a_member') {
           // A room went away under us: the member and room events update the UI.
         } else this.toast(ev.message || ev.code);
@@ -230,7 +290,7 @@ export class Sync {
         if (store.rooms.has(ev.room_id) && store.activeRoomId === ev.room_id) { this.toast('This room was deleted.'); this.navigate(null); }
         store.removeRoom(ev.room_id);
         return;
-      case 'read': store.markRead(ev.room_id); return;
+      case 'read': store.markReadUpTo(ev.room_id, ev.seq); return;
       default:
     }
   }

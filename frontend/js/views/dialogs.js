@@ -1,4 +1,5 @@
-// The dialogs (markup in index.html): create a room, browse public rooms, start a direct message.
+// The dialogs (markup in index.html): create a room, browse (filter, preview, join) public rooms,
+// start a direct message.
 import { $, h, setChildren, fieldError } from './dom.js';
 import { showProblem } from './auth.js';
 import { memberCount } from '../format.js';
@@ -33,26 +34,35 @@ export function initDialogs({ store, api, sync, openRoom }) {
     } catch (err) { showProblem(err, { name: 'err-create-name', topic: 'err-create-topic' }, 'create-error'); }
   });
 
-  // ---- browse public rooms -------------------------------------------------------------------
+  // ---- browse public rooms: filter by name or topic, preview without joining, join -------------
   const browseItem = (r) => h('li', { class: 'browse-item' },
     h('div', {}, h('strong', { text: '#' + r.name }), h('span', { class: 'muted small', text: ' · ' + memberCount(r.member_count) }),
       r.topic ? h('p', { class: 'muted small', text: r.topic }) : null),
-    h('button', { type: 'button', class: 'btn ' + (r.joined ? 'subtle' : 'primary'), onclick: async () => {
-      try {
-        if (!r.joined) await sync.addRoom(await api.joinRoom(r.id));
-        $('dlg-browse').close();
-        await openRoom(r.id);
-      } catch (err) { fieldError('browse-error', err.detail || err.message); }
-    } }, r.joined ? 'Open' : 'Join'));
+    h('div', { class: 'browse-actions' },
+      r.joined ? null : h('button', { type: 'button', class: 'btn subtle preview', 'aria-label': `Preview #${r.name}`, onclick: async () => { $('dlg-browse').close(); await openRoom(r.id); } }, 'Preview'),
+      h('button', { type: 'button', class: 'btn ' + (r.joined ? 'subtle' : 'primary'), 'aria-label': `${r.joined ? 'Open' : 'Join'} #${r.name}`, onclick: async () => {
+        try {
+          if (!r.joined) await sync.addRoom(await api.joinRoom(r.id));
+          $('dlg-browse').close();
+          await openRoom(r.id);
+        } catch (err) { fieldError('browse-error', err.detail || err.message); }
+      } }, r.joined ? 'Open' : 'Join')));
+  const renderBrowse = () => {
+    const q = $('browse-filter').value.trim().toLowerCase().replace(/^#/, '');
+    const all = store.publicRooms();
+    const rooms = all.filter((r) => r.name.toLowerCase().includes(q) || (r.topic || '').toLowerCase().includes(q));
+    setChildren($('browse-list'), rooms.length ? rooms.map(browseItem)
+      : h('li', { class: 'muted', text: all.length ? 'No room matches.' : 'No public rooms yet. Create one!' }));
+  };
+  $('browse-filter').addEventListener('input', renderBrowse);
   $('btn-browse').addEventListener('click', async () => {
     fieldError('browse-error');
+    $('browse-filter').value = '';
     $('dlg-browse').showModal();
+    $('browse-filter').focus();
     // The first page of public rooms I have not joined (the sidebar holds mine).
     try { const res = await api.roomsPage({ joined: false }); for (const r of res.rooms) store.upsertRoom(r); } catch (e) { fieldError('browse-error', e.detail || e.message); }
-    const rooms = store.publicRooms();
-    setChildren($('browse-list'), rooms.length ? rooms.map(browseItem) : h('li', { class: 'muted', text: 'No public rooms yet. Create one!' }));
-    const firstBtn = $('browse-list').querySelector('button');
-    if (firstBtn) firstBtn.focus();
+    renderBrowse();
   });
 
   // ---- direct message ------------------------------------------------------------------------

@@ -1,8 +1,12 @@
 // The message list: rows grouped by author and day, reconciled by key so unchanged rows (and a
-// focused edit box) stay in place.
+// focused edit box) stay in place. One roving tab stop: the selected row is the timeline's only
+// Tab stop (its actions and links with it); the arrow keys, Home and End move the selection, and
+// a click or tap selects, which also shows the row's Edit and Delete on touch screens.
 import { h, syncChildren } from './dom.js';
 import { renderBody } from './markdown-dom.js';
-import { groupRows, formatTime, fullTimestamp, avatarHue } from '../format.js';
+import { groupRows, formatTime, fullTimestamp, avatarHue, isLong } from '../format.js';
+
+const MOVE_KEYS = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
 
 export class MessageList {
   constructor(listEl, handlers) {
@@ -10,9 +14,17 @@ export class MessageList {
     this.handlers = handlers; // {onEdit(msg), onSaveEdit(msg, body), onCancelEdit(), onDelete(msg), onRetry(clientId), onDiscard(clientId)}
     this.cache = new Map();
     this.editingId = null;
+    this.selectedId = null; // the row holding the tab stop (null: the newest)
+    this.expanded = new Set(); // ids of long messages shown in full
+    listEl.addEventListener('keydown', (e) => this.onKey(e));
+    listEl.addEventListener('focusin', (e) => {
+      const row = e.target.closest('li.msg');
+      if (row && row.dataset.id !== String(this.selectedId)) { this.selectedId = keyId(row.dataset.id); this.applyRoving(); }
+    });
   }
 
-  render(messages, me) {
+  /** opts: unreadFrom (id of the first unread message: the divider goes before it), connected. */
+  render(messages, me, { unreadFrom = null, connected = true } = {}) {
     const rows = groupRows(messages);
     const nodes = [];
     const next = new Map();
@@ -21,32 +33,72 @@ export class MessageList {
       if (row.kind === 'day') key = row.key + '|' + row.label;
       else {
         const m = row.msg;
-        key = [m.id, row.first, m.edited_at, m.deleted, m.pending || '', this.editingId === m.id, m.body, me && me.username].join('|');
+        key = [m.id, row.first, m.edited_at, m.deleted, m.pending || '', m.reason || '', m.pending && connected, this.editingId === m.id, this.expanded.has(m.id), m.body, me && me.username].join('|');
       }
-      let node = this.cache.get(key) || next.get(key);
-      if (!node) node = row.kind === 'day' ? this.dayRow(row) : this.messageRow(row, me);
-      next.set(key, node);
-      nodes.push(node);
+      if (row.kind === 'msg' && row.msg.id === unreadFrom) nodes.push(this.reuse(next, 'unread', () => h('li', { class: 'unread-divider', id: 'unread-divider' }, h('span', { text: 'New since you left' }))));
+      nodes.push(this.reuse(next, key, () => (row.kind === 'day' ? dayRow(row) : this.messageRow(row, me, connected))));
     }
     this.cache = next;
     syncChildren(this.el, nodes);
+    this.applyRoving();
   }
 
-  dayRow(row) {
-    return h('li', { class: 'day', role: 'separator' }, h('span', { text: row.label }));
+  reuse(next, key, make) {
+    const node = this.cache.get(key) || next.get(key) || make();
+    next.set(key, node);
+    return node;
   }
 
-  messageRow({ msg, first }, me) {
+  rows() { return [...this.el.querySelectorAll('li.msg')]; }
+
+  /** The selected row keeps the tab stop; every other row and what is inside it leaves the tab order. */
+  applyRoving() {
+    const rows = this.rows();
+    if (!rows.length) return;
+    let sel = rows.find((r) => r.dataset.id === String(this.selectedId));
+    if (!sel) { sel = rows[rows.length - 1]; this.selectedId = keyId(sel.dataset.id); }
+    for (const r of rows) {
+      const on = r === sel;
+      r.tabIndex = on ? 0 : -1;
+      r.classList.toggle('selected', on);
+      for (const el of r.querySelectorAll('a, button')) el.tabIndex = on ? 0 : -1;
+    }
+  }
+
+  onKey(e) {
+    const row = e.target.closest('li.msg');
+    if (!row || e.target !== row || e.altKey || e.ctrlKey || e.metaKey || !(e.key in MOVE_KEYS)) return;
+    e.preventDefault();
+    const rows = this.rows();
+    const i = rows.indexOf(row);
+    const step = MOVE_KEYS[e.key];
+    const target = rows[Math.max(0, Math.min(rows.length - 1, Number.isFinite(step) ? i + step : step < 0 ? 0 : rows.length - 1))];
+    this.selectedId = keyId(target.dataset.id);
+    this.applyRoving();
+    target.focus();
+  }
+
+  /** Moves the tab stop to the newest row and focuses it (the skip target from the composer). */
+  focusNewest() {
+    const rows = this.rows();
+    if (!rows.length) return false;
+    this.selectedId = keyId(rows[rows.length - 1].dataset.id);
+    this.applyRoving();
+    rows[rows.length - 1].focus();
+    return true;
+  }
+
+  messageRow({ msg, first }, me, connected) {
     const mine = me && msg.author && msg.author.id === me.id;
     const cls = ['msg'];
     if (first) cls.push('first');
     if (msg.pending) cls.push(msg.pending === 'failed' ? 'failed' : 'pending');
     if (msg.deleted) cls.push('deleted');
     if (mine) cls.push('mine');
-    const li = h('li', { class: cls.join(' '), dataset: { id: String(msg.id), seq: msg.seq !== undefined ? String(msg.seq) : '' } });
+    const name = msg.author ? msg.author.username : '?';
+    const li = h('li', { class: cls.join(' '), tabindex: '-1', dataset: { id: String(msg.id), seq: msg.seq !== undefined ? String(msg.seq) : '' } });
     const time = h('time', { datetime: msg.created_at, title: fullTimestamp(msg.created_at), text: formatTime(msg.created_at) });
     if (first) {
-      const name = msg.author ? msg.author.username : '?';
       li.append(h('span', { class: `avatar hue-${avatarHue(msg.author ? msg.author.id : 0)}`, 'aria-hidden': 'true', text: name.slice(0, 1).toUpperCase() }));
       li.append(h('div', { class: 'msg-head' }, h('strong', { class: 'author', text: name }), time));
     } else {
@@ -59,18 +111,13 @@ export class MessageList {
     } else if (this.editingId === msg.id) {
       content.append(this.editForm(msg));
     } else {
-      const body = h('div', { class: 'msg-body' }, renderBody(msg.body, me && me.username));
-      if (msg.edited_at) {
-        const last = body.lastElementChild && body.lastElementChild.tagName === 'P' ? body.lastElementChild : body;
-        last.append(h('span', { class: 'edited', title: 'Edited ' + fullTimestamp(msg.edited_at), text: '(edited)' }));
-      }
-      content.append(body);
+      content.append(...this.body(msg, me));
     }
-    if (msg.pending === 'pending') content.append(h('span', { class: 'status', text: 'Sending…' }));
+    if (msg.pending === 'pending') content.append(h('span', { class: 'status', text: connected ? 'Sending…' : 'Waiting for the connection: it is sent when it is back' }));
     if (msg.pending === 'failed') {
-      content.append(h('span', { class: 'status error' }, 'Not sent. ',
+      content.append(h('span', { class: 'status error' }, `Not sent: ${msg.reason} `,
         h('button', { type: 'button', class: 'link-btn retry', onclick: () => this.handlers.onRetry(msg.client_id) }, 'Retry'), ' · ',
-        h('button', { type: 'button', class: 'link-btn', onclick: () => this.handlers.onDiscard(msg.client_id) }, 'Discard')));
+        h('button', { type: 'button', class: 'link-btn discard', onclick: () => this.handlers.onDiscard(msg.client_id) }, 'Discard')));
     }
     li.append(content);
     if (mine && !msg.deleted && !msg.pending && this.editingId !== msg.id) {
@@ -79,6 +126,22 @@ export class MessageList {
         h('button', { type: 'button', class: 'act delete', 'aria-label': 'Delete message', title: 'Delete', onclick: (e) => this.armDelete(e.currentTarget, msg) }, 'Delete')));
     }
     return li;
+  }
+
+  /** The rendered body, collapsed behind "Show more" when long. */
+  body(msg, me) {
+    const body = h('div', { class: 'msg-body', id: `body-${msg.id}` }, renderBody(msg.body, me && me.username));
+    if (msg.edited_at) {
+      const last = body.lastElementChild && body.lastElementChild.tagName === 'P' ? body.lastElementChild : body;
+      last.append(h('span', { class: 'edited', title: 'Edited ' + fullTimestamp(msg.edited_at), text: '(edited)' }));
+    }
+    if (!isLong(msg.body)) return [body];
+    const open = this.expanded.has(msg.id);
+    if (!open) body.classList.add('collapsed');
+    return [body, h('button', {
+      type: 'button', class: 'link-btn more', 'aria-expanded': String(open), 'aria-controls': body.id,
+      onclick: () => { if (open) this.expanded.delete(msg.id); else this.expanded.add(msg.id); this.handlers.onToggle(); },
+    }, open ? 'Show less' : 'Show more')];
   }
 
   /** Delete takes two clicks (no blocking confirm() dialog). */
@@ -92,15 +155,25 @@ export class MessageList {
     this.handlers.onDelete(msg);
   }
 
+  /** The edit box; saving it empty asks whether to delete the message or restore its text. */
   editForm(msg) {
-    const ta = h('textarea', { class: 'edit-input', rows: '2', maxlength: '4000', 'aria-label': 'Edit message' });
+    const ta = h('textarea', { class: 'edit-input', rows: '2', 'aria-label': 'Edit message' });
     ta.value = msg.body;
-    const save = () => { const v = ta.value.trim(); if (v) this.handlers.onSaveEdit(msg, v); };
+    const restore = () => { emptied.hidden = true; ta.value = msg.body; ta.focus(); };
+    const emptied = h('p', { class: 'edit-empty', role: 'alert', hidden: true }, 'The message is empty. ',
+      h('button', { type: 'button', class: 'btn subtle danger edit-delete', onclick: () => this.handlers.onDelete(msg) }, 'Delete message'), ' ',
+      h('button', { type: 'button', class: 'btn subtle edit-restore', onclick: restore }, 'Restore text'));
+    const save = () => {
+      const v = ta.value.trim();
+      if (v) { this.handlers.onSaveEdit(msg, v); return; }
+      emptied.hidden = false;
+      emptied.querySelector('.edit-restore').focus();
+    };
     ta.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); save(); }
       if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); this.handlers.onCancelEdit(); }
     });
-    const form = h('form', { class: 'edit-form', onsubmit: (e) => { e.preventDefault(); save(); } }, ta,
+    const form = h('form', { class: 'edit-form', onsubmit: (e) => { e.preventDefault(); save(); } }, ta, emptied,
       h('div', { class: 'edit-actions' },
         h('button', { type: 'button', class: 'btn subtle', onclick: () => this.handlers.onCancelEdit() }, 'Cancel'),
         h('button', { type: 'submit', class: 'btn primary' }, 'Save')),
@@ -109,3 +182,10 @@ export class MessageList {
     return form;
   }
 }
+
+function dayRow(row) {
+  return h('li', { class: 'day' }, h('span', { text: row.label }));
+}
+
+/** A row's id back from its data attribute: a number for stored messages, 'p:…' for pending ones. */
+function keyId(s) { return /^\d+$/.test(s) ? Number(s) : s; }

@@ -1,6 +1,7 @@
 // Sidebar: my rooms and direct messages with unread badges, the connection state, and the drawer
 // it becomes on narrow screens.
 import { $, h, setChildren } from './dom.js';
+import { connectionLabel } from '../format.js';
 
 export function renderSidebar(store, { onOpen }) {
   const item = (room) => {
@@ -28,14 +29,13 @@ export function renderSidebar(store, { onOpen }) {
   document.title = (total ? `(${total}) ` : '') + (store.activeRoomId && store.rooms.get(store.activeRoomId) ? store.roomTitle(store.rooms.get(store.activeRoomId)) + ' · ' : '') + 'Confab';
 }
 
-const LABELS = { connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…', offline: 'Offline', error: 'Disconnected' };
-
-export function renderConnection(store) {
+/** The connection badge, with the seconds to the next attempt and a "Retry now" while it waits. */
+export function renderConnection(store, now = Date.now()) {
   const el = $('conn');
-  el.dataset.state = store.connection;
-  el.textContent = LABELS[store.connection] || store.connection;
-  el.title = store.connectionDetail || '';
-  if (store.connection === 'error' && store.connectionDetail) el.textContent = store.connectionDetail;
+  const { connection: state, connectionInfo: info } = store;
+  el.dataset.state = state;
+  el.textContent = connectionLabel(state, info, now);
+  $('btn-reconnect').hidden = !(state === 'reconnecting' && info.retryAt > now + 1000);
 }
 
 // ---- the drawer (narrow screens) -------------------------------------------------------------

@@ -1,10 +1,13 @@
 // The open room: its header (title, topic, members toggle, join and leave), the timeline with its
-// scrolling, older history and read markers, the typing line, and the composer.
+// scrolling, older history, the "New since you left" divider and read markers (moved only for
+// messages that were on screen in a visible tab), the typing line, and the composer with its
+// character count (counted as the server counts) and emoji picker.
 import { $ } from './dom.js';
 import { MessageList } from './messages.js';
+import { initEmojiPicker } from './emoji-picker.js';
 import { toast, announce } from './notices.js';
 import { plainText } from '../markdown.js';
-import { typingText, memberCount } from '../format.js';
+import { typingText, memberCount, bodyCounter, firstUnread, MAX_BODY } from '../format.js';
 
 const JUMP_LABEL = 'Jump to latest ↓';
 
@@ -17,6 +20,10 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
   let anchorFromBottom = null; // set while prepending older history
   let membersOpen = false;
   let typingTimer = 0; // a trailing typing notice is scheduled
+  let wantFocus = false; // focus the composer once the room's header has rendered it
+  let unreadAtOpen = 0; // the room's unread count when it was opened
+  let unreadFrom; // id of the first unread message (null: none; undefined: not known until the history is in)
+  let scrollToDivider = false;
 
   const list = new MessageList($('messages'), {
     onEdit: (msg) => { list.editingId = msg.id; renderTimeline(); },
@@ -33,8 +40,10 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       try {
         await api.deleteMessage(msg.room_id, msg.id);
         store.markDeleted(msg.room_id, msg.id);
+        if (list.editingId === msg.id) { list.editingId = null; renderTimeline(); input.focus(); }
       } catch (e) { toast(e.detail || e.message); }
     },
+    onToggle: () => renderTimeline(),
     onRetry: (clientId) => sync.retry(clientId),
     onDiscard: (clientId) => store.discardPending(clientId),
   });
@@ -57,6 +66,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     $('members').hidden = !has || !membersOpen;
     $('btn-members').setAttribute('aria-expanded', String(has && membersOpen));
     input.placeholder = has ? `Message ${title}` : 'Message';
+    if (wantFocus && !$('composer').hidden) { wantFocus = false; input.focus(); }
   }
 
   $('btn-join').addEventListener('click', async () => {
@@ -90,10 +100,19 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     const t = store.timeline(roomId);
     const wasBottom = stickToBottom;
     const msgs = store.messages(roomId);
-    list.render(msgs, store.me);
+    if (unreadFrom === undefined && t.loaded) {
+      unreadFrom = firstUnread(msgs, unreadAtOpen, store.me.id);
+      scrollToDivider = unreadFrom !== null;
+    }
+    list.render(msgs, store.me, { unreadFrom: unreadFrom ?? null, connected: store.connection === 'connected' });
     $('history-status').textContent = !t.loaded ? 'Loading messages…' : t.loadingOlder ? 'Loading older messages…'
       : t.hasMore ? '' : (msgs.length ? 'This is the beginning of the room.' : 'No messages yet. Say hello!');
-    if (wasBottom) timelineEl.scrollTop = timelineEl.scrollHeight;
+    if (scrollToDivider) {
+      scrollToDivider = false;
+      const divider = $('unread-divider');
+      timelineEl.scrollTop = divider.offsetTop - 8;
+      stickToBottom = atBottom();
+    } else if (wasBottom) timelineEl.scrollTop = timelineEl.scrollHeight;
     else if (anchorFromBottom !== null) { timelineEl.scrollTop = timelineEl.scrollHeight - anchorFromBottom; anchorFromBottom = null; }
     updateJump();
     maybeMarkRead();
@@ -104,7 +123,8 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
   timelineEl.addEventListener('scroll', () => {
     stickToBottom = atBottom();
     updateJump();
-    if (stickToBottom) { jump.textContent = JUMP_LABEL; maybeMarkRead(); }
+    if (stickToBottom) jump.textContent = JUMP_LABEL;
+    maybeMarkRead();
     if (timelineEl.scrollTop < 150) loadOlder();
   }, { passive: true });
 
@@ -130,9 +150,22 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     }
   }
 
-  /** Read markers follow what is on screen: the bottom of a visible timeline. */
+  /**
+   * Read markers follow what the person has seen: in a visible tab, everything when the timeline
+   * is at its bottom, else up to the newest message whose end is on screen.
+   */
   function maybeMarkRead() {
-    if (document.visibilityState === 'visible' && atBottom()) sync.markRead(store.activeRoomId);
+    const roomId = store.activeRoomId;
+    if (!roomId || document.visibilityState !== 'visible' || !store.timeline(roomId).loaded) return;
+    if (atBottom()) { sync.markRead(roomId); return; }
+    const view = timelineEl.getBoundingClientRect();
+    const rows = $('messages').querySelectorAll('li.msg[data-seq]:not([data-seq=""])');
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const r = rows[i].getBoundingClientRect();
+      if (r.bottom > view.bottom + 1) continue;
+      if (r.bottom > view.top) sync.markRead(roomId, Number(rows[i].dataset.seq));
+      return;
+    }
   }
   document.addEventListener('visibilitychange', maybeMarkRead);
 
@@ -156,15 +189,27 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     const wait = sync.typing(store.activeRoomId);
     if (wait > 0) typingTimer = setTimeout(sendTyping, wait);
   }
-  input.addEventListener('input', () => { if (!typingTimer) sendTyping(); });
+  input.addEventListener('input', () => { updateCount(); if (!typingTimer) sendTyping(); });
   $('composer').addEventListener('submit', (e) => { e.preventDefault(); submit(); });
+  const emoji = initEmojiPicker({ input, onChange: updateCount });
+
+  /** Shows the count near the limit, the way the server counts (code points of what is sent). */
+  function updateCount() {
+    const c = bodyCounter(input.value);
+    const el = $('composer-count');
+    el.hidden = !c;
+    el.textContent = c ? c.text : '';
+    el.classList.toggle('over', Boolean(c && c.over));
+  }
 
   function submit() {
     const body = input.value.trim();
     const roomId = store.activeRoomId;
     if (!body || !roomId) return;
-    if (body.length > 4000) { toast('Messages can be at most 4000 characters.'); return; }
+    const c = bodyCounter(body);
+    if (c && c.over) { toast(`Messages can be at most ${MAX_BODY} characters (this one has ${c.text.split(' ')[0]}).`); return; }
     input.value = '';
+    updateCount();
     clearTimeout(typingTimer);
     typingTimer = 0;
     stickToBottom = true;
@@ -175,18 +220,43 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     renderHeader,
     renderTimeline,
     renderTyping,
-    /** A room is about to open: no edit box carries over, and it starts at the newest message. */
-    enter() { list.editingId = null; stickToBottom = true; },
-    /** Focuses the composer of a room just opened, on wide screens (a phone would pop up its keyboard). */
-    autofocus() { if (matchMedia('(min-width: 721px)').matches) input.focus(); },
+    /**
+     * A room is about to open: no edit box or selection carries over; it starts at the newest
+     * message, or at the first unread one (known once its history is in).
+     */
+    enter(roomId) {
+      const room = store.rooms.get(roomId);
+      list.editingId = null;
+      list.selectedId = null;
+      stickToBottom = true;
+      unreadAtOpen = room && room.joined ? room.unread_count || 0 : 0;
+      unreadFrom = undefined;
+      scrollToDivider = false;
+      emoji.close();
+    },
+    /** Focuses the composer of a room just opened once it shows, on wide screens (a phone would pop up its keyboard). */
+    autofocus() { if (matchMedia('(min-width: 721px)').matches) { wantFocus = true; invalidate('header'); } },
+    /** Focuses the composer if it shows, else the newest message; false when neither is there. */
+    focusComposer() {
+      if (!$('composer').hidden) { input.focus(); return true; }
+      return list.focusNewest();
+    },
+    /** Closes the emoji picker if open (Escape); true when it was. */
+    closeEmoji: () => emoji.close(),
     /** A new message from someone else in the open room. */
     showIncoming(message) {
       announce(`${message.author.username}: ${plainText(message.body)}`);
       if (!stickToBottom) jump.textContent = 'New messages ↓';
     },
-    /** Closes the members panel if it is open. */
-    closeMembers() { if (membersOpen) { membersOpen = false; invalidate('header'); } },
+    /** Closes the members panel if it is open (Escape); true when it was. */
+    closeMembers() {
+      if (!membersOpen) return false;
+      membersOpen = false;
+      invalidate('header');
+      $('btn-members').focus();
+      return true;
+    },
     /** The session ended. */
-    clear() { list.editingId = null; $('messages').replaceChildren(); },
+    clear() { list.editingId = null; list.selectedId = null; $('messages').replaceChildren(); },
   };
 }

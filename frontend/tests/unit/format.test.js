@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { groupRows, dayLabel, typingText, formatTime, memberCount } from '../../js/format.js';
+import { groupRows, dayLabel, typingText, formatTime, memberCount, charCount, bodyCounter, MAX_BODY, isLong, firstUnread, rankMatches, adjacent, connectionLabel, describeAgent } from '../../js/format.js';
 
 const at = (y, mo, d, h, mi) => new Date(y, mo - 1, d, h, mi).toISOString();
 const m = (id, author, created_at, extra = {}) => ({ id, author: { id: author }, created_at, ...extra });
@@ -31,4 +31,60 @@ test('typing text', () => {
 
 test('member counts', () => {
   assert.deepEqual([0, 1, 2].map(memberCount), ['0 members', '1 member', '2 members']);
+});
+
+test('bodies are counted in code points like the server, with a counter near the limit', () => {
+  assert.equal(charCount('😄😄'), 2);
+  assert.equal('😄😄'.length, 4);
+  assert.equal(bodyCounter('hello'), null);
+  assert.deepEqual(bodyCounter('😄'.repeat(3600)), { text: '3600 / 4000', over: false });
+  assert.deepEqual(bodyCounter('😄'.repeat(MAX_BODY + 1)), { text: '4001 / 4000', over: true });
+  assert.deepEqual(bodyCounter('  ' + 'a'.repeat(4000) + '\n\n'), { text: '4000 / 4000', over: false }, 'what is sent: trimmed');
+});
+
+test('long bodies collapse; the first unread is the oldest of the newest unread of others', () => {
+  assert.equal(isLong('short'), false);
+  assert.equal(isLong('a\n'.repeat(12)), true);
+  assert.equal(isLong('x'.repeat(1201)), true);
+  const m = (id, author, extra = {}) => ({ id, author: { id: author }, ...extra });
+  const list = [m(1, 2), m(2, 1), m(3, 2), m(4, 2, { deleted: true }), m(5, 3), m('p:x', 1, { pending: 'pending' })];
+  assert.equal(firstUnread(list, 0, 1), null);
+  assert.equal(firstUnread(list, 1, 1), 5);
+  assert.equal(firstUnread(list, 2, 1), 3);
+  assert.equal(firstUnread(list, 9, 1), 1, 'more unread than loaded: the oldest loaded');
+  assert.equal(firstUnread([m(2, 1)], 3, 1), null);
+});
+
+test('quick switcher ranking: prefix, then word start, then substring', () => {
+  const e = (label) => ({ label });
+  const entries = [e('design-review'), e('general'), e('release-planning'), e('planning'), e('gen-z')];
+  assert.deepEqual(rankMatches(entries, 'plan').map((x) => x.label), ['planning', 'release-planning']);
+  assert.deepEqual(rankMatches(entries, '#gen').map((x) => x.label), ['general', 'gen-z']);
+  assert.deepEqual(rankMatches(entries, 'view').map((x) => x.label), ['design-review']);
+  assert.equal(rankMatches(entries, '', 2).length, 2);
+  assert.deepEqual(rankMatches(entries, 'zzz'), []);
+});
+
+test('Alt+arrows move to the adjacent room, wrapping around', () => {
+  assert.equal(adjacent([3, 5, 9], 5, 1), 9);
+  assert.equal(adjacent([3, 5, 9], 9, 1), 3);
+  assert.equal(adjacent([3, 5, 9], 3, -1), 9);
+  assert.equal(adjacent([3, 5, 9], null, -1), 9);
+  assert.equal(adjacent([], 1, 1), null);
+});
+
+test('the connection badge says what is happening, with the seconds to the next attempt', () => {
+  assert.equal(connectionLabel('reconnecting', { retryAt: 5200 }, 1000), 'Reconnecting in 5 s');
+  assert.equal(connectionLabel('reconnecting', { retryAt: 900 }, 1000), 'Reconnecting…');
+  assert.equal(connectionLabel('offline'), 'Offline');
+  assert.equal(connectionLabel('connected'), 'Connected');
+  assert.equal(connectionLabel('error', { message: 'Too many tabs' }), 'Too many tabs');
+});
+
+test('sessions are named by browser and system', () => {
+  assert.equal(describeAgent('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36'), 'Chrome on Linux');
+  assert.equal(describeAgent('Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1'), 'Safari on iOS');
+  assert.equal(describeAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0'), 'Firefox on Windows');
+  assert.equal(describeAgent(null), 'Unknown device');
+  assert.equal(describeAgent('curl/8.0'), 'curl/8.0');
 });

@@ -31,8 +31,8 @@ test('a server error at start (1011) or a busy server (1013) reconnects with bac
     h.sock.start(); await h.tick();
     h.sockets[0].close(code); await h.tick();
     assert.equal(h.states.at(-1), 'reconnecting', String(code));
-    assert.equal(h.timers.at(-1).ms, 375);
-    h.timers.at(-1).fn(); await h.tick();
+    assert.equal(h.live(375).length, 1);
+    h.live(375)[0].fn(); await h.tick();
     assert.equal(h.sockets.length, 2, `a new connection after ${code}`);
     assert.deepEqual([h.ended, h.refreshed], [0, 0]);
   }
@@ -53,26 +53,33 @@ test('ws url follows the page protocol', () => {
 });
 
 // A fake WebSocket and clock to drive the connection state machine.
-function harness({ refreshFails = false } = {}) {
+function harness({ refreshFails = false, online = true } = {}) {
   const sockets = [];
   class FakeWS {
     constructor(url) { this.url = url; this.sent = []; sockets.push(this); }
     send(s) { this.sent.push(JSON.parse(s)); }
     close(code = 1000) { this.onclose && this.onclose({ code }); }
   }
-  const timers = [];
+  const timers = []; // {fn, ms, cleared}
   const states = [];
+  const infos = [];
+  const net = { online, now: 1000 };
   const events = [];
   let ended = 0; let refreshed = 0; let readies = 0;
   const sock = new Socket({
     url: 'ws://x/api/v1/ws', WebSocketImpl: FakeWS, random: () => 0.5,
     getToken: async () => 'tok',
     refreshToken: async () => { refreshed++; if (refreshFails) { const e = new Error('no'); e.status = 401; throw e; } },
-    onEvent: (e) => events.push(e), onState: (s) => states.push(s), onReady: () => readies++, onSessionEnded: () => ended++,
-    setTimeout: (fn, ms) => { timers.push({ fn, ms }); return timers.length; }, clearTimeout: () => {},
+    onEvent: (e) => events.push(e), onState: (s, info) => { states.push(s); infos.push(info); }, onReady: () => readies++, onSessionEnded: () => ended++,
+    setTimeout: (fn, ms) => { timers.push({ fn, ms, cleared: false }); return timers.length; },
+    clearTimeout: (id) => { if (id) timers[id - 1].cleared = true; },
+    now: () => net.now, online: () => net.online,
   });
   const tick = () => new Promise((r) => setImmediate(r));
-  return { sock, sockets, timers, states, events, tick, get ended() { return ended; }, get refreshed() { return refreshed; }, get readies() { return readies; } };
+  /** The live timers of `ms` (a reconnect has its backoff delay, the heartbeat 15000, its deadline 5000, ready's 10000). */
+  const live = (ms) => timers.filter((t) => !t.cleared && (ms === undefined || t.ms === ms));
+  const ready = (ws) => { ws.onopen(); ws.onmessage({ data: JSON.stringify({ type: 'ready', user: { id: 1 } }) }); };
+  return { sock, sockets, timers, live, ready, states, infos, events, net, tick, get ended() { return ended; }, get refreshed() { return refreshed; }, get readies() { return readies; } };
 }
 
 test('auth first frame, ready, events; reconnect with growing backoff after a drop', async () => {
@@ -91,13 +98,14 @@ test('auth first frame, ready, events; reconnect with growing backoff after a dr
   ws.close(1006);
   await h.tick();
   assert.equal(h.states.at(-1), 'reconnecting');
-  const reconnectTimers = h.timers.filter((t) => t.ms !== 25000);
-  assert.equal(reconnectTimers.at(-1).ms, 375); // attempt 0: 500 * (0.5 + 0.5*0.5)
-  reconnectTimers.at(-1).fn();
+  assert.equal(h.live(15000).length, 0, 'no heartbeat for a closed connection');
+  assert.equal(h.live(375).length, 1); // attempt 0: 500 * (0.5 + 0.5*0.5)
+  assert.equal(h.infos.at(-1).retryAt, 1375, 'the state says when the next attempt starts');
+  h.live(375)[0].fn();
   await h.tick();
   h.sockets[1].close(1006); // failed again before ready: backoff grows
   await h.tick();
-  assert.equal(h.timers.filter((t) => t.ms !== 25000).at(-1).ms, 750);
+  assert.equal(h.live(750).length, 1);
 });
 
 test('subscribe sends the subscribe frames once connected', async () => {
@@ -136,5 +144,56 @@ test('4009 stops with a visible message instead of hammering the server', async 
   h.sock.start(); await h.tick();
   h.sockets[0].close(4009); await h.tick();
   assert.equal(h.states.at(-1), 'error');
-  assert.equal(h.timers.length, 0);
+  assert.equal(h.live().length, 0);
+});
+
+test('heartbeat: a ping not answered within its deadline means dead, even if the socket looks open', async () => {
+  const h = harness();
+  h.sock.start(); await h.tick();
+  const ws = h.sockets[0];
+  h.ready(ws);
+  h.live(15000)[0].fn();
+  assert.deepEqual(ws.sent.at(-1), { type: 'ping' });
+  ws.onmessage({ data: JSON.stringify({ type: 'pong' }) });
+  assert.equal(h.live(5000).length, 0, 'answered: no deadline left');
+  h.live(15000)[0].fn();
+  h.live(5000)[0].fn(); // no pong in time
+  assert.equal(h.states.at(-1), 'reconnecting');
+  assert.equal(h.sock.send({ type: 'typing', room_id: 1 }), false, 'a dead connection sends nothing');
+  ws.onmessage && ws.onmessage({ data: JSON.stringify({ type: 'message' }) });
+  assert.equal(h.events.length, 0, 'late frames of the dead connection are ignored');
+  h.live(375)[0].fn(); await h.tick();
+  assert.equal(h.sockets.length, 2);
+});
+
+test('a connection that does not reach ready in time is given up', async () => {
+  const h = harness();
+  h.sock.start(); await h.tick();
+  h.sockets[0].onopen();
+  h.live(10000)[0].fn();
+  assert.equal(h.states.at(-1), 'reconnecting');
+  assert.equal(h.live(375).length, 1);
+});
+
+test('offline: the connection is dropped at once and no attempt is made until the network returns', async () => {
+  const h = harness();
+  h.sock.start(); await h.tick();
+  h.ready(h.sockets[0]);
+  h.net.online = false;
+  h.sock.network(false);
+  assert.equal(h.states.at(-1), 'offline');
+  assert.equal(h.live().length, 0, 'no heartbeat, no reconnect timer');
+  h.net.online = true;
+  h.sock.network(true);
+  await h.tick();
+  assert.equal(h.sockets.length, 2, 'reconnects at once');
+  assert.equal(h.states.at(-1), 'connecting', 'a fresh start: the backoff is reset');
+  h.ready(h.sockets[1]);
+  h.sock.network(true);
+  assert.deepEqual(h.sockets[1].sent.at(-1), { type: 'ping' }, 'back online with a connection that looks open: probe it');
+  assert.equal(h.live(5000).length, 1);
+
+  const off = harness({ online: false });
+  off.sock.start(); await off.tick();
+  assert.deepEqual([off.states, off.sockets.length], [['offline'], 0]);
 });

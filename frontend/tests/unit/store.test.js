@@ -67,15 +67,33 @@ test('pending message becomes the acked one exactly once, whichever of ack and e
   }
 });
 
-test('pending times out to failed; retry makes it pending again', () => {
+test('pending sends queue per room in order; a refused one waits, a retried one goes to the back', () => {
   const s = fresh();
-  s.addPending(1, 'x', 'c1', new Date(1000));
-  assert.deepEqual(s.expirePending(5000, 10000), []);
-  assert.deepEqual(s.expirePending(12000, 10000), ['c1']);
-  assert.equal(s.messages(1)[0].pending, 'failed');
-  s.setPendingStatus('c1', 'pending', 13000);
-  assert.equal(s.messages(1)[0].pending, 'pending');
-  assert.deepEqual(s.allPending().map((p) => p.client_id), ['c1']);
+  s.addPending(1, 'one', 'c1');
+  s.addPending(2, 'elsewhere', 'c2');
+  s.addPending(1, 'two', 'c3');
+  assert.equal(s.nextPending(1).client_id, 'c1');
+  assert.deepEqual(s.pendingRooms(), [1, 2]);
+  s.failPending('c1', 'too long');
+  assert.deepEqual(s.messages(1).map((m) => [m.body, m.pending, m.reason]), [['one', 'failed', 'too long'], ['two', 'pending', '']]);
+  assert.equal(s.nextPending(1).client_id, 'c3', 'a refused send does not hold up the queue');
+  s.requeuePending('c1');
+  assert.deepEqual(s.messages(1).map((m) => m.body), ['two', 'one']);
+  assert.equal(s.nextPending(1).client_id, 'c3');
+  s.applyAck({ client_id: 'c3', message: msg(50, 1, alice, { body: 'two', client_id: 'c3' }) });
+  assert.equal(s.nextPending(1).client_id, 'c1');
+});
+
+test('the read marker leaves unread only the loaded messages of others after it', () => {
+  const s = fresh();
+  s.applyHistory(1, [msg(1, 1), msg(2, 2, alice), msg(3, 3), msg(4, 4, bob, { deleted: true }), msg(5, 5)], false);
+  s.setRooms([room(1, { unread_count: 3 })]);
+  s.markReadUpTo(1, 1);
+  assert.equal(s.rooms.get(1).unread_count, 2);
+  s.markReadUpTo(1, 0);
+  assert.equal(s.rooms.get(1).unread_count, 2, 'never back up');
+  s.markReadUpTo(1, 5);
+  assert.equal(s.rooms.get(1).unread_count, 0);
 });
 
 test('edits and deletes apply; a deleted message never comes back; older edits lose', () => {
@@ -172,7 +190,7 @@ test('my delete tombstones the message at once; discarding a failed send drops i
   assert.deepEqual([s.messages(1)[0].deleted, s.messages(1)[0].body], [true, '']);
   assert.equal(s.markDeleted(1, 99), false, 'a message not loaded is left to its event');
   s.addPending(1, 'oops', 'c9');
-  s.setPendingStatus('c9', 'failed');
+  s.failPending('c9', 'refused');
   assert.equal(s.discardPending('c9'), true);
   assert.equal(s.discardPending('c9'), false);
   assert.deepEqual(s.messages(1).map((m) => m.id), [1, 2]);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Sync, TYPING_EVERY_MS } from '../../js/sync.js';
+import { Sync, TYPING_EVERY_MS, SEND_TIMEOUT_MS, finalStatus } from '../../js/sync.js';
 import { Store } from '../../js/store.js';
 import { Socket } from '../../js/socket.js';
 
@@ -47,10 +47,14 @@ function harness({ api, rooms = [room(1), room(2, { visibility: 'private' })] } 
   store.setMe(alice);
   store.setRooms(rooms);
   const socket = fakeSocket();
-  const toasts = []; const routes = []; const incoming = [];
-  const sync = new Sync({ store, api: fakeApi(api), toast: (t) => toasts.push(t), navigate: (r) => routes.push(r), onMessage: (m) => incoming.push(m) });
+  const toasts = []; const routes = []; const incoming = []; const timers = [];
+  const clock = { now: 0 };
+  const sync = new Sync({
+    store, api: fakeApi(api), toast: (t) => toasts.push(t), navigate: (r) => routes.push(r), onMessage: (m) => incoming.push(m),
+    setTimeout: (fn, ms) => timers.push({ fn, ms }), clearTimeout: () => {}, now: () => clock.now,
+  });
   sync.connect(socket);
-  return { store, socket, sync, api: sync.api, toasts, routes, incoming };
+  return { store, socket, sync, api: sync.api, toasts, routes, incoming, timers, clock };
 }
 const calls = (h, name) => h.api.calls.filter((c) => c[0] === name).map((c) => c.slice(1));
 
@@ -130,16 +134,55 @@ test('a truncated replay reloads the open room\'s newest page; a head below the 
   assert.equal(h.store.cursor(2), 3);
 });
 
-test('acks settle sends; errors with a client_id fail them with a notice; a room gone away is silent', async () => {
+test('a room\'s sends go one at a time, in order; each ack writes the next', async () => {
   const h = harness();
-  h.store.addPending(1, 'x', 'c1');
-  await h.sync.onEvent({ type: 'error', code: 'rate_limited', message: 'slow down', client_id: 'c1' });
-  assert.equal(h.store.messages(1)[0].pending, 'failed');
+  h.sync.send(1, 'one');
+  h.sync.send(1, 'two');
+  h.sync.send(2, 'other room');
+  const sends = () => h.socket.sent.filter((f) => f.type === 'send').map((f) => f.body);
+  assert.deepEqual(sends(), ['one', 'other room']);
+  const [first] = h.store.messages(1);
+  await h.sync.onEvent({ type: 'ack', client_id: first.client_id, message: msg(50, 1, alice, { body: 'one', client_id: first.client_id }) });
+  assert.deepEqual(sends(), ['one', 'other room', 'two']);
+  assert.deepEqual(h.store.messages(1).map((m) => [m.body, m.pending]), [['one', undefined], ['two', 'pending']]);
+});
+
+test('transient refusals are written again after a pause; final ones wait for the person with the reason', async () => {
+  const h = harness();
+  h.sync.send(1, 'x');
+  const cid = h.store.messages(1)[0].client_id;
+  await h.sync.onEvent({ type: 'error', code: 'rate_limited', message: 'slow down', client_id: cid });
+  assert.equal(h.store.messages(1)[0].pending, 'pending', 'no manual retry for a transient failure');
+  assert.deepEqual(h.timers.map((t) => t.ms), [1000]);
+  h.timers[0].fn();
+  assert.equal(h.socket.sent.filter((f) => f.client_id === cid).length, 2, 'the same client_id again');
+  await h.sync.onEvent({ type: 'error', code: 'service_unavailable', message: 'busy', client_id: cid });
+  assert.equal(h.timers.at(-1).ms, 2000);
+  await h.sync.onEvent({ type: 'error', code: 'validation_failed', message: 'body is too long', client_id: cid });
+  assert.deepEqual(h.store.messages(1).map((m) => [m.pending, m.reason]), [['failed', 'body is too long']]);
+  assert.deepEqual(h.toasts, ['Message not sent: body is too long']);
   await h.sync.onEvent({ type: 'error', code: 'not_found', message: 'no such room' });
   await h.sync.onEvent({ type: 'error', code: 'internal_error', message: 'boom' });
-  assert.deepEqual(h.toasts, ['You are sending too fast. Retry in a moment.', 'boom']);
-  await h.sync.onEvent({ type: 'ack', client_id: 'c1', message: msg(50, 1, alice, { body: 'x', client_id: 'c1' }) });
-  assert.deepEqual(h.store.messages(1).map((m) => [m.id, m.pending]), [[50, undefined]]);
+  assert.deepEqual(h.toasts.slice(1), ['boom']);
+  h.sync.retry(cid);
+  assert.equal(h.store.messages(1)[0].pending, 'pending');
+  assert.equal(h.socket.sent.filter((f) => f.client_id === cid).length, 3);
+});
+
+test('an unanswered send is written again on the next connection and after the timeout, never twice at once', async () => {
+  const h = harness();
+  h.sync.send(1, 'lost');
+  const cid = h.store.messages(1)[0].client_id;
+  const count = () => h.socket.sent.filter((f) => f.client_id === cid).length;
+  h.sync.pumpAll();
+  assert.equal(count(), 1, 'on its way: not written again');
+  await h.sync.onReady(alice);
+  assert.equal(count(), 2, 'a new connection writes it again');
+  h.clock.now = SEND_TIMEOUT_MS + 1;
+  h.sync.pumpAll();
+  assert.equal(count(), 3, 'no answer in time: written again');
+  const idx = h.socket.sent.findIndex((f) => f.type === 'subscribe');
+  assert.ok(idx >= 0 && idx < h.socket.sent.findLastIndex((f) => f.client_id === cid), 'resent after the subscribes');
 });
 
 test('typing, presence, read and room updates reach the store', async () => {
@@ -203,35 +246,34 @@ test('the open room is deleted: a notice, no route, and the room is gone', async
   assert.equal(h.sync.subscribed.has(1), false);
 });
 
-test('sends go over the socket, else over REST with the same client_id; refused ones fail, busy ones stay pending', async () => {
+test('without a socket, sends go over REST with the same client_id, in order; offline they wait', async () => {
   const h = harness({
     api: {
       sendMessage: async (roomId, body, clientId) => {
         if (body === 'refused') throw problem(422, 'too long');
         if (body === 'busy') throw problem(503, 'busy');
-        if (body === 'limited') throw problem(429, 'slow down');
         return msg(90, 1, alice, { body, client_id: clientId });
       },
     },
   });
-  h.sync.send(1, 'live');
-  const [frame] = h.socket.sent;
-  assert.deepEqual(frame, { type: 'send', room_id: 1, client_id: frame.client_id, body: 'live' });
-  assert.deepEqual(h.store.allPending().map((p) => p.client_id), [frame.client_id]);
-
   h.socket.up = false;
-  h.store.discardPending(frame.client_id);
-  for (const body of ['rest', 'refused', 'busy', 'limited']) h.sync.send(1, body);
+  for (const body of ['rest', 'refused', 'busy']) h.sync.send(1, body);
+  for (let i = 0; i < 5; i++) await tick();
+  assert.deepEqual(calls(h, 'sendMessage').map((c) => c[1]), ['rest', 'refused', 'busy'], 'one after the other');
+  assert.deepEqual(h.store.messages(1).map((m) => [m.body, m.pending]), [['rest', undefined], ['refused', 'failed'], ['busy', 'pending']]);
+  assert.deepEqual(h.timers.map((t) => t.ms), [2000]);
+  h.store.setConnection('offline');
+  h.timers[0].fn();
   await tick();
-  assert.deepEqual(calls(h, 'sendMessage').map((c) => c[1]), ['rest', 'refused', 'busy', 'limited']);
-  assert.deepEqual(h.store.messages(1).map((m) => [m.body, m.pending]), [['rest', undefined], ['refused', 'failed'], ['busy', 'pending'], ['limited', 'pending']]);
-  assert.deepEqual(h.toasts, ['too long']);
-
+  assert.equal(calls(h, 'sendMessage').length, 3, 'offline: no request, the next ready writes it');
   h.socket.up = true;
-  const failed = h.store.messages(1)[1].client_id;
-  h.sync.retry(failed);
-  assert.equal(h.store.messages(1)[1].pending, 'pending');
-  assert.deepEqual(h.socket.sent.at(-1), { type: 'send', room_id: 1, client_id: failed, body: 'refused' });
+  await h.sync.onReady(alice);
+  assert.deepEqual(h.socket.sent.filter((f) => f.type === 'send').map((f) => f.body), ['busy']);
+});
+
+test('final REST statuses: 4xx but 401, 408 and 429', () => {
+  assert.deepEqual([400, 403, 404, 409, 413, 422].map(finalStatus), [true, true, true, true, true, true]);
+  assert.deepEqual([0, 401, 408, 429, 500, 503].map(finalStatus), [false, false, false, false, false, false]);
 });
 
 test('read markers: sent once per new seq, over the socket or REST, for joined rooms only', async () => {
