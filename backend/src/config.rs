@@ -20,6 +20,8 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document (YAML) and exit.
     Openapi,
+    /// Rebuild the full-text search index from every message (after an upgrade or a restore).
+    Reindex,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,7 +1,7 @@
 //! Confab: a self-hostable real-time chat server.
 //!
 //! `startup::Application` assembles the server from: `auth` (accounts, sessions, tokens),
-//! `users`, `rooms`, `messages` (REST), `realtime` (WebSocket gateway, hub, broker,
+//! `users`, `rooms`, `messages` (REST), `search`, `realtime` (WebSocket gateway, hub, broker,
 //! presence), and `store` (diesel on PostgreSQL or SQLite).
 
 pub mod auth;
@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod ops;
 pub mod realtime;
 pub mod rooms;
+pub mod search;
 pub mod startup;
 pub mod state;
 pub mod store;

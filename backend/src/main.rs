@@ -1,4 +1,4 @@
-//! The `confab` command: `serve` (default), `migrate`, `openapi`.
+//! The `confab` command: `serve` (default), `migrate`, `openapi`, `reindex`.
 
 use clap::Parser;
 use confab::config::{Cli, Command, LogFormat};
@@ -23,6 +23,18 @@ async fn main() -> anyhow::Result<()> {
                 confab::store::migrate_sqlite(url).await?;
             }
             tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Reindex => {
+            init_logging(config.log_format);
+            let store = confab::store::Store::open(&config.database_url(), 1).await?;
+            let started = std::time::Instant::now();
+            confab::store::search::rebuild(&store).await?;
+            tracing::info!(
+                store = store.kind(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "search index rebuilt"
+            );
             Ok(())
         }
         Command::Serve => {

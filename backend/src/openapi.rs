@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         (name = "users", description = "Finding people and who is online"),
         (name = "rooms", description = "Rooms, members and direct rooms"),
         (name = "messages", description = "History, sending, editing, read markers"),
+        (name = "search", description = "Full-text search of messages"),
         (name = "realtime", description = "The WebSocket event stream"),
         (name = "ops", description = "Health and readiness"),
     )

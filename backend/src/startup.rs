@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{RouteTable, WebRoot};
-use crate::{auth, messages, openapi, ops, realtime, rooms, users};
+use crate::{auth, messages, openapi, ops, realtime, rooms, search, users};
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
 pub fn api_routes(cfg: &mut ServiceConfig) {
@@ -46,6 +46,7 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(messages::handlers::edit)
             .service(messages::handlers::delete_message)
             .service(messages::handlers::read)
+            .service(search::search)
             .service(realtime::gateway::connect),
     )
     .service(ops::healthz)

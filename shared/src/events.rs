@@ -11,9 +11,7 @@ use crate::rest::{Message, Room, User};
 pub enum ClientEvent {
     /// First frame of a browser connection (no `Authorization` header).
     #[cfg_attr(feature = "schema", schema(title = "AuthCommand"))]
-    Auth {
-        token: String,
-    },
+    Auth { token: String },
     /// Replay every change with `seq > after_seq` (omit it for live events only), then live.
     #[cfg_attr(feature = "schema", schema(title = "SubscribeCommand"))]
     Subscribe {
@@ -22,26 +20,15 @@ pub enum ClientEvent {
         after_seq: Option<i64>,
     },
     #[cfg_attr(feature = "schema", schema(title = "UnsubscribeCommand"))]
-    Unsubscribe {
-        room_id: i64,
-    },
+    Unsubscribe { room_id: i64 },
     /// Answered by `ack`, or by `error` carrying the same `client_id`.
     #[cfg_attr(feature = "schema", schema(title = "SendCommand"))]
-    Send {
-        room_id: i64,
-        client_id: String,
-        body: String,
-    },
+    Send { room_id: i64, client_id: String, body: String },
     #[cfg_attr(feature = "schema", schema(title = "TypingCommand"))]
-    Typing {
-        room_id: i64,
-    },
+    Typing { room_id: i64 },
     /// Move my read marker; my other connections get a `read` event.
     #[cfg_attr(feature = "schema", schema(title = "ReadCommand"))]
-    Read {
-        room_id: i64,
-        seq: i64,
-    },
+    Read { room_id: i64, seq: i64 },
     #[cfg_attr(feature = "schema", schema(title = "PingCommand"))]
     Ping,
 }
@@ -52,9 +39,7 @@ pub enum ClientEvent {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerEvent {
     #[cfg_attr(feature = "schema", schema(title = "ReadyEvent"))]
-    Ready {
-        user: User,
-    },
+    Ready { user: User },
     /// Ends the replay of a `subscribe`; live events follow.
     #[cfg_attr(feature = "schema", schema(title = "SubscribedEvent"))]
     Subscribed {
@@ -64,66 +49,30 @@ pub enum ServerEvent {
         replay_truncated: bool,
     },
     #[cfg_attr(feature = "schema", schema(title = "UnsubscribedEvent"))]
-    Unsubscribed {
-        room_id: i64,
-    },
+    Unsubscribed { room_id: i64 },
     #[cfg_attr(feature = "schema", schema(title = "MessageEvent"))]
-    Message {
-        room_id: i64,
-        seq: i64,
-        message: Message,
-    },
+    Message { room_id: i64, seq: i64, message: Message },
     #[cfg_attr(feature = "schema", schema(title = "MessageUpdatedEvent"))]
-    MessageUpdated {
-        room_id: i64,
-        seq: i64,
-        message: Message,
-    },
+    MessageUpdated { room_id: i64, seq: i64, message: Message },
     #[cfg_attr(feature = "schema", schema(title = "MessageDeletedEvent"))]
-    MessageDeleted {
-        room_id: i64,
-        seq: i64,
-        message_id: i64,
-    },
+    MessageDeleted { room_id: i64, seq: i64, message_id: i64 },
     #[cfg_attr(feature = "schema", schema(title = "AckEvent"))]
-    Ack {
-        client_id: String,
-        message: Message,
-    },
+    Ack { client_id: String, message: Message },
     #[cfg_attr(feature = "schema", schema(title = "TypingEvent"))]
-    Typing {
-        room_id: i64,
-        user: User,
-    },
+    Typing { room_id: i64, user: User },
     #[cfg_attr(feature = "schema", schema(title = "PresenceEvent"))]
-    Presence {
-        user: User,
-        online: bool,
-    },
+    Presence { user: User, online: bool },
     #[cfg_attr(feature = "schema", schema(title = "ReadEvent"))]
-    Read {
-        room_id: i64,
-        seq: i64,
-    },
+    Read { room_id: i64, seq: i64 },
     #[cfg_attr(feature = "schema", schema(title = "MemberJoinedEvent"))]
-    MemberJoined {
-        room_id: i64,
-        user: User,
-    },
+    MemberJoined { room_id: i64, user: User },
     #[cfg_attr(feature = "schema", schema(title = "MemberLeftEvent"))]
-    MemberLeft {
-        room_id: i64,
-        user: User,
-    },
+    MemberLeft { room_id: i64, user: User },
     /// `joined`, `role` and `unread_count` of `room` are not the receiver's: keep your own.
     #[cfg_attr(feature = "schema", schema(title = "RoomUpdatedEvent"))]
-    RoomUpdated {
-        room: Room,
-    },
+    RoomUpdated { room: Room },
     #[cfg_attr(feature = "schema", schema(title = "RoomDeletedEvent"))]
-    RoomDeleted {
-        room_id: i64,
-    },
+    RoomDeleted { room_id: i64 },
     #[cfg_attr(feature = "schema", schema(title = "ErrorEvent"))]
     Error {
         code: String,

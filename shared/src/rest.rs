@@ -241,7 +241,31 @@ pub struct Message {
 pub struct MessageList {
     /// Ascending by `seq`.
     pub messages: Vec<Message>,
-    /// More messages exist beyond this page in the direction paged.
+    /// More messages exist beyond this page in the direction paged (with `around_seq`: older
+    /// ones, before the first).
+    pub has_more: bool,
+    /// With `around_seq` only: newer messages exist after the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_more_after: Option<bool>,
+}
+
+/// One message found by `GET /search`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct SearchHit {
+    pub message: Message,
+    /// `[start, end)` ranges of the matched words, in code points (Unicode scalar values) of
+    /// `message.body`, ascending and not overlapping. Mark them as text: no HTML is sent.
+    pub highlights: Vec<[usize; 2]>,
+}
+
+/// The answer of `GET /search`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct SearchResults {
+    /// Newest first (by id), or best match first with `order=relevance`.
+    pub results: Vec<SearchHit>,
+    /// More results exist: with `order=recent`, page on with `before_id` = the last result's id.
     pub has_more: bool,
 }
 

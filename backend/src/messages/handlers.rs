@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::json::ApiJson;
 use crate::rooms::{self, access};
 use crate::state::AppState;
-use crate::store;
+use crate::store::{self, models::MessageRow};
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
@@ -26,13 +26,17 @@ pub struct HistoryQuery {
     /// Only messages with a larger `seq` (pages forward from here, oldest first).
     #[param(minimum = 0)]
     pub after_seq: Option<i64>,
+    /// The messages around this `seq` (it included, if it exists): half the page up to it, the
+    /// rest after it (to jump to a message, e.g. a search result). Not with the other bounds.
+    #[param(minimum = 0)]
+    pub around_seq: Option<i64>,
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
 /// History in ascending `seq`: the newest page by default, older with `before_seq`, newer
-/// with `after_seq`.
+/// with `after_seq`, or the page around one message with `around_seq`.
 #[utoipa::path(
     tag = "messages",
     security(("bearer" = [])),
@@ -55,16 +59,29 @@ pub async fn history(
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(AppError::invalid("limit", format!("must be between 1 and {MAX_PAGE}")));
     }
-    for (name, value) in [("before_seq", query.before_seq), ("after_seq", query.after_seq)] {
+    let bounds = [("before_seq", query.before_seq), ("after_seq", query.after_seq), ("around_seq", query.around_seq)];
+    for (name, value) in bounds {
         if value.is_some_and(|v| v < 0) {
             return Err(AppError::invalid(name, "must not be negative"));
         }
     }
+    if query.around_seq.is_some() && (query.before_seq.is_some() || query.after_seq.is_some()) {
+        return Err(AppError::invalid("around_seq", "cannot be combined with before_seq or after_seq"));
+    }
     let access = access::readable(&state.store, path.into_inner(), auth.user_id).await?;
-    let (rows, has_more) =
-        store::messages::history(&state.store, access.room.id, query.before_seq, query.after_seq, limit).await?;
-    let messages = rows.into_iter().map(|(m, author)| m.into_message(author)).collect();
-    Ok(web::Json(MessageList { messages, has_more }))
+    let room_id = access.room.id;
+    let into_messages = |rows: Vec<_>| rows.into_iter().map(|(m, author): (MessageRow, _)| m.into_message(author));
+    let Some(around) = query.around_seq else {
+        let (rows, has_more) =
+            store::messages::history(&state.store, room_id, query.before_seq, query.after_seq, limit).await?;
+        return Ok(web::Json(MessageList { messages: into_messages(rows).collect(), has_more, has_more_after: None }));
+    };
+    let (older, has_more) =
+        store::messages::history(&state.store, room_id, Some(around + 1), None, (limit + 1) / 2).await?;
+    let rest = limit - older.len() as i64;
+    let (newer, has_more_after) = store::messages::history(&state.store, room_id, None, Some(around), rest).await?;
+    let messages = into_messages(older).chain(into_messages(newer)).collect();
+    Ok(web::Json(MessageList { messages, has_more, has_more_after: Some(has_more_after) }))
 }
 
 /// Sends a message. A repeated `client_id` of the same author returns the original (200)

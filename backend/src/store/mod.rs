@@ -12,6 +12,7 @@ pub mod messages;
 pub mod models;
 pub mod rooms;
 pub mod schema;
+pub mod search;
 pub mod sessions;
 pub mod users;
 

@@ -342,6 +342,18 @@ pub async fn member_ids(db: impl Into<Db<'_>>, room_id: i64) -> StoreResult<Vec<
         .await?))
 }
 
+/// The ids of `user_id`'s rooms named `name`, ignoring case (private rooms may share a name).
+pub async fn member_room_ids_named(db: impl Into<Db<'_>>, user_id: i64, name: &str) -> StoreResult<Vec<i64>> {
+    let wanted = name.to_lowercase();
+    let rooms: Vec<(i64, String)> = read!(db, |c| Ok(memberships::table
+        .inner_join(rooms::table)
+        .filter(memberships::user_id.eq(user_id))
+        .select((rooms::id, rooms::name))
+        .load(c)
+        .await?))?;
+    Ok(rooms.into_iter().filter(|(_, n)| n.to_lowercase() == wanted).map(|(id, _)| id).collect())
+}
+
 /// Users who share at least one room with `user_id` (themselves included).
 pub async fn co_member_ids(db: impl Into<Db<'_>>, user_id: i64) -> StoreResult<Vec<i64>> {
     read!(db, |c| {

@@ -1,0 +1,194 @@
+//! Full-text search of messages: the one place where the two stores really differ.
+//!
+//! - **SQLite**: an external-content FTS5 table, `messages_fts` (tokenizer `unicode61
+//!   remove_diacritics 2`), kept in step by triggers on `messages`.
+//! - **PostgreSQL**: the stored generated column `messages.search` (a `tsvector` of the `simple`
+//!   configuration over the unaccented body, words being runs of letters and digits) with a GIN
+//!   index.
+//!
+//! Both are written in the same transaction as the message (see the search migration). Only the
+//! match condition, the rank and the rebuild differ per backend ([`Dialect`]); filters, paging
+//! and the caller's memberships are one diesel query for both.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Double, Text};
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+
+use super::models::{MessageRow, UserRow};
+use super::schema::{memberships, messages, users};
+use super::{Store, StoreResult, read};
+use crate::search::query::Term;
+
+/// A search as the store runs it (the query language is parsed in `crate::search`).
+#[derive(Debug, Default)]
+pub struct Search<'a> {
+    /// The caller: only rooms they are a member of are searched.
+    pub user_id: i64,
+    pub terms: &'a [Term],
+    /// Only these rooms (`room_id`, `in:`).
+    pub room_ids: Option<Vec<i64>>,
+    pub author_id: Option<i64>,
+    /// Paging (newest first): only messages with a smaller id.
+    pub before_id: Option<i64>,
+    pub created_before: Option<NaiveDateTime>,
+    pub created_at_or_after: Option<NaiveDateTime>,
+    /// Best match first instead of newest first.
+    pub relevance: bool,
+    pub limit: i64,
+}
+
+/// The SQL of each store's full-text index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn of(store: &Store) -> Self {
+        match store {
+            Store::Postgres(_) => Dialect::Postgres,
+            Store::Sqlite { .. } => Dialect::Sqlite,
+        }
+    }
+
+    /// The store's match expression for the terms (ANDed). Terms hold only letters and digits
+    /// (see `search::query`), so they cannot carry the stores' operators.
+    pub fn match_text(self, terms: &[Term]) -> String {
+        let parts = terms.iter().map(|term| match (self, term) {
+            (Dialect::Sqlite, Term::Word { word, prefix }) => format!("\"{word}\"{}", if *prefix { "*" } else { "" }),
+            (Dialect::Sqlite, Term::Phrase(words)) => format!("\"{}\"", words.join(" ")),
+            (Dialect::Postgres, Term::Word { word, prefix }) => format!("'{word}'{}", if *prefix { ":*" } else { "" }),
+            (Dialect::Postgres, Term::Phrase(words)) => {
+                let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+                format!("({})", quoted.join(" <-> "))
+            }
+        });
+        let separator = if self == Dialect::Sqlite { " " } else { " & " };
+        parts.collect::<Vec<_>>().join(separator)
+    }
+
+    /// `(before, after)` the bound match text of the condition "the message matches".
+    fn condition(self) -> (&'static str, &'static str) {
+        match self {
+            Dialect::Sqlite => ("messages.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ", ")"),
+            Dialect::Postgres => ("messages.search @@ to_tsquery('simple', confab_unaccent(", "))"),
+        }
+    }
+
+    /// `(before, after)` the bound match text of the rank (higher is better).
+    fn rank(self) -> (&'static str, &'static str) {
+        match self {
+            Dialect::Sqlite => (
+                "-(SELECT bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ",
+                " AND messages_fts.rowid = messages.id)",
+            ),
+            Dialect::Postgres => ("ts_rank(messages.search, to_tsquery('simple', confab_unaccent(", ")))"),
+        }
+    }
+}
+
+/// The ids of the matching messages in result order, at most `limit`.
+pub async fn message_ids(store: &Store, search: &Search<'_>) -> StoreResult<Vec<i64>> {
+    let dialect = Dialect::of(store);
+    let text = (!search.terms.is_empty()).then(|| dialect.match_text(search.terms));
+    read!(store, |c| {
+        let mut query = messages::table
+            .inner_join(
+                memberships::table
+                    .on(memberships::room_id.eq(messages::room_id).and(memberships::user_id.eq(search.user_id))),
+            )
+            .filter(messages::deleted.eq(false))
+            .select(messages::id)
+            .limit(search.limit)
+            .into_boxed();
+        if let Some(text) = &text {
+            let (before, after) = dialect.condition();
+            query = query.filter(sql::<Bool>(before).bind::<Text, _>(text.clone()).sql(after));
+        }
+        if let Some(ids) = &search.room_ids {
+            query = query.filter(messages::room_id.eq_any(ids.clone()));
+        }
+        if let Some(author) = search.author_id {
+            query = query.filter(messages::author_id.eq(author));
+        }
+        if let Some(before) = search.before_id {
+            query = query.filter(messages::id.lt(before));
+        }
+        if let Some(t) = search.created_before {
+            query = query.filter(messages::created_at.lt(t));
+        }
+        if let Some(t) = search.created_at_or_after {
+            query = query.filter(messages::created_at.ge(t));
+        }
+        query = match (&text, search.relevance) {
+            (Some(text), true) => {
+                let (before, after) = dialect.rank();
+                query
+                    .order((sql::<Double>(before).bind::<Text, _>(text.clone()).sql(after).desc(), messages::id.desc()))
+            }
+            _ => query.order(messages::id.desc()),
+        };
+        Ok(query.load::<i64>(c).await?)
+    })
+}
+
+/// Messages with their authors, by id (any order).
+pub async fn messages_by_ids(store: &Store, ids: &[i64]) -> StoreResult<Vec<(MessageRow, UserRow)>> {
+    read!(store, |c| Ok(messages::table
+        .inner_join(users::table)
+        .filter(messages::id.eq_any(ids))
+        .select((MessageRow::as_select(), UserRow::as_select()))
+        .load(c)
+        .await?))
+}
+
+/// Rebuilds the index from every message (`confab reindex`: after an upgrade, a restore, or a
+/// change of PostgreSQL's unaccent rules).
+pub async fn rebuild(store: &Store) -> StoreResult<()> {
+    match store {
+        Store::Sqlite { write, .. } => {
+            write.get().await?.batch_execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')").await?;
+        }
+        // Assigning the body recomputes the generated column; REINDEX rebuilds the GIN index.
+        Store::Postgres(pool) => {
+            let mut conn = pool.get().await?;
+            conn.batch_execute("UPDATE messages SET body = body; REINDEX INDEX messages_search").await?;
+        }
+    }
+    Ok(())
+}
+
+/// The store's plan for a search's match (for tests: it must use the full-text index).
+pub async fn plan(store: &Store, terms: &[Term]) -> StoreResult<String> {
+    let dialect = Dialect::of(store);
+    let text = dialect.match_text(terms).replace('\'', "''");
+    let (before, after) = dialect.condition();
+    let select =
+        format!("SELECT messages.id FROM messages WHERE {before}'{text}'{after} ORDER BY messages.id DESC LIMIT 20");
+    #[derive(QueryableByName)]
+    struct SqlitePlan {
+        #[diesel(sql_type = Text)]
+        detail: String,
+    }
+    #[derive(QueryableByName)]
+    struct PostgresPlan {
+        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let lines: Vec<String> = match store {
+        Store::Sqlite { read, .. } => {
+            let rows: Vec<SqlitePlan> =
+                diesel::sql_query(format!("EXPLAIN QUERY PLAN {select}")).load(&mut read.get().await?).await?;
+            rows.into_iter().map(|r| r.detail).collect()
+        }
+        Store::Postgres(pool) => {
+            let rows: Vec<PostgresPlan> =
+                diesel::sql_query(format!("EXPLAIN {select}")).load(&mut pool.get().await?).await?;
+            rows.into_iter().map(|r| r.line).collect()
+        }
+    };
+    Ok(lines.join("\n"))
+}
