@@ -108,7 +108,7 @@ async function openRoom(roomId) {
   navigate(roomId);
   closeNav();
   const loading = sync.open(roomId);
-  if (room.joined) timeline.autofocus();
+  timeline.autofocus();
   await loading;
 }
 

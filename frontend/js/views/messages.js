@@ -15,6 +15,7 @@ export class MessageList {
     this.cache = new Map();
     this.editingId = null;
     this.selectedId = null; // the row holding the tab stop (null: the newest)
+    this.newestId = null; // the newest row at the last render: a selection there follows new messages
     this.expanded = new Set(); // ids of long messages shown in full
     listEl.addEventListener('keydown', (e) => this.onKey(e));
     listEl.addEventListener('focusin', (e) => {
@@ -55,8 +56,11 @@ export class MessageList {
   applyRoving() {
     const rows = this.rows();
     if (!rows.length) return;
+    const newest = rows[rows.length - 1];
     let sel = rows.find((r) => r.dataset.id === String(this.selectedId));
-    if (!sel) { sel = rows[rows.length - 1]; this.selectedId = keyId(sel.dataset.id); }
+    // A selection on the newest row follows new messages, unless that row has the focus.
+    if (!sel || (this.selectedId === this.newestId && !sel.contains(document.activeElement))) { sel = newest; this.selectedId = keyId(sel.dataset.id); }
+    this.newestId = keyId(newest.dataset.id);
     for (const r of rows) {
       const on = r === sel;
       r.tabIndex = on ? 0 : -1;

@@ -73,6 +73,8 @@ export function initSwitcher({ store, api, sync, openRoom }) {
       render();
       dlg.showModal();
       input.focus();
+      // Public rooms I have not joined are not in the store until someone asks (the first page).
+      api.roomsPage({ joined: false }).then((res) => { for (const r of res.rooms) store.upsertRoom(r); if (dlg.open) render(); }).catch(() => {});
     },
   };
 }

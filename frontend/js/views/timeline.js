@@ -20,7 +20,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
   let anchorFromBottom = null; // set while prepending older history
   let membersOpen = false;
   let typingTimer = 0; // a trailing typing notice is scheduled
-  let wantFocus = false; // focus the composer once the room's header has rendered it
+  let wantFocus = false; // focus the composer (or Join) once the room's header has rendered it
   let unreadAtOpen = 0; // the room's unread count when it was opened
   let unreadFrom; // id of the first unread message (null: none; undefined: not known until the history is in)
   let scrollToDivider = false;
@@ -66,12 +66,15 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     $('members').hidden = !has || !membersOpen;
     $('btn-members').setAttribute('aria-expanded', String(has && membersOpen));
     input.placeholder = has ? `Message ${title}` : 'Message';
-    if (wantFocus && !$('composer').hidden) { wantFocus = false; input.focus(); }
+    if (wantFocus && has) {
+      wantFocus = false;
+      if (!$('composer').hidden) input.focus(); else if (!$('btn-join').hidden) $('btn-join').focus();
+    }
   }
 
   $('btn-join').addEventListener('click', async () => {
     const id = store.activeRoomId;
-    try { await sync.addRoom(await api.joinRoom(id)); await sync.loadMembers(id); input.focus(); } catch (e) { toast(e.detail || e.message); }
+    try { await sync.addRoom(await api.joinRoom(id)); wantFocus = true; invalidate('header'); await sync.loadMembers(id); } catch (e) { toast(e.detail || e.message); }
   });
   $('btn-leave').addEventListener('click', async () => {
     const id = store.activeRoomId;
@@ -234,7 +237,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       scrollToDivider = false;
       emoji.close();
     },
-    /** Focuses the composer of a room just opened once it shows, on wide screens (a phone would pop up its keyboard). */
+    /** Focuses the composer (or Join) of a room just opened once it shows, on wide screens (a phone would pop up its keyboard). */
     autofocus() { if (matchMedia('(min-width: 721px)').matches) { wantFocus = true; invalidate('header'); } },
     /** Focuses the composer if it shows, else the newest message; false when neither is there. */
     focusComposer() {
