@@ -16,4 +16,5 @@ mod outage;
 mod raw_ws;
 mod realtime;
 mod rooms;
+mod search;
 mod security;
