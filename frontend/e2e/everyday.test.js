@@ -85,8 +85,12 @@ describe('everyday details', () => {
     await A.press('#composer-input', 'Enter');
     await A.waitForSelector('#toast:not([hidden]):has-text("at most 4000")');
     // The toast stays clear of the Send button.
-    const [t, s] = await Promise.all(['#toast', '#btn-send'].map((sel) => A.$eval(sel, (el) => { const r = el.getBoundingClientRect(); return { l: r.left, r: r.right, t: r.top, b: r.bottom }; })));
-    assert.ok(t.b <= s.t || t.t >= s.b || t.r <= s.l || t.l >= s.r, 'toast and Send do not overlap');
+    const box = (sel) => A.$eval(sel, (el) => { const r = el.getBoundingClientRect(); return { l: r.left, r: r.right, t: r.top, b: r.bottom }; });
+    const t = await box('#toast');
+    for (const sel of ['#btn-send', '#composer-input', '#btn-members', '#btn-leave']) {
+      const s = await box(sel);
+      assert.ok(t.b <= s.t || t.t >= s.b || t.r <= s.l || t.l >= s.r, `the toast does not cover ${sel}`);
+    }
     await A.fill('#composer-input', '😄'.repeat(4000));
     await A.waitForSelector('#composer-count:not(.over):text-is("4000 / 4000")');
     await A.press('#composer-input', 'Enter');
