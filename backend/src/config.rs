@@ -86,6 +86,9 @@ pub struct Config {
     /// rotation's own new tokens (two tabs refreshing at once) instead of revoking the session.
     #[arg(long, env = "CONFAB_REFRESH_GRACE_SECS", default_value_t = 30, global = true)]
     pub refresh_grace_secs: i64,
+    /// The public room every new account joins; the first account creates it. Empty: none.
+    #[arg(long, env = "CONFAB_DEFAULT_ROOM", default_value = "general", global = true)]
+    pub default_room: String,
     /// Rooms a user may create per hour (DMs included).
     #[arg(long, env = "CONFAB_ROOM_RATE_PER_HOUR", default_value_t = 60.0, global = true)]
     pub room_rate_per_hour: f64,

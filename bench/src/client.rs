@@ -84,6 +84,21 @@ impl Api {
             .ok_or_else(|| anyhow::anyhow!("no {name} in /metrics"))
     }
 
+    /// Whether the server has `GET /api/v1/search` (builds before it answer 404).
+    pub async fn search_exists(&self, token: &str) -> anyhow::Result<bool> {
+        let res = self.http.get(format!("{}/api/v1/search?q=x", self.base)).bearer_auth(token).send().await?;
+        Ok(res.status() != reqwest::StatusCode::NOT_FOUND)
+    }
+
+    /// Runs a search; returns the number of results (of the first page).
+    pub async fn search(&self, token: &str, q: &str) -> anyhow::Result<usize> {
+        let res = self.http.get(format!("{}/api/v1/search", self.base)).query(&[("q", q)]).bearer_auth(token);
+        let res = res.send().await?;
+        anyhow::ensure!(res.status().is_success(), "search {q:?}: {}", res.status());
+        let results: confab_shared::SearchResults = res.json().await?;
+        Ok(results.results.len())
+    }
+
     pub async fn connect(&self, token: &str) -> anyhow::Result<(Sink, Stream)> {
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/ws", self.addr)).await?;
         let (mut sink, mut stream) = ws.split();

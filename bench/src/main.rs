@@ -3,6 +3,7 @@
 
 mod client;
 mod scenarios;
+mod search;
 mod server;
 
 use clap::{Parser, ValueEnum};
@@ -21,6 +22,8 @@ enum Scenario {
     Burst,
     /// The burst at 1 room × 1,000 clients, 10 messages each.
     BurstWide,
+    /// `--search-messages` of generated text over 100 rooms, then query latencies.
+    Search,
     All,
 }
 
@@ -67,6 +70,8 @@ struct Args {
     burst_clients: usize,
     #[arg(long, default_value_t = 100)]
     burst_each: usize,
+    #[arg(long, default_value_t = 1_000_000)]
+    search_messages: usize,
 }
 
 fn psql(base: &str, sql: &str) -> bool {
@@ -78,13 +83,24 @@ fn psql(base: &str, sql: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// The size of a PostgreSQL database on disk (0 if it cannot be read).
+fn postgres_bytes(url: &str) -> u64 {
+    std::process::Command::new("psql")
+        .arg(url)
+        .args(["-tAq", "-c", "SELECT pg_database_size(current_database())"])
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok())
+        .unwrap_or(0)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let scenarios = match args.scenario {
         Scenario::All => {
             use Scenario::*;
-            vec![Startup, Ingest, Fanout, Latency, Resume, Connections, Burst, BurstWide]
+            vec![Startup, Ingest, Fanout, Latency, Resume, Connections, Burst, BurstWide, Search]
         }
         one => vec![one],
     };
@@ -135,6 +151,10 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
         Scenario::Startup => scenarios::startup(&api, &server).await?,
         Scenario::Burst => scenarios::burst(&api, &server, args.burst_clients, args.burst_each).await?,
         Scenario::BurstWide => scenarios::burst(&api, &server, 1000, 10).await?,
+        Scenario::Search => {
+            let size = || database_url.map_or_else(|| server.sqlite_bytes(), postgres_bytes);
+            search::search(&api, args.search_messages, size).await?
+        }
         Scenario::All => unreachable!("expanded above"),
     };
     result["server_cpu_seconds"] = json!(server.cpu_seconds() - cpu_before);

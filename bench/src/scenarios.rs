@@ -28,7 +28,7 @@ async fn users(api: &Api, prefix: &str, n: usize) -> anyhow::Result<Vec<String>>
     Ok(tokens)
 }
 
-fn percentile(sorted: &[i64], p: f64) -> f64 {
+pub fn percentile(sorted: &[i64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

@@ -48,6 +48,9 @@ impl Server {
             .args(["--web-dir", "/nonexistent"])
             .args(BENCH_LIMITS)
             .env("CONFAB_LOG", "warn,confab::startup=info")
+            // No default room: every account in one room would add presence traffic the
+            // scenarios do not mean to measure (builds without the option ignore it).
+            .env("CONFAB_DEFAULT_ROOM", "")
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         if let Some(url) = database_url {
@@ -70,6 +73,15 @@ impl Server {
         });
         let addr = rx.recv_timeout(Duration::from_secs(60))?;
         Ok(Server { child, addr, spawned, _dir: dir })
+    }
+
+    /// The bytes of the SQLite store on disk (database and write-ahead log).
+    pub fn sqlite_bytes(&self) -> u64 {
+        ["confab.db", "confab.db-wal"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(self._dir.path().join(f)).ok())
+            .map(|m| m.len())
+            .sum()
     }
 
     pub fn pid(&self) -> u32 {

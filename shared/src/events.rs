@@ -68,7 +68,8 @@ pub enum ServerEvent {
     MemberJoined { room_id: i64, user: User },
     #[cfg_attr(feature = "schema", schema(title = "MemberLeftEvent"))]
     MemberLeft { room_id: i64, user: User },
-    /// `joined`, `role` and `unread_count` of `room` are not the receiver's: keep your own.
+    /// `joined`, `role`, `unread_count` and `last_read_seq` of `room` are not the receiver's: keep
+    /// your own.
     #[cfg_attr(feature = "schema", schema(title = "RoomUpdatedEvent"))]
     RoomUpdated { room: Room },
     #[cfg_attr(feature = "schema", schema(title = "RoomDeletedEvent"))]

@@ -133,6 +133,9 @@ pub struct Room {
     pub last_seq: i64,
     /// Messages after my read marker, not mine, not deleted.
     pub unread_count: i64,
+    /// My read marker: the `seq` up to which I have read (0 when not a member).
+    #[serde(default)]
+    pub last_read_seq: i64,
     pub created_at: DateTime<Utc>,
 }
 

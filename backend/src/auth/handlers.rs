@@ -62,6 +62,10 @@ pub async fn register(
     state.limits.register_by_addr.take(client_addr(&req)).await?;
     let hash = password::hash(password).await?;
     let user = store::users::create(&state.store, &username, &hash).await?;
+    // The account exists now: a failure to put it in the default room must not fail the sign-up.
+    if let Err(err) = crate::rooms::service::welcome(&state, user.id).await {
+        tracing::warn!(error = %err, "joining the default room failed");
+    }
     let pair = open_session(&state, user, &req).await?;
     Ok(HttpResponse::Created().json(pair))
 }

@@ -190,7 +190,14 @@ async fn member(state: &AppState, room_id: i64, user: User) -> AppResult<Member>
 }
 
 /// Tells the room (and, when someone else added them, the new member) about a join.
-async fn announce_joined(state: &AppState, room_id: i64, user_id: i64, added_by_other: bool) -> AppResult<()> {
+/// Tells the room (and, when someone else added them, the user's connections) that `user_id`
+/// joined.
+pub(crate) async fn announce_joined(
+    state: &AppState,
+    room_id: i64,
+    user_id: i64,
+    added_by_other: bool,
+) -> AppResult<()> {
     let Some(user) = store::users::by_id(&state.store, user_id).await? else {
         return Ok(());
     };

@@ -1,6 +1,7 @@
-//! Room actions shared by REST and the WebSocket gateway: read markers and typing.
+//! Room actions shared by REST and the WebSocket gateway (read markers, typing), and the
+//! default room of new accounts.
 
-use confab_shared::ServerEvent;
+use confab_shared::{Role, ServerEvent};
 
 use super::access;
 use crate::auth::Auth;
@@ -20,6 +21,34 @@ pub async fn mark_read(state: &AppState, auth: Auth, room_id: i64, seq: i64, exc
     })?;
     state.realtime.to_user(auth.user_id, &ServerEvent::Read { room_id, seq: marker }, except);
     Ok(marker)
+}
+
+/// Puts a new account in the server's default room (`--default-room`, `general`): the first
+/// account creates it, as its owner; later ones join it (and the room is told). Nothing when
+/// the option is empty, or when the room was deleted or renamed since.
+pub async fn welcome(state: &AppState, user_id: i64) -> AppResult<()> {
+    let name = state.config.default_room.trim();
+    if name.is_empty() {
+        return Ok(());
+    }
+    let room = match store::rooms::public_by_name(&state.store, name).await? {
+        Some(room) => room,
+        None if store::users::count(&state.store).await? == 1 => {
+            match store::rooms::create(&state.store, name, "", "public", user_id).await {
+                Ok(_) => return Ok(()),
+                // Another first account got there first: join theirs.
+                Err(crate::store::StoreError::Conflict(_)) => store::rooms::public_by_name(&state.store, name)
+                    .await?
+                    .ok_or_else(|| AppError::not_found("room"))?,
+                Err(err) => return Err(err.into()),
+            }
+        }
+        None => return Ok(()),
+    };
+    if store::rooms::add_member(&state.store, room.id, user_id, Role::Member).await? {
+        super::members::announce_joined(state, room.id, user_id, false).await?;
+    }
+    Ok(())
 }
 
 /// Forwards a typing notice to the room (at most one per user and room every 2 seconds;

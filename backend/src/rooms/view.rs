@@ -24,6 +24,7 @@ pub fn room(data: RoomData) -> Room {
         role: data.membership.as_ref().map(|m| m.role()),
         last_seq: data.row.last_seq,
         unread_count: data.unread_count,
+        last_read_seq: data.membership.as_ref().map_or(0, |m| m.last_read_seq),
         created_at: utc(data.row.created_at),
     }
 }

@@ -114,6 +114,18 @@ pub async fn direct(store: &Store, a: i64, b: i64, name: &str) -> StoreResult<(R
     }
 }
 
+/// The public room of that name, ignoring case.
+pub async fn public_by_name(db: impl Into<Db<'_>>, name: &str) -> StoreResult<Option<RoomRow>> {
+    let key = name.to_lowercase();
+    read!(db, |c| Ok(rooms::table
+        .filter(rooms::name_key.eq(&key))
+        .filter(rooms::visibility.eq("public"))
+        .select(RoomRow::as_select())
+        .first(c)
+        .await
+        .optional()?))
+}
+
 async fn by_direct_key(db: impl Into<Db<'_>>, key: &str) -> StoreResult<Option<RoomRow>> {
     read!(db, |c| Ok(rooms::table
         .filter(rooms::direct_key.eq(key))

@@ -36,6 +36,11 @@ pub async fn by_name(db: impl Into<Db<'_>>, username: &str) -> StoreResult<Optio
         .optional()?))
 }
 
+/// How many accounts exist.
+pub async fn count(db: impl Into<Db<'_>>) -> StoreResult<i64> {
+    read!(db, |c| Ok(users::table.count().get_result(c).await?))
+}
+
 pub async fn by_id(db: impl Into<Db<'_>>, id: i64) -> StoreResult<Option<UserRow>> {
     read!(db, |c| Ok(users::table.find(id).select(UserRow::as_select()).first(c).await.optional()?))
 }

@@ -1,0 +1,170 @@
+//! The `search` scenario: fills 100 rooms with N messages of generated text (words drawn from a
+//! Zipf-like vocabulary, as real chat is: a few words very common, most rare), measuring the
+//! ingest rate with the full-text index written in the same transactions; then times two kinds
+//! of query by a member of every room: two common words, and a word that occurs in only ten
+//! messages. Reports the store's size on disk (run it against a build without search for the
+//! index's share and its cost on ingest: the queries are skipped where `/search` is missing).
+
+use confab_shared::ClientEvent;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::time::Instant;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use crate::client::{Api, send};
+
+const ROOMS: usize = 100;
+const SENDERS: usize = 16;
+const WINDOW: usize = 64;
+const QUERIES: usize = 200;
+/// The rare word: in one message of every `RARE_EVERY`, ten in a million.
+const RARE: &str = "zanzibarquux";
+const RARE_EVERY: usize = 100_000;
+
+const COMMON: &[&str] = &[
+    "the", "to", "and", "a", "i", "it", "is", "for", "on", "we", "that", "this", "in", "you", "of", "be", "can",
+    "with", "have", "will", "deploy", "build", "test", "release", "meeting", "today", "tomorrow", "fix", "bug",
+    "review", "merge", "branch", "server", "client", "database", "error", "log", "done", "thanks", "please", "check",
+    "link", "issue", "ticket", "friday", "monday", "lunch", "coffee", "call", "update", "plan", "team",
+];
+const SYLLABLES: &[&str] =
+    &["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "pe", "da", "gu", "ha", "zi", "bo", "fe", "xa", "qu", "ly"];
+
+/// A small deterministic generator (xorshift64*): the same text on every run.
+struct Words {
+    state: u64,
+    vocabulary: Vec<String>,
+    /// Cumulative Zipf weights (1/rank) of the vocabulary.
+    cumulative: Vec<f64>,
+}
+
+impl Words {
+    fn new() -> Self {
+        let mut vocabulary: Vec<String> = COMMON.iter().map(|w| w.to_string()).collect();
+        for a in SYLLABLES {
+            for b in SYLLABLES {
+                for c in SYLLABLES {
+                    vocabulary.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        let mut total = 0.0;
+        let cumulative = (1..=vocabulary.len())
+            .map(|rank| {
+                total += 1.0 / rank as f64;
+                total
+            })
+            .collect();
+        Words { state: 0x9E37_79B9_7F4A_7C15, vocabulary, cumulative }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        self.state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn word(&mut self) -> &str {
+        let total = self.cumulative.last().copied().unwrap_or(1.0);
+        let x = (self.next() >> 11) as f64 / (1u64 << 53) as f64 * total;
+        let i = self.cumulative.partition_point(|c| *c < x).min(self.vocabulary.len() - 1);
+        &self.vocabulary[i]
+    }
+
+    /// A message of 4 to 20 words.
+    fn message(&mut self, n: usize) -> String {
+        let len = 4 + (self.next() % 17) as usize;
+        let mut words: Vec<String> = (0..len).map(|_| self.word().to_owned()).collect();
+        if n % RARE_EVERY == 7 {
+            words.push(RARE.to_owned());
+        }
+        words.join(" ")
+    }
+}
+
+pub async fn search(api: &Api, messages: usize, size_on_disk: impl Fn() -> u64) -> anyhow::Result<Value> {
+    let mut tokens = Vec::with_capacity(SENDERS);
+    for i in 0..SENDERS {
+        tokens.push(api.register(&format!("searcher{i}")).await?.access_token);
+    }
+    let mut rooms = Vec::with_capacity(ROOMS);
+    for r in 0..ROOMS {
+        let room = api.create_room(&tokens[0], &format!("room{r}")).await?;
+        for token in &tokens[1..] {
+            api.join(token, room).await?;
+        }
+        rooms.push(room);
+    }
+    let per_sender = messages / SENDERS;
+    let mut conns = Vec::new();
+    for token in &tokens {
+        conns.push(api.connect(token).await?);
+    }
+    let started = Instant::now();
+    let tasks = conns.into_iter().enumerate().map(|(s, (mut sink, mut stream))| {
+        let rooms = rooms.clone();
+        tokio::spawn(async move {
+            let mut words = Words::new();
+            // Each sender its own stretch of the text.
+            for _ in 0..s * 7919 {
+                words.next();
+            }
+            let (mut sent, mut acked) = (0, 0);
+            while acked < per_sender {
+                while sent < per_sender && sent - acked < WINDOW {
+                    let n = s * per_sender + sent;
+                    let event = ClientEvent::Send {
+                        room_id: rooms[n % rooms.len()],
+                        client_id: format!("s{s}-{sent}"),
+                        body: words.message(n),
+                    };
+                    send(&mut sink, &event).await?;
+                    sent += 1;
+                }
+                match stream.next().await {
+                    Some(Ok(WsMessage::Text(text))) if text.starts_with("{\"type\":\"ack\"") => acked += 1,
+                    Some(Ok(WsMessage::Text(text))) if text.starts_with("{\"type\":\"error\"") => {
+                        anyhow::bail!("{text}")
+                    }
+                    Some(Ok(_)) => {}
+                    _ => anyhow::bail!("connection lost"),
+                }
+            }
+            Ok::<_, anyhow::Error>(acked)
+        })
+    });
+    let mut acked = 0;
+    for task in futures_util::future::join_all(tasks).await {
+        acked += task??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let mut result = json!({"messages": acked, "rooms": ROOMS, "fill_seconds": seconds,
+                            "acked_per_sec": acked as f64 / seconds, "size_on_disk_bytes": size_on_disk()});
+    if !api.search_exists(&tokens[0]).await? {
+        result["queries"] = json!("skipped: this build has no /search");
+        return Ok(result);
+    }
+    let mut words = Words::new();
+    let two_words: Vec<String> = (0..QUERIES)
+        .map(|_| {
+            let first = words.word().to_owned();
+            format!("{first} {} ", words.word())
+        })
+        .collect();
+    let rare = vec![RARE.to_owned(); QUERIES];
+    for (name, queries) in [("two_common_words", two_words), ("rare_word", rare)] {
+        let mut took = Vec::with_capacity(queries.len());
+        let mut hits = 0;
+        for q in &queries {
+            let started = Instant::now();
+            hits += api.search(&tokens[0], q).await?;
+            took.push(started.elapsed().as_micros() as i64);
+        }
+        took.sort_unstable();
+        result[name] = json!({"queries": queries.len(), "mean_hits": hits as f64 / queries.len() as f64,
+                              "p50_ms": crate::scenarios::percentile(&took, 0.5),
+                              "p99_ms": crate::scenarios::percentile(&took, 0.99)});
+    }
+    Ok(result)
+}
