@@ -296,6 +296,8 @@ fn launch(args: &[String], env: &[(String, String)], log: &Arc<Mutex<String>>) -
         .env_remove("CONFAB_DATABASE_URL")
         .env_remove("CONFAB_JWT_SECRET")
         .env("CONFAB_LOG", "info")
+        // No default room unless a test asks for one: tests count the rooms they create.
+        .env("CONFAB_DEFAULT_ROOM", "")
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

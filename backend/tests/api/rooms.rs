@@ -1,7 +1,7 @@
 //! Rooms, membership, roles, direct rooms, users and presence lists.
 
 use crate::helpers::{Backend, TestApp, assert_problem, both_stores};
-use confab_shared::{MemberList, Role, Room, RoomList, UserList, Visibility};
+use confab_shared::{MemberList, Role, Room, RoomList, ServerEvent, UserList, Visibility};
 use serde_json::json;
 
 both_stores!(
@@ -197,4 +197,24 @@ async fn user_search_by_prefix(backend: Backend) {
     assert_eq!(found.len(), 20, "at most 20");
     let online: serde_json::Value = app.get("/api/v1/presence", &token).await.json().await.expect("presence");
     assert_eq!(online["online"], json!([]));
+}
+
+both_stores!(new_accounts_join_the_default_room);
+
+/// The first account creates `#general` and owns it; every later one joins it, and its members
+/// are told.
+async fn new_accounts_join_the_default_room(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &["--default-room", "general"]).await;
+    let anna = app.register("anna").await;
+    let rooms: serde_json::Value = app.get("/api/v1/rooms", &anna.access_token).await.json().await.expect("rooms");
+    assert_eq!(rooms["rooms"][0]["name"], "general");
+    assert_eq!(rooms["rooms"][0]["role"], "owner");
+    let general = rooms["rooms"][0]["id"].as_i64().expect("id");
+    let mut ws = app.ws(&anna.access_token).await;
+    ws.subscribe(general, None).await;
+    let ben = app.register("ben").await;
+    let joined = ws.until(|e| matches!(e, ServerEvent::MemberJoined { .. })).await;
+    assert!(matches!(joined.last(), Some(ServerEvent::MemberJoined { user, .. }) if user.id == ben.user.id));
+    let rooms: serde_json::Value = app.get("/api/v1/rooms", &ben.access_token).await.json().await.expect("rooms");
+    assert_eq!((rooms["rooms"][0]["id"].as_i64(), &rooms["rooms"][0]["role"]), (Some(general), &json!("member")));
 }
