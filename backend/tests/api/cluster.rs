@@ -63,7 +63,8 @@ impl Cluster {
         .into_iter()
         .chain(extra.iter().map(|s| s.to_string()))
         .collect::<Vec<_>>();
-        // The first node migrates the database; start the others after it.
+        // The database is a migrated copy of the template; each node's start-up check of the
+        // migrations finds nothing to do.
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let nodes = (0..nodes).map(|_| TestApp::spawn_args_env(args.clone(), env.clone())).collect();
         Cluster { nodes, db, prefix }
