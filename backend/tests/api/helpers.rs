@@ -1,10 +1,12 @@
 //! Test harness: starts the real `confab` binary on port 0 with a fresh database (a temp
 //! SQLite file, or a PostgreSQL database cloned for the test from a migrated template and
-//! dropped after), and talks to it over HTTP and WebSocket like any client.
+//! dropped after), and talks to it over HTTP and WebSocket like any client. The REST calls,
+//! one method per endpoint, are in `client`.
 
-use confab_shared::{ClientEvent, Message, Room, ServerEvent, TokenPair};
+use crate::client::WS_PATH;
+use confab_shared::{ClientEvent, Message, ServerEvent, TokenPair};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -285,15 +287,6 @@ impl TestApp {
             .expect("VmRSS")
     }
 
-    /// The value of an unlabelled metric from `/metrics`.
-    pub async fn metric(&self, name: &str) -> f64 {
-        let text = self.http.get(self.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
-        text.lines()
-            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("metric {name} missing"))
-    }
-
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -328,25 +321,6 @@ impl TestApp {
         self.send_json(reqwest::Method::POST, path, token, body).await
     }
 
-    /// Registers `username` (password `password123`) and returns its tokens.
-    pub async fn register(&self, username: &str) -> TokenPair {
-        let res =
-            self.post("/api/v1/auth/register", None, &json!({"username": username, "password": "password123"})).await;
-        assert_eq!(res.status(), 201, "register {username}");
-        res.json().await.expect("token pair")
-    }
-
-    pub async fn create_room(&self, token: &str, name: &str, visibility: &str) -> Room {
-        let res = self.post("/api/v1/rooms", Some(token), &json!({"name": name, "visibility": visibility})).await;
-        assert_eq!(res.status(), 201, "create room {name}");
-        res.json().await.expect("room")
-    }
-
-    pub async fn join(&self, token: &str, room_id: i64) {
-        let res = self.put(&format!("/api/v1/rooms/{room_id}/members/me"), token).await;
-        assert_eq!(res.status(), 200, "join room {room_id}");
-    }
-
     /// Registers `names` (the first one owns the room) and creates a room they all belong to.
     pub async fn room_with_members(&self, names: &[&str], visibility: &str) -> (i64, Vec<TokenPair>) {
         let mut users = Vec::new();
@@ -355,7 +329,7 @@ impl TestApp {
         }
         let room = self.create_room(&users[0].access_token, &format!("{}-room", names[0]), visibility).await.id;
         for user in &users[1..] {
-            let res = self.put(&format!("/api/v1/rooms/{room}/members/{}", user.user.id), &users[0].access_token).await;
+            let res = self.add_member(&users[0].access_token, room, user.user.id).await;
             assert_eq!(res.status(), 200, "add {}", user.user.username);
         }
         (room, users)
@@ -445,6 +419,11 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
     body
 }
 
+/// The WebSocket endpoint of the server at `addr`.
+pub fn ws_url(addr: &str) -> String {
+    format!("ws://{addr}{WS_PATH}")
+}
+
 type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A WebSocket client speaking the Confab protocol.
@@ -456,7 +435,7 @@ pub const RECV_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Ws {
     pub async fn connect(addr: &str) -> Ws {
-        let (stream, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/ws")).await.expect("ws connect");
+        let (stream, _) = tokio_tungstenite::connect_async(ws_url(addr)).await.expect("ws connect");
         Ws { stream }
     }
 
