@@ -295,10 +295,6 @@ impl TestApp {
         self.http.get(self.url(path)).bearer_auth(token).send().await.expect("GET")
     }
 
-    pub async fn delete(&self, path: &str, token: &str) -> reqwest::Response {
-        self.http.delete(self.url(path)).bearer_auth(token).send().await.expect("DELETE")
-    }
-
     pub async fn put(&self, path: &str, token: &str) -> reqwest::Response {
         self.http.put(self.url(path)).bearer_auth(token).send().await.expect("PUT")
     }
