@@ -30,8 +30,6 @@ async fn parsed<T: DeserializeOwned>(res: Response, status: u16, what: &str) -> 
     res.json().await.unwrap_or_else(|e| panic!("{what}: body: {e}"))
 }
 
-// Until every test file goes through these methods (the next commits), some are unused.
-#[allow(dead_code)]
 impl TestApp {
     async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
         let mut req = self.http.request(method.clone(), self.url(path));

@@ -291,30 +291,10 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// A GET of a path spelled out, for requests that are wrong on purpose (the endpoints
+    /// have methods of their own in `client`).
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.http.get(self.url(path)).bearer_auth(token).send().await.expect("GET")
-    }
-
-    pub async fn put(&self, path: &str, token: &str) -> reqwest::Response {
-        self.http.put(self.url(path)).bearer_auth(token).send().await.expect("PUT")
-    }
-
-    pub async fn send_json(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: &Value,
-    ) -> reqwest::Response {
-        let mut req = self.http.request(method, self.url(path)).json(body);
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        req.send().await.expect("request")
-    }
-
-    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
-        self.send_json(reqwest::Method::POST, path, token, body).await
     }
 
     /// Registers `names` (the first one owns the room) and creates a room they all belong to.
