@@ -1,64 +1,86 @@
 //! Accounts and sessions: register, login, refresh rotation and reuse, logout, password.
 
 use crate::helpers::{Backend, TestApp, assert_problem, both_stores};
-use confab_shared::{SessionList, TokenPair, User};
 use serde_json::json;
 
 both_stores!(
-    register_me_refresh_logout,
+    register_returns_a_bearer_pair_for_the_new_user,
+    refresh_rotates_the_refresh_token,
+    logout_revokes_the_access_and_the_refresh_token,
+    login_ignores_the_case_of_the_name,
     refresh_token_reuse_revokes_the_session,
-    registration_validation,
+    an_unknown_refresh_token_is_refused,
+    registration_fields_are_validated,
+    malformed_json_is_refused,
+    a_body_that_is_not_json_is_refused,
+    an_oversized_body_is_refused,
     usernames_are_unique_ignoring_case,
     login_does_not_reveal_which_part_was_wrong,
-    bad_and_missing_tokens_are_refused,
+    missing_malformed_and_forged_tokens_are_refused,
+    an_expired_access_token_is_refused_and_renewed_by_refresh,
+    change_password_checks_the_current_password,
+    change_password_validates_the_new_password,
     change_password_revokes_other_sessions,
-    login_and_registration_are_throttled,
-    session_list_and_log_out_everywhere,
+    registration_is_throttled,
+    login_is_throttled_even_for_the_right_password,
+    sessions_are_listed_with_the_current_one_marked,
+    ending_a_session_closes_its_sockets_and_refuses_its_tokens,
+    another_users_session_is_not_found,
+    logging_out_everywhere_ends_every_session,
 );
 
-async fn register_me_refresh_logout(backend: Backend) {
+async fn register_returns_a_bearer_pair_for_the_new_user(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let pair = app.register("alice").await;
     assert_eq!(pair.token_type, "Bearer");
     assert_eq!(pair.user.username, "alice");
     assert!(pair.expires_in > 0 && pair.expires_in <= 900);
+    assert_eq!(app.me_ok(&pair.access_token).await, pair.user);
+}
 
-    let me: User = app.get("/api/v1/me", &pair.access_token).await.json().await.expect("me");
-    assert_eq!(me, pair.user);
-
-    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": pair.refresh_token})).await;
+async fn refresh_rotates_the_refresh_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let pair = app.register("alice").await;
+    let res = app.refresh(&pair.refresh_token).await;
     assert_eq!(res.status(), 200);
-    let next: TokenPair = res.json().await.expect("pair");
+    let next: confab_shared::TokenPair = res.json().await.expect("pair");
     assert_ne!(next.refresh_token, pair.refresh_token, "refresh rotates the token");
-    assert_eq!(app.get("/api/v1/me", &next.access_token).await.status(), 200);
+    assert_eq!(app.me(&next.access_token).await.status(), 200);
+}
 
-    let res = app.post("/api/v1/auth/logout", Some(&next.access_token), &json!({})).await;
-    assert_eq!(res.status(), 204);
-    assert_problem(app.get("/api/v1/me", &next.access_token).await, 401, "session_revoked").await;
-    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": next.refresh_token})).await;
-    assert_problem(res, 401, "unauthenticated").await;
+async fn logout_revokes_the_access_and_the_refresh_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let pair = app.register("alice").await;
+    let next = app.refresh_ok(&pair.refresh_token).await;
+    assert_eq!(app.logout(&next.access_token).await.status(), 204);
+    assert_problem(app.me(&next.access_token).await, 401, "session_revoked").await;
+    assert_problem(app.refresh(&next.refresh_token).await, 401, "unauthenticated").await;
+}
 
-    let res = app.post("/api/v1/auth/login", None, &json!({"username": "ALICE", "password": "password123"})).await;
-    assert_eq!(res.status(), 200, "login ignores the case of the name");
+async fn login_ignores_the_case_of_the_name(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.register("alice").await;
+    assert_eq!(app.login("ALICE", "password123").await.status(), 200, "login ignores the case of the name");
 }
 
 async fn refresh_token_reuse_revokes_the_session(backend: Backend) {
     // No grace: the old token presented again at once counts as reuse.
     let app = TestApp::spawn_with(backend, &["--refresh-grace-secs", "0"]).await;
     let pair = app.register("bob").await;
-    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": pair.refresh_token})).await;
-    let rotated: TokenPair = res.json().await.expect("pair");
+    let rotated = app.refresh_ok(&pair.refresh_token).await;
     // The old token again: a thief or a replay. The whole session ends.
-    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": pair.refresh_token})).await;
-    assert_problem(res, 401, "session_revoked").await;
-    assert_problem(app.get("/api/v1/me", &rotated.access_token).await, 401, "session_revoked").await;
-    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": rotated.refresh_token})).await;
+    assert_problem(app.refresh(&pair.refresh_token).await, 401, "session_revoked").await;
+    assert_problem(app.me(&rotated.access_token).await, 401, "session_revoked").await;
+    let res = app.refresh(&rotated.refresh_token).await;
     assert_eq!(res.status(), 401, "the rotated token died with its session");
-    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": "not-a-token"})).await;
-    assert_problem(res, 401, "unauthenticated").await;
 }
 
-async fn registration_validation(backend: Backend) {
+async fn an_unknown_refresh_token_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_problem(app.refresh("not-a-token").await, 401, "unauthenticated").await;
+}
+
+async fn registration_fields_are_validated(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     for (body, field) in [
         (json!({"username": "ab", "password": "password123"}), "username"),
@@ -69,10 +91,15 @@ async fn registration_validation(backend: Backend) {
         (json!({"username": "carol"}), "password"),
         (json!({"username": 7, "password": "password123"}), "username"),
     ] {
-        let res = app.post("/api/v1/auth/register", None, &body).await;
-        let problem = assert_problem(res, 400, "validation_failed").await;
+        let problem = assert_problem(app.register_json(&body).await, 400, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], field, "{body}");
     }
+}
+
+// The next two send broken bodies on purpose, so they build their requests by hand.
+
+async fn malformed_json_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let res = app
         .http
         .post(app.url("/api/v1/auth/register"))
@@ -82,6 +109,10 @@ async fn registration_validation(backend: Backend) {
         .await
         .expect("post");
     assert_problem(res, 400, "malformed_json").await;
+}
+
+async fn a_body_that_is_not_json_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let res = app
         .http
         .post(app.url("/api/v1/auth/register"))
@@ -91,142 +122,142 @@ async fn registration_validation(backend: Backend) {
         .await
         .expect("post");
     assert_problem(res, 415, "unsupported_media_type").await;
+}
+
+async fn an_oversized_body_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let huge = json!({"username": "carol", "password": "x".repeat(100_000)});
-    assert_problem(app.post("/api/v1/auth/register", None, &huge).await, 413, "payload_too_large").await;
+    assert_problem(app.register_json(&huge).await, 413, "payload_too_large").await;
 }
 
 async fn usernames_are_unique_ignoring_case(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.register("Dave").await;
-    let res = app.post("/api/v1/auth/register", None, &json!({"username": "dave", "password": "password123"})).await;
-    assert_problem(res, 409, "username_taken").await;
+    assert_problem(app.try_register("dave").await, 409, "username_taken").await;
 }
 
 async fn login_does_not_reveal_which_part_was_wrong(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.register("erin").await;
-    let wrong_password =
-        app.post("/api/v1/auth/login", None, &json!({"username": "erin", "password": "wrong-password"})).await;
-    let a = assert_problem(wrong_password, 401, "invalid_credentials").await;
-    let unknown_user =
-        app.post("/api/v1/auth/login", None, &json!({"username": "nobody", "password": "wrong-password"})).await;
-    let b = assert_problem(unknown_user, 401, "invalid_credentials").await;
+    let a = assert_problem(app.login("erin", "wrong-password").await, 401, "invalid_credentials").await;
+    let b = assert_problem(app.login("nobody", "wrong-password").await, 401, "invalid_credentials").await;
     assert_eq!(a, b, "the same answer for an unknown user and a wrong password");
 }
 
-async fn bad_and_missing_tokens_are_refused(backend: Backend) {
-    let app = TestApp::spawn_with(backend, &["--access-token-ttl", "1"]).await;
+async fn missing_malformed_and_forged_tokens_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // No Authorization header at all: built by hand.
     let res = app.http.get(app.url("/api/v1/me")).send().await.expect("get");
     assert_problem(res, 401, "unauthenticated").await;
-    assert_problem(app.get("/api/v1/me", "not.a.jwt").await, 401, "unauthenticated").await;
+    assert_problem(app.me("not.a.jwt").await, 401, "unauthenticated").await;
     let pair = app.register("frank").await;
     let mut forged = pair.access_token.clone();
     forged.pop();
     forged.push(if pair.access_token.ends_with('A') { 'B' } else { 'A' });
-    assert_problem(app.get("/api/v1/me", &forged).await, 401, "unauthenticated").await;
+    assert_problem(app.me(&forged).await, 401, "unauthenticated").await;
+}
+
+async fn an_expired_access_token_is_refused_and_renewed_by_refresh(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &["--access-token-ttl", "1"]).await;
+    let pair = app.register("frank").await;
     // exp plus the 5 s leeway must pass for the token to expire.
     tokio::time::sleep(std::time::Duration::from_secs(7)).await;
-    let problem = assert_problem(app.get("/api/v1/me", &pair.access_token).await, 401, "unauthenticated").await;
+    let problem = assert_problem(app.me(&pair.access_token).await, 401, "unauthenticated").await;
     assert!(problem["detail"].as_str().unwrap_or("").contains("expired"), "{problem}");
-    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": pair.refresh_token})).await;
+    let res = app.refresh(&pair.refresh_token).await;
     assert_eq!(res.status(), 200, "an expired access token is renewed by refresh");
+}
+
+async fn change_password_checks_the_current_password(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.register("grace").await.access_token;
+    let res = app.change_password(&token, "wrong-one", "newpassword1").await;
+    let problem = assert_problem(res, 403, "forbidden").await;
+    assert_eq!(problem["errors"][0]["field"], "current_password");
+}
+
+async fn change_password_validates_the_new_password(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.register("grace").await.access_token;
+    assert_problem(app.change_password(&token, "password123", "short").await, 400, "validation_failed").await;
 }
 
 async fn change_password_revokes_other_sessions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let first = app.register("grace").await;
-    let res = app.post("/api/v1/auth/login", None, &json!({"username": "grace", "password": "password123"})).await;
-    let second: TokenPair = res.json().await.expect("pair");
-    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
-    let res = app
-        .send_json(
-            reqwest::Method::PUT,
-            "/api/v1/me/password",
-            Some(&first.access_token),
-            &change("wrong-one", "newpassword1"),
-        )
-        .await;
-    let problem = assert_problem(res, 403, "forbidden").await;
-    assert_eq!(problem["errors"][0]["field"], "current_password");
-    let res = app
-        .send_json(
-            reqwest::Method::PUT,
-            "/api/v1/me/password",
-            Some(&first.access_token),
-            &change("password123", "short"),
-        )
-        .await;
-    assert_problem(res, 400, "validation_failed").await;
-    let res = app
-        .send_json(
-            reqwest::Method::PUT,
-            "/api/v1/me/password",
-            Some(&first.access_token),
-            &change("password123", "newpassword1"),
-        )
-        .await;
+    let second = app.login_ok("grace", "password123").await;
+    let res = app.change_password(&first.access_token, "password123", "newpassword1").await;
     assert_eq!(res.status(), 204);
-    assert_eq!(app.get("/api/v1/me", &first.access_token).await.status(), 200, "this session stays");
-    assert_problem(app.get("/api/v1/me", &second.access_token).await, 401, "session_revoked").await;
-    let old = app.post("/api/v1/auth/login", None, &json!({"username": "grace", "password": "password123"})).await;
-    assert_eq!(old.status(), 401);
-    let new = app.post("/api/v1/auth/login", None, &json!({"username": "grace", "password": "newpassword1"})).await;
-    assert_eq!(new.status(), 200);
+    assert_eq!(app.me(&first.access_token).await.status(), 200, "this session stays");
+    assert_problem(app.me(&second.access_token).await, 401, "session_revoked").await;
+    assert_eq!(app.login("grace", "password123").await.status(), 401);
+    assert_eq!(app.login("grace", "newpassword1").await.status(), 200);
 }
 
-async fn login_and_registration_are_throttled(backend: Backend) {
-    let app = TestApp::spawn_with(backend, &["--login-rate-per-minute", "3", "--register-rate-per-hour", "2"]).await;
+async fn registration_is_throttled(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &["--register-rate-per-hour", "2"]).await;
     app.register("jack").await;
     app.register("jill").await;
-    let res = app.post("/api/v1/auth/register", None, &json!({"username": "john", "password": "password123"})).await;
-    let problem = assert_problem(res, 429, "rate_limited").await;
+    let problem = assert_problem(app.try_register("john").await, 429, "rate_limited").await;
     assert!(problem["detail"].is_string());
-    let wrong = json!({"username": "jack", "password": "wrong-password"});
+}
+
+async fn login_is_throttled_even_for_the_right_password(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &["--login-rate-per-minute", "3"]).await;
+    app.register("jack").await;
     for _ in 0..3 {
-        assert_eq!(app.post("/api/v1/auth/login", None, &wrong).await.status(), 401);
+        assert_eq!(app.login("jack", "wrong-password").await.status(), 401);
     }
-    let res = app.post("/api/v1/auth/login", None, &wrong).await;
+    let res = app.login("jack", "wrong-password").await;
     let retry: u64 = res.headers()["retry-after"].to_str().expect("header").parse().expect("seconds");
     assert!((1..=60).contains(&retry), "{retry}");
     assert_problem(res, 429, "rate_limited").await;
     // Even the right password waits: the account is throttled, with no argon2 work done.
-    let right = json!({"username": "jack", "password": "password123"});
-    assert_problem(app.post("/api/v1/auth/login", None, &right).await, 429, "rate_limited").await;
+    assert_problem(app.login("jack", "password123").await, 429, "rate_limited").await;
 }
 
-async fn session_list_and_log_out_everywhere(backend: Backend) {
+async fn sessions_are_listed_with_the_current_one_marked(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let first = app.register("kate").await;
-    let login = json!({"username": "kate", "password": "password123"});
-    let second: TokenPair = app.post("/api/v1/auth/login", None, &login).await.json().await.expect("pair");
-    let third: TokenPair = app.post("/api/v1/auth/login", None, &login).await.json().await.expect("pair");
-    let list: SessionList = app.get("/api/v1/sessions", &first.access_token).await.json().await.expect("list");
+    app.login_ok("kate", "password123").await;
+    app.login_ok("kate", "password123").await;
+    let list = app.sessions_ok(&first.access_token).await;
     assert_eq!(list.sessions.len(), 3);
     assert_eq!(list.sessions.iter().filter(|s| s.current).count(), 1);
-    let others: Vec<i64> = list.sessions.iter().filter(|s| !s.current).map(|s| s.id).collect();
+}
 
-    // Ending another session closes its sockets and refuses its tokens.
+async fn ending_a_session_closes_its_sockets_and_refuses_its_tokens(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let first = app.register("kate").await;
+    let second = app.login_ok("kate", "password123").await;
+    let list = app.sessions_ok(&second.access_token).await;
+    let second_id = list.sessions.iter().find(|s| s.current).expect("the current session").id;
     let mut ws = app.ws(&second.access_token).await;
-    let second_id = others[1];
-    assert_eq!(app.delete(&format!("/api/v1/sessions/{second_id}"), &first.access_token).await.status(), 204);
+    assert_eq!(app.end_session(&first.access_token, second_id).await.status(), 204);
     assert_eq!(ws.closed().await, 4003);
-    assert_problem(app.get("/api/v1/me", &second.access_token).await, 401, "session_revoked").await;
-    assert_problem(app.delete(&format!("/api/v1/sessions/{second_id}"), &first.access_token).await, 404, "not_found")
-        .await;
-    // Someone else's session is not found.
-    let other_user = app.register("liam").await;
-    let theirs: SessionList = app.get("/api/v1/sessions", &other_user.access_token).await.json().await.expect("list");
-    let path = format!("/api/v1/sessions/{}", theirs.sessions[0].id);
-    assert_problem(app.delete(&path, &first.access_token).await, 404, "not_found").await;
-    assert_eq!(app.get("/api/v1/me", &other_user.access_token).await.status(), 200);
+    assert_problem(app.me(&second.access_token).await, 401, "session_revoked").await;
+    assert_problem(app.end_session(&first.access_token, second_id).await, 404, "not_found").await;
+}
 
-    // Log out everywhere: every socket and token of the account, this one too.
+async fn another_users_session_is_not_found(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let first = app.register("kate").await;
+    let other_user = app.register("liam").await;
+    let theirs = app.sessions_ok(&other_user.access_token).await;
+    assert_problem(app.end_session(&first.access_token, theirs.sessions[0].id).await, 404, "not_found").await;
+    assert_eq!(app.me(&other_user.access_token).await.status(), 200);
+}
+
+async fn logging_out_everywhere_ends_every_session(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let first = app.register("kate").await;
+    let third = app.login_ok("kate", "password123").await;
+    // Every socket and token of the account, this one too.
     let mut ws = app.ws(&third.access_token).await;
-    assert_eq!(app.delete("/api/v1/sessions", &first.access_token).await.status(), 204);
+    assert_eq!(app.end_all_sessions(&first.access_token).await.status(), 204);
     assert_eq!(ws.closed().await, 4003);
     for token in [&first.access_token, &third.access_token] {
-        assert_problem(app.get("/api/v1/me", token).await, 401, "session_revoked").await;
+        assert_problem(app.me(token).await, 401, "session_revoked").await;
     }
-    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": third.refresh_token})).await;
-    assert_eq!(res.status(), 401);
+    assert_eq!(app.refresh(&third.refresh_token).await.status(), 401);
 }

@@ -4,7 +4,7 @@
 
 use crate::helpers::{Backend, TestApp, Ws, both_stores, send_event};
 use crate::raw_ws::RawWs;
-use confab_shared::{ClientEvent, MessageList, ServerEvent};
+use confab_shared::{ClientEvent, ServerEvent};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
@@ -97,7 +97,7 @@ async fn a_socket_stuck_in_replay_closes_on_logout(backend: Backend) {
     let room = big_room(&app, &owner, 2000).await;
     let reader = app.register("reader").await.access_token;
     let mut ws = stuck_subscriber(&app, &reader, room).await;
-    assert_eq!(app.post("/api/v1/auth/logout", Some(&reader), &serde_json::json!({})).await.status(), 204);
+    assert_eq!(app.logout(&reader).await.status(), 204);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let started = Instant::now();
     let (code, texts) = ws.until_closed(Duration::from_secs(10)).await;
@@ -206,12 +206,9 @@ async fn a_client_far_behind_catches_up_from_the_store(backend: Backend) {
 async fn a_logout_racing_a_connection_still_closes_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.register("racer").await;
-    let login = serde_json::json!({"username": "racer", "password": "password123"});
     for round in 0..20 {
-        let pair: confab_shared::TokenPair =
-            app.post("/api/v1/auth/login", None, &login).await.json().await.expect("pair");
-        let empty = serde_json::json!({});
-        let logout = app.post("/api/v1/auth/logout", Some(&pair.access_token), &empty);
+        let pair = app.login_ok("racer", "password123").await;
+        let logout = app.logout(&pair.access_token);
         let connect = RawWs::connect(&app.addr, Some(&pair.access_token), None);
         // Let the logout land while the socket starts.
         let (connected, logged_out) = tokio::join!(connect, async {
@@ -244,8 +241,7 @@ async fn acknowledged_messages_survive_a_kill_during_ingest(backend: Backend) {
     let mut stored = HashSet::new();
     let mut after = 0;
     loop {
-        let path = format!("/api/v1/rooms/{room}/messages?after_seq={after}&limit=200");
-        let page: MessageList = app.get(&path, &token).await.json().await.expect("page");
+        let page = app.history_ok(&token, room, &format!("after_seq={after}&limit=200")).await;
         let Some(last) = page.messages.last().map(|m| m.seq) else { break };
         for message in page.messages {
             assert!(stored.insert(message.client_id.expect("client id")), "stored twice");
@@ -262,6 +258,6 @@ async fn acknowledged_messages_survive_a_kill_during_ingest(backend: Backend) {
         ws.send(&send_event(room, &format!("c{i}"), &format!("message {i}"))).await;
     }
     ws.ack("c2999").await;
-    let head: confab_shared::Room = app.get(&format!("/api/v1/rooms/{room}"), &token).await.json().await.expect("room");
+    let head = app.room_ok(&token, room).await;
     assert_eq!(head.last_seq, 3000, "each message once");
 }

@@ -4,7 +4,7 @@
 
 use crate::cluster::{CLUSTER_SECRET, Cluster, PrivateRedis, SHARED_REDIS, collect_messages, services_available};
 use crate::helpers::{TestApp, send_event};
-use confab_shared::{ClientEvent, MemberList, ServerEvent};
+use confab_shared::{ClientEvent, ServerEvent};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -62,8 +62,7 @@ async fn forged_envelopes_on_redis_are_dropped() {
     let (room, users) = a.room_with_members(&["alice", "bob"], "public").await;
     let mut alice = a.ws(&users[0].access_token).await;
     alice.subscribe(room, None).await;
-    let sessions: confab_shared::SessionList =
-        a.get("/api/v1/sessions", &users[0].access_token).await.json().await.expect("sessions");
+    let sessions = a.sessions_ok(&users[0].access_token).await;
     let channel = |topic: &str| format!("{}:{topic}", cluster.prefix);
 
     // Unsigned: a message "from" someone else, and a forged close of alice's session.
@@ -169,12 +168,12 @@ async fn crosses_nodes(cluster: &Cluster) {
     alice.ack("a1").await;
     collect_messages(&mut bob, 1, Duration::from_secs(10)).await;
     for node in [a, b] {
-        assert_eq!(node.http.get(node.url("/readyz")).send().await.expect("readyz").status(), 200);
+        assert_eq!(node.readyz().await.status(), 200);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis_with_a_password_and_over_tls() {
+async fn redis_with_a_password() {
     if !services_available() {
         return;
     }
@@ -182,7 +181,13 @@ async fn redis_with_a_password_and_over_tls() {
     let redis = PrivateRedis::start_with(port, &["--port", &port.to_string(), "--requirepass", "s3cret-pass"]);
     crosses_nodes(&Cluster::start(2, &format!("redis://:s3cret-pass@127.0.0.1:{port}"))).await;
     drop(redis);
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_over_tls() {
+    if !services_available() {
+        return;
+    }
     let dir = tempfile::tempdir().expect("dir");
     tls_files(dir.path());
     let file = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
@@ -221,7 +226,7 @@ async fn readiness_checks_redis() {
     let port = free_port();
     let mut redis = PrivateRedis::start(port);
     let app = TestApp::spawn_args(vec!["--redis-url".into(), format!("redis://127.0.0.1:{port}")]);
-    let ready = || async { app.http.get(app.url("/readyz")).send().await.expect("readyz").status().as_u16() };
+    let ready = || async { app.readyz().await.status().as_u16() };
     assert_eq!(ready().await, 200);
     redis.stop();
     assert_eq!(ready().await, 503, "Redis is down");
@@ -244,12 +249,7 @@ async fn members_are_online_whichever_node_they_use() {
     let _bob = b.ws(&users[1].access_token).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let list: MemberList = a
-            .get(&format!("/api/v1/rooms/{room}/members"), &users[0].access_token)
-            .await
-            .json()
-            .await
-            .expect("members");
+        let list = a.members_ok(&users[0].access_token, room).await;
         if list.members.iter().any(|m| m.user.username == "bob" && m.online) {
             break;
         }

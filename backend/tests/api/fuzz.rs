@@ -138,7 +138,7 @@ async fn fuzzed_frames_never_hurt_the_server_or_other_users() {
     }
     assert!(seen.windows(2).all(|w| w[1] == w[0] + 1), "gapless and in order");
     assert!(acked.iter().all(|s| seen.contains(s)));
-    assert_eq!(app.http.get(app.url("/healthz")).send().await.expect("healthz").status(), 200);
+    assert_eq!(app.healthz().await.status(), 200);
     let log = app.log.lock().expect("log").clone();
     assert!(!log.contains("panicked"), "the server panicked:\n{log}");
     assert_eq!(sent, FUZZERS * FRAMES_PER_FUZZER);

@@ -37,9 +37,7 @@ fn acked_seq(event: &ServerEvent) -> i64 {
 }
 
 async fn history(app: &TestApp, token: &str, room: i64) -> MessageList {
-    let res = app.get(&format!("/api/v1/rooms/{room}/messages?limit=200"), token).await;
-    assert_eq!(res.status(), 200);
-    res.json().await.expect("page")
+    app.history_ok(token, room, "limit=200").await
 }
 
 async fn pipelined_sends_keep_their_order(backend: Backend) {
@@ -58,13 +56,8 @@ async fn pipelined_sends_keep_their_order(backend: Backend) {
     let page = history(&app, &alice, room).await;
     let bodies: Vec<String> = page.messages.iter().map(|m| m.body.clone()).collect();
     assert_eq!(bodies, (0..200).map(|i| format!("body {i}")).collect::<Vec<_>>());
-    let metrics = app.get("/metrics", "").await.text().await.expect("metrics");
-    let batches = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("confab_write_batch_size_count "))
-        .and_then(|v| v.parse::<u64>().ok())
-        .expect("batch count");
-    assert!(batches < 200, "200 pipelined sends took {batches} transactions: not batched");
+    let batches = app.metric("confab_write_batch_size_count").await;
+    assert!(batches < 200.0, "200 pipelined sends took {batches} transactions: not batched");
 }
 
 async fn repeated_client_ids_in_one_batch_store_one_message(backend: Backend) {
@@ -149,7 +142,7 @@ async fn many_senders_in_many_rooms_get_gapless_seqs(backend: Backend) {
     let (room_a, users) = app.room_with_members(&names, "public").await;
     let room_b = app.create_room(&users[0].access_token, "b", "public").await.id;
     for user in &users[1..] {
-        let res = app.put(&format!("/api/v1/rooms/{room_b}/members/me"), &user.access_token).await;
+        let res = app.join_room(&user.access_token, room_b).await;
         assert!(res.status().is_success());
     }
     // 8 connections × 40 sends, alternating rooms, all pipelined.

@@ -1,10 +1,12 @@
 //! Test harness: starts the real `confab` binary on port 0 with a fresh database (a temp
-//! SQLite file, or a PostgreSQL database created for the test and dropped after), and talks
-//! to it over HTTP and WebSocket like any client.
+//! SQLite file, or a PostgreSQL database cloned for the test from a migrated template and
+//! dropped after), and talks to it over HTTP and WebSocket like any client. The REST calls,
+//! one method per endpoint, are in `client`.
 
-use confab_shared::{ClientEvent, Message, Room, ServerEvent, TokenPair};
+use crate::client::WS_PATH;
+use confab_shared::{ClientEvent, Message, ServerEvent, TokenPair};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -42,19 +44,26 @@ fn pg_base_url() -> String {
     std::env::var("CONFAB_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
 }
 
-fn psql(db: &str, sql: &str) -> bool {
-    Command::new("psql")
+/// Runs `sql` on database `db`; `Err(stderr)` when it fails.
+fn psql_result(db: &str, sql: &str) -> Result<(), String> {
+    let out = Command::new("psql")
         .arg(format!("{}/{db}", pg_base_url()))
         .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("psql: {e}"))?;
+    if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).trim().to_owned()) }
 }
 
-/// Whether PostgreSQL tests can run; panics when they must but cannot.
+fn psql(db: &str, sql: &str) -> bool {
+    psql_result(db, sql).is_ok()
+}
+
+/// Whether PostgreSQL tests can run; panics when they must but cannot. PostgreSQL is asked
+/// once per test process.
 pub fn postgres_available() -> bool {
-    let up = psql("postgres", "SELECT 1");
+    static UP: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let up = *UP.get_or_init(|| psql("postgres", "SELECT 1"));
     let required = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
         || std::env::var("CONFAB_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
     if !up && required {
@@ -66,10 +75,102 @@ pub fn postgres_available() -> bool {
     up
 }
 
-/// Creates an empty PostgreSQL database for one test; returns its name.
+/// The `confab` binary under test. CONFAB_TEST_BINARY runs the suite against another build
+/// (say, an older one, to see a regression test fail there).
+fn binary() -> String {
+    std::env::var("CONFAB_TEST_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_confab").to_owned())
+}
+
+/// A hash of every file under `migrations/postgres` (names and contents) and of the binary
+/// chosen by CONFAB_TEST_BINARY, so that a changed migration gets a template of its own.
+fn migrations_hash() -> String {
+    use sha2::{Digest, Sha256};
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() { files(&path, out) } else { out.push(path) }
+        }
+    }
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/postgres"));
+    let mut paths = Vec::new();
+    files(root, &mut paths);
+    paths.sort();
+    let mut hash = Sha256::new();
+    for path in paths {
+        let name = path.strip_prefix(root).expect("under the root").to_string_lossy().into_owned();
+        let body = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        hash.update((name.len() as u64).to_le_bytes());
+        hash.update(name.as_bytes());
+        hash.update((body.len() as u64).to_le_bytes());
+        hash.update(&body);
+    }
+    if let Ok(other) = std::env::var("CONFAB_TEST_BINARY") {
+        hash.update(other.as_bytes());
+    }
+    hash.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn database_exists(name: &str) -> bool {
+    let out = Command::new("psql")
+        .arg(format!("{}/postgres", pg_base_url()))
+        .args(["-v", "ON_ERROR_STOP=1", "-Atc"])
+        .arg(format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("psql");
+    assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim() == "1"
+}
+
+/// The migrated database every test database is cloned from: made once per test process
+/// (the `OnceLock` makes racing threads wait for the first), and once per migration set
+/// across processes. A process migrates a database of its own under a temporary name and
+/// renames it into place; a rename is atomic, so when two processes race exactly one wins and
+/// the other drops its copy. Nothing ever connects to the template (connections are refused),
+/// which `CREATE DATABASE … TEMPLATE` needs.
+fn template_database() -> &'static str {
+    static TEMPLATE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = format!("confab_template_{}", migrations_hash());
+        if database_exists(&name) {
+            return name;
+        }
+        let building = format!("{name}_build_{}", rand::random::<u32>());
+        psql_result("postgres", &format!("CREATE DATABASE {building}"))
+            .unwrap_or_else(|e| panic!("create database {building}: {e}"));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = Command::new(binary())
+            .args(["migrate", "--database-url", &database_url(&building)])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env_remove("CONFAB_DATABASE_URL")
+            .env("CONFAB_LOG", "warn")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run confab migrate");
+        if !out.status.success() {
+            drop_database(&building);
+            panic!("confab migrate {building}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        psql_result("postgres", &format!("ALTER DATABASE {building} WITH ALLOW_CONNECTIONS false"))
+            .unwrap_or_else(|e| panic!("lock {building}: {e}"));
+        if let Err(e) = psql_result("postgres", &format!("ALTER DATABASE {building} RENAME TO {name}")) {
+            // Another process won the race (or something else failed: then the template is
+            // missing, and that is the error to report).
+            drop_database(&building);
+            assert!(database_exists(&name), "rename {building} to {name}: {e}");
+        }
+        name
+    })
+}
+
+/// Creates a migrated PostgreSQL database for one test (a copy of the template); returns its
+/// name.
 pub fn create_database() -> String {
+    let template = template_database();
     let name = format!("confab_test_{}", rand::random::<u64>());
-    assert!(psql("postgres", &format!("CREATE DATABASE {name}")), "create database {name}");
+    psql_result("postgres", &format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .unwrap_or_else(|e| panic!("create database {name} from {template}: {e}"));
     name
 }
 
@@ -186,66 +287,14 @@ impl TestApp {
             .expect("VmRSS")
     }
 
-    /// The value of an unlabelled metric from `/metrics`.
-    pub async fn metric(&self, name: &str) -> f64 {
-        let text = self.http.get(self.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
-        text.lines()
-            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("metric {name} missing"))
-    }
-
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
+    /// A GET of a path spelled out, for requests that are wrong on purpose (the endpoints
+    /// have methods of their own in `client`).
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.http.get(self.url(path)).bearer_auth(token).send().await.expect("GET")
-    }
-
-    pub async fn delete(&self, path: &str, token: &str) -> reqwest::Response {
-        self.http.delete(self.url(path)).bearer_auth(token).send().await.expect("DELETE")
-    }
-
-    pub async fn put(&self, path: &str, token: &str) -> reqwest::Response {
-        self.http.put(self.url(path)).bearer_auth(token).send().await.expect("PUT")
-    }
-
-    pub async fn send_json(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: &Value,
-    ) -> reqwest::Response {
-        let mut req = self.http.request(method, self.url(path)).json(body);
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        req.send().await.expect("request")
-    }
-
-    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
-        self.send_json(reqwest::Method::POST, path, token, body).await
-    }
-
-    /// Registers `username` (password `password123`) and returns its tokens.
-    pub async fn register(&self, username: &str) -> TokenPair {
-        let res =
-            self.post("/api/v1/auth/register", None, &json!({"username": username, "password": "password123"})).await;
-        assert_eq!(res.status(), 201, "register {username}");
-        res.json().await.expect("token pair")
-    }
-
-    pub async fn create_room(&self, token: &str, name: &str, visibility: &str) -> Room {
-        let res = self.post("/api/v1/rooms", Some(token), &json!({"name": name, "visibility": visibility})).await;
-        assert_eq!(res.status(), 201, "create room {name}");
-        res.json().await.expect("room")
-    }
-
-    pub async fn join(&self, token: &str, room_id: i64) {
-        let res = self.put(&format!("/api/v1/rooms/{room_id}/members/me"), token).await;
-        assert_eq!(res.status(), 200, "join room {room_id}");
     }
 
     /// Registers `names` (the first one owns the room) and creates a room they all belong to.
@@ -256,7 +305,7 @@ impl TestApp {
         }
         let room = self.create_room(&users[0].access_token, &format!("{}-room", names[0]), visibility).await.id;
         for user in &users[1..] {
-            let res = self.put(&format!("/api/v1/rooms/{room}/members/{}", user.user.id), &users[0].access_token).await;
+            let res = self.add_member(&users[0].access_token, room, user.user.id).await;
             assert_eq!(res.status(), 200, "add {}", user.user.username);
         }
         (room, users)
@@ -288,10 +337,7 @@ impl TestApp {
 
 /// Starts `confab` and waits for its "listening on" line; its output goes to `log`.
 fn launch(args: &[String], env: &[(String, String)], log: &Arc<Mutex<String>>) -> (Child, String) {
-    // CONFAB_TEST_BINARY runs the suite against another build (say, an older one, to see a
-    // regression test fail there).
-    let binary = std::env::var("CONFAB_TEST_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_confab").to_owned());
-    let mut child = Command::new(binary)
+    let mut child = Command::new(binary())
         .args(args)
         .env_remove("CONFAB_DATABASE_URL")
         .env_remove("CONFAB_JWT_SECRET")
@@ -334,7 +380,7 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.kill();
         if let Some(db) = &self.pg_db {
-            psql("postgres", &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            drop_database(db);
         }
     }
 }
@@ -351,6 +397,11 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
     body
 }
 
+/// The WebSocket endpoint of the server at `addr`.
+pub fn ws_url(addr: &str) -> String {
+    format!("ws://{addr}{WS_PATH}")
+}
+
 type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A WebSocket client speaking the Confab protocol.
@@ -362,7 +413,7 @@ pub const RECV_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Ws {
     pub async fn connect(addr: &str) -> Ws {
-        let (stream, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/ws")).await.expect("ws connect");
+        let (stream, _) = tokio_tungstenite::connect_async(ws_url(addr)).await.expect("ws connect");
         Ws { stream }
     }
 

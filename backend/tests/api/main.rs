@@ -2,6 +2,7 @@
 //! Black-box tests: each starts the real `confab` binary on a random port with a fresh
 //! database, on SQLite and on PostgreSQL.
 
+mod client;
 mod helpers;
 
 mod auth;

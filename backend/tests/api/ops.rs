@@ -1,45 +1,73 @@
 //! Health, routing errors, headers, the OpenAPI contract, and restarts.
 
+use crate::client::WS_PATH;
 use crate::helpers::{Backend, TestApp, assert_problem, both_stores};
-use serde_json::json;
 
 both_stores!(
-    health_and_readiness,
-    unknown_routes_and_wrong_methods,
+    healthz_and_readyz_answer_200,
+    responses_carry_security_headers,
+    unknown_routes_are_not_found,
+    wrong_methods_are_told_the_allowed_ones,
+    a_malformed_path_parameter_is_not_found,
+    malformed_query_parameters_are_refused,
+    a_plain_get_of_the_websocket_endpoint_needs_an_upgrade,
     restart_keeps_users_logged_in,
     cancelled_queries_never_break_the_pool,
 );
 
-async fn health_and_readiness(backend: Backend) {
+async fn healthz_and_readyz_answer_200(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let res = app.http.get(app.url("/healthz")).send().await.expect("healthz");
-    assert_eq!(res.status(), 200);
-    let res = app.http.get(app.url("/readyz")).send().await.expect("readyz");
-    assert_eq!(res.status(), 200);
+    assert_eq!(app.healthz().await.status(), 200);
+    assert_eq!(app.readyz().await.status(), 200);
+}
+
+async fn responses_carry_security_headers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let res = app.readyz().await;
     let headers = res.headers();
     assert!(headers["content-security-policy"].to_str().expect("csp").contains("script-src 'self'"));
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["x-frame-options"], "DENY");
 }
 
-async fn unknown_routes_and_wrong_methods(backend: Backend) {
+// The next ones probe routing with wrong paths, methods and parameters on purpose, so they
+// spell their requests out.
+
+async fn unknown_routes_are_not_found(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let res = app.http.get(app.url("/api/v1/nothing-here")).send().await.expect("get");
     assert_problem(res, 404, "not_found").await;
+}
+
+async fn wrong_methods_are_told_the_allowed_ones(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let res = app.http.delete(app.url("/api/v1/rooms")).send().await.expect("delete");
     assert_eq!(res.headers()["allow"], "GET, POST, HEAD");
     assert_problem(res, 405, "method_not_allowed").await;
     let res = app.http.post(app.url("/api/v1/rooms/5/members/me")).send().await.expect("post");
     assert_eq!(res.headers()["allow"], "PUT, DELETE");
     assert_problem(res, 405, "method_not_allowed").await;
+}
+
+async fn a_malformed_path_parameter_is_not_found(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let pair = app.register("hank").await;
     let res = app.get("/api/v1/rooms/not-a-number", &pair.access_token).await;
     assert_problem(res, 404, "not_found").await;
+}
+
+async fn malformed_query_parameters_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let pair = app.register("hank").await;
     let res = app.get("/api/v1/rooms/1/messages?limit=abc", &pair.access_token).await;
     assert_problem(res, 400, "validation_failed").await;
     let res = app.get("/api/v1/users?nope=1", &pair.access_token).await;
     assert_problem(res, 400, "validation_failed").await;
-    let res = app.http.get(app.url("/api/v1/ws")).send().await.expect("plain GET");
+}
+
+async fn a_plain_get_of_the_websocket_endpoint_needs_an_upgrade(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let res = app.http.get(app.url(WS_PATH)).send().await.expect("plain GET");
     assert_problem(res, 426, "upgrade_required").await;
 }
 
@@ -47,15 +75,11 @@ async fn restart_keeps_users_logged_in(backend: Backend) {
     let mut app = TestApp::spawn(backend).await;
     let pair = app.register("ivy").await;
     let room = app.create_room(&pair.access_token, "kept", "public").await;
-    let res = app
-        .post(&format!("/api/v1/rooms/{}/messages", room.id), Some(&pair.access_token), &json!({"body": "before"}))
-        .await;
-    assert_eq!(res.status(), 201);
+    assert_eq!(app.send_message(&pair.access_token, room.id, "before").await.status(), 201);
     app.restart();
     // The generated JWT secret and the database survive the restart.
-    assert_eq!(app.get("/api/v1/me", &pair.access_token).await.status(), 200);
-    let res = app.get(&format!("/api/v1/rooms/{}/messages", room.id), &pair.access_token).await;
-    let body: serde_json::Value = res.json().await.expect("history");
+    assert_eq!(app.me(&pair.access_token).await.status(), 200);
+    let body: serde_json::Value = app.history(&pair.access_token, room.id, "").await.json().await.expect("history");
     assert_eq!(body["messages"][0]["body"], "before");
 }
 
@@ -82,10 +106,9 @@ async fn openapi_yaml_matches_the_code() {
 #[tokio::test]
 async fn openapi_is_served_with_a_docs_ui() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let doc: serde_json::Value =
-        app.http.get(app.url("/api/openapi.json")).send().await.expect("get").json().await.expect("json");
+    let doc: serde_json::Value = app.openapi_json().await.json().await.expect("json");
     assert_eq!(doc["info"]["title"], "Confab API");
-    let res = app.http.get(app.url("/docs/")).send().await.expect("docs");
+    let res = app.docs().await;
     assert_eq!(res.status(), 200);
     assert!(res.text().await.expect("html").contains("swagger"), "the docs UI page");
 }
@@ -100,7 +123,7 @@ async fn metrics_count_messages_and_deliveries() {
     ws.subscribe(room, Some(0)).await;
     ws.send(&ClientEvent::Send { room_id: room, client_id: "x".into(), body: "counted".into() }).await;
     ws.until(|e| matches!(e, ServerEvent::Message { .. })).await;
-    let text = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let text = app.metrics_text().await;
     assert!(text.contains("confab_messages_received_total 1\n"), "{text}");
     assert!(text.contains("confab_websocket_connections 1\n"), "{text}");
     assert!(text.contains("confab_delivery_latency_seconds_count 1\n"), "{text}");
@@ -121,7 +144,7 @@ async fn shutdown_closes_sockets_with_1001() {
 #[tokio::test]
 async fn json_logs() {
     let app = TestApp::spawn_with(Backend::Sqlite, &["--log-format", "json"]).await;
-    assert_eq!(app.http.get(app.url("/healthz")).send().await.expect("healthz").status(), 200);
+    assert_eq!(app.healthz().await.status(), 200);
     let log = app.log.lock().expect("log").clone();
     let line = log.lines().find(|l| l.contains("listening on")).expect("the listening line");
     let parsed: serde_json::Value = serde_json::from_str(line).expect("a JSON log line");
@@ -149,7 +172,7 @@ async fn cancelled_queries_never_break_the_pool(backend: Backend) {
                     .expect("a response, not a dropped connection");
                 res.status().as_u16()
             } else {
-                app.get("/api/v1/me", token).await.status().as_u16()
+                app.me(token).await.status().as_u16()
             }
         }
     });

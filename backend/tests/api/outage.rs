@@ -3,7 +3,6 @@
 
 use crate::helpers::{TestApp, assert_problem, create_database, database_url, drop_database, postgres_available};
 use confab_shared::{ClientEvent, ServerEvent};
-use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -68,8 +67,7 @@ async fn database_outage_fails_writes_clearly_and_recovers() {
     b.subscribe(room, Some(0)).await;
 
     proxy.set_down(true);
-    let res = app.http.get(app.url("/readyz")).send().await.expect("readyz");
-    assert_eq!(res.status(), 503, "not ready without the database");
+    assert_eq!(app.readyz().await.status(), 503, "not ready without the database");
     a.send(&ClientEvent::Send { room_id: room, client_id: "during".into(), body: "lost?".into() }).await;
     let events = a.until(|e| matches!(e, ServerEvent::Error { .. } | ServerEvent::Ack { .. })).await;
     match events.last() {
@@ -91,8 +89,7 @@ async fn database_outage_fails_writes_clearly_and_recovers() {
             other => panic!("expected service_unavailable errors, got {other:?}"),
         }
     }
-    let res = app.post(&format!("/api/v1/rooms/{room}/messages"), Some(&alice), &json!({"body": "x"})).await;
-    assert_problem(res, 503, "service_unavailable").await;
+    assert_problem(app.send_message(&alice, room, "x").await, 503, "service_unavailable").await;
     // The sockets stay open through the outage.
     a.send(&ClientEvent::Ping).await;
     assert_eq!(a.until(|e| matches!(e, ServerEvent::Pong)).await.last(), Some(&ServerEvent::Pong));
@@ -100,7 +97,7 @@ async fn database_outage_fails_writes_clearly_and_recovers() {
     proxy.set_down(false);
     let mut recovered = false;
     for _ in 0..50 {
-        if app.http.get(app.url("/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+        if app.try_readyz().await.is_ok_and(|r| r.status() == 200) {
             recovered = true;
             break;
         }

@@ -1,6 +1,7 @@
 //! A WebSocket client at the byte level, for what a well-behaved client library will not do:
 //! send a frame header that lies about its length, or stop reading with a tiny receive buffer.
 
+use crate::client::WS_PATH;
 use confab_shared::ServerEvent;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -25,7 +26,7 @@ impl RawWs {
         let mut stream = socket.connect(addr.parse().expect("addr")).await.expect("connect");
         let auth = bearer.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
         let request = format!(
-            "GET /api/v1/ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            "GET {WS_PATH} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{auth}\r\n"
         );
         stream.write_all(request.as_bytes()).await.expect("write upgrade");

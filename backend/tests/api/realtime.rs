@@ -1,27 +1,37 @@
 //! The WebSocket protocol: delivery, order, resume, idempotent resend, presence, typing,
 //! bad frames, slow consumers, revoked sessions, limits.
 
-use crate::helpers::{Backend, TestApp, Ws, both_stores, send_event};
-use confab_shared::{ClientEvent, ServerEvent};
+use crate::helpers::{Backend, TestApp, Ws, both_stores, send_event, ws_url};
+use confab_shared::{ClientEvent, ServerEvent, TokenPair};
 use serde_json::json;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 both_stores!(
     two_users_chat,
+    a_ping_gets_a_pong,
     concurrent_senders_same_gapless_order_everywhere,
     resume_after_disconnect_replays_exactly_the_missed_changes,
     resend_after_reconnect_returns_the_original,
-    rest_writes_reach_sockets_and_removed_members_stop_receiving,
+    messages_sent_over_rest_reach_sockets,
+    room_updates_reach_sockets,
+    removed_members_stop_receiving,
     presence_with_two_tabs,
     typing_is_forwarded_and_rate_limited,
     bad_frames_get_errors_and_the_socket_stays_usable,
-    revoked_sessions_lose_their_sockets,
+    an_oversized_frame_closes_with_1009,
+    logout_closes_the_sessions_sockets,
+    a_revoked_token_cannot_open_a_socket,
     slow_consumer_is_closed_and_others_carry_on,
     replay_is_bounded,
-    connection_limits_and_authentication,
+    connections_per_user_are_limited,
+    a_bad_token_in_the_auth_frame_closes_with_4001,
+    a_first_frame_other_than_auth_closes_with_4001,
+    a_bad_token_in_the_upgrade_request_is_refused,
     send_rate_limit_loses_nothing_acknowledged,
-    read_markers_unsubscribe_and_room_deletion,
+    read_markers_reach_the_other_tabs,
+    unsubscribe_stops_live_events,
+    deleting_a_room_tells_its_members,
 );
 
 fn message_seqs(events: &[ServerEvent]) -> Vec<i64> {
@@ -49,6 +59,12 @@ async fn two_users_chat(backend: Backend) {
     let reply = b.ack("b-1").await;
     let got = a.until(|e| matches!(e, ServerEvent::Message { seq: 2, .. })).await;
     assert_eq!(got.last(), Some(&ServerEvent::Message { room_id: room, seq: 2, message: reply }));
+}
+
+async fn a_ping_gets_a_pong(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.register("alice").await;
+    let mut a = app.ws(&alice.access_token).await;
     a.send(&ClientEvent::Ping).await;
     assert_eq!(a.until(|e| matches!(e, ServerEvent::Pong)).await.last(), Some(&ServerEvent::Pong));
 }
@@ -127,11 +143,8 @@ async fn resume_after_disconnect_replays_exactly_the_missed_changes(backend: Bac
     // While Bob is away: a new message, an edit and a delete of older ones.
     a.send(&send_event(room, "a3", "new while away")).await;
     let new = a.ack("a3").await;
-    let path = |id: i64| format!("/api/v1/rooms/{room}/messages/{id}");
-    let res =
-        app.send_json(reqwest::Method::PATCH, &path(ids[0]), Some(&alice), &json!({"body": "old 0, edited"})).await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(app.delete(&path(ids[1]), &alice).await.status(), 204);
+    assert_eq!(app.edit_message(&alice, room, ids[0], "old 0, edited").await.status(), 200);
+    assert_eq!(app.delete_message(&alice, room, ids[1]).await.status(), 204);
 
     let mut b = app.ws(&bob).await;
     let (replay, subscribed) = b.subscribe(room, Some(cursor)).await;
@@ -161,48 +174,44 @@ async fn resend_after_reconnect_returns_the_original(backend: Backend) {
     let mut a = app.ws(&alice).await;
     a.send(&send_event(room, "retry-me", "only once")).await;
     assert_eq!(a.ack("retry-me").await, original);
-    let page: serde_json::Value =
-        app.get(&format!("/api/v1/rooms/{room}/messages"), &alice).await.json().await.expect("page");
-    assert_eq!(page["messages"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app.history_ok(&alice, room, "").await.messages.len(), 1);
 }
 
-async fn rest_writes_reach_sockets_and_removed_members_stop_receiving(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+/// Alice's private room with Bob in it, and Bob's socket subscribed to it.
+async fn bob_listening_in_alices_room(app: &TestApp) -> (i64, TokenPair, TokenPair, Ws) {
     let alice = app.register("alice").await;
     let bob = app.register("bob").await;
     let room = app.create_room(&alice.access_token, "private", "private").await.id;
-    let res = app.put(&format!("/api/v1/rooms/{room}/members/{}", bob.user.id), &alice.access_token).await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(app.add_member(&alice.access_token, room, bob.user.id).await.status(), 200);
     let mut b = app.ws(&bob.access_token).await;
     b.subscribe(room, None).await;
-    let res = app
-        .post(&format!("/api/v1/rooms/{room}/messages"), Some(&alice.access_token), &json!({"body": "via REST"}))
-        .await;
-    assert_eq!(res.status(), 201);
+    (room, alice, bob, b)
+}
+
+async fn messages_sent_over_rest_reach_sockets(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (room, alice, _, mut b) = bob_listening_in_alices_room(&app).await;
+    assert_eq!(app.send_message(&alice.access_token, room, "via REST").await.status(), 201);
     let got = b.until(|e| matches!(e, ServerEvent::Message { .. })).await;
     assert!(matches!(got.last(), Some(ServerEvent::Message { message, .. }) if message.body == "via REST"));
-    let res = app
-        .send_json(
-            reqwest::Method::PATCH,
-            &format!("/api/v1/rooms/{room}"),
-            Some(&alice.access_token),
-            &json!({"topic": "new topic"}),
-        )
-        .await;
+}
+
+async fn room_updates_reach_sockets(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (room, alice, _, mut b) = bob_listening_in_alices_room(&app).await;
+    let res = app.update_room(&alice.access_token, room, &json!({"topic": "new topic"})).await;
     assert_eq!(res.status(), 200);
     let got = b.until(|e| matches!(e, ServerEvent::RoomUpdated { .. })).await;
     assert!(matches!(got.last(), Some(ServerEvent::RoomUpdated { room: r }) if r.topic == "new topic"));
+}
 
-    assert_eq!(
-        app.delete(&format!("/api/v1/rooms/{room}/members/{}", bob.user.id), &alice.access_token).await.status(),
-        204
-    );
+async fn removed_members_stop_receiving(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (room, alice, bob, mut b) = bob_listening_in_alices_room(&app).await;
+    assert_eq!(app.remove_member(&alice.access_token, room, bob.user.id).await.status(), 204);
     let got = b.until(|e| matches!(e, ServerEvent::MemberLeft { .. })).await;
     assert!(matches!(got.last(), Some(ServerEvent::MemberLeft { user, .. }) if user.id == bob.user.id));
-    let res = app
-        .post(&format!("/api/v1/rooms/{room}/messages"), Some(&alice.access_token), &json!({"body": "secret"}))
-        .await;
-    assert_eq!(res.status(), 201);
+    assert_eq!(app.send_message(&alice.access_token, room, "secret").await.status(), 201);
     while let Some(event) = b.next(Duration::from_millis(500)).await {
         assert!(!matches!(event, ServerEvent::Message { .. }), "a removed member got {event:?}");
     }
@@ -222,13 +231,11 @@ async fn presence_with_two_tabs(backend: Backend) {
     let tab2 = app.ws(&alice.access_token).await;
     tab1.close().await;
     assert!(b.next(Duration::from_millis(700)).await.is_none(), "no event: still online in another tab");
-    let online: serde_json::Value =
-        app.get("/api/v1/presence", &bob.access_token).await.json().await.expect("presence");
+    let online: serde_json::Value = app.presence(&bob.access_token).await.json().await.expect("presence");
     let names: Vec<&str> =
         online["online"].as_array().expect("list").iter().filter_map(|u| u["username"].as_str()).collect();
     assert!(names.contains(&"alice"), "{names:?}");
-    let members: serde_json::Value =
-        app.get(&format!("/api/v1/rooms/{room}/members"), &bob.access_token).await.json().await.expect("members");
+    let members: serde_json::Value = app.members(&bob.access_token, room).await.json().await.expect("members");
     let alice_member =
         members["members"].as_array().expect("members").iter().find(|m| m["user"]["username"] == "alice").cloned();
     assert_eq!(alice_member.map(|m| m["online"].clone()), Some(json!(true)));
@@ -289,6 +296,12 @@ async fn bad_frames_get_errors_and_the_socket_stays_usable(backend: Backend) {
     }
     ws.send(&send_event(room, "after-errors", "still works")).await;
     assert_eq!(ws.ack("after-errors").await.body, "still works");
+}
+
+async fn an_oversized_frame_closes_with_1009(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.register("alice").await.access_token;
+    let mut ws = app.ws(&alice).await;
     ws.send_raw(WsMessage::Text("x".repeat(70 * 1024).into())).await;
     let events = ws_events_until_close(&mut ws).await;
     assert_eq!(events.1, 1009, "an oversized frame closes with 1009 after an error: {:?}", events.0);
@@ -304,13 +317,18 @@ async fn ws_events_until_close(ws: &mut Ws) -> (Vec<ServerEvent>, u16) {
     }
 }
 
-async fn revoked_sessions_lose_their_sockets(backend: Backend) {
+async fn logout_closes_the_sessions_sockets(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let pair = app.register("alice").await;
     let mut ws = app.ws(&pair.access_token).await;
-    let res = app.post("/api/v1/auth/logout", Some(&pair.access_token), &json!({})).await;
-    assert_eq!(res.status(), 204);
+    assert_eq!(app.logout(&pair.access_token).await.status(), 204);
     assert_eq!(ws.closed().await, 4003);
+}
+
+async fn a_revoked_token_cannot_open_a_socket(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let pair = app.register("alice").await;
+    assert_eq!(app.logout(&pair.access_token).await.status(), 204);
     let mut fresh = Ws::connect(&app.addr).await;
     fresh.send(&ClientEvent::Auth { token: pair.access_token.clone() }).await;
     assert!(matches!(fresh.recv().await, ServerEvent::Error { code, .. } if code == "session_revoked"));
@@ -366,7 +384,7 @@ async fn replay_is_bounded(backend: Backend) {
     assert_eq!(subscribed, ServerEvent::Subscribed { room_id: room, head_seq: 8, replay_truncated: false });
 }
 
-async fn connection_limits_and_authentication(backend: Backend) {
+async fn connections_per_user_are_limited(backend: Backend) {
     let app = TestApp::spawn_with(backend, &["--max-connections-per-user", "2"]).await;
     let pair = app.register("alice").await;
     let _one = app.ws(&pair.access_token).await;
@@ -374,19 +392,29 @@ async fn connection_limits_and_authentication(backend: Backend) {
     let mut three = Ws::connect(&app.addr).await;
     three.send(&ClientEvent::Auth { token: pair.access_token.clone() }).await;
     assert_eq!(three.closed().await, 4009);
+}
 
+async fn a_bad_token_in_the_auth_frame_closes_with_4001(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let mut bad = Ws::connect(&app.addr).await;
     bad.send(&ClientEvent::Auth { token: "nonsense".into() }).await;
     assert!(matches!(bad.recv().await, ServerEvent::Error { code, .. } if code == "unauthenticated"));
     assert_eq!(bad.closed().await, 4001);
+}
+
+async fn a_first_frame_other_than_auth_closes_with_4001(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let mut wrong_first = Ws::connect(&app.addr).await;
     wrong_first.send(&ClientEvent::Ping).await;
     assert!(matches!(wrong_first.recv().await, ServerEvent::Error { .. }));
     assert_eq!(wrong_first.closed().await, 4001);
+}
 
+async fn a_bad_token_in_the_upgrade_request_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     // Header authentication: a bad token is refused before the upgrade.
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = format!("ws://{}/api/v1/ws", app.addr).into_client_request().expect("request");
+    let mut req = ws_url(&app.addr).into_client_request().expect("request");
     req.headers_mut().insert("authorization", "Bearer nonsense".parse().expect("header"));
     let err = tokio_tungstenite::connect_async(req).await.expect_err("refused");
     assert!(err.to_string().contains("401"), "{err}");
@@ -411,14 +439,12 @@ async fn send_rate_limit_loses_nothing_acknowledged(backend: Backend) {
         }
     }
     assert_eq!(acked.len(), 2, "the burst of two went through, the third was refused");
-    let page: serde_json::Value =
-        app.get(&format!("/api/v1/rooms/{room}/messages"), &alice).await.json().await.expect("page");
-    let stored: Vec<i64> = page["messages"].as_array().expect("list").iter().filter_map(|m| m["id"].as_i64()).collect();
+    let stored: Vec<i64> = app.history_ok(&alice, room, "").await.messages.iter().map(|m| m.id).collect();
     assert_eq!(stored, acked, "every acknowledged message is stored, nothing else");
 }
 
-async fn read_markers_unsubscribe_and_room_deletion(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+/// Alice's room with Bob in it, and 3 messages from Alice.
+async fn three_messages_for_bob(app: &TestApp) -> (i64, String, String, Ws) {
     let (room, users) = app.room_with_members(&["alice", "bob"], "public").await;
     let (alice, bob) = (users[0].access_token.clone(), users[1].access_token.clone());
     let mut a = app.ws(&alice).await;
@@ -426,6 +452,12 @@ async fn read_markers_unsubscribe_and_room_deletion(backend: Backend) {
         a.send(&send_event(room, &format!("r{i}"), "unread")).await;
         a.ack(&format!("r{i}")).await;
     }
+    (room, alice, bob, a)
+}
+
+async fn read_markers_reach_the_other_tabs(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (room, _, bob, _a) = three_messages_for_bob(&app).await;
     let mut tab1 = app.ws(&bob).await;
     let mut tab2 = app.ws(&bob).await;
     tab1.send(&ClientEvent::Read { room_id: room, seq: 2 }).await;
@@ -434,25 +466,33 @@ async fn read_markers_unsubscribe_and_room_deletion(backend: Backend) {
     while let Some(event) = tab1.next(Duration::from_millis(300)).await {
         assert!(!matches!(event, ServerEvent::Read { .. }), "not echoed to the reading connection");
     }
-    let room_view: serde_json::Value =
-        app.get(&format!("/api/v1/rooms/{room}"), &bob).await.json().await.expect("room");
-    assert_eq!(room_view["unread_count"], 1);
+    assert_eq!(app.room_ok(&bob, room).await.unread_count, 1);
+}
 
-    // Unsubscribe stops live events.
-    tab1.subscribe(room, None).await;
-    tab1.send(&ClientEvent::Unsubscribe { room_id: room }).await;
-    let got = tab1.until(|e| matches!(e, ServerEvent::Unsubscribed { .. })).await;
+async fn unsubscribe_stops_live_events(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (room, _, bob, mut a) = three_messages_for_bob(&app).await;
+    let mut tab = app.ws(&bob).await;
+    tab.subscribe(room, None).await;
+    tab.send(&ClientEvent::Unsubscribe { room_id: room }).await;
+    let got = tab.until(|e| matches!(e, ServerEvent::Unsubscribed { .. })).await;
     assert_eq!(got.last(), Some(&ServerEvent::Unsubscribed { room_id: room }));
     a.send(&send_event(room, "after-unsub", "quiet")).await;
     a.ack("after-unsub").await;
-    while let Some(event) = tab1.next(Duration::from_millis(300)).await {
+    while let Some(event) = tab.next(Duration::from_millis(300)).await {
         assert!(event.seq().is_none(), "no room events after unsubscribe: {event:?}");
     }
+}
 
-    // Deleting the room tells its members, subscribed or not.
-    tab2.subscribe(room, None).await;
-    assert_eq!(app.delete(&format!("/api/v1/rooms/{room}"), &alice).await.status(), 204);
-    for tab in [&mut tab1, &mut tab2] {
+async fn deleting_a_room_tells_its_members(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (room, alice, bob, _a) = three_messages_for_bob(&app).await;
+    // Subscribed or not.
+    let mut unsubscribed = app.ws(&bob).await;
+    let mut subscribed = app.ws(&bob).await;
+    subscribed.subscribe(room, None).await;
+    assert_eq!(app.delete_room(&alice, room).await.status(), 204);
+    for tab in [&mut unsubscribed, &mut subscribed] {
         let got = tab.until(|e| matches!(e, ServerEvent::RoomDeleted { .. })).await;
         assert_eq!(got.last(), Some(&ServerEvent::RoomDeleted { room_id: room }));
     }
@@ -465,7 +505,7 @@ async fn cross_site_websocket_upgrades_are_refused() {
         TestApp::spawn_with(Backend::Sqlite, &["--allowed-origins", "https://chat.example.com,https://b.example"])
             .await;
     let with_origin = |origin: String| {
-        let mut req = format!("ws://{}/api/v1/ws", app.addr).into_client_request().expect("request");
+        let mut req = ws_url(&app.addr).into_client_request().expect("request");
         req.headers_mut().insert("origin", origin.parse().expect("header"));
         req
     };

@@ -2,23 +2,10 @@
 //! each store's full-text index serves the match.
 
 use crate::helpers::{Backend, TestApp, assert_problem, both_stores, create_database, database_url, drop_database};
-use confab_shared::{Message, SearchResults};
-use serde_json::json;
 
-async fn send(app: &TestApp, token: &str, room: i64, body: &str) -> Message {
-    let res = app.post(&format!("/api/v1/rooms/{room}/messages"), Some(token), &json!({"body": body})).await;
-    assert_eq!(res.status(), 201, "send {body:?}");
-    res.json().await.expect("message")
-}
-
-async fn search(app: &TestApp, token: &str, query: &[(&str, &str)]) -> SearchResults {
-    let res = app.http.get(app.url("/api/v1/search")).query(query).bearer_auth(token).send().await.expect("GET");
-    assert_eq!(res.status(), 200, "search {query:?}");
-    res.json().await.expect("results")
-}
-
+/// The bodies found by `q`, in result order.
 async fn found(app: &TestApp, token: &str, q: &str) -> Vec<String> {
-    search(app, token, &[("q", q)]).await.results.into_iter().map(|hit| hit.message.body).collect()
+    app.search_ok(token, &[("q", q)]).await.results.into_iter().map(|hit| hit.message.body).collect()
 }
 
 both_stores!(
@@ -36,7 +23,7 @@ async fn finds_words_phrases_and_prefixes(backend: Backend) {
     let (room, users) = app.room_with_members(&["anna"], "public").await;
     let anna = &users[0].access_token;
     for body in ["deploy on friday", "the release notes are out", "notes about the release", "nothing here"] {
-        send(&app, anna, room, body).await;
+        app.send_message_ok(anna, room, body).await;
     }
     assert_eq!(found(&app, anna, "release notes").await, ["notes about the release", "the release notes are out"]);
     assert_eq!(found(&app, anna, "\"release notes\"").await, ["the release notes are out"], "a phrase keeps order");
@@ -51,15 +38,15 @@ async fn filters_by_author_and_room(backend: Backend) {
     let (anna, ben) = (&users[0].access_token, &users[1].access_token);
     let dev = app.create_room(anna, "Dev", "public").await.id;
     app.join(ben, dev).await;
-    send(&app, anna, ops, "status green").await;
-    send(&app, ben, ops, "status red").await;
-    send(&app, ben, dev, "status amber").await;
+    app.send_message_ok(anna, ops, "status green").await;
+    app.send_message_ok(ben, ops, "status red").await;
+    app.send_message_ok(ben, dev, "status amber").await;
     assert_eq!(found(&app, anna, "from:ben status").await, ["status amber", "status red"]);
     assert_eq!(found(&app, anna, "from:@ben in:#dev status").await, ["status amber"], "room names ignore case");
     assert!(found(&app, anna, "from:nobody status").await.is_empty());
     let ben_id = users[1].user.id.to_string();
     let room = ops.to_string();
-    let hits = search(&app, anna, &[("q", "status"), ("room_id", &room), ("author_id", &ben_id)]).await;
+    let hits = app.search_ok(anna, &[("q", "status"), ("room_id", &room), ("author_id", &ben_id)]).await;
     assert_eq!(hits.results.iter().map(|h| h.message.body.as_str()).collect::<Vec<_>>(), ["status red"]);
     assert!(found(&app, anna, "status has:file").await.is_empty(), "no message has a file yet");
     assert_eq!(found(&app, anna, "status after:2000-01-01").await.len(), 3);
@@ -70,11 +57,11 @@ async fn ignores_accents_and_case_and_marks_code_points(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (room, users) = app.room_with_members(&["anna"], "public").await;
     let anna = &users[0].access_token;
-    send(&app, anna, room, "日本 Crème BRÛLÉE à la carte").await;
+    app.send_message_ok(anna, room, "日本 Crème BRÛLÉE à la carte").await;
     for q in ["creme brulee", "CRÈME", "brûl"] {
         assert_eq!(found(&app, anna, q).await.len(), 1, "{q}");
     }
-    let hits = search(&app, anna, &[("q", "creme brulee")]).await;
+    let hits = app.search_ok(anna, &[("q", "creme brulee")]).await;
     // Offsets count code points: "日本 " is three, though seven bytes.
     assert_eq!(hits.results[0].highlights, vec![[3, 8], [9, 15]]);
 }
@@ -85,14 +72,13 @@ async fn finds_nothing_in_rooms_one_cannot_read(backend: Backend) {
     let (anna, ben) = (&users[0].access_token, &users[1].access_token);
     let eve = app.register("eve").await.access_token;
     let open = app.create_room(anna, "open", "public").await.id;
-    send(&app, anna, secret, "the launch code is 1234").await;
-    send(&app, anna, open, "launch party at noon").await;
+    app.send_message_ok(anna, secret, "the launch code is 1234").await;
+    app.send_message_ok(anna, open, "launch party at noon").await;
     assert!(found(&app, &eve, "launch").await.is_empty(), "not a member of either room");
     let room = secret.to_string();
-    assert!(search(&app, &eve, &[("q", "launch"), ("room_id", &room)]).await.results.is_empty());
+    assert!(app.search_ok(&eve, &[("q", "launch"), ("room_id", &room)]).await.results.is_empty());
     assert_eq!(found(&app, ben, "launch").await, ["the launch code is 1234"], "a member of the private room only");
-    let res = app.delete(&format!("/api/v1/rooms/{secret}/members/me"), ben).await;
-    assert_eq!(res.status(), 204);
+    assert_eq!(app.leave_room(ben, secret).await.status(), 204);
     assert!(found(&app, ben, "launch").await.is_empty(), "nothing once one has left");
 }
 
@@ -100,15 +86,13 @@ async fn follows_edits_and_deletes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (room, users) = app.room_with_members(&["anna"], "public").await;
     let anna = &users[0].access_token;
-    let typo = send(&app, anna, room, "meeting at teh office").await;
-    let gone = send(&app, anna, room, "meeting cancelled").await;
-    let path = format!("/api/v1/rooms/{room}/messages/{}", typo.id);
-    let res = app.send_json(reqwest::Method::PATCH, &path, Some(anna), &json!({"body": "meeting at the office"})).await;
+    let typo = app.send_message_ok(anna, room, "meeting at teh office").await;
+    let gone = app.send_message_ok(anna, room, "meeting cancelled").await;
+    let res = app.edit_message(anna, room, typo.id, "meeting at the office").await;
     assert_eq!(res.status(), 200);
     assert!(found(&app, anna, "teh").await.is_empty(), "the old text no longer matches");
     assert_eq!(found(&app, anna, "office").await, ["meeting at the office"]);
-    let res = app.delete(&format!("/api/v1/rooms/{room}/messages/{}", gone.id), anna).await;
-    assert_eq!(res.status(), 204);
+    assert_eq!(app.delete_message(anna, room, gone.id).await.status(), 204);
     assert_eq!(found(&app, anna, "meeting").await, ["meeting at the office"], "deleted messages vanish");
 }
 
@@ -117,7 +101,7 @@ async fn pages_without_duplicates(backend: Backend) {
     let (room, users) = app.room_with_members(&["anna"], "public").await;
     let anna = &users[0].access_token;
     for i in 0..45 {
-        send(&app, anna, room, &format!("alpha number {i}")).await;
+        app.send_message_ok(anna, room, &format!("alpha number {i}")).await;
     }
     let (mut seen, mut before, mut pages) = (Vec::new(), None::<i64>, 0);
     loop {
@@ -126,7 +110,7 @@ async fn pages_without_duplicates(backend: Backend) {
             query.push(("before_id", id.to_string()));
         }
         let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let page = search(&app, anna, &query).await;
+        let page = app.search_ok(anna, &query).await;
         pages += 1;
         seen.extend(page.results.iter().map(|h| h.message.id));
         before = page.results.last().map(|h| h.message.id);
@@ -139,7 +123,7 @@ async fn pages_without_duplicates(backend: Backend) {
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     sorted.dedup();
     assert_eq!((seen.len(), sorted), (45, seen.clone()), "newest first, each once");
-    let best = search(&app, anna, &[("q", "alpha 7"), ("order", "relevance")]).await;
+    let best = app.search_ok(anna, &[("q", "alpha 7"), ("order", "relevance")]).await;
     assert!(best.results.iter().any(|h| h.message.body == "alpha number 7"));
 }
 
@@ -147,7 +131,7 @@ async fn hostile_queries_are_a_clean_answer(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (room, users) = app.room_with_members(&["anna"], "public").await;
     let anna = &users[0].access_token;
-    send(&app, anna, room, "an ordinary message").await;
+    app.send_message_ok(anna, room, "an ordinary message").await;
     let long = "a".repeat(1000);
     let hostile = [
         "\"",
@@ -173,15 +157,12 @@ async fn hostile_queries_are_a_clean_answer(backend: Backend) {
         long.as_str(),
     ];
     for q in hostile {
-        let res =
-            app.http.get(app.url("/api/v1/search")).query(&[("q", q)]).bearer_auth(anna).send().await.expect("GET");
-        let status = res.status().as_u16();
+        let status = app.search(anna, &[("q", q)]).await.status().as_u16();
         assert!(status == 200 || status == 400, "{q:?} answered {status}");
     }
-    let res = app.http.get(app.url("/api/v1/search")).query(&[("q", "x"), ("limit", "51")]).bearer_auth(anna);
-    assert_problem(res.send().await.expect("GET"), 400, "validation_failed").await;
-    let res = app.http.get(app.url("/api/v1/search")).query(&[("q", "x"), ("order", "relevance"), ("before_id", "5")]);
-    assert_problem(res.bearer_auth(anna).send().await.expect("GET"), 400, "validation_failed").await;
+    assert_problem(app.search(anna, &[("q", "x"), ("limit", "51")]).await, 400, "validation_failed").await;
+    let paged_by_relevance = [("q", "x"), ("order", "relevance"), ("before_id", "5")];
+    assert_problem(app.search(anna, &paged_by_relevance).await, 400, "validation_failed").await;
     assert_eq!(found(&app, anna, "ordinary").await, ["an ordinary message"], "the store is intact");
 }
 

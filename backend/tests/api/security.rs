@@ -3,16 +3,18 @@
 //! writes, an unbounded hashing queue, probing private room names, presence of strangers.
 
 use crate::helpers::{Backend, TestApp, assert_problem, both_stores};
-use confab_shared::{PresenceList, Room, RoomList, SessionList, TokenPair};
+use confab_shared::{PresenceList, Room, RoomList, TokenPair};
 use serde_json::json;
 use std::collections::HashSet;
 use std::time::Duration;
 
 both_stores!(
+    the_refresh_token_is_opaque,
     a_forged_refresh_token_touches_nothing,
     two_tabs_refreshing_at_once_stay_logged_in,
     reuse_after_the_grace_still_revokes,
     unicode_lookalike_names_do_not_log_in,
+    unicode_lookalike_names_cannot_register,
     failed_logins_from_one_address_do_not_lock_out_another,
     edits_and_deletes_are_rate_limited,
     password_guesses_are_rate_limited,
@@ -20,16 +22,14 @@ both_stores!(
     room_creation_is_rate_limited,
     other_writes_are_rate_limited,
     room_list_pages,
+    room_list_filters_by_membership,
+    room_list_parameters_are_validated,
     private_room_names_cannot_be_probed,
     invisible_characters_are_refused_in_room_names,
     presence_shows_only_people_i_share_a_room_with,
 );
 
-async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
-    app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": token})).await
-}
-
-async fn a_forged_refresh_token_touches_nothing(backend: Backend) {
+async fn the_refresh_token_is_opaque(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let pair = app.register("alice").await;
     assert!(
@@ -37,17 +37,22 @@ async fn a_forged_refresh_token_touches_nothing(backend: Backend) {
         "the refresh token is opaque: {}",
         pair.refresh_token
     );
+}
+
+async fn a_forged_refresh_token_touches_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let pair = app.register("alice").await;
     let mut ws = app.ws(&pair.access_token).await;
-    let sessions: SessionList = app.get("/api/v1/sessions", &pair.access_token).await.json().await.expect("sessions");
+    let sessions = app.sessions_ok(&pair.access_token).await;
     let id = sessions.sessions[0].id;
     // The review's attack: "<session id>.<any 43 chars>" used to revoke that session.
     for forged in [format!("{id}.{}", "A".repeat(43)), "A".repeat(43), format!("{id}.x")] {
-        assert_problem(refresh(&app, &forged).await, 401, "unauthenticated").await;
+        assert_problem(app.refresh(&forged).await, 401, "unauthenticated").await;
     }
     ws.send(&confab_shared::ClientEvent::Ping).await;
     assert!(matches!(ws.recv().await, confab_shared::ServerEvent::Pong), "the socket stays open");
-    assert_eq!(app.get("/api/v1/me", &pair.access_token).await.status(), 200, "the session is alive");
-    assert_eq!(refresh(&app, &pair.refresh_token).await.status(), 200, "the real token still works");
+    assert_eq!(app.me(&pair.access_token).await.status(), 200, "the session is alive");
+    assert_eq!(app.refresh(&pair.refresh_token).await.status(), 200, "the real token still works");
 }
 
 async fn two_tabs_refreshing_at_once_stay_logged_in(backend: Backend) {
@@ -56,43 +61,50 @@ async fn two_tabs_refreshing_at_once_stay_logged_in(backend: Backend) {
     let mut current = pair.refresh_token.clone();
     for round in 0..5 {
         // Two tabs, one token, the same moment.
-        let (a, b) = tokio::join!(refresh(&app, &current), refresh(&app, &current));
+        let (a, b) = tokio::join!(app.refresh(&current), app.refresh(&current));
         assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200), "round {round}");
         let a: TokenPair = a.json().await.expect("pair");
         let b: TokenPair = b.json().await.expect("pair");
         assert_eq!(a.refresh_token, b.refresh_token, "both tabs hold the session's current token");
         for access in [&a.access_token, &b.access_token] {
-            assert_eq!(app.get("/api/v1/me", access).await.status(), 200);
+            assert_eq!(app.me(access).await.status(), 200);
         }
         current = a.refresh_token;
     }
-    assert_eq!(refresh(&app, &current).await.status(), 200);
+    assert_eq!(app.refresh(&current).await.status(), 200);
 }
 
 async fn reuse_after_the_grace_still_revokes(backend: Backend) {
     let app = TestApp::spawn_with(backend, &["--refresh-grace-secs", "1"]).await;
     let pair = app.register("carol").await;
-    let rotated: TokenPair = refresh(&app, &pair.refresh_token).await.json().await.expect("pair");
-    let again: TokenPair = refresh(&app, &pair.refresh_token).await.json().await.expect("within the grace");
+    let rotated: TokenPair = app.refresh(&pair.refresh_token).await.json().await.expect("pair");
+    let again: TokenPair = app.refresh(&pair.refresh_token).await.json().await.expect("within the grace");
     assert_eq!(again.refresh_token, rotated.refresh_token);
     let mut ws = app.ws(&rotated.access_token).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_problem(refresh(&app, &pair.refresh_token).await, 401, "session_revoked").await;
+    assert_problem(app.refresh(&pair.refresh_token).await, 401, "session_revoked").await;
     assert_eq!(ws.closed().await, 4003);
-    assert_eq!(refresh(&app, &rotated.refresh_token).await.status(), 401);
+    assert_eq!(app.refresh(&rotated.refresh_token).await.status(), 401);
 }
+
+/// Names that look like "kate".
+const LOOKALIKES: [&str; 4] = ["\u{212A}ate", "\u{FF4B}ate", "ka\u{200B}te", "KATE\u{0301}"];
 
 async fn unicode_lookalike_names_do_not_log_in(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.register("kate").await;
-    for name in ["\u{212A}ate", "\u{FF4B}ate", "ka\u{200B}te", "KATE\u{0301}"] {
-        let res = app.post("/api/v1/auth/login", None, &json!({"username": name, "password": "password123"})).await;
-        assert_problem(res, 401, "invalid_credentials").await;
-        let res = app.post("/api/v1/auth/register", None, &json!({"username": name, "password": "password123"})).await;
-        assert_problem(res, 400, "validation_failed").await;
+    for name in LOOKALIKES {
+        assert_problem(app.login(name, "password123").await, 401, "invalid_credentials").await;
     }
-    let res = app.post("/api/v1/auth/login", None, &json!({"username": "KATE", "password": "password123"})).await;
-    assert_eq!(res.status(), 200, "ASCII case still does not matter");
+    assert_eq!(app.login("KATE", "password123").await.status(), 200, "ASCII case still does not matter");
+}
+
+async fn unicode_lookalike_names_cannot_register(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.register("kate").await;
+    for name in LOOKALIKES {
+        assert_problem(app.try_register(name).await, 400, "validation_failed").await;
+    }
 }
 
 /// A client whose connections come from another loopback address.
@@ -103,19 +115,15 @@ fn client_from(addr: [u8; 4]) -> reqwest::Client {
 async fn failed_logins_from_one_address_do_not_lock_out_another(backend: Backend) {
     let app = TestApp::spawn_with(backend, &["--login-rate-per-minute", "10"]).await;
     app.register("owner").await;
-    let login = |client: reqwest::Client, password: &'static str| {
-        let url = app.url("/api/v1/auth/login");
-        async move { client.post(url).json(&json!({"username": "owner", "password": password})).send().await }
-    };
     let attacker = client_from([127, 0, 0, 2]);
     let mut refused = 0;
     for _ in 0..15 {
-        if login(attacker.clone(), "wrong-guess").await.expect("login").status() == 429 {
+        if app.login_via(&attacker, "owner", "wrong-guess").await.status() == 429 {
             refused += 1;
         }
     }
     assert!(refused >= 5, "the attacker's address is throttled ({refused} of 15 refused)");
-    let res = login(client_from([127, 0, 0, 3]), "password123").await.expect("login");
+    let res = app.login_via(&client_from([127, 0, 0, 3]), "owner", "password123").await;
     assert_eq!(res.status(), 200, "the owner, elsewhere, is not locked out");
 }
 
@@ -123,17 +131,13 @@ async fn edits_and_deletes_are_rate_limited(backend: Backend) {
     let app = TestApp::spawn_with(backend, &["--send-rate", "0.1", "--send-burst", "4"]).await;
     let alice = app.register("alice").await.access_token;
     let room = app.create_room(&alice, "r", "public").await.id;
-    let res = app.post(&format!("/api/v1/rooms/{room}/messages"), Some(&alice), &json!({"body": "hello"})).await;
-    let id = res.json::<confab_shared::Message>().await.expect("message").id;
-    let path = format!("/api/v1/rooms/{room}/messages/{id}");
+    let id = app.send_message_ok(&alice, room, "hello").await.id;
     let mut statuses = Vec::new();
     for i in 0..5 {
-        let res =
-            app.send_json(reqwest::Method::PATCH, &path, Some(&alice), &json!({"body": format!("edit {i}")})).await;
-        statuses.push(res.status().as_u16());
+        statuses.push(app.edit_message(&alice, room, id, &format!("edit {i}")).await.status().as_u16());
     }
     assert_eq!(statuses, [200, 200, 200, 429, 429], "sends and edits share the bucket of 4");
-    let res = app.delete(&path, &alice).await;
+    let res = app.delete_message(&alice, room, id).await;
     let body = assert_problem(res, 429, "rate_limited").await;
     assert!(body["detail"].is_string());
 }
@@ -143,10 +147,7 @@ async fn password_guesses_are_rate_limited(backend: Backend) {
     let alice = app.register("alice").await.access_token;
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        let body = json!({"current_password": "wrong-guess", "new_password": "new-password-1"});
-        statuses.push(
-            app.send_json(reqwest::Method::PUT, "/api/v1/me/password", Some(&alice), &body).await.status().as_u16(),
-        );
+        statuses.push(app.change_password(&alice, "wrong-guess", "new-password-1").await.status().as_u16());
     }
     assert_eq!(statuses, [403, 403, 403, 429, 429]);
 }
@@ -155,15 +156,13 @@ async fn password_work_is_bounded(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let alice = app.register("alice").await.access_token;
     // 150 wrong guesses at once: the hashing queue must not grow without bound.
-    let body = json!({"current_password": "wrong-guess", "new_password": "new-password-1"});
-    let guesses = (0..150).map(|_| app.send_json(reqwest::Method::PUT, "/api/v1/me/password", Some(&alice), &body));
+    let guesses = (0..150).map(|_| app.change_password(&alice, "wrong-guess", "new-password-1"));
     let statuses: Vec<u16> =
         futures_util::future::join_all(guesses).await.iter().map(|r| r.status().as_u16()).collect();
     let busy = statuses.iter().filter(|s| **s == 503).count();
     assert!(statuses.iter().all(|s| *s == 403 || *s == 503), "{statuses:?}");
     assert!(busy > 0, "a full queue answers 503 at once ({busy} of 150)");
-    let res = app.post("/api/v1/auth/login", None, &json!({"username": "alice", "password": "password123"})).await;
-    assert_eq!(res.status(), 200, "logins work once the storm has passed");
+    assert_eq!(app.login("alice", "password123").await.status(), 200, "logins work once the storm has passed");
 }
 
 async fn room_creation_is_rate_limited(backend: Backend) {
@@ -172,8 +171,7 @@ async fn room_creation_is_rate_limited(backend: Backend) {
     for i in 0..3 {
         app.create_room(&alice, &format!("room-{i}"), "public").await;
     }
-    let res = app.post("/api/v1/rooms", Some(&alice), &json!({"name": "one-more"})).await;
-    assert_problem(res, 429, "rate_limited").await;
+    assert_problem(app.create_room_json(&alice, &json!({"name": "one-more"})).await, 429, "rate_limited").await;
 }
 
 async fn other_writes_are_rate_limited(backend: Backend) {
@@ -183,19 +181,20 @@ async fn other_writes_are_rate_limited(backend: Backend) {
     let room = app.create_room(&alice, "r", "public").await.id;
     let mut statuses = Vec::new();
     for _ in 0..4 {
-        statuses.push(app.put(&format!("/api/v1/rooms/{room}/members/me"), &bob).await.status().as_u16());
-        statuses.push(app.delete(&format!("/api/v1/rooms/{room}/members/me"), &bob).await.status().as_u16());
+        statuses.push(app.join_room(&bob, room).await.status().as_u16());
+        statuses.push(app.leave_room(&bob, room).await.status().as_u16());
     }
     assert_eq!(statuses, [200, 204, 200, 204, 200, 204, 429, 429], "joins and leaves share a bucket of 6");
     // The same bucket throttles WebSocket subscribes (a replay is work for the server).
     let mut ws = app.ws(&bob).await;
     let (_, answer) = ws.subscribe(room, None).await;
     assert!(matches!(&answer, confab_shared::ServerEvent::Error { code, .. } if code == "rate_limited"), "{answer:?}");
-    assert_eq!(app.get("/api/v1/rooms", &bob).await.status(), 200, "reads are not throttled");
+    assert_eq!(app.rooms(&bob, "").await.status(), 200, "reads are not throttled");
 }
 
-async fn room_list_pages(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+/// Bob's view: 5 public rooms of Alice's (he joined the first), a private one of hers, and a
+/// private one of his; returns (public, alice's private, bob's private, bob's token).
+async fn rooms_to_list(app: &TestApp) -> (Vec<i64>, i64, i64, String) {
     let alice = app.register("alice").await.access_token;
     let bob = app.register("bob").await.access_token;
     let mut public = Vec::new();
@@ -205,12 +204,16 @@ async fn room_list_pages(backend: Backend) {
     let secret = app.create_room(&alice, "secret", "private").await.id;
     let mine = app.create_room(&bob, "bobs", "private").await.id;
     app.join(&bob, public[0]).await;
+    (public, secret, mine, bob)
+}
 
+async fn room_list_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (public, secret, mine, bob) = rooms_to_list(&app).await;
     let mut seen = Vec::new();
     let mut after = 0;
     loop {
-        let page: RoomList =
-            app.get(&format!("/api/v1/rooms?limit=2&after_id={after}"), &bob).await.json().await.expect("page");
+        let page = app.rooms_ok(&bob, &format!("limit=2&after_id={after}")).await;
         assert!(page.rooms.len() <= 2);
         seen.extend(page.rooms.iter().map(|r| r.id));
         if !page.has_more {
@@ -222,13 +225,21 @@ async fn room_list_pages(backend: Backend) {
     expected.push(mine);
     assert_eq!(seen, expected, "every visible room once, by id; never alice's private room");
     assert!(!seen.contains(&secret));
+}
 
-    let joined: RoomList = app.get("/api/v1/rooms?joined=true", &bob).await.json().await.expect("joined");
-    assert_eq!(joined.rooms.iter().map(|r| r.id).collect::<Vec<_>>(), vec![public[0], mine]);
-    let browse: RoomList = app.get("/api/v1/rooms?joined=false", &bob).await.json().await.expect("browse");
-    assert_eq!(browse.rooms.iter().map(|r| r.id).collect::<Vec<_>>(), public[1..].to_vec());
+async fn room_list_filters_by_membership(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (public, _, mine, bob) = rooms_to_list(&app).await;
+    let ids = |list: RoomList| list.rooms.iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(app.rooms_ok(&bob, "joined=true").await), vec![public[0], mine]);
+    assert_eq!(ids(app.rooms_ok(&bob, "joined=false").await), public[1..].to_vec());
+}
+
+async fn room_list_parameters_are_validated(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let bob = app.register("bob").await.access_token;
     for bad in ["limit=0", "limit=201", "after_id=-1", "joined=maybe"] {
-        assert_problem(app.get(&format!("/api/v1/rooms?{bad}"), &bob).await, 400, "validation_failed").await;
+        assert_problem(app.rooms(&bob, bad).await, 400, "validation_failed").await;
     }
 }
 
@@ -238,24 +249,16 @@ async fn private_room_names_cannot_be_probed(backend: Backend) {
     let bob = app.register("bob").await.access_token;
     app.create_room(&alice, "Acquisition Plans", "private").await;
     // Creating or renaming to the private room's name tells bob nothing.
-    let res = app.post("/api/v1/rooms", Some(&bob), &json!({"name": "acquisition plans"})).await;
+    let res = app.create_room_json(&bob, &json!({"name": "acquisition plans"})).await;
     assert_eq!(res.status(), 201, "a public room may take a private room's name");
     let other = app.create_room(&bob, "other", "private").await.id;
-    let res = app
-        .send_json(
-            reqwest::Method::PATCH,
-            &format!("/api/v1/rooms/{other}"),
-            Some(&bob),
-            &json!({"name": "Acquisition Plans"}),
-        )
-        .await;
+    let res = app.update_room(&bob, other, &json!({"name": "Acquisition Plans"})).await;
     assert_eq!(res.status(), 200);
     let room: Room = res.json().await.expect("room");
     assert_eq!(room.name, "Acquisition Plans");
     // Public names stay unique.
     app.create_room(&alice, "general", "public").await;
-    let res = app.post("/api/v1/rooms", Some(&bob), &json!({"name": "GENERAL"})).await;
-    assert_problem(res, 409, "room_name_taken").await;
+    assert_problem(app.create_room_json(&bob, &json!({"name": "GENERAL"})).await, 409, "room_name_taken").await;
 }
 
 async fn invisible_characters_are_refused_in_room_names(backend: Backend) {
@@ -263,12 +266,10 @@ async fn invisible_characters_are_refused_in_room_names(backend: Backend) {
     let alice = app.register("alice").await.access_token;
     let room = app.create_room(&alice, "plain", "public").await.id;
     for name in ["gen\u{202E}lareneg", "gen\u{200B}eral", "\u{2067}general\u{2069}", "\u{FEFF}general"] {
-        let res = app.post("/api/v1/rooms", Some(&alice), &json!({"name": name})).await;
-        let body = assert_problem(res, 400, "validation_failed").await;
+        let body =
+            assert_problem(app.create_room_json(&alice, &json!({"name": name})).await, 400, "validation_failed").await;
         assert_eq!(body["errors"][0]["field"], "name");
-        let path = format!("/api/v1/rooms/{room}");
-        let res = app.send_json(reqwest::Method::PATCH, &path, Some(&alice), &json!({"name": name})).await;
-        assert_problem(res, 400, "validation_failed").await;
+        assert_problem(app.update_room(&alice, room, &json!({"name": name})).await, 400, "validation_failed").await;
     }
 }
 
@@ -282,8 +283,8 @@ async fn presence_shows_only_people_i_share_a_room_with(backend: Backend) {
         app.ws(&stranger.access_token).await,
     ];
     let names = |list: PresenceList| list.online.into_iter().map(|u| u.username).collect::<HashSet<_>>();
-    let ann: PresenceList = app.get("/api/v1/presence", &users[0].access_token).await.json().await.expect("list");
+    let ann = app.presence_ok(&users[0].access_token).await;
     assert_eq!(names(ann), HashSet::from(["ann".to_owned(), "ben".to_owned()]));
-    let theirs: PresenceList = app.get("/api/v1/presence", &stranger.access_token).await.json().await.expect("list");
+    let theirs = app.presence_ok(&stranger.access_token).await;
     assert_eq!(names(theirs), HashSet::from(["stranger".to_owned()]), "a stranger sees only themself");
 }

@@ -1,0 +1,340 @@
+//! One `TestApp` method per REST endpoint, so that the tests name what they call instead of
+//! spelling paths. Each returns the `reqwest::Response`, so a test can check any status and
+//! problem body; an `_ok` variant asserts the success status and returns the parsed body.
+//! Requests that are wrong on purpose (raw paths, wrong methods, odd headers) are built by
+//! hand in the tests, with `TestApp::get` and friends or `TestApp::http`.
+
+use crate::helpers::TestApp;
+use confab_shared::{
+    MemberList, Message, MessageList, PresenceList, Room, RoomList, SearchResults, SessionList, TokenPair, User,
+    UserList,
+};
+use reqwest::{Method, Response};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// The path of the WebSocket endpoint.
+pub const WS_PATH: &str = "/api/v1/ws";
+
+fn api(path: &str) -> String {
+    format!("/api/v1{path}")
+}
+
+/// `path`, with `?query` when `query` is not empty.
+fn with_query(path: String, query: &str) -> String {
+    if query.is_empty() { path } else { format!("{path}?{query}") }
+}
+
+/// Asserts `status` and parses the body as `T`.
+async fn parsed<T: DeserializeOwned>(res: Response, status: u16, what: &str) -> T {
+    assert_eq!(res.status().as_u16(), status, "{what}");
+    res.json().await.unwrap_or_else(|e| panic!("{what}: body: {e}"))
+}
+
+impl TestApp {
+    async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
+        let mut req = self.http.request(method.clone(), self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        req.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    // Accounts and sessions.
+
+    /// `POST /auth/register` with any body (for validation tests; see `register`).
+    pub async fn register_json(&self, body: &Value) -> Response {
+        self.call(Method::POST, &api("/auth/register"), None, Some(body)).await
+    }
+
+    /// Registers `username` with the password `password123` and returns the response.
+    pub async fn try_register(&self, username: &str) -> Response {
+        self.register_json(&json!({"username": username, "password": "password123"})).await
+    }
+
+    /// Registers `username` (password `password123`) and returns its tokens.
+    pub async fn register(&self, username: &str) -> TokenPair {
+        parsed(self.try_register(username).await, 201, &format!("register {username}")).await
+    }
+
+    /// `POST /auth/login`.
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.login_via(&self.http, username, password).await
+    }
+
+    /// `POST /auth/login` through another HTTP client (say, bound to another local address).
+    pub async fn login_via(&self, client: &reqwest::Client, username: &str, password: &str) -> Response {
+        client
+            .post(self.url(&api("/auth/login")))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("POST /auth/login")
+    }
+
+    pub async fn login_ok(&self, username: &str, password: &str) -> TokenPair {
+        parsed(self.login(username, password).await, 200, &format!("login {username}")).await
+    }
+
+    /// `POST /auth/refresh`.
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.call(Method::POST, &api("/auth/refresh"), None, Some(&json!({"refresh_token": refresh_token}))).await
+    }
+
+    pub async fn refresh_ok(&self, refresh_token: &str) -> TokenPair {
+        parsed(self.refresh(refresh_token).await, 200, "refresh").await
+    }
+
+    /// `POST /auth/logout`: ends the session of `token`.
+    pub async fn logout(&self, token: &str) -> Response {
+        self.call(Method::POST, &api("/auth/logout"), Some(token), Some(&json!({}))).await
+    }
+
+    /// `GET /me`.
+    pub async fn me(&self, token: &str) -> Response {
+        self.call(Method::GET, &api("/me"), Some(token), None).await
+    }
+
+    pub async fn me_ok(&self, token: &str) -> User {
+        parsed(self.me(token).await, 200, "me").await
+    }
+
+    /// `PUT /me/password`.
+    pub async fn change_password(&self, token: &str, current: &str, new: &str) -> Response {
+        let body = json!({"current_password": current, "new_password": new});
+        self.call(Method::PUT, &api("/me/password"), Some(token), Some(&body)).await
+    }
+
+    /// `GET /sessions`.
+    pub async fn sessions(&self, token: &str) -> Response {
+        self.call(Method::GET, &api("/sessions"), Some(token), None).await
+    }
+
+    pub async fn sessions_ok(&self, token: &str) -> SessionList {
+        parsed(self.sessions(token).await, 200, "sessions").await
+    }
+
+    /// `DELETE /sessions/{id}`.
+    pub async fn end_session(&self, token: &str, session_id: i64) -> Response {
+        self.call(Method::DELETE, &api(&format!("/sessions/{session_id}")), Some(token), None).await
+    }
+
+    /// `DELETE /sessions`: logs out everywhere.
+    pub async fn end_all_sessions(&self, token: &str) -> Response {
+        self.call(Method::DELETE, &api("/sessions"), Some(token), None).await
+    }
+
+    // Users.
+
+    /// `GET /users?q=…` (`q` is encoded here).
+    pub async fn search_users(&self, token: &str, q: &str) -> Response {
+        let req = self.http.get(self.url(&api("/users"))).bearer_auth(token).query(&[("q", q)]);
+        req.send().await.expect("GET /users")
+    }
+
+    pub async fn search_users_ok(&self, token: &str, q: &str) -> UserList {
+        parsed(self.search_users(token, q).await, 200, &format!("search {q}")).await
+    }
+
+    /// `GET /presence`.
+    pub async fn presence(&self, token: &str) -> Response {
+        self.call(Method::GET, &api("/presence"), Some(token), None).await
+    }
+
+    pub async fn presence_ok(&self, token: &str) -> PresenceList {
+        parsed(self.presence(token).await, 200, "presence").await
+    }
+
+    // Rooms.
+
+    /// `GET /rooms?query` (`query` as it goes on the wire, say `limit=2&after_id=5`, or "").
+    pub async fn rooms(&self, token: &str, query: &str) -> Response {
+        self.call(Method::GET, &with_query(api("/rooms"), query), Some(token), None).await
+    }
+
+    pub async fn rooms_ok(&self, token: &str, query: &str) -> RoomList {
+        parsed(self.rooms(token, query).await, 200, &format!("rooms {query}")).await
+    }
+
+    /// `POST /rooms` with any body (see `create_room`).
+    pub async fn create_room_json(&self, token: &str, body: &Value) -> Response {
+        self.call(Method::POST, &api("/rooms"), Some(token), Some(body)).await
+    }
+
+    pub async fn create_room(&self, token: &str, name: &str, visibility: &str) -> Room {
+        let res = self.create_room_json(token, &json!({"name": name, "visibility": visibility})).await;
+        parsed(res, 201, &format!("create room {name}")).await
+    }
+
+    /// `GET /rooms/{id}`.
+    pub async fn room(&self, token: &str, room_id: i64) -> Response {
+        self.call(Method::GET, &api(&format!("/rooms/{room_id}")), Some(token), None).await
+    }
+
+    pub async fn room_ok(&self, token: &str, room_id: i64) -> Room {
+        parsed(self.room(token, room_id).await, 200, &format!("room {room_id}")).await
+    }
+
+    /// `PATCH /rooms/{id}` with `changes` (`name`, `topic`).
+    pub async fn update_room(&self, token: &str, room_id: i64, changes: &Value) -> Response {
+        self.call(Method::PATCH, &api(&format!("/rooms/{room_id}")), Some(token), Some(changes)).await
+    }
+
+    /// `DELETE /rooms/{id}`.
+    pub async fn delete_room(&self, token: &str, room_id: i64) -> Response {
+        self.call(Method::DELETE, &api(&format!("/rooms/{room_id}")), Some(token), None).await
+    }
+
+    /// `POST /dms`: the direct room with `user_id`.
+    pub async fn dm(&self, token: &str, user_id: i64) -> Response {
+        self.call(Method::POST, &api("/dms"), Some(token), Some(&json!({"user_id": user_id}))).await
+    }
+
+    // Membership.
+
+    /// `PUT /rooms/{id}/members/me`.
+    pub async fn join_room(&self, token: &str, room_id: i64) -> Response {
+        self.call(Method::PUT, &api(&format!("/rooms/{room_id}/members/me")), Some(token), None).await
+    }
+
+    /// Joins, asserting success.
+    pub async fn join(&self, token: &str, room_id: i64) {
+        let res = self.join_room(token, room_id).await;
+        assert_eq!(res.status(), 200, "join room {room_id}");
+    }
+
+    /// `DELETE /rooms/{id}/members/me`.
+    pub async fn leave_room(&self, token: &str, room_id: i64) -> Response {
+        self.call(Method::DELETE, &api(&format!("/rooms/{room_id}/members/me")), Some(token), None).await
+    }
+
+    /// `GET /rooms/{id}/members`.
+    pub async fn members(&self, token: &str, room_id: i64) -> Response {
+        self.call(Method::GET, &api(&format!("/rooms/{room_id}/members")), Some(token), None).await
+    }
+
+    pub async fn members_ok(&self, token: &str, room_id: i64) -> MemberList {
+        parsed(self.members(token, room_id).await, 200, &format!("members of {room_id}")).await
+    }
+
+    /// `PUT /rooms/{id}/members/{user_id}`.
+    pub async fn add_member(&self, token: &str, room_id: i64, user_id: i64) -> Response {
+        self.call(Method::PUT, &api(&format!("/rooms/{room_id}/members/{user_id}")), Some(token), None).await
+    }
+
+    /// `DELETE /rooms/{id}/members/{user_id}`.
+    pub async fn remove_member(&self, token: &str, room_id: i64, user_id: i64) -> Response {
+        self.call(Method::DELETE, &api(&format!("/rooms/{room_id}/members/{user_id}")), Some(token), None).await
+    }
+
+    /// `PUT /rooms/{id}/members/{user_id}/role` with `role` (`owner`, `admin`, `member`).
+    pub async fn set_role(&self, token: &str, room_id: i64, user_id: i64, role: &str) -> Response {
+        let path = api(&format!("/rooms/{room_id}/members/{user_id}/role"));
+        self.call(Method::PUT, &path, Some(token), Some(&json!({"role": role}))).await
+    }
+
+    // Messages.
+
+    /// `GET /rooms/{id}/messages?query` (`query` as on the wire, say `limit=3&before_seq=5`).
+    pub async fn history(&self, token: &str, room_id: i64, query: &str) -> Response {
+        let path = with_query(api(&format!("/rooms/{room_id}/messages")), query);
+        self.call(Method::GET, &path, Some(token), None).await
+    }
+
+    pub async fn history_ok(&self, token: &str, room_id: i64, query: &str) -> MessageList {
+        parsed(self.history(token, room_id, query).await, 200, &format!("history {query}")).await
+    }
+
+    /// `POST /rooms/{id}/messages` with any body (`body`, `client_id`).
+    pub async fn send_message_json(&self, token: &str, room_id: i64, body: &Value) -> Response {
+        self.call(Method::POST, &api(&format!("/rooms/{room_id}/messages")), Some(token), Some(body)).await
+    }
+
+    /// `POST /rooms/{id}/messages` with `{"body": body}`.
+    pub async fn send_message(&self, token: &str, room_id: i64, body: &str) -> Response {
+        self.send_message_json(token, room_id, &json!({"body": body})).await
+    }
+
+    pub async fn send_message_ok(&self, token: &str, room_id: i64, body: &str) -> Message {
+        parsed(self.send_message(token, room_id, body).await, 201, &format!("send {body}")).await
+    }
+
+    /// `PATCH /rooms/{id}/messages/{message_id}` with `{"body": body}`.
+    pub async fn edit_message(&self, token: &str, room_id: i64, message_id: i64, body: &str) -> Response {
+        let path = api(&format!("/rooms/{room_id}/messages/{message_id}"));
+        self.call(Method::PATCH, &path, Some(token), Some(&json!({"body": body}))).await
+    }
+
+    /// `DELETE /rooms/{id}/messages/{message_id}`.
+    pub async fn delete_message(&self, token: &str, room_id: i64, message_id: i64) -> Response {
+        self.call(Method::DELETE, &api(&format!("/rooms/{room_id}/messages/{message_id}")), Some(token), None).await
+    }
+
+    /// `PUT /rooms/{id}/read`: moves the read marker to `seq`.
+    pub async fn mark_read(&self, token: &str, room_id: i64, seq: i64) -> Response {
+        self.call(Method::PUT, &api(&format!("/rooms/{room_id}/read")), Some(token), Some(&json!({"seq": seq}))).await
+    }
+
+    // Search.
+
+    /// `GET /search` with these query parameters (`q`, `room_id`, `limit`, …).
+    pub async fn search(&self, token: &str, params: &[(&str, &str)]) -> Response {
+        let req = self.http.get(self.url(&api("/search"))).query(params).bearer_auth(token);
+        req.send().await.unwrap_or_else(|e| panic!("GET /search: {e}"))
+    }
+
+    pub async fn search_ok(&self, token: &str, params: &[(&str, &str)]) -> SearchResults {
+        parsed(self.search(token, params).await, 200, &format!("search {params:?}")).await
+    }
+
+    // Operations (no authentication).
+
+    /// `GET /healthz`.
+    pub async fn healthz(&self) -> Response {
+        self.call(Method::GET, "/healthz", None, None).await
+    }
+
+    /// `GET /readyz`.
+    pub async fn readyz(&self) -> Response {
+        self.call(Method::GET, "/readyz", None, None).await
+    }
+
+    /// `GET /readyz`, which may fail to get an answer at all.
+    pub async fn try_readyz(&self) -> reqwest::Result<Response> {
+        self.http.get(self.url("/readyz")).send().await
+    }
+
+    /// `GET /metrics`.
+    pub async fn metrics(&self) -> Response {
+        self.call(Method::GET, "/metrics", None, None).await
+    }
+
+    /// The `/metrics` text.
+    pub async fn metrics_text(&self) -> String {
+        let res = self.metrics().await;
+        assert_eq!(res.status(), 200, "metrics");
+        res.text().await.expect("metrics text")
+    }
+
+    /// The value of an unlabelled metric from `/metrics`.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self.metrics_text().await;
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("metric {name} missing"))
+    }
+
+    /// `GET /api/openapi.json`.
+    pub async fn openapi_json(&self) -> Response {
+        self.call(Method::GET, "/api/openapi.json", None, None).await
+    }
+
+    /// `GET /docs/`: the API docs UI.
+    pub async fn docs(&self) -> Response {
+        self.call(Method::GET, "/docs/", None, None).await
+    }
+}
