@@ -75,8 +75,12 @@ struct Args {
 }
 
 fn psql(base: &str, sql: &str) -> bool {
+    psql_url(&format!("{base}/postgres"), sql)
+}
+
+fn psql_url(url: &str, sql: &str) -> bool {
     std::process::Command::new("psql")
-        .arg(format!("{base}/postgres"))
+        .arg(url)
         .args(["-q", "-c", sql])
         .stdout(std::process::Stdio::null())
         .status()
@@ -153,7 +157,12 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
         Scenario::BurstWide => scenarios::burst(&api, &server, 1000, 10).await?,
         Scenario::Search => {
             let size = || database_url.map_or_else(|| server.sqlite_bytes(), postgres_bytes);
-            search::search(&api, args.search_messages, size).await?
+            let analyze = || {
+                if let Some(url) = database_url {
+                    psql_url(url, "ANALYZE");
+                }
+            };
+            search::search(&api, args.search_messages, size, analyze).await?
         }
         Scenario::All => unreachable!("expanded above"),
     };

@@ -4,6 +4,7 @@
 //! of query by a member of every room: two common words, and a word that occurs in only ten
 //! messages. Reports the store's size on disk (run it against a build without search for the
 //! index's share and its cost on ingest: the queries are skipped where `/search` is missing).
+//! On PostgreSQL the queries run after an `ANALYZE`.
 
 use confab_shared::ClientEvent;
 use futures_util::StreamExt;
@@ -83,7 +84,14 @@ impl Words {
     }
 }
 
-pub async fn search(api: &Api, messages: usize, size_on_disk: impl Fn() -> u64) -> anyhow::Result<Value> {
+/// `analyze` runs between the fill and the queries: on PostgreSQL, fresh statistics (a bulk
+/// load outruns autovacuum; with the statistics of an empty table the planner picks bad plans).
+pub async fn search(
+    api: &Api,
+    messages: usize,
+    size_on_disk: impl Fn() -> u64,
+    analyze: impl Fn(),
+) -> anyhow::Result<Value> {
     let mut tokens = Vec::with_capacity(SENDERS);
     for i in 0..SENDERS {
         tokens.push(api.register(&format!("searcher{i}")).await?.access_token);
@@ -145,6 +153,7 @@ pub async fn search(api: &Api, messages: usize, size_on_disk: impl Fn() -> u64) 
         result["queries"] = json!("skipped: this build has no /search");
         return Ok(result);
     }
+    analyze();
     let mut words = Words::new();
     let two_words: Vec<String> = (0..QUERIES)
         .map(|_| {

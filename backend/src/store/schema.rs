@@ -74,6 +74,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// SQLite only: the FTS5 index of message bodies (see `store::search`); `rowid` is the
+    /// message id.
+    messages_fts (rowid) {
+        rowid -> BigInt,
+        body -> Text,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> rooms (room_id));
@@ -81,4 +90,4 @@ diesel::joinable!(messages -> users (author_id));
 diesel::joinable!(messages -> rooms (room_id));
 diesel::joinable!(changes -> messages (message_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, rooms, memberships, messages, changes);
+diesel::allow_tables_to_appear_in_same_query!(users, sessions, rooms, memberships, messages, changes, messages_fts);

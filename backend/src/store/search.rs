@@ -17,7 +17,7 @@ use diesel::sql_types::{Bool, Double, Text};
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 
 use super::models::{MessageRow, UserRow};
-use super::schema::{memberships, messages, users};
+use super::schema::{memberships, messages, messages_fts, users};
 use super::{Store, StoreResult, read};
 use crate::search::query::Term;
 
@@ -70,45 +70,27 @@ impl Dialect {
         parts.collect::<Vec<_>>().join(separator)
     }
 
-    /// `(before, after)` the bound match text of the condition "the message matches".
+    /// PostgreSQL: `(before, after)` the bound match text of the condition "the message matches".
     fn condition(self) -> (&'static str, &'static str) {
-        match self {
-            Dialect::Sqlite => ("messages.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ", ")"),
-            Dialect::Postgres => ("messages.search @@ to_tsquery('simple', confab_unaccent(", "))"),
-        }
+        ("messages.search @@ to_tsquery('simple', confab_unaccent(", "))")
     }
 
-    /// `(before, after)` the bound match text of the rank (higher is better).
+    /// PostgreSQL: `(before, after)` the bound match text of the rank (higher is better).
     fn rank(self) -> (&'static str, &'static str) {
-        match self {
-            Dialect::Sqlite => (
-                "-(SELECT bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ",
-                " AND messages_fts.rowid = messages.id)",
-            ),
-            Dialect::Postgres => ("ts_rank(messages.search, to_tsquery('simple', confab_unaccent(", ")))"),
-        }
+        ("ts_rank(messages.search, to_tsquery('simple', confab_unaccent(", ")))")
     }
 }
 
-/// The ids of the matching messages in result order, at most `limit`.
-pub async fn message_ids(store: &Store, search: &Search<'_>) -> StoreResult<Vec<i64>> {
-    let dialect = Dialect::of(store);
-    let text = (!search.terms.is_empty()).then(|| dialect.match_text(search.terms));
-    read!(store, |c| {
+/// Applies the filters every search has (the caller's rooms, not deleted, `room_ids`, author,
+/// paging, dates) to a boxed query over `messages` (joined or not).
+macro_rules! filters {
+    ($query:expr, $search:expr) => {{
+        let search: &Search<'_> = $search;
         // The caller's rooms as a subquery, not a join: joined, SQLite walks every message of
         // those rooms checking it against the matches, instead of looking the matches up.
         let rooms_of_caller =
             memberships::table.filter(memberships::user_id.eq(search.user_id)).select(memberships::room_id);
-        let mut query = messages::table
-            .filter(messages::room_id.eq_any(rooms_of_caller))
-            .filter(messages::deleted.eq(false))
-            .select(messages::id)
-            .limit(search.limit)
-            .into_boxed();
-        if let Some(text) = &text {
-            let (before, after) = dialect.condition();
-            query = query.filter(sql::<Bool>(before).bind::<Text, _>(text.clone()).sql(after));
-        }
+        let mut query = $query.filter(messages::room_id.eq_any(rooms_of_caller)).filter(messages::deleted.eq(false));
         if let Some(ids) = &search.room_ids {
             query = query.filter(messages::room_id.eq_any(ids.clone()));
         }
@@ -124,18 +106,52 @@ pub async fn message_ids(store: &Store, search: &Search<'_>) -> StoreResult<Vec<
         if let Some(t) = search.created_at_or_after {
             query = query.filter(messages::created_at.ge(t));
         }
-        query = match (&text, search.relevance) {
-            (Some(text), true) => {
-                let (before, after) = dialect.rank();
-                query
-                    .order((sql::<Double>(before).bind::<Text, _>(text.clone()).sql(after).desc(), messages::id.desc()))
+        query.select(messages::id).limit(search.limit)
+    }};
+}
+
+/// The ids of the matching messages in result order, at most `limit`.
+///
+/// - Without words (filters only): newest first by the primary key.
+/// - SQLite: the FTS5 table drives, joined to `messages`: it yields its matches newest first
+///   (`rowid` order) and the query stops at `limit`, so a common word costs no more than a rare
+///   one; `bm25` ranks for `relevance`.
+/// - PostgreSQL: the GIN index finds every match, which is then sorted (by `id + 0`, not `id`:
+///   ordered by the primary key, the planner walks the whole table backwards looking for a rare
+///   word's few matches).
+pub async fn message_ids(store: &Store, search: &Search<'_>) -> StoreResult<Vec<i64>> {
+    let dialect = Dialect::of(store);
+    let text = (!search.terms.is_empty()).then(|| dialect.match_text(search.terms));
+    read!(store, |c| {
+        let ids = match (&text, dialect) {
+            (None, _) => filters!(messages::table.into_boxed(), search).order(messages::id.desc()).load(c).await?,
+            (Some(text), Dialect::Sqlite) => {
+                let matched = messages_fts::table
+                    .inner_join(messages::table.on(messages::id.eq(messages_fts::rowid)))
+                    .filter(sql::<Bool>("messages_fts MATCH ").bind::<Text, _>(text.clone()))
+                    .into_boxed();
+                let query = filters!(matched, search);
+                if search.relevance {
+                    query.order((sql::<Double>("bm25(messages_fts)").asc(), messages_fts::rowid.desc())).load(c).await?
+                } else {
+                    query.order(messages_fts::rowid.desc()).load(c).await?
+                }
             }
-            // `id + 0`, not `id`: ordered by the primary key, a planner walks the whole table
-            // backwards looking for a rare word's few matches; this way the full-text index
-            // finds the matches and only they are sorted.
-            _ => query.order((messages::id + 0_i64).desc()),
+            (Some(text), Dialect::Postgres) => {
+                let (before, after) = dialect.condition();
+                let matched =
+                    messages::table.filter(sql::<Bool>(before).bind::<Text, _>(text.clone()).sql(after)).into_boxed();
+                let query = filters!(matched, search);
+                if search.relevance {
+                    let (before, after) = dialect.rank();
+                    let rank = sql::<Double>(before).bind::<Text, _>(text.clone()).sql(after);
+                    query.order((rank.desc(), messages::id.desc())).load(c).await?
+                } else {
+                    query.order((messages::id + 0_i64).desc()).load(c).await?
+                }
+            }
         };
-        Ok(query.load::<i64>(c).await?)
+        Ok(ids)
     })
 }
 
@@ -170,11 +186,21 @@ pub async fn rebuild(store: &Store) -> StoreResult<()> {
 pub async fn plan(store: &Store, terms: &[Term]) -> StoreResult<String> {
     let dialect = Dialect::of(store);
     let text = dialect.match_text(terms).replace('\'', "''");
-    let (before, after) = dialect.condition();
-    let select = format!(
-        "SELECT messages.id FROM messages WHERE messages.room_id IN (SELECT room_id FROM memberships WHERE user_id = 1) \
-         AND messages.deleted = FALSE AND {before}'{text}'{after} ORDER BY messages.id + 0 DESC LIMIT 21"
-    );
+    let filters =
+        "messages.room_id IN (SELECT room_id FROM memberships WHERE user_id = 1) AND messages.deleted = FALSE";
+    let select = match dialect {
+        Dialect::Sqlite => format!(
+            "SELECT messages.id FROM messages_fts INNER JOIN messages ON messages.id = messages_fts.rowid \
+             WHERE messages_fts MATCH '{text}' AND {filters} ORDER BY messages_fts.rowid DESC LIMIT 21"
+        ),
+        Dialect::Postgres => {
+            let (before, after) = dialect.condition();
+            format!(
+                "SELECT messages.id FROM messages WHERE {before}'{text}'{after} AND {filters} \
+                 ORDER BY messages.id + 0 DESC LIMIT 21"
+            )
+        }
+    };
     #[derive(QueryableByName)]
     struct SqlitePlan {
         #[diesel(sql_type = Text)]

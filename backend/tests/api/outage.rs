@@ -113,3 +113,39 @@ async fn database_outage_fails_writes_clearly_and_recovers() {
     drop(app);
     drop_database(&db);
 }
+
+/// A database outage while a socket authenticates is not a bad token: the `error` says
+/// `service_unavailable` and the close is 1013 (come back shortly), never 4001 (which makes a
+/// client refresh its token, or sign the person out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_during_socket_authentication_is_not_a_bad_token() {
+    if !postgres_available() {
+        return;
+    }
+    let db = create_database();
+    let proxy = Proxy::start("127.0.0.1:5432").await;
+    let url = database_url(&db).replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+    let app = TestApp::spawn_args(vec!["--database-url".into(), url]);
+    let alice = app.register("alice").await.access_token;
+    proxy.set_down(true);
+    let mut ws = crate::helpers::Ws::connect(&app.addr).await;
+    ws.send(&ClientEvent::Auth { token: alice.clone() }).await;
+    match ws.recv().await {
+        ServerEvent::Error { code, .. } => assert_eq!(code, "service_unavailable"),
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert_eq!(ws.closed().await, confab_shared::CloseCode::TryAgain.code());
+    proxy.set_down(false);
+    let mut recovered = false;
+    for _ in 0..50 {
+        if app.try_readyz().await.is_ok_and(|r| r.status() == 200) {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(recovered, "ready again once the database is back");
+    let _ready = app.ws(&alice).await; // the same token works once the database is back
+    drop(app);
+    drop_database(&db);
+}

@@ -180,6 +180,7 @@ async fn the_full_text_index_serves_the_match() {
     let sqlite_plan = plan(&sqlite, &terms).await.expect("plan");
     assert!(sqlite_plan.contains("VIRTUAL TABLE INDEX"), "SQLite plan:\n{sqlite_plan}");
     assert!(!sqlite_plan.lines().any(|l| l.trim() == "SCAN messages"), "no table scan; SQLite plan:\n{sqlite_plan}");
+    assert!(!sqlite_plan.contains("TEMP B-TREE"), "FTS5 gives the newest first; SQLite plan:\n{sqlite_plan}");
     if !crate::helpers::postgres_available() {
         return;
     }
