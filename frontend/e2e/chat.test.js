@@ -262,6 +262,8 @@ describe('confab web app', () => {
         }
       }
     }, roomId);
+    // Bob has read it all (elsewhere): the room opens at its newest page, not at his first unread.
+    await B.evaluate(async (id) => { await window.confab.api.markRead(id, (await window.confab.api.room(id)).last_seq); }, roomId);
     await B.click('#room-list .room-link:has-text("general")');
     await B.reload();
     await B.waitForSelector('#messages .msg-body:has-text("bulk 70")');

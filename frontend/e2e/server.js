@@ -1,6 +1,8 @@
 // Starts a real Confab server on a free port with a fresh data directory, serving frontend/dist.
 // `kill()` stops it the hard way (SIGKILL, as a crash would) and `start()` brings it back on the
 // same port with the same data, so the browser tests can cut the server under a pending send.
+// New accounts join no default room unless a test asks for one (`CONFAB_DEFAULT_ROOM`): most
+// tests create and join their rooms themselves.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,7 @@ export const repoRoot = resolve(here, '..', '..');
 /** Spawns the binary and resolves with the child and its URL once it listens. */
 function spawnServer(bin, listen, dataDir, webDir, env) {
   const child = spawn(bin, ['serve', '--listen', listen, '--data-dir', dataDir, '--web-dir', webDir], {
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info', ...env },
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info', CONFAB_DEFAULT_ROOM: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = { child, log: '' };

@@ -112,19 +112,20 @@ export class Api {
   }
 
   /** Calls the API; a 401 triggers one refresh and retry. Returns parsed JSON or null (204). */
-  async request(method, path, body, { auth = true, retry = true } = {}) {
+  async request(method, path, body, { auth = true, retry = true, signal } = {}) {
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (auth) headers.Authorization = 'Bearer ' + await this.accessToken();
     let res;
     try {
-      res = await this.fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch {
+      res = await this.fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    } catch (e) {
+      if (signal && signal.aborted) throw new ApiError(0, { code: 'aborted', detail: 'The request was cancelled.' });
       throw new ApiError(0, { code: 'network_error', detail: 'The server cannot be reached. Check your connection.' });
     }
     if (res.status === 401 && auth && retry) {
       await this.refresh();
-      return this.request(method, path, body, { auth, retry: false });
+      return this.request(method, path, body, { auth, retry: false, signal });
     }
     if (!res.ok) {
       const problem = await readJson(res);
@@ -173,10 +174,12 @@ export class Api {
   leaveRoom(id) { return this.request('DELETE', `/rooms/${id}/members/me`); }
   members(id) { return this.request('GET', `/rooms/${id}/members`); }
   openDm(userId) { return this.request('POST', '/dms', { user_id: userId }); }
-  history(id, { beforeSeq, afterSeq, limit = 50 } = {}) {
+  /** A page of history: the newest, older (`beforeSeq`), newer (`afterSeq`) or around one seq (`aroundSeq`). */
+  history(id, { beforeSeq, afterSeq, aroundSeq, limit = 50 } = {}) {
     const q = new URLSearchParams({ limit: String(limit) });
     if (beforeSeq !== undefined) q.set('before_seq', String(beforeSeq));
     if (afterSeq !== undefined) q.set('after_seq', String(afterSeq));
+    if (aroundSeq !== undefined) q.set('around_seq', String(aroundSeq));
     return this.request('GET', `/rooms/${id}/messages?${q}`);
   }
   sendMessage(id, body, clientId) { return this.request('POST', `/rooms/${id}/messages`, { body, client_id: clientId }); }

@@ -99,17 +99,21 @@ function roomInHash() {
   return m ? Number(m[1]) : null;
 }
 
-/** Opens a room (null or an unknown room: none). */
-async function openRoom(roomId) {
+/**
+ * Opens a room (null or an unknown room: none), at `target` ({id, seq}: a message to jump to,
+ * highlighted and focused) or where the timeline decides (the first unread, else the newest).
+ */
+async function openRoom(roomId, { target } = {}) {
   const room = store.rooms.get(roomId);
   if (!room) { navigate(null); store.setActiveRoom(null); return; }
-  timeline.enter(roomId);
+  const plan = timeline.enter(roomId, { target });
   store.setActiveRoom(roomId);
   navigate(roomId);
   closeNav();
-  const loading = sync.open(roomId);
-  timeline.autofocus();
+  const loading = sync.open(roomId, plan);
+  if (!target) timeline.autofocus();
   await loading;
+  timeline.opened(roomId);
 }
 
 window.addEventListener('hashchange', () => {

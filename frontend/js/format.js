@@ -102,15 +102,14 @@ export function isLong(body, { lines = 12, chars = 1200 } = {}) {
 }
 
 /**
- * The id of the first unread message when the `unread` newest messages of others (not deleted)
- * are unread: null when there are none, the oldest loaded one of others when more are unread
- * than loaded. `messages` are in display order.
+ * The id of the first unread message: the first in display order after my read marker
+ * (`lastReadSeq`) that is someone else's and not deleted; null when none is loaded, or no marker
+ * is known (a room I am not a member of).
  */
-export function firstUnread(messages, unread, meId) {
-  if (!unread) return null;
-  const theirs = messages.filter((m) => !m.pending && !m.deleted && m.author && m.author.id !== meId);
-  if (!theirs.length) return null;
-  return theirs[Math.max(0, theirs.length - unread)].id;
+export function firstUnread(messages, lastReadSeq, meId) {
+  if (typeof lastReadSeq !== 'number') return null;
+  const m = messages.find((x) => !x.pending && !x.deleted && x.author && x.author.id !== meId && x.seq > lastReadSeq);
+  return m ? m.id : null;
 }
 
 /**

@@ -6,6 +6,11 @@
 //
 // Pending sends form one queue per room (in the order they were written): sync.js delivers the
 // head and the next one only after its ack, so a room's messages are stored in that order.
+//
+// A timeline is one run of history without holes: the newest page and what came after it, or,
+// after a jump (a search result, the first unread of a long absence), the page around one seq.
+// Until the pages forward reach the live end (`hasNewer` false), messages after `newestPaged` are
+// kept but not shown, so nothing shows after a hole.
 
 export function createTimeline() {
   return {
@@ -14,6 +19,9 @@ export function createTimeline() {
     loaded: false, // the newest page was fetched over REST
     hasMore: true, // older history exists on the server
     loadingOlder: false,
+    hasNewer: false, // a jump loaded a page in the middle: newer history exists before the live end
+    newestPaged: null, // with hasNewer: the newest seq of the pages loaded (shown up to it)
+    loadingNewer: false,
   };
 }
 
@@ -48,22 +56,26 @@ export class Store {
   setConnection(state, info = {}) { this.connection = state; this.connectionInfo = info; this.emit('connection'); }
 
   // ---- rooms ---------------------------------------------------------------------------------
-  /** Replaces the room list from GET /rooms; keeps locally tracked unread counts of known rooms when asked. */
+  /**
+   * Replaces the room list from GET /rooms; keeps locally tracked unread counts of known rooms when
+   * asked (and the later of the two read markers: mine only moves forward).
+   */
   setRooms(rooms, { keepUnread = false } = {}) {
     const next = new Map();
     for (const r of rooms) {
       const old = this.rooms.get(r.id);
-      next.set(r.id, keepUnread && old && old.joined ? { ...r, unread_count: old.unread_count } : r);
+      next.set(r.id, keepUnread && old && old.joined
+        ? { ...r, unread_count: old.unread_count, last_read_seq: laterMarker(old.last_read_seq, r.last_read_seq) } : r);
     }
     this.rooms = next;
     this.emit('rooms');
   }
 
-  /** Upserts a room. `neutral` rooms (room_updated) do not carry my joined/role/unread fields. */
+  /** Upserts a room. `neutral` rooms (room_updated) do not carry my joined/role/unread/read-marker fields. */
   upsertRoom(room, { neutral = false } = {}) {
     const old = this.rooms.get(room.id);
     const merged = neutral && old
-      ? { ...old, ...room, joined: old.joined, role: old.role, unread_count: old.unread_count }
+      ? { ...old, ...room, joined: old.joined, role: old.role, unread_count: old.unread_count, last_read_seq: old.last_read_seq }
       : { ...(old || {}), ...room };
     this.rooms.set(room.id, merged);
     this.emit('rooms');
@@ -128,18 +140,39 @@ export class Store {
     if (r && r.unread_count) { this.rooms.set(roomId, { ...r, unread_count: 0 }); this.emit('rooms'); }
   }
   /**
-   * The read marker moved to `seq`: what stays unread are the loaded messages of others after it
-   * (a marker is always at a loaded message or later, so none unread is missing from the count).
+   * My read marker moved to `seq` (here or on another connection: the `read` event): it becomes
+   * the room's `last_read_seq` (never backwards), and what was unread between the old marker and
+   * this one is no longer. Markers move only over loaded messages (what was on screen), so those
+   * are the ones to count; at the live end nothing is left.
    */
   markReadUpTo(roomId, seq) {
     const r = this.rooms.get(roomId);
+    if (!r) return;
+    const before = r.last_read_seq;
+    const marker = laterMarker(before, seq);
     const t = this.timelines.get(roomId);
-    if (!r || !r.unread_count) return;
-    if (!t || seq >= (this.cursors.get(roomId) ?? Infinity)) { this.markRead(roomId); return; }
-    let left = 0;
-    for (const m of t.byId.values()) if (m.seq > seq && !m.deleted && !(this.me && m.author.id === this.me.id)) left++;
-    if (left < r.unread_count) { this.rooms.set(roomId, { ...r, unread_count: left }); this.emit('rooms'); }
+    let left = r.unread_count || 0;
+    if (left) {
+      const oldest = t ? oldestSeq(t) : null;
+      if (!t || seq >= (this.cursors.get(roomId) ?? Infinity)) left = 0;
+      else if (typeof before === 'number' && (!t.hasMore || (oldest !== null && oldest <= before + 1))) {
+        // Everything between the old marker and this one is loaded: those of others are read now.
+        for (const m of t.byId.values()) if (m.seq > before && m.seq <= seq && this.unreadKind(m)) left--;
+        left = Math.max(0, left);
+      } else {
+        // Not all of it is loaded (or no marker is known): what stays unread are the loaded
+        // messages of others after it.
+        let after = 0;
+        for (const m of t.byId.values()) if (m.seq > seq && this.unreadKind(m)) after++;
+        left = Math.min(left, after);
+      }
+    }
+    if (left === (r.unread_count || 0) && marker === before) return;
+    this.rooms.set(roomId, { ...r, unread_count: left, ...(marker === undefined ? {} : { last_read_seq: marker }) });
+    this.emit('rooms');
   }
+  /** A message that counts as unread when after my marker: someone else's, not deleted. */
+  unreadKind(m) { return !m.deleted && !(this.me && m.author && m.author.id === this.me.id); }
   bumpUnread(roomId) {
     const r = this.rooms.get(roomId);
     if (r) { this.rooms.set(roomId, { ...r, unread_count: (r.unread_count || 0) + 1 }); this.emit('rooms'); }
@@ -183,9 +216,21 @@ export class Store {
     return !old;
   }
 
-  /** Merges a REST history page (ascending seq). `newest` pages move the cursor; an older page ends its load. */
-  applyHistory(roomId, messages, hasMore, { older = false } = {}) {
+  /**
+   * Merges a REST history page (ascending seq). `newest` pages move the cursor; an older page ends
+   * its load. `replace`: the newest page after a jump, which ends it (the page and what came live
+   * after it are the timeline; the jump's window goes).
+   */
+  applyHistory(roomId, messages, hasMore, { older = false, replace = false } = {}) {
     const t = this.timeline(roomId);
+    if (replace) {
+      this.dropStoredUpTo(t, messages.length ? messages[messages.length - 1].seq : Infinity);
+      t.loaded = false;
+      t.hasNewer = false;
+      t.newestPaged = null;
+      t.loadingNewer = false;
+      t.loadingOlder = false;
+    }
     for (const m of messages) this.mergeMessage(roomId, m);
     if (older) t.loadingOlder = false;
     if (older || !t.loaded) t.hasMore = hasMore;
@@ -196,6 +241,56 @@ export class Store {
       if (messages.length && !this.cursors.has(roomId)) this.advanceCursor(roomId, messages[messages.length - 1].seq);
     }
     this.emit('timeline', roomId);
+  }
+
+  /**
+   * The page around one seq (a jump): it replaces what was loaded up to its newest message (what
+   * came live after that stays). With `hasMoreAfter` newer history lies between it and the live end:
+   * it loads forward (startLoadingNewer / applyNewer) and is not shown until then.
+   */
+  applyAround(roomId, messages, hasMore, hasMoreAfter) {
+    const t = this.timeline(roomId);
+    const newest = messages.length ? messages[messages.length - 1].seq : null;
+    this.dropStoredUpTo(t, newest ?? Infinity);
+    for (const m of messages) this.mergeMessage(roomId, m);
+    t.loaded = true;
+    t.hasMore = hasMore;
+    t.loadingOlder = false;
+    t.loadingNewer = false;
+    t.hasNewer = Boolean(hasMoreAfter) && newest !== null;
+    t.newestPaged = t.hasNewer ? newest : null;
+    if (!t.hasNewer && newest !== null && !this.cursors.has(roomId)) this.advanceCursor(roomId, newest);
+    this.emit('timeline', roomId);
+  }
+
+  /** Starts loading the page after a jump's window: returns its `after_seq`, or null (none, or under way). */
+  startLoadingNewer(roomId) {
+    const t = this.timeline(roomId);
+    if (!t.loaded || !t.hasNewer || t.loadingNewer) return null;
+    t.loadingNewer = true;
+    return t.newestPaged;
+  }
+
+  /** A page forward after a jump's window; the last one (`hasMore` false) joins the live end. */
+  applyNewer(roomId, messages, hasMore) {
+    const t = this.timeline(roomId);
+    t.loadingNewer = false;
+    if (!t.hasNewer) return;
+    for (const m of messages) this.mergeMessage(roomId, m);
+    if (messages.length) t.newestPaged = Math.max(t.newestPaged, messages[messages.length - 1].seq);
+    if (!hasMore || !messages.length) {
+      t.hasNewer = false;
+      t.newestPaged = null;
+      if (messages.length && !this.cursors.has(roomId)) this.advanceCursor(roomId, messages[messages.length - 1].seq);
+    }
+    this.emit('timeline', roomId);
+  }
+
+  /** Ends a newer-page load that failed. */
+  stopLoadingNewer(roomId) { this.timeline(roomId).loadingNewer = false; }
+
+  dropStoredUpTo(t, seq) {
+    for (const [id, m] of t.byId) if (m.seq <= seq) t.byId.delete(id);
   }
 
   /**
@@ -337,7 +432,7 @@ export class Store {
   messages(roomId) {
     const t = this.timelines.get(roomId);
     if (!t) return [];
-    const stored = [...t.byId.values()].sort((a, b) => a.seq - b.seq);
+    const stored = [...t.byId.values()].filter((m) => !t.hasNewer || m.seq <= t.newestPaged).sort((a, b) => a.seq - b.seq);
     const pending = [...t.pending.values()].sort((a, b) => a.order - b.order)
       .map((p) => ({ id: 'p:' + p.client_id, pending: p.status, reason: p.reason, client_id: p.client_id, room_id: p.room_id, body: p.body, author: p.author, created_at: p.created_at, edited_at: null, deleted: false }));
     return stored.concat(pending);
@@ -397,6 +492,7 @@ export class Store {
 }
 
 function byName(a, b) { return a.name.localeCompare(b.name); }
+function laterMarker(a, b) { return typeof a === 'number' && typeof b === 'number' ? Math.max(a, b) : (typeof b === 'number' ? b : a); }
 function tombstone(m) { return { ...m, body: '', deleted: true }; }
 function oldestSeq(t) {
   let min = null;

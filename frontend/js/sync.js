@@ -77,18 +77,31 @@ export class Sync {
   }
 
   // ---- loading -------------------------------------------------------------------------------
-  /** The newest page of a room; a room I lost access to is dropped. */
-  async loadHistory(roomId) {
+  /**
+   * The newest page of a room (`replace`: it ends a jump's window); a room I lost access to is
+   * dropped.
+   */
+  async loadHistory(roomId, { replace = false } = {}) {
     try {
       const page = await this.api.history(roomId, { limit: 50 });
-      this.store.applyHistory(roomId, page.messages, page.has_more);
-    } catch (e) {
-      if (e.status === 404 || e.status === 403) {
-        this.toast('You no longer have access to that room.');
-        this.store.removeRoom(roomId);
-        this.navigate(null);
-      } else this.toast(e.detail || e.message);
-    }
+      this.store.applyHistory(roomId, page.messages, page.has_more, { replace });
+    } catch (e) { this.historyFailed(roomId, e); }
+  }
+
+  /** The page around `seq` (a jump to a message, or to the first unread). */
+  async loadAround(roomId, seq) {
+    try {
+      const page = await this.api.history(roomId, { aroundSeq: seq, limit: 50 });
+      this.store.applyAround(roomId, page.messages, page.has_more, page.has_more_after);
+    } catch (e) { this.historyFailed(roomId, e); }
+  }
+
+  historyFailed(roomId, e) {
+    if (e.status === 404 || e.status === 403) {
+      this.toast('You no longer have access to that room.');
+      this.store.removeRoom(roomId);
+      this.navigate(null);
+    } else this.toast(e.detail || e.message);
   }
 
   /** A room's members; for a direct room also the other member (its title). */
@@ -105,11 +118,17 @@ export class Sync {
     } catch { /* shown as an empty list */ }
   }
 
-  /** Opening a room: subscribes if needed and loads what is missing (what is read is the view's call). */
-  open(roomId) {
+  /**
+   * Opening a room: subscribes if needed and loads what is missing (what is read is the view's
+   * call): the page around `aroundSeq` when given, the newest page with `latest` (leaving a jump's
+   * window), else the newest page unless loaded.
+   */
+  open(roomId, { aroundSeq, latest = false } = {}) {
     if (!this.subscribed.has(roomId)) this.subscribe([roomId]);
     const loads = [];
-    if (!this.store.timeline(roomId).loaded) loads.push(this.loadHistory(roomId));
+    if (aroundSeq !== undefined) loads.push(this.loadAround(roomId, aroundSeq));
+    else if (latest) loads.push(this.loadHistory(roomId, { replace: true }));
+    else if (!this.store.timeline(roomId).loaded) loads.push(this.loadHistory(roomId));
     loads.push(this.loadMembers(roomId));
     return Promise.all(loads);
   }
@@ -204,8 +223,10 @@ export class Sync {
   markRead(roomId, seq = this.store.cursor(roomId)) {
     const room = this.store.rooms.get(roomId);
     if (!room || !room.joined || seq === undefined) return;
+    // The server has my marker up to here already (sent from here, or the `read` of another tab).
+    const known = Math.max(this.lastReadSent.get(roomId) ?? 0, room.last_read_seq ?? 0);
     this.store.markReadUpTo(roomId, seq);
-    if (seq <= (this.lastReadSent.get(roomId) ?? 0)) return;
+    if (seq <= known) return;
     this.lastReadSent.set(roomId, seq);
     if (!(this.socket && this.socket.send({ type: 'read', room_id: roomId, seq }))) this.api.markRead(roomId, seq).catch(() => {});
   }

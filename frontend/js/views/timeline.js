@@ -1,7 +1,9 @@
 // The open room: its header (title, topic, members toggle, join and leave), the timeline with its
-// scrolling, older history, the "New since you left" divider and read markers (moved only for
-// messages that were on screen in a visible tab), the typing line, and the composer with its
-// character count (counted as the server counts) and emoji picker.
+// scrolling, older history (and newer, after a jump), the "New since you left" divider before the
+// first message of others after my read marker, jumps to one message (a search result: scrolled
+// to, highlighted and focused), read markers (moved only for messages that were on screen in a
+// visible tab), the typing line, and the composer with its character count (counted as the server
+// counts) and emoji picker.
 import { $ } from './dom.js';
 import { MessageList } from './messages.js';
 import { initEmojiPicker } from './emoji-picker.js';
@@ -21,9 +23,12 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
   let membersOpen = false;
   let typingTimer = 0; // a trailing typing notice is scheduled
   let wantFocus = false; // focus the composer (or Join) once the room's header has rendered it
-  let unreadAtOpen = 0; // the room's unread count when it was opened
+  let readAtOpen; // my read marker in the room when it was opened (undefined: not a member)
   let unreadFrom; // id of the first unread message (null: none; undefined: not known until the history is in)
   let scrollToDivider = false;
+  let jumpTo = null; // {id, seq}: the message to scroll to, highlight and focus once it is loaded
+  let awaiting = false; // the page the room opens at (around a seq, or the newest) is on its way
+  let flashTimer = 0;
 
   const list = new MessageList($('messages'), {
     onEdit: (msg) => { list.editingId = msg.id; renderTimeline(); },
@@ -97,50 +102,103 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
   // ---- timeline and scrolling ----------------------------------------------------------------
   function atBottom() { return timelineEl.scrollHeight - timelineEl.scrollTop - timelineEl.clientHeight < 48; }
 
+  /** At the live end: at the bottom, with nothing newer still to load. */
+  function atEnd() { return atBottom() && !store.timeline(store.activeRoomId).hasNewer; }
+
   function renderTimeline() {
     const roomId = store.activeRoomId;
-    if (!roomId) { $('messages').replaceChildren(); $('history-status').textContent = ''; return; }
+    if (!roomId) { $('messages').replaceChildren(); $('history-status').textContent = ''; $('newer-status').hidden = true; return; }
     const t = store.timeline(roomId);
-    const wasBottom = stickToBottom;
+    const ready = t.loaded && !awaiting;
+    const wasBottom = stickToBottom && !t.hasNewer;
     const msgs = store.messages(roomId);
-    if (unreadFrom === undefined && t.loaded) {
-      unreadFrom = firstUnread(msgs, unreadAtOpen, store.me.id);
-      scrollToDivider = unreadFrom !== null;
+    if (unreadFrom === undefined && ready) {
+      unreadFrom = firstUnread(msgs, readAtOpen, store.me.id);
+      scrollToDivider = unreadFrom !== null && !jumpTo;
     }
     list.render(msgs, store.me, { unreadFrom: unreadFrom ?? null, connected: store.connection === 'connected' });
-    $('history-status').textContent = !t.loaded ? 'Loading messages…' : t.loadingOlder ? 'Loading older messages…'
+    $('history-status').textContent = !ready ? 'Loading messages…' : t.loadingOlder ? 'Loading older messages…'
       : t.hasMore ? '' : (msgs.length ? 'This is the beginning of the room.' : 'No messages yet. Say hello!');
-    if (scrollToDivider) {
+    $('newer-status').hidden = !(ready && t.hasNewer);
+    $('newer-status').textContent = t.loadingNewer ? 'Loading newer messages…' : '';
+    const target = jumpTo && ready ? $('messages').querySelector(`li.msg[data-id="${jumpTo.id}"]`) : null;
+    if (jumpTo && ready) {
+      jumpTo = null;
+      scrollToDivider = false;
+      if (target) showTarget(target);
+      else toast('That message is no longer there.');
+    } else if (scrollToDivider) {
       scrollToDivider = false;
       const divider = $('unread-divider');
       timelineEl.scrollTop = divider.offsetTop - 8;
-      stickToBottom = atBottom();
+      stickToBottom = atEnd();
     } else if (wasBottom) timelineEl.scrollTop = timelineEl.scrollHeight;
     else if (anchorFromBottom !== null) { timelineEl.scrollTop = timelineEl.scrollHeight - anchorFromBottom; anchorFromBottom = null; }
     updateJump();
-    maybeMarkRead();
+    if (ready) { maybeMarkRead(); maybeLoadNewer(); }
   }
 
-  function updateJump() { jump.hidden = !(store.activeRoomId && !atBottom()); }
+  /** A jump's message: in the middle of the view, highlighted for a moment, and focused. */
+  function showTarget(row) {
+    timelineEl.scrollTop = Math.max(0, row.offsetTop - (timelineEl.clientHeight - row.offsetHeight) / 2);
+    stickToBottom = atEnd();
+    for (const old of $('messages').querySelectorAll('li.msg.flash')) old.classList.remove('flash');
+    row.classList.add('flash');
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(() => row.classList.remove('flash'), 2500);
+    list.selectedId = Number(row.dataset.id);
+    list.applyRoving();
+    row.focus({ preventScroll: true });
+  }
+
+  function updateJump() {
+    const roomId = store.activeRoomId;
+    jump.hidden = !(roomId && (!atBottom() || store.timeline(roomId).hasNewer));
+  }
 
   timelineEl.addEventListener('scroll', () => {
-    stickToBottom = atBottom();
+    if (!store.activeRoomId) return;
+    stickToBottom = atEnd();
     updateJump();
     if (stickToBottom) jump.textContent = JUMP_LABEL;
     maybeMarkRead();
     if (timelineEl.scrollTop < 150) loadOlder();
+    maybeLoadNewer();
   }, { passive: true });
 
-  jump.addEventListener('click', () => {
+  /** To the newest message: after a jump the newest page is loaded first (it replaces the jump's pages). */
+  async function jumpToLatest() {
+    const roomId = store.activeRoomId;
+    if (!roomId) return;
+    stickToBottom = true;
+    jump.textContent = JUMP_LABEL;
+    if (store.timeline(roomId).hasNewer) await sync.open(roomId, { latest: true });
+    if (store.activeRoomId !== roomId) return;
     stickToBottom = true;
     timelineEl.scrollTop = timelineEl.scrollHeight;
-    jump.textContent = JUMP_LABEL;
-    input.focus();
-  });
+  }
+
+  jump.addEventListener('click', () => { jumpToLatest(); input.focus(); });
+
+  /** After a jump: the next page forward once the bottom of what is loaded comes near. */
+  async function maybeLoadNewer() {
+    const roomId = store.activeRoomId;
+    if (!roomId || awaiting || timelineEl.scrollHeight - timelineEl.scrollTop - timelineEl.clientHeight > 300) return;
+    const afterSeq = store.startLoadingNewer(roomId);
+    if (afterSeq === null) return;
+    invalidate('timeline');
+    try {
+      const page = await api.history(roomId, { afterSeq, limit: 50 });
+      store.applyNewer(roomId, page.messages, page.has_more);
+    } catch (e) {
+      store.stopLoadingNewer(roomId);
+      toast(e.detail || e.message);
+    }
+  }
 
   async function loadOlder() {
     const roomId = store.activeRoomId;
-    if (!roomId) return;
+    if (!roomId || awaiting) return;
     const beforeSeq = store.startLoadingOlder(roomId);
     if (beforeSeq === null) return;
     try {
@@ -159,8 +217,8 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
    */
   function maybeMarkRead() {
     const roomId = store.activeRoomId;
-    if (!roomId || document.visibilityState !== 'visible' || !store.timeline(roomId).loaded) return;
-    if (atBottom()) { sync.markRead(roomId); return; }
+    if (!roomId || awaiting || document.visibilityState !== 'visible' || !store.timeline(roomId).loaded) return;
+    if (atEnd()) { sync.markRead(roomId); return; }
     const view = timelineEl.getBoundingClientRect();
     const rows = $('messages').querySelectorAll('li.msg[data-seq]:not([data-seq=""])');
     for (let i = rows.length - 1; i >= 0; i--) {
@@ -217,6 +275,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     typingTimer = 0;
     stickToBottom = true;
     sync.send(roomId, body);
+    if (store.timeline(roomId).hasNewer) jumpToLatest(); // what I sent shows at the live end
   }
 
   return {
@@ -224,18 +283,40 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     renderTimeline,
     renderTyping,
     /**
-     * A room is about to open: no edit box or selection carries over; it starts at the newest
-     * message, or at the first unread one (known once its history is in).
+     * A room is about to open: no edit box or selection carries over; it starts at `target`
+     * ({id, seq}: a search result), else at the first unread message, else at the newest. Returns
+     * what to load for it (sync.open's options): the page around the target or my read marker
+     * unless what is loaded has it, the newest page when leaving a jump's pages.
      */
-    enter(roomId) {
+    enter(roomId, { target } = {}) {
       const room = store.rooms.get(roomId);
+      const t = store.timeline(roomId);
       list.editingId = null;
       list.selectedId = null;
-      stickToBottom = true;
-      unreadAtOpen = room && room.joined ? room.unread_count || 0 : 0;
+      stickToBottom = !target;
+      readAtOpen = room && room.joined && typeof room.last_read_seq === 'number' ? room.last_read_seq : undefined;
       unreadFrom = undefined;
       scrollToDivider = false;
+      jumpTo = target || null;
       emoji.close();
+      const shown = (seq) => t.loaded && (!t.hasNewer || seq <= t.newestPaged);
+      let plan = {};
+      if (target) {
+        if (!(shown(target.seq) && t.byId.has(target.id))) plan = { aroundSeq: target.seq };
+      } else if (readAtOpen !== undefined && room.unread_count > 0) {
+        // The first unread is loaded when the marker is within what is loaded (or nothing is older).
+        const oldest = Math.min(...[...t.byId.values()].map((m) => m.seq));
+        const covered = shown(readAtOpen + 1) && (!t.hasMore || oldest <= readAtOpen + 1);
+        if (!covered) plan = { aroundSeq: readAtOpen };
+      } else if (t.hasNewer) plan = { latest: true };
+      awaiting = plan.aroundSeq !== undefined || Boolean(plan.latest);
+      return plan;
+    },
+    /** The page the room opened at is in (or failed): the divider and the jump can be placed. */
+    opened(roomId) {
+      if (roomId !== store.activeRoomId || !awaiting) return;
+      awaiting = false;
+      invalidate('timeline');
     },
     /** Focuses the composer (or Join) of a room just opened once it shows, on wide screens (a phone would pop up its keyboard). */
     autofocus() { if (matchMedia('(min-width: 721px)').matches) { wantFocus = true; invalidate('header'); } },

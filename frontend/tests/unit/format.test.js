@@ -42,17 +42,21 @@ test('bodies are counted in code points like the server, with a counter near the
   assert.deepEqual(bodyCounter('  ' + 'a'.repeat(4000) + '\n\n'), { text: '4000 / 4000', over: false }, 'what is sent: trimmed');
 });
 
-test('long bodies collapse; the first unread is the oldest of the newest unread of others', () => {
+test('long bodies collapse', () => {
   assert.equal(isLong('short'), false);
   assert.equal(isLong('a\n'.repeat(12)), true);
   assert.equal(isLong('x'.repeat(1201)), true);
-  const m = (id, author, extra = {}) => ({ id, author: { id: author }, ...extra });
-  const list = [m(1, 2), m(2, 1), m(3, 2), m(4, 2, { deleted: true }), m(5, 3), m('p:x', 1, { pending: 'pending' })];
-  assert.equal(firstUnread(list, 0, 1), null);
-  assert.equal(firstUnread(list, 1, 1), 5);
-  assert.equal(firstUnread(list, 2, 1), 3);
-  assert.equal(firstUnread(list, 9, 1), 1, 'more unread than loaded: the oldest loaded');
-  assert.equal(firstUnread([m(2, 1)], 3, 1), null);
+});
+
+test('the first unread is the first message of others after my read marker', () => {
+  const m = (id, seq, author, extra = {}) => ({ id, seq, author: { id: author }, ...extra });
+  const list = [m(1, 3, 2), m(2, 5, 1), m(3, 6, 2), m(4, 8, 2, { deleted: true }), m(5, 9, 3), m('p:x', undefined, 1, { pending: 'pending' })];
+  assert.equal(firstUnread(list, 0, 1), 1);
+  assert.equal(firstUnread(list, 3, 1), 3, 'mine (seq 5) is skipped');
+  assert.equal(firstUnread(list, 6, 1), 5, 'deleted ones are not unread');
+  assert.equal(firstUnread(list, 9, 1), null, 'all read');
+  assert.equal(firstUnread(list, undefined, 1), null, 'not a member: no marker');
+  assert.equal(firstUnread([m(2, 4, 1)], 0, 1), null, 'only mine after the marker');
 });
 
 test('quick switcher ranking: prefix, then word start, then substring', () => {

@@ -84,6 +84,24 @@ test('pending sends queue per room in order; a refused one waits, a retried one 
   assert.equal(s.nextPending(1).client_id, 'c1');
 });
 
+test('the read marker moves last_read_seq forward; what was unread between the old and the new marker is read', () => {
+  const s = fresh();
+  s.setRooms([room(1, { unread_count: 4, last_read_seq: 2 })]);
+  s.applyHistory(1, [msg(1, 1), msg(2, 2), msg(3, 3), msg(4, 4, alice), msg(5, 5, bob, { deleted: true }), msg(6, 6), msg(7, 7), msg(8, 8)], true);
+  s.applySubscribed({ room_id: 1, head_seq: 9, replay_truncated: false }); // seq 9: an edit
+  s.markReadUpTo(1, 6);
+  assert.deepEqual([s.rooms.get(1).unread_count, s.rooms.get(1).last_read_seq], [2, 6], '3 and 6 read; mine and the deleted one never counted');
+  s.markReadUpTo(1, 4);
+  assert.deepEqual([s.rooms.get(1).unread_count, s.rooms.get(1).last_read_seq], [2, 6], 'never backwards');
+  s.markReadUpTo(1, 9);
+  assert.deepEqual([s.rooms.get(1).unread_count, s.rooms.get(1).last_read_seq], [0, 9]);
+  // The list refreshed from the server keeps the later marker; room_updated never carries mine.
+  s.setRooms([room(1, { last_read_seq: 7 })], { keepUnread: true });
+  assert.equal(s.rooms.get(1).last_read_seq, 9);
+  s.upsertRoom(room(1, { name: 'renamed', last_read_seq: 0 }), { neutral: true });
+  assert.equal(s.rooms.get(1).last_read_seq, 9);
+});
+
 test('the read marker leaves unread only the loaded messages of others after it', () => {
   const s = fresh();
   s.applyHistory(1, [msg(1, 1), msg(2, 2, alice), msg(3, 3), msg(4, 4, bob, { deleted: true }), msg(5, 5)], false);
@@ -210,4 +228,42 @@ test('older history: one load at a time, from the oldest stored seq, only once t
   assert.equal(s.timeline(1).loadingOlder, false);
   assert.equal(s.startLoadingOlder(1), null, 'the beginning of the room');
   assert.deepEqual(s.messages(1).map((m) => m.seq), [3, 4, 5, 6]);
+});
+
+test('a jump loads the page around a seq: shown up to its newest until the pages forward reach the live end', () => {
+  const s = fresh();
+  s.applyHistory(1, [msg(90, 90), msg(91, 91)], true); // the newest page
+  s.applySubscribed({ room_id: 1, head_seq: 91, replay_truncated: false });
+  s.applyAround(1, [msg(10, 10), msg(11, 11), msg(12, 12)], true, true);
+  assert.deepEqual(s.messages(1).map((m) => m.id), [10, 11, 12], 'the newest page is hidden behind the hole');
+  assert.equal(s.cursor(1), 91, 'the live cursor is untouched');
+  s.applyChange(ev('message', 92, msg(92, 92)));
+  assert.deepEqual(s.messages(1).map((m) => m.id), [10, 11, 12], 'live messages wait too');
+  assert.equal(s.startLoadingOlder(1), 10);
+  s.applyHistory(1, [msg(8, 8)], false, { older: true });
+  assert.equal(s.startLoadingNewer(1), 12);
+  assert.equal(s.startLoadingNewer(1), null, 'one load at a time');
+  s.applyNewer(1, [msg(13, 13), msg(14, 14)], true);
+  assert.deepEqual(s.messages(1).map((m) => m.id), [8, 10, 11, 12, 13, 14]);
+  assert.equal(s.startLoadingNewer(1), 14);
+  s.applyNewer(1, [msg(15, 15), msg(90, 90), msg(91, 91)], false);
+  assert.equal(s.timeline(1).hasNewer, false);
+  assert.deepEqual(s.messages(1).map((m) => m.id), [8, 10, 11, 12, 13, 14, 15, 90, 91, 92], 'joined with the live end');
+  assert.equal(s.startLoadingNewer(1), null);
+});
+
+test('jumping back to the newest page drops the jump\'s pages but keeps what came live after it', () => {
+  const s = fresh();
+  s.applySubscribed({ room_id: 1, head_seq: 50, replay_truncated: false });
+  s.applyAround(1, [msg(10, 10), msg(11, 11)], true, true);
+  s.applyChange(ev('message', 51, msg(51, 51)));
+  s.applyHistory(1, [msg(49, 49), msg(50, 50)], true, { replace: true });
+  assert.deepEqual(s.messages(1).map((m) => m.id), [49, 50, 51]);
+  assert.equal(s.timeline(1).hasNewer, false);
+  assert.equal(s.startLoadingOlder(1), 49);
+  // A page around a seq that reaches the live end is the timeline at once (and sets the cursor of a room never subscribed).
+  const t = fresh();
+  t.applyAround(2, [msg(3, 3), msg(4, 4)], false, false);
+  assert.deepEqual(t.messages(2).map((m) => m.id), [3, 4]);
+  assert.equal(t.cursor(2), 4);
 });

@@ -194,6 +194,7 @@ test('typing, presence, read and room updates reach the store', async () => {
   h.store.bumpUnread(1);
   await h.sync.onEvent({ type: 'read', room_id: 1, seq: 3 });
   assert.equal(h.store.rooms.get(1).unread_count, 0);
+  assert.equal(h.store.rooms.get(1).last_read_seq, 3, 'my marker moved on another connection');
   await h.sync.onEvent({ type: 'room_updated', room: room(1, { name: 'renamed', joined: false }) });
   assert.deepEqual([h.store.rooms.get(1).name, h.store.rooms.get(1).joined], ['renamed', true]);
 });
@@ -329,4 +330,36 @@ test('leaving unsubscribes; disconnecting stops the socket and later sends go ov
   assert.equal(h.socket.stopped, 1);
   h.sync.send(2, 'later');
   assert.equal(calls(h, 'sendMessage').length, 1);
+});
+
+test('a marker the server already has (the read of another tab) is not sent again', async () => {
+  const h = harness({ rooms: [room(1, { last_read_seq: 2 })] });
+  await h.sync.onEvent(subscribed(1, 6));
+  h.sync.markRead(1, 2);
+  assert.deepEqual(h.socket.sent.filter((f) => f.type === 'read'), []);
+  await h.sync.onEvent({ type: 'read', room_id: 1, seq: 5 });
+  h.sync.markRead(1, 4);
+  assert.deepEqual(h.socket.sent.filter((f) => f.type === 'read'), []);
+  h.sync.markRead(1, 6);
+  assert.deepEqual(h.socket.sent.filter((f) => f.type === 'read'), [{ type: 'read', room_id: 1, seq: 6 }]);
+  assert.equal(h.store.rooms.get(1).last_read_seq, 6);
+});
+
+test('opening a room at a seq loads the page around it; leaving a jump loads the newest page again', async () => {
+  const h = harness({
+    api: {
+      history: async (roomId, opts) => (opts.aroundSeq !== undefined
+        ? { messages: [msg(10, 10), msg(11, 11)], has_more: true, has_more_after: true }
+        : { messages: [msg(30, 30)], has_more: true }),
+    },
+  });
+  await h.sync.open(1, { aroundSeq: 10 });
+  assert.deepEqual(calls(h, 'history'), [[1, { aroundSeq: 10, limit: 50 }]]);
+  assert.equal(h.store.timeline(1).hasNewer, true);
+  await h.sync.open(1);
+  assert.equal(calls(h, 'history').length, 1, 'loaded: nothing to fetch');
+  await h.sync.open(1, { latest: true });
+  assert.deepEqual(calls(h, 'history')[1], [1, { limit: 50 }]);
+  assert.deepEqual(h.store.messages(1).map((m) => m.id), [30]);
+  assert.equal(h.store.timeline(1).hasNewer, false);
 });
