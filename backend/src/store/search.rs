@@ -11,7 +11,7 @@
 //! and the caller's memberships are one diesel query for both.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::sql;
+use diesel::dsl::{max, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Double, Text};
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
@@ -81,6 +81,10 @@ impl Dialect {
     }
 }
 
+/// How many of the latest messages PostgreSQL searches before it asks the full-text index for
+/// every match (see [`message_ids`]).
+const RECENT_WINDOW: i64 = 20_000;
+
 /// Applies the filters every search has (the caller's rooms, not deleted, `room_ids`, author,
 /// paging, dates) to a boxed query over `messages` (joined or not).
 macro_rules! filters {
@@ -116,9 +120,11 @@ macro_rules! filters {
 /// - SQLite: the FTS5 table drives, joined to `messages`: it yields its matches newest first
 ///   (`rowid` order) and the query stops at `limit`, so a common word costs no more than a rare
 ///   one; `bm25` ranks for `relevance`.
-/// - PostgreSQL: the GIN index finds every match, which is then sorted (by `id + 0`, not `id`:
-///   ordered by the primary key, the planner walks the whole table backwards looking for a rare
-///   word's few matches).
+/// - PostgreSQL, newest first: the latest [`RECENT_WINDOW`] messages are searched first (a
+///   common word fills the page there); when they do not fill it, the GIN index finds every
+///   match, which is then sorted (by `id + 0`, not `id`: ordered by the primary key, the
+///   planner walks the whole table backwards looking for a rare word's few matches). Best
+///   first: every match, ranked by `ts_rank`.
 pub async fn message_ids(store: &Store, search: &Search<'_>) -> StoreResult<Vec<i64>> {
     let dialect = Dialect::of(store);
     let text = (!search.terms.is_empty()).then(|| dialect.match_text(search.terms));
@@ -139,15 +145,33 @@ pub async fn message_ids(store: &Store, search: &Search<'_>) -> StoreResult<Vec<
             }
             (Some(text), Dialect::Postgres) => {
                 let (before, after) = dialect.condition();
-                let matched =
-                    messages::table.filter(sql::<Bool>(before).bind::<Text, _>(text.clone()).sql(after)).into_boxed();
-                let query = filters!(matched, search);
+                let matched = || {
+                    let condition = sql::<Bool>(before).bind::<Text, _>(text.clone()).sql(after);
+                    filters!(messages::table.filter(condition).into_boxed(), search)
+                };
                 if search.relevance {
                     let (before, after) = dialect.rank();
                     let rank = sql::<Double>(before).bind::<Text, _>(text.clone()).sql(after);
-                    query.order((rank.desc(), messages::id.desc())).load(c).await?
+                    matched().order((rank.desc(), messages::id.desc())).load(c).await?
                 } else {
-                    query.order((messages::id + 0_i64).desc()).load(c).await?
+                    // First the latest RECENT_WINDOW messages, newest first: a common word
+                    // fills the page there at once. Only if it does not, every match from the
+                    // GIN index, sorted.
+                    let below = search.before_id.unwrap_or(i64::MAX);
+                    let newest: Option<i64> =
+                        messages::table.filter(messages::id.lt(below)).select(max(messages::id)).first(c).await?;
+                    let recent: Vec<i64> = match newest {
+                        Some(newest) => {
+                            let window = messages::id.gt(newest - RECENT_WINDOW);
+                            matched().filter(window).order(messages::id.desc()).load(c).await?
+                        }
+                        None => Vec::new(),
+                    };
+                    if recent.len() as i64 >= search.limit {
+                        recent
+                    } else {
+                        matched().order((messages::id + 0_i64).desc()).load(c).await?
+                    }
                 }
             }
         };
