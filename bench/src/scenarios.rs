@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use crate::client::{Api, int_after, now_micros, send, wait_for};
+use crate::client::{Api, Sink, Stream, int_after, now_micros, send, wait_for};
 
 /// Registers `n` users `prefix0..`, at most 8 at a time (argon2 dominates).
 async fn users(api: &Api, prefix: &str, n: usize) -> anyhow::Result<Vec<String>> {
@@ -157,16 +157,36 @@ pub async fn ingest(api: &Api, senders: usize, messages: usize, window: usize) -
     for token in &tokens {
         conns.push(api.connect(token).await?);
     }
+    let (acked, elapsed) = pump(conns, per_sender, window, |s| {
+        move |i| ClientEvent::Send { room_id: room, client_id: format!("i{s}-{i}"), body: "ingest".into() }
+    })
+    .await?;
+    let mean_batch = api.histogram_mean("confab_write_batch_size").await?;
+    Ok(json!({"senders": senders, "window": window, "acked": acked, "seconds": elapsed,
+              "acked_per_sec": acked as f64 / elapsed, "mean_sends_per_transaction": mean_batch}))
+}
+
+/// Each connection sends `per_sender` messages, keeping up to `window` unacknowledged; the
+/// `i`-th message of sender `s` is `make(s)(i)`. Returns the acknowledged messages and the
+/// seconds from the first send to the last ack.
+pub async fn pump<M, E>(
+    conns: Vec<(Sink, Stream)>,
+    per_sender: usize,
+    window: usize,
+    make: M,
+) -> anyhow::Result<(usize, f64)>
+where
+    M: Fn(usize) -> E,
+    E: FnMut(usize) -> ClientEvent + Send + 'static,
+{
     let started = Instant::now();
     let tasks = conns.into_iter().enumerate().map(|(s, (mut sink, mut stream))| {
+        let mut event = make(s);
         tokio::spawn(async move {
-            let mut sent = 0;
-            let mut acked = 0;
+            let (mut sent, mut acked) = (0, 0);
             while acked < per_sender {
                 while sent < per_sender && sent - acked < window {
-                    let event =
-                        ClientEvent::Send { room_id: room, client_id: format!("i{s}-{sent}"), body: "ingest".into() };
-                    send(&mut sink, &event).await?;
+                    send(&mut sink, &event(sent)).await?;
                     sent += 1;
                 }
                 match stream.next().await {
@@ -185,10 +205,7 @@ pub async fn ingest(api: &Api, senders: usize, messages: usize, window: usize) -
     for task in futures_util::future::join_all(tasks).await {
         acked += task??;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let mean_batch = api.histogram_mean("confab_write_batch_size").await?;
-    Ok(json!({"senders": senders, "window": window, "acked": acked, "seconds": elapsed,
-              "acked_per_sec": acked as f64 / elapsed, "mean_sends_per_transaction": mean_batch}))
+    Ok((acked, started.elapsed().as_secs_f64()))
 }
 
 /// Stores `changes` messages, then times a `subscribe` that replays all of them.

@@ -7,12 +7,10 @@
 //! On PostgreSQL the queries run after an `ANALYZE`.
 
 use confab_shared::ClientEvent;
-use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::time::Instant;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use crate::client::{Api, send};
+use crate::client::Api;
 
 const ROOMS: usize = 100;
 const SENDERS: usize = 16;
@@ -109,44 +107,23 @@ pub async fn search(
     for token in &tokens {
         conns.push(api.connect(token).await?);
     }
-    let started = Instant::now();
-    let tasks = conns.into_iter().enumerate().map(|(s, (mut sink, mut stream))| {
+    let (acked, seconds) = crate::scenarios::pump(conns, per_sender, WINDOW, |s| {
         let rooms = rooms.clone();
-        tokio::spawn(async move {
-            let mut words = Words::new();
-            // Each sender its own stretch of the text.
-            for _ in 0..s * 7919 {
-                words.next();
+        let mut words = Words::new();
+        // Each sender its own stretch of the text.
+        for _ in 0..s * 7919 {
+            words.next();
+        }
+        move |i| {
+            let n = s * per_sender + i;
+            ClientEvent::Send {
+                room_id: rooms[n % rooms.len()],
+                client_id: format!("s{s}-{i}"),
+                body: words.message(n),
             }
-            let (mut sent, mut acked) = (0, 0);
-            while acked < per_sender {
-                while sent < per_sender && sent - acked < WINDOW {
-                    let n = s * per_sender + sent;
-                    let event = ClientEvent::Send {
-                        room_id: rooms[n % rooms.len()],
-                        client_id: format!("s{s}-{sent}"),
-                        body: words.message(n),
-                    };
-                    send(&mut sink, &event).await?;
-                    sent += 1;
-                }
-                match stream.next().await {
-                    Some(Ok(WsMessage::Text(text))) if text.starts_with("{\"type\":\"ack\"") => acked += 1,
-                    Some(Ok(WsMessage::Text(text))) if text.starts_with("{\"type\":\"error\"") => {
-                        anyhow::bail!("{text}")
-                    }
-                    Some(Ok(_)) => {}
-                    _ => anyhow::bail!("connection lost"),
-                }
-            }
-            Ok::<_, anyhow::Error>(acked)
-        })
-    });
-    let mut acked = 0;
-    for task in futures_util::future::join_all(tasks).await {
-        acked += task??;
-    }
-    let seconds = started.elapsed().as_secs_f64();
+        }
+    })
+    .await?;
     let mut result = json!({"messages": acked, "rooms": ROOMS, "fill_seconds": seconds,
                             "acked_per_sec": acked as f64 / seconds, "size_on_disk_bytes": size_on_disk()});
     if !api.search_exists(&tokens[0]).await? {

@@ -49,15 +49,32 @@ impl Proxy {
     }
 }
 
+/// A server on a fresh PostgreSQL database reached through a proxy that can be cut.
+async fn behind_a_proxy() -> (String, Proxy, TestApp) {
+    let db = create_database();
+    let proxy = Proxy::start("127.0.0.1:5432").await;
+    let url = database_url(&db).replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+    let app = TestApp::spawn_args(vec!["--database-url".into(), url]);
+    (db, proxy, app)
+}
+
+/// Waits (up to 10 s) for `/readyz` to answer 200 again.
+async fn ready_again(app: &TestApp) {
+    for _ in 0..50 {
+        if app.try_readyz().await.is_ok_and(|r| r.status() == 200) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("not ready again within 10 s of the database coming back");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_outage_fails_writes_clearly_and_recovers() {
     if !postgres_available() {
         return;
     }
-    let db = create_database();
-    let proxy = Proxy::start("127.0.0.1:5432").await;
-    let url = database_url(&db).replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
-    let app = TestApp::spawn_args(vec!["--database-url".into(), url]);
+    let (db, proxy, app) = behind_a_proxy().await;
     let alice = app.register("alice").await.access_token;
     let bob = app.register("bob").await.access_token;
     let room = app.create_room(&alice, "r", "public").await.id;
@@ -95,15 +112,7 @@ async fn database_outage_fails_writes_clearly_and_recovers() {
     assert_eq!(a.until(|e| matches!(e, ServerEvent::Pong)).await.last(), Some(&ServerEvent::Pong));
 
     proxy.set_down(false);
-    let mut recovered = false;
-    for _ in 0..50 {
-        if app.try_readyz().await.is_ok_and(|r| r.status() == 200) {
-            recovered = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert!(recovered, "ready again once the database is back");
+    ready_again(&app).await;
     // The unacknowledged send is retried with the same client_id and delivered once.
     a.send(&ClientEvent::Send { room_id: room, client_id: "during".into(), body: "lost?".into() }).await;
     let events = a.until(|e| matches!(e, ServerEvent::Ack { .. } | ServerEvent::Error { .. })).await;
@@ -122,10 +131,7 @@ async fn an_outage_during_socket_authentication_is_not_a_bad_token() {
     if !postgres_available() {
         return;
     }
-    let db = create_database();
-    let proxy = Proxy::start("127.0.0.1:5432").await;
-    let url = database_url(&db).replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
-    let app = TestApp::spawn_args(vec!["--database-url".into(), url]);
+    let (db, proxy, app) = behind_a_proxy().await;
     let alice = app.register("alice").await.access_token;
     proxy.set_down(true);
     let mut ws = crate::helpers::Ws::connect(&app.addr).await;
@@ -136,15 +142,7 @@ async fn an_outage_during_socket_authentication_is_not_a_bad_token() {
     }
     assert_eq!(ws.closed().await, confab_shared::CloseCode::TryAgain.code());
     proxy.set_down(false);
-    let mut recovered = false;
-    for _ in 0..50 {
-        if app.try_readyz().await.is_ok_and(|r| r.status() == 200) {
-            recovered = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert!(recovered, "ready again once the database is back");
+    ready_again(&app).await;
     let _ready = app.ws(&alice).await; // the same token works once the database is back
     drop(app);
     drop_database(&db);
