@@ -218,6 +218,9 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
   function maybeMarkRead() {
     const roomId = store.activeRoomId;
     if (!roomId || awaiting || document.visibilityState !== 'visible' || !store.timeline(roomId).loaded) return;
+    // Not before the room is placed where it opens (the divider, a jump): a scroll event of the
+    // loading view (at its bottom) must not read what the person is about to be shown.
+    if (unreadFrom === undefined || jumpTo || scrollToDivider) return;
     if (atEnd()) { sync.markRead(roomId); return; }
     const view = timelineEl.getBoundingClientRect();
     const rows = $('messages').querySelectorAll('li.msg[data-seq]:not([data-seq=""])');
