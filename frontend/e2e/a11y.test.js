@@ -142,7 +142,7 @@ describe('keyboard and accessibility', () => {
     await page.waitForFunction(() => document.activeElement.id === 'composer-input');
   });
 
-  test('axe: chat, members, browse, switcher and settings, light and dark', async () => {
+  test('axe: chat, members, browse, switcher, settings, emoji picker and search, light and dark', async () => {
     await send(page, '> a quote with **bold**\n- a list\n- ~~struck~~ :tada:');
     await page.waitForFunction(() => !document.querySelector('#messages .msg.pending'));
     await axeBoth(page, 'chat');
@@ -165,6 +165,19 @@ describe('keyboard and accessibility', () => {
     await page.keyboard.press('Escape');
     await page.click('#btn-emoji');
     await axeBoth(page, 'emoji picker');
+    await page.keyboard.press('Escape');
+    // Search: results grouped by room with marked words, filter chips, an invalid query.
+    await page.keyboard.press('Control+Shift+F');
+    await page.waitForSelector('#dlg-search[open]');
+    await page.fill('#search-input', 'from:dana after:2000-01-01 mine');
+    await page.waitForSelector('#search-results[data-status=done] .hit mark');
+    assert.equal(await page.locator('#search-chips .chip').count(), 2);
+    await axeBoth(page, 'search');
+    await page.keyboard.press('ArrowDown');
+    await axeBoth(page, 'search (a result focused)');
+    await page.fill('#search-input', 'before:someday');
+    await page.waitForSelector('#search-results[data-status=error]', { state: 'attached' });
+    await axeBoth(page, 'search (an invalid query)');
     await page.keyboard.press('Escape');
   });
 

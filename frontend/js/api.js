@@ -182,6 +182,12 @@ export class Api {
     if (aroundSeq !== undefined) q.set('around_seq', String(aroundSeq));
     return this.request('GET', `/rooms/${id}/messages?${q}`);
   }
+  /** Message search (docs/search.md): `{results: [{message, highlights}], has_more}`, newest first; `beforeId` pages. */
+  search(query, { beforeId, limit = 20, signal } = {}) {
+    const q = new URLSearchParams({ q: query, limit: String(limit) });
+    if (beforeId !== undefined) q.set('before_id', String(beforeId));
+    return this.request('GET', `/search?${q}`, undefined, { signal });
+  }
   sendMessage(id, body, clientId) { return this.request('POST', `/rooms/${id}/messages`, { body, client_id: clientId }); }
   editMessage(id, messageId, body) { return this.request('PATCH', `/rooms/${id}/messages/${messageId}`, { body }); }
   deleteMessage(id, messageId) { return this.request('DELETE', `/rooms/${id}/messages/${messageId}`); }

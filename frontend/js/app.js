@@ -32,9 +32,18 @@ const auth = initAuth({
 const timeline = initTimeline({ store, api, sync, invalidate, openRoom });
 const dialogs = initDialogs({ store, api, sync, openRoom });
 const switcher = initSwitcher({ store, api, sync, openRoom });
+// Search loads on first use: the first page load stays small.
+let searchView = null; // the module's view, once loaded (one load, however fast the keys come)
+const search = {
+  async open() {
+    searchView ||= import('./views/search.js').then((m) => m.initSearch({ store, api, sync, openRoom }));
+    (await searchView).open();
+  },
+  clear() { if (searchView) searchView.then((v) => v.clear()); },
+};
 const settings = initSettings({ api, onLoggedOutEverywhere: () => endSession('You logged out on every device.') });
 initShortcuts({
-  store, openRoom, switcher, focusComposer: () => timeline.focusComposer(),
+  store, openRoom, switcher, search, focusComposer: () => timeline.focusComposer(),
   closers: [() => timeline.closeEmoji(), () => { if (!navOpen()) return false; closeNav(); $('btn-nav').focus(); return true; }, () => timeline.closeMembers()],
 });
 
@@ -163,6 +172,7 @@ function endSession(message) {
   store.reset();
   timeline.clear();
   dialogs.closeAll();
+  search.clear();
   $('skip-link').hidden = true;
   lastAnnounced = '';
   auth.show();
@@ -176,6 +186,7 @@ $('btn-logout').addEventListener('click', async () => {
 });
 
 $('btn-settings').addEventListener('click', () => settings.open());
+$('btn-search').addEventListener('click', () => search.open());
 
 // ---- the network and the tab: the socket is told at once ----------------------------------------
 const socketNow = (fn) => { if (window.confab.socket) fn(window.confab.socket); };
