@@ -27,7 +27,8 @@ pub struct HistoryQuery {
     #[param(minimum = 0)]
     pub after_seq: Option<i64>,
     /// The messages around this `seq` (it included, if it exists): half the page up to it, the
-    /// rest after it (to jump to a message, e.g. a search result). Not with the other bounds.
+    /// rest after it (to jump to a message, e.g. a search result). `before_seq` and `after_seq`
+    /// are ignored with it.
     #[param(minimum = 0)]
     pub around_seq: Option<i64>,
     /// Page size, 1–200 (default 50).
@@ -64,9 +65,6 @@ pub async fn history(
         if value.is_some_and(|v| v < 0) {
             return Err(AppError::invalid(name, "must not be negative"));
         }
-    }
-    if query.around_seq.is_some() && (query.before_seq.is_some() || query.after_seq.is_some()) {
-        return Err(AppError::invalid("around_seq", "cannot be combined with before_seq or after_seq"));
     }
     let access = access::readable(&state.store, path.into_inner(), auth.user_id).await?;
     let room_id = access.room.id;

@@ -46,7 +46,8 @@ pub struct SearchQuery {
     /// Results per page, 1–50 (default 20).
     #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
-    /// The next page of `order=recent`: results with a smaller id than this.
+    /// Only messages with a smaller id: the next page of `order=recent` (with `relevance`, it
+    /// only narrows the search).
     #[param(minimum = 1)]
     pub before_id: Option<i64>,
     #[param(inline)]
@@ -80,9 +81,6 @@ pub async fn search(
         return Err(AppError::invalid("q", format!("must be at most {MAX_QUERY} characters")));
     }
     let order = params.order.unwrap_or_default();
-    if matches!(order, Order::Relevance) && params.before_id.is_some() {
-        return Err(AppError::invalid("before_id", "pages `order=recent` only"));
-    }
     state.limits.actions_by_user.take(auth.user_id).await?;
     let query = query::parse(&params.q).map_err(|e| AppError::invalid("q", e.0))?;
     let empty = || web::Json(SearchResults { results: Vec::new(), has_more: false });

@@ -263,20 +263,25 @@ pub async fn delete(db: impl Into<Db<'_>>, id: i64) -> StoreResult<()> {
     })
 }
 
-/// Adds a member; false when they already were one.
+/// Adds a member whose read marker starts at the room's head: what was written before they
+/// joined is history to read, not unread messages. False if they already were one.
 pub async fn add_member(db: impl Into<Db<'_>>, room_id: i64, user_id: i64, role: Role) -> StoreResult<bool> {
     let at = now();
-    write_tx!(db, |c| Ok(diesel::insert_into(memberships::table)
-        .values((
-            memberships::room_id.eq(room_id),
-            memberships::user_id.eq(user_id),
-            memberships::role.eq(role_str(role)),
-            memberships::joined_at.eq(at),
-        ))
-        .on_conflict_do_nothing()
-        .execute(c)
-        .await?
-        == 1))
+    write_tx!(db, |c| {
+        let head: i64 = rooms::table.find(room_id).select(rooms::last_seq).first(c).await?;
+        Ok(diesel::insert_into(memberships::table)
+            .values((
+                memberships::room_id.eq(room_id),
+                memberships::user_id.eq(user_id),
+                memberships::role.eq(role_str(role)),
+                memberships::joined_at.eq(at),
+                memberships::last_read_seq.eq(head),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await?
+            == 1)
+    })
 }
 
 /// Removes a member, refusing to remove the last owner. False when they were not a member.

@@ -359,3 +359,41 @@ async fn non_members_cannot_set_a_read_marker(backend: Backend) {
     app.send_message_ok(&alice, room, "visible").await;
     assert_problem(app.mark_read(&bob, room, 1).await, 403, "not_a_member").await;
 }
+
+both_stores!(history_before_joining_is_not_unread);
+
+/// A new member's read marker starts at the room's head: the room's past is history, not 2
+/// unread messages; what comes after joining is.
+async fn history_before_joining_is_not_unread(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.register("alice").await.access_token;
+    let bob = app.register("bob").await.access_token;
+    let room = app.create_room(&alice, "r", "public").await.id;
+    app.send_message_ok(&alice, room, "before 1").await;
+    app.send_message_ok(&alice, room, "before 2").await;
+    app.join(&bob, room).await;
+    let joined = app.room_ok(&bob, room).await;
+    assert_eq!((joined.unread_count, joined.last_read_seq), (0, 2));
+    app.send_message_ok(&alice, room, "after").await;
+    assert_eq!(app.room_ok(&bob, room).await.unread_count, 1);
+}
+
+both_stores!(history_around_a_message);
+
+/// `around_seq` gives the page around one message (half up to it, the rest after), saying
+/// whether older and newer ones exist; `before_seq`/`after_seq` are ignored with it.
+async fn history_around_a_message(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (alice, _bob, room) = alice_and_bob(&app).await;
+    for i in 1..=10 {
+        app.send_message_ok(&alice, room, &i.to_string()).await;
+    }
+    let seqs = |page: &MessageList| page.messages.iter().map(|m| m.seq).collect::<Vec<_>>();
+    let page = app.history_ok(&alice, room, "around_seq=5&limit=4").await;
+    assert_eq!((seqs(&page), page.has_more, page.has_more_after), (vec![4, 5, 6, 7], true, Some(true)));
+    let page = app.history_ok(&alice, room, "around_seq=2&limit=6").await;
+    assert_eq!((seqs(&page), page.has_more, page.has_more_after), (vec![1, 2, 3, 4, 5, 6], false, Some(true)));
+    let page = app.history_ok(&alice, room, "around_seq=10&limit=4&after_seq=1").await;
+    assert_eq!((seqs(&page), page.has_more, page.has_more_after), (vec![9, 10], true, Some(false)));
+    assert_eq!(app.history_ok(&alice, room, "limit=2").await.has_more_after, None, "only with around_seq");
+}
