@@ -84,6 +84,7 @@ trap 'exit 143' TERM
     --room-rate-per-hour 100000 \
     --action-rate 10000 \
     --action-burst 10000 \
+    --registration open \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 

@@ -12,7 +12,7 @@ pub struct Cli {
     pub config: Config,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Run the server (the default).
     Serve,
@@ -22,6 +22,11 @@ pub enum Command {
     Openapi,
     /// Rebuild the full-text search index from every message (after an upgrade or a restore).
     Reindex,
+    /// Manage accounts and invites on the configured store.
+    Admin {
+        #[command(subcommand)]
+        command: crate::admin_cli::AdminCommand,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -86,6 +91,13 @@ pub struct Config {
     /// rotation's own new tokens (two tabs refreshing at once) instead of revoking the session.
     #[arg(long, env = "CONFAB_REFRESH_GRACE_SECS", default_value_t = 30, global = true)]
     pub refresh_grace_secs: i64,
+    /// Who may create an account: `open`, `invite` (with an admin's invite) or `closed`. The
+    /// first account may always register, and becomes the server's admin.
+    #[arg(long, env = "CONFAB_REGISTRATION", default_value = "invite", global = true)]
+    pub registration: confab_shared::Registration,
+    /// The server's name, shown on the sign-in page.
+    #[arg(long, env = "CONFAB_SERVER_NAME", default_value = "Confab", global = true)]
+    pub server_name: String,
     /// The public room every new account joins; the first account creates it. Empty: none.
     #[arg(long, env = "CONFAB_DEFAULT_ROOM", default_value = "general", global = true)]
     pub default_room: String,

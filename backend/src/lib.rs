@@ -4,9 +4,11 @@
 //! `users`, `rooms`, `messages` (REST), `search`, `realtime` (WebSocket gateway, hub, broker,
 //! presence), and `store` (diesel on PostgreSQL or SQLite).
 
+pub mod admin_cli;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod invites;
 pub mod json;
 pub mod limits;
 pub mod messages;

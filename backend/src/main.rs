@@ -1,4 +1,4 @@
-//! The `confab` command: `serve` (default), `migrate`, `openapi`, `reindex`.
+//! The `confab` command: `serve` (default), `migrate`, `openapi`, `reindex`, `admin`.
 
 use clap::Parser;
 use confab::config::{Cli, Command, LogFormat};
@@ -36,6 +36,10 @@ async fn main() -> anyhow::Result<()> {
                 "search index rebuilt"
             );
             Ok(())
+        }
+        Command::Admin { command } => {
+            let store = confab::store::Store::open(&config.database_url(), 1).await?;
+            confab::admin_cli::run(&store, command).await
         }
         Command::Serve => {
             init_logging(config.log_format);

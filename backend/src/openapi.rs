@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         (name = "rooms", description = "Rooms, members and direct rooms"),
         (name = "messages", description = "History, sending, editing, read markers"),
         (name = "search", description = "Full-text search of messages"),
+        (name = "server", description = "The server, its registration policy and invites"),
         (name = "realtime", description = "The WebSocket event stream"),
         (name = "ops", description = "Health and readiness"),
     )

@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{RouteTable, WebRoot};
-use crate::{auth, messages, openapi, ops, realtime, rooms, search, users};
+use crate::{auth, invites, messages, openapi, ops, realtime, rooms, search, users};
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
 pub fn api_routes(cfg: &mut ServiceConfig) {
@@ -47,6 +47,10 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(messages::handlers::delete_message)
             .service(messages::handlers::read)
             .service(search::search)
+            .service(invites::server)
+            .service(invites::create)
+            .service(invites::list)
+            .service(invites::revoke)
             .service(realtime::gateway::connect),
     )
     .service(ops::healthz)

@@ -51,6 +51,7 @@ impl Server {
             // No default room: every account in one room would add presence traffic the
             // scenarios do not mean to measure (builds without the option ignore it).
             .env("CONFAB_DEFAULT_ROOM", "")
+            .env("CONFAB_REGISTRATION", "open")
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         if let Some(url) = database_url {

@@ -10,6 +10,92 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub created_at: DateTime<Utc>,
+    /// The account's role on the server (the first account is its admin).
+    #[serde(default)]
+    pub role: ServerRole,
+}
+
+/// A role on the server, as opposed to a room's `Role`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ServerRole {
+    /// Manages the server: invitations (and, to come, accounts).
+    Admin,
+    #[default]
+    Member,
+}
+
+/// `GET /server`: what a client shows before anyone signs in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct ServerInfo {
+    pub name: String,
+    pub registration: Registration,
+    pub version: String,
+    /// No account exists yet: the first one may always register, and becomes the admin.
+    pub setup: bool,
+}
+
+/// Who may create an account (`--registration`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Registration {
+    /// Anyone who can reach the server.
+    Open,
+    /// Only with an invite from an admin.
+    Invite,
+    /// Nobody (admins create accounts with `confab admin create-user`).
+    Closed,
+}
+
+impl std::str::FromStr for Registration {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "open" => Ok(Registration::Open),
+            "invite" => Ok(Registration::Invite),
+            "closed" => Ok(Registration::Closed),
+            other => Err(format!("{other:?}: expected open, invite or closed")),
+        }
+    }
+}
+
+/// Body of `POST /invites`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    /// How many accounts it may create (default: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(minimum = 1))]
+    pub max_uses: Option<i64>,
+    /// Seconds until it expires (default: never), at least 60.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(minimum = 60))]
+    pub expires_in: Option<i64>,
+}
+
+/// An invitation to create an account.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct Invite {
+    pub code: String,
+    /// The web app's join page for this invite.
+    pub url: String,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_by: User,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct InviteList {
+    /// Live invites (not revoked, expired or used up), newest first.
+    pub invites: Vec<Invite>,
 }
 
 /// Body of `POST /auth/register` and `POST /auth/login`.
@@ -23,6 +109,10 @@ pub struct Credentials {
     /// 8–128 characters.
     #[cfg_attr(feature = "schema", schema(min_length = 8, max_length = 128))]
     pub password: String,
+    /// Registration only: an invite code (needed when the server's policy is `invite`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(max_length = 64))]
+    pub invite: Option<String>,
 }
 
 /// Body of `POST /auth/refresh`.

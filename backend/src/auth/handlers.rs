@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use confab_shared::{ChangePassword, Credentials, RefreshRequest, TokenPair, User};
 
-use super::{Auth, password, tokens};
+use super::{Auth, admission, password, tokens};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::json::ApiJson;
 use crate::state::AppState;
@@ -43,6 +43,7 @@ fn token_pair(state: &AppState, user: UserRow, session_id: i64, refresh_token: S
     responses(
         (status = 201, description = "Account created; a new session", body = TokenPair),
         (status = 400, response = crate::openapi::BadRequest),
+        (status = 403, description = "The registration policy refuses it (`invite_required`, `registration_closed`)", body = confab_shared::Problem, content_type = "application/problem+json"),
         (status = 409, response = crate::openapi::Conflict),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
@@ -56,12 +57,16 @@ pub async fn register(
     state: web::Data<AppState>,
     body: ApiJson<Credentials>,
 ) -> AppResult<HttpResponse> {
-    let Credentials { username, password } = body.0;
+    let Credentials { username, password, invite } = body.0;
     validate::username(&username)?;
     validate::password("password", &password)?;
+    if invite.as_ref().is_some_and(|code| code.len() > 64) {
+        return Err(AppError::invalid("invite", "must be at most 64 characters"));
+    }
     state.limits.register_by_addr.take(client_addr(&req)).await?;
+    admission::precheck(&state, invite.as_deref()).await?;
     let hash = password::hash(password).await?;
-    let user = store::users::create(&state.store, &username, &hash).await?;
+    let user = admission::register(&state, &username, &hash, invite.as_deref()).await?;
     // The account exists now: a failure to put it in the default room must not fail the sign-up.
     if let Err(err) = crate::rooms::service::welcome(&state, user.id).await {
         tracing::warn!(error = %err, "joining the default room failed");
@@ -90,7 +95,7 @@ pub async fn login(
     state: web::Data<AppState>,
     body: ApiJson<Credentials>,
 ) -> AppResult<web::Json<TokenPair>> {
-    let Credentials { username, password } = body.0;
+    let Credentials { username, password, .. } = body.0;
     // Names are ASCII (see `validate::username`), compared ignoring ASCII case. A name that is
     // not a valid username matches no account: Unicode case mapping or compatibility forms
     // ("\u{212A}ate", KELVIN SIGN) must never reach another account.

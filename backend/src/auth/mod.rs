@@ -1,6 +1,7 @@
 //! Accounts and sessions: password hashing, access and refresh tokens, the `Auth` extractor,
 //! and the `/auth` and `/me` handlers.
 
+pub mod admission;
 pub mod extract;
 pub mod handlers;
 pub mod password;

@@ -1,10 +1,10 @@
 //! Rows as diesel loads them, and their conversion to the wire types of `confab-shared`.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use confab_shared::{Message, Role, RoomKind, User, Visibility};
+use confab_shared::{Message, Role, RoomKind, ServerRole, User, Visibility};
 use diesel::prelude::*;
 
-use super::schema::{memberships, messages, rooms, sessions, users};
+use super::schema::{invites, memberships, messages, rooms, sessions, users};
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
@@ -16,12 +16,26 @@ pub struct UserRow {
     pub id: i64,
     pub username: String,
     pub created_at: NaiveDateTime,
+    pub role: String,
 }
 
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
-        User { id: row.id, username: row.username, created_at: utc(row.created_at) }
+        let role = if row.role == "admin" { ServerRole::Admin } else { ServerRole::Member };
+        User { id: row.id, username: row.username, created_at: utc(row.created_at), role }
     }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = invites)]
+pub struct InviteRow {
+    pub code: String,
+    pub created_by: i64,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub expires_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

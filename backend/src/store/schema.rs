@@ -8,6 +8,19 @@ diesel::table! {
         username_key -> Text,
         password_hash -> Text,
         created_at -> Timestamp,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    invites (code) {
+        code -> Text,
+        created_by -> BigInt,
+        max_uses -> Nullable<BigInt>,
+        uses -> BigInt,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -84,10 +97,20 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(invites -> users (created_by));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> rooms (room_id));
 diesel::joinable!(messages -> users (author_id));
 diesel::joinable!(messages -> rooms (room_id));
 diesel::joinable!(changes -> messages (message_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, rooms, memberships, messages, changes, messages_fts);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    rooms,
+    memberships,
+    messages,
+    changes,
+    messages_fts,
+    invites
+);

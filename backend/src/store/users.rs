@@ -7,8 +7,9 @@ use super::models::UserRow;
 use super::schema::users;
 use super::{Conflict, Db, StoreResult, now, read, write_tx};
 
-/// Creates an account; `username_taken` when the name is in use, ignoring case.
-pub async fn create(db: impl Into<Db<'_>>, username: &str, password_hash: &str) -> StoreResult<UserRow> {
+/// Creates an account with a server role (`admin` or `member`); `username_taken` when the name
+/// is in use, ignoring case.
+pub async fn create(db: impl Into<Db<'_>>, username: &str, password_hash: &str, role: &str) -> StoreResult<UserRow> {
     let key = username.to_ascii_lowercase();
     let result = write_tx!(db, |c| {
         Ok(diesel::insert_into(users::table)
@@ -17,6 +18,7 @@ pub async fn create(db: impl Into<Db<'_>>, username: &str, password_hash: &str) 
                 users::username_key.eq(&key),
                 users::password_hash.eq(password_hash),
                 users::created_at.eq(now()),
+                users::role.eq(role),
             ))
             .returning(UserRow::as_returning())
             .get_result(c)
@@ -31,6 +33,27 @@ pub async fn by_name(db: impl Into<Db<'_>>, username: &str) -> StoreResult<Optio
     read!(db, |c| Ok(users::table
         .filter(users::username_key.eq(&key))
         .select((UserRow::as_select(), users::password_hash))
+        .first(c)
+        .await
+        .optional()?))
+}
+
+/// Sets an account's server role (`admin` or `member`); false for an unknown name.
+pub async fn set_role(db: impl Into<Db<'_>>, username: &str, role: &str) -> StoreResult<bool> {
+    let key = username.to_ascii_lowercase();
+    write_tx!(db, |c| Ok(diesel::update(users::table.filter(users::username_key.eq(&key)))
+        .set(users::role.eq(role))
+        .execute(c)
+        .await?
+        == 1))
+}
+
+/// The oldest server admin.
+pub async fn first_admin(db: impl Into<Db<'_>>) -> StoreResult<Option<UserRow>> {
+    read!(db, |c| Ok(users::table
+        .filter(users::role.eq("admin"))
+        .order(users::id)
+        .select(UserRow::as_select())
         .first(c)
         .await
         .optional()?))

@@ -6,8 +6,8 @@
 
 use crate::helpers::TestApp;
 use confab_shared::{
-    MemberList, Message, MessageList, PresenceList, Room, RoomList, SearchResults, SessionList, TokenPair, User,
-    UserList,
+    Invite, MemberList, Message, MessageList, PresenceList, Room, RoomList, SearchResults, ServerInfo, SessionList,
+    TokenPair, User, UserList,
 };
 use reqwest::{Method, Response};
 use serde::de::DeserializeOwned;
@@ -276,6 +276,37 @@ impl TestApp {
     /// `PUT /rooms/{id}/read`: moves the read marker to `seq`.
     pub async fn mark_read(&self, token: &str, room_id: i64, seq: i64) -> Response {
         self.call(Method::PUT, &api(&format!("/rooms/{room_id}/read")), Some(token), Some(&json!({"seq": seq}))).await
+    }
+
+    // The server and invites.
+
+    /// `GET /server` (no authentication).
+    pub async fn server_ok(&self) -> ServerInfo {
+        parsed(self.call(Method::GET, &api("/server"), None, None).await, 200, "server").await
+    }
+
+    /// `POST /auth/register` with an invite code.
+    pub async fn register_with_invite(&self, username: &str, invite: &str) -> Response {
+        self.register_json(&json!({"username": username, "password": "password123", "invite": invite})).await
+    }
+
+    /// `POST /invites` with any body (`max_uses`, `expires_in`).
+    pub async fn create_invite(&self, token: &str, body: &Value) -> Response {
+        self.call(Method::POST, &api("/invites"), Some(token), Some(body)).await
+    }
+
+    pub async fn create_invite_ok(&self, token: &str, body: &Value) -> Invite {
+        parsed(self.create_invite(token, body).await, 201, "create invite").await
+    }
+
+    /// `GET /invites`.
+    pub async fn invites(&self, token: &str) -> Response {
+        self.call(Method::GET, &api("/invites"), Some(token), None).await
+    }
+
+    /// `DELETE /invites/{code}`.
+    pub async fn revoke_invite(&self, token: &str, code: &str) -> Response {
+        self.call(Method::DELETE, &api(&format!("/invites/{code}")), Some(token), None).await
     }
 
     // Search.

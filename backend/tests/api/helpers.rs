@@ -272,6 +272,25 @@ impl TestApp {
         self.addr = addr;
     }
 
+    /// Runs `confab <args>` (say `admin create-user ann`) on this server's store while it runs;
+    /// `stdin` is written to its standard input.
+    pub fn cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        use std::io::Write;
+        let store_args = self.args.windows(2).filter(|w| w[0] == "--data-dir" || w[0] == "--database-url");
+        let binary = std::env::var("CONFAB_TEST_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_confab").to_owned());
+        let mut child = Command::new(binary)
+            .args(args)
+            .args(store_args.flat_map(|w| w.iter().cloned()))
+            .env_remove("CONFAB_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start confab");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+        child.wait_with_output().expect("confab output")
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -344,6 +363,8 @@ fn launch(args: &[String], env: &[(String, String)], log: &Arc<Mutex<String>>) -
         .env("CONFAB_LOG", "info")
         // No default room unless a test asks for one: tests count the rooms they create.
         .env("CONFAB_DEFAULT_ROOM", "")
+        // Anyone may register unless a test asks for a policy: tests create many accounts.
+        .env("CONFAB_REGISTRATION", "open")
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

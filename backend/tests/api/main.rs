@@ -10,6 +10,7 @@ mod backpressure;
 mod cluster;
 mod cluster_trust;
 mod fuzz;
+mod invites;
 mod group_commit;
 mod messages;
 mod ops;

@@ -1,0 +1,130 @@
+//! `/invites` (server admins) and `GET /server` (anyone): how people get an account.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use confab_shared::{Invite, InviteList, NewInvite, ServerInfo, ServerRole, User};
+
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::json::ApiJson;
+use crate::state::AppState;
+use crate::store::{self, models::InviteRow, models::utc};
+
+/// The caller, if they are a server admin; `forbidden` otherwise.
+pub async fn require_admin(state: &AppState, auth: Auth) -> AppResult<User> {
+    let user: User =
+        store::users::by_id(&state.store, auth.user_id).await?.ok_or_else(|| AppError::not_found("user"))?.into();
+    if user.role != ServerRole::Admin {
+        return Err(AppError::forbidden("only a server admin may manage invites"));
+    }
+    Ok(user)
+}
+
+/// A new invite code: 128 random bits, URL-safe.
+pub fn new_code() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
+}
+
+/// The web app's join page for `code` on the server the request reached.
+fn join_url(req: &HttpRequest, code: &str) -> String {
+    let info = req.connection_info();
+    format!("{}://{}/#/join/{code}", info.scheme(), info.host())
+}
+
+fn invite(req: &HttpRequest, row: InviteRow, created_by: User) -> Invite {
+    Invite {
+        url: join_url(req, &row.code),
+        code: row.code,
+        max_uses: row.max_uses,
+        uses: row.uses,
+        expires_at: row.expires_at.map(utc),
+        created_by,
+    }
+}
+
+/// What a client shows before anyone signs in.
+#[utoipa::path(tag = "server", responses((status = 200, description = "The server's name and registration policy", body = ServerInfo)))]
+#[get("/server")]
+pub async fn server(state: web::Data<AppState>) -> AppResult<web::Json<ServerInfo>> {
+    Ok(web::Json(ServerInfo {
+        name: state.config.server_name.clone(),
+        registration: state.config.registration,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        setup: store::users::count(&state.store).await? == 0,
+    }))
+}
+
+/// Creates an invite (server admins).
+#[utoipa::path(
+    tag = "server",
+    security(("bearer" = [])),
+    request_body = NewInvite,
+    responses(
+        (status = 201, description = "The invite", body = Invite),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::Unsupported),
+        (status = 429, response = crate::openapi::TooMany),
+    )
+)]
+#[post("/invites")]
+pub async fn create(
+    req: HttpRequest,
+    auth: Auth,
+    state: web::Data<AppState>,
+    body: ApiJson<NewInvite>,
+) -> AppResult<HttpResponse> {
+    let admin = require_admin(&state, auth).await?;
+    let NewInvite { max_uses, expires_in } = body.0;
+    if max_uses.is_some_and(|n| n < 1) {
+        return Err(AppError::invalid("max_uses", "must be at least 1"));
+    }
+    const YEAR: i64 = 366 * 24 * 3600;
+    if expires_in.is_some_and(|s| !(60..=YEAR).contains(&s)) {
+        return Err(AppError::invalid("expires_in", format!("must be between 60 and {YEAR} seconds")));
+    }
+    let expires_at = expires_in.map(|s| store::now() + chrono::Duration::seconds(s));
+    let row = store::invites::create(&state.store, &new_code(), admin.id, max_uses, expires_at).await?;
+    Ok(HttpResponse::Created().json(invite(&req, row, admin)))
+}
+
+/// The live invites (server admins).
+#[utoipa::path(
+    tag = "server",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Live invites, newest first", body = InviteList),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
+)]
+#[get("/invites")]
+pub async fn list(req: HttpRequest, auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json<InviteList>> {
+    require_admin(&state, auth).await?;
+    let rows = store::invites::live_with_creators(&state.store).await?;
+    Ok(web::Json(InviteList { invites: rows.into_iter().map(|(row, user)| invite(&req, row, user.into())).collect() }))
+}
+
+/// Revokes an invite (server admins): it creates no more accounts.
+#[utoipa::path(
+    tag = "server",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Invite code")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooMany),
+    )
+)]
+#[delete("/invites/{code}")]
+pub async fn revoke(auth: Auth, state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    require_admin(&state, auth).await?;
+    if !store::invites::revoke(&state.store, &path.into_inner()).await? {
+        return Err(AppError::not_found("invite"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
