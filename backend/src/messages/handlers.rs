@@ -75,7 +75,7 @@ pub async fn history(
         return Ok(web::Json(MessageList { messages: into_messages(rows).collect(), has_more, has_more_after: None }));
     };
     let (older, has_more) =
-        store::messages::history(&state.store, room_id, Some(around + 1), None, (limit + 1) / 2).await?;
+        store::messages::history(&state.store, room_id, Some(around.saturating_add(1)), None, (limit + 1) / 2).await?;
     let rest = limit - older.len() as i64;
     let (newer, has_more_after) = store::messages::history(&state.store, room_id, None, Some(around), rest).await?;
     let messages = into_messages(older).chain(into_messages(newer)).collect();

@@ -84,8 +84,10 @@ pub async fn search(
     state.limits.actions_by_user.take(auth.user_id).await?;
     let query = query::parse(&params.q).map_err(|e| AppError::invalid("q", e.0))?;
     let empty = || web::Json(SearchResults { results: Vec::new(), has_more: false });
-    // No message carries a file yet: `has:file` matches nothing until files exist.
-    if query.has_file {
+    // Nothing asked (no word, no filter, no room or author): nothing found. No message carries
+    // a file yet: `has:file` matches nothing until files exist.
+    let unfiltered = params.room_id.is_none() && params.author_id.is_none();
+    if (query.is_empty() && unfiltered) || query.has_file {
         return Ok(empty());
     }
     let mut room_ids = params.room_id.map(|id| vec![id]);

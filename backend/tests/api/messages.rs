@@ -396,4 +396,6 @@ async fn history_around_a_message(backend: Backend) {
     let page = app.history_ok(&alice, room, "around_seq=10&limit=4&after_seq=1").await;
     assert_eq!((seqs(&page), page.has_more, page.has_more_after), (vec![9, 10], true, Some(false)));
     assert_eq!(app.history_ok(&alice, room, "limit=2").await.has_more_after, None, "only with around_seq");
+    let page = app.history_ok(&alice, room, &format!("around_seq={}&limit=2", i64::MAX)).await;
+    assert_eq!(seqs(&page), vec![10], "the largest seq is a seq like another (half the page up to it)");
 }

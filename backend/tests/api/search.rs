@@ -164,6 +164,10 @@ async fn hostile_queries_are_a_clean_answer(backend: Backend) {
     let narrowed = [("q", "ordinary"), ("order", "relevance"), ("before_id", "1")];
     assert!(app.search_ok(anna, &narrowed).await.results.is_empty(), "before_id narrows relevance too");
     assert_eq!(found(&app, anna, "ordinary").await, ["an ordinary message"], "the store is intact");
+    assert!(found(&app, anna, "").await.is_empty(), "an empty query finds nothing");
+    let room = room.to_string();
+    let in_room = app.search_ok(anna, &[("q", ""), ("room_id", &room)]).await;
+    assert_eq!(in_room.results.len(), 1, "a room alone is a filter");
 }
 
 /// The store's plan for a match uses its full-text index: FTS5's virtual table on SQLite, the
