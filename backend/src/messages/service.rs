@@ -62,7 +62,8 @@ pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, b
     Ok(message)
 }
 
-/// Deletes a message (its author, or a room owner or admin), leaving a tombstone.
+/// Deletes a message (its author, or a room owner or admin), leaving a tombstone. Deleting a
+/// tombstone again succeeds and changes nothing (DELETE is idempotent).
 pub async fn delete(state: &AppState, auth: Auth, room_id: i64, message_id: i64) -> AppResult<()> {
     state.limits.send.take(auth.user_id).await?;
     let seq = store::transaction!(&state.store, |c| {
@@ -73,8 +74,13 @@ pub async fn delete(state: &AppState, auth: Auth, room_id: i64, message_id: i64)
         if current.author_id != auth.user_id {
             access.require(Role::Admin, "delete other people's messages")?;
         }
-        Ok(store::messages::delete(&mut *c, room_id, message_id).await?.updated_seq)
+        if current.deleted {
+            return Ok(None); // already a tombstone: deleting again changes nothing
+        }
+        Ok(Some(store::messages::delete(&mut *c, room_id, message_id).await?.updated_seq))
     })?;
-    state.realtime.to_room(room_id, &ServerEvent::MessageDeleted { room_id, seq, message_id });
+    if let Some(seq) = seq {
+        state.realtime.to_room(room_id, &ServerEvent::MessageDeleted { room_id, seq, message_id });
+    }
     Ok(())
 }
