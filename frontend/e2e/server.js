@@ -2,7 +2,8 @@
 // `kill()` stops it the hard way (SIGKILL, as a crash would) and `start()` brings it back on the
 // same port with the same data, so the browser tests can cut the server under a pending send.
 // New accounts join no default room unless a test asks for one (`CONFAB_DEFAULT_ROOM`): most
-// tests create and join their rooms themselves.
+// tests create and join their rooms themselves. Registration is open (`CONFAB_REGISTRATION`) unless
+// a test asks for invites: most tests register several people.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ export const repoRoot = resolve(here, '..', '..');
 /** Spawns the binary and resolves with the child and its URL once it listens. */
 function spawnServer(bin, listen, dataDir, webDir, env) {
   const child = spawn(bin, ['serve', '--listen', listen, '--data-dir', dataDir, '--web-dir', webDir], {
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info', CONFAB_DEFAULT_ROOM: '', ...env },
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info', CONFAB_DEFAULT_ROOM: '', CONFAB_REGISTRATION: 'open', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = { child, log: '' };

@@ -137,7 +137,8 @@ export class Api {
   }
 
   // ---- endpoints -----------------------------------------------------------------------------
-  async register(username, password) { const p = await this.request('POST', '/auth/register', { username, password }, { auth: false }); this.save(p); return p; }
+  /** `invite`: the code of an invite link, or undefined. */
+  async register(username, password, invite) { const p = await this.request('POST', '/auth/register', { username, password, invite }, { auth: false }); this.save(p); return p; }
   async login(username, password) { const p = await this.request('POST', '/auth/login', { username, password }, { auth: false }); this.save(p); return p; }
   async logout() {
     try { if (this.tokens) await this.request('POST', '/auth/logout', undefined, { retry: false }); } catch { /* the session ends locally anyway */ }
@@ -150,6 +151,12 @@ export class Api {
   endSessionById(id) { return this.request('DELETE', `/sessions/${id}`); }
   /** Logs out everywhere, this session included; the tokens here are forgotten. */
   async endAllSessions() { await this.request('DELETE', '/sessions', undefined, { retry: false }); this.save(null); }
+  /** The server's name and registration policy (no auth): `{name, registration, version, setup}`. */
+  server() { return this.request('GET', '/server', undefined, { auth: false }); }
+  /** Admins: a new invite link; `body`: `{max_uses?, expires_in?}` (seconds), omitted for no limit, never. */
+  createInvite(body) { return this.request('POST', '/invites', body); }
+  invites() { return this.request('GET', '/invites'); }
+  revokeInvite(code) { return this.request('DELETE', `/invites/${encodeURIComponent(code)}`); }
   searchUsers(q) { return this.request('GET', '/users?q=' + encodeURIComponent(q)); }
   presence() { return this.request('GET', '/presence'); }
   /** One page of the room list (by id): `{rooms, has_more}`. `joined`: true (mine), false (public ones I have not joined). */

@@ -1,6 +1,6 @@
 // Entry point: wires the API client, the socket, the store, the sync and the views together, and
-// owns the session (start, end), the route (#/rooms/{id}), the render schedule and the browser's
-// network and visibility signals.
+// owns the session (start, end), the route (#/rooms/{id}; #/join/{code} belongs to the sign-in
+// screen), the render schedule and the browser's network and visibility signals.
 import { Api } from './api.js';
 import { Socket, wsUrl } from './socket.js';
 import { Store } from './store.js';
@@ -16,6 +16,7 @@ import { initSettings } from './views/settings.js';
 import { initShortcuts } from './views/shortcuts.js';
 import { toast, announce } from './views/notices.js';
 import { connectionLabel } from './format.js';
+import { joinCode } from './invites.js';
 
 const SESSION_ENDED = 'Your session has ended. Please sign in again.';
 
@@ -23,9 +24,10 @@ const store = new Store();
 const api = new Api({ onSessionEnded: () => endSession(SESSION_ENDED) });
 const sync = new Sync({ store, api, toast, navigate, onMessage: (message) => timeline.showIncoming(message) });
 const auth = initAuth({
-  onSubmit: async (mode, username, password) => {
+  getServer: () => api.server(),
+  onSubmit: async (mode, username, password, invite) => { // invite: sent with a new account only
     if (mode === 'login') await api.login(username, password);
-    else await api.register(username, password);
+    else await api.register(username, password, invite);
     await startSession();
   },
 });
@@ -42,6 +44,9 @@ const search = {
   clear() { if (searchView) searchView.then((v) => v.clear()); },
 };
 const settings = initSettings({ api, onLoggedOutEverywhere: () => endSession('You logged out on every device.') });
+// Invites are for admins only: their dialog loads on first use.
+let invitesView = null;
+const openInvites = async () => { invitesView ||= import('./views/invites.js').then((m) => m.initInvites({ api })); (await invitesView).open(); };
 initShortcuts({
   store, openRoom, switcher, search, focusComposer: () => timeline.focusComposer(),
   closers: [() => timeline.closeEmoji(), () => { if (!navOpen()) return false; closeNav(); $('btn-nav').focus(); return true; }, () => timeline.closeMembers()],
@@ -160,6 +165,7 @@ async function startSession() {
   sync.connect(socket);
   window.confab.socket = socket;
   socket.start();
+  if (joinCode(location.hash)) navigate(null); // an invite link has done its job (or is not for me)
   const want = roomInHash();
   const first = (want && store.rooms.has(want)) ? want : (store.joinedRooms()[0] || store.directRooms()[0] || {}).id;
   if (first) await openRoom(first); else { invalidate('header', 'timeline'); $('btn-browse').focus(); }
@@ -187,6 +193,7 @@ $('btn-logout').addEventListener('click', async () => {
 
 $('btn-settings').addEventListener('click', () => settings.open());
 $('btn-search').addEventListener('click', () => search.open());
+$('btn-invite').addEventListener('click', openInvites);
 
 // ---- the network and the tab: the socket is told at once ----------------------------------------
 const socketNow = (fn) => { if (window.confab.socket) fn(window.confab.socket); };

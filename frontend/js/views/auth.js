@@ -1,8 +1,17 @@
-// The sign-in / create-account screen (markup lives in index.html).
+// The sign-in / create-account screen (markup lives in index.html): the server's name, and what
+// its registration policy offers (GET /server); a join link (#/join/<code>) opens the create-account
+// form with its invite, which is sent along.
 import { $, fieldError } from './dom.js';
+import { joinCode, registration } from '../invites.js';
 
-export function initAuth({ onSubmit }) {
+const INVITE_REFUSED = 'This invite link is not valid any more: ask for a new one.';
+
+/** getServer() → GET /server; onSubmit(mode, username, password, invite). Returns {show(), hide()}. */
+export function initAuth({ getServer, onSubmit }) {
   let mode = 'login';
+  let server = null; // GET /server's answer, null while unknown (or unreachable: the server decides)
+  let invite = null; // the invite code of the join link in the address (#/join/<code>), or null
+  let chosen = false; // a tab was picked by hand: the policy's answer no longer moves it
   const form = $('auth-form');
   const submit = $('auth-submit');
   const setMode = (m) => {
@@ -12,10 +21,32 @@ export function initAuth({ onSubmit }) {
     submit.textContent = m === 'login' ? 'Sign in' : 'Create account';
     $('auth-password').setAttribute('autocomplete', m === 'login' ? 'current-password' : 'new-password');
     clearErrors();
+    render();
+  };
+  // The policy, the invite and the tab decide what the form shows.
+  const render = () => {
+    const offer = registration(server, invite);
+    if (server) $('auth-title').textContent = server.name;
+    $('auth-tabs').hidden = !offer.tab;
+    if (!offer.tab && mode === 'register') { setMode('login'); return; }
+    const registering = mode === 'register';
+    fieldError('auth-note', registering ? offer.note : null);
+    $('auth-fields').hidden = registering && !offer.fields;
   };
   const clearErrors = () => { fieldError('err-username'); fieldError('err-password'); fieldError('auth-error'); };
-  $('tab-login').addEventListener('click', () => setMode('login'));
-  $('tab-register').addEventListener('click', () => setMode('register'));
+  const pick = (m) => { chosen = true; setMode(m); };
+  $('tab-login').addEventListener('click', () => pick('login'));
+  $('tab-register').addEventListener('click', () => pick('register'));
+  // A join link opens the create-account form; a fresh server's first visitor starts there too.
+  const followHash = () => {
+    invite = joinCode(location.hash);
+    if (invite) setMode('register'); else render();
+  };
+  window.addEventListener('hashchange', () => { if (!$('auth').hidden) followHash(); });
+  const loadServer = async () => {
+    try { server = await getServer(); } catch { return; } // unknown: everything stays offered
+    if (!chosen && registration(server, invite).first) setMode('register'); else render();
+  };
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors();
@@ -27,16 +58,26 @@ export function initAuth({ onSubmit }) {
     if (bad) return;
     submit.disabled = true;
     try {
-      await onSubmit(mode, username, password);
+      await onSubmit(mode, username, password, invite || undefined);
       $('auth-password').value = '';
     } catch (err) {
-      showProblem(err, { username: 'err-username', password: 'err-password' }, 'auth-error');
+      if (err.code === 'invite_required' && invite) fieldError('auth-error', INVITE_REFUSED);
+      else showProblem(err, { username: 'err-username', password: 'err-password' }, 'auth-error');
     } finally {
       submit.disabled = false;
     }
   });
   submit.disabled = false;
-  return { show() { $('auth').hidden = false; $('app').hidden = true; $('auth-username').focus(); }, hide() { $('auth').hidden = true; } };
+  return {
+    show() {
+      $('auth').hidden = false;
+      $('app').hidden = true;
+      followHash();
+      loadServer();
+      $('auth-username').focus();
+    },
+    hide() { $('auth').hidden = true; },
+  };
 }
 
 /** Shows a problem+json error: field errors next to their fields, else `detail` in `generalId`. */

@@ -1,5 +1,5 @@
-// Sidebar: my rooms and direct messages with unread badges, the connection state, and the drawer
-// it becomes on narrow screens.
+// Sidebar: my rooms and direct messages with unread badges, "Invite people" for server admins, the
+// connection state, and the drawer it becomes on narrow screens.
 import { $, h, setChildren } from './dom.js';
 import { connectionLabel } from '../format.js';
 
@@ -21,6 +21,7 @@ export function renderSidebar(store, { onOpen }) {
     unread ? h('span', { class: 'badge', text: unread > 99 ? '99+' : String(unread), 'aria-label': `${unread} unread` }) : null);
     return h('li', {}, a);
   };
+  $('invite-section').hidden = !(store.me && store.me.role === 'admin');
   const rooms = store.joinedRooms();
   setChildren($('room-list'), rooms.length ? rooms.map(item) : h('li', { class: 'muted side-empty', text: 'No rooms yet' }));
   const dms = store.directRooms();

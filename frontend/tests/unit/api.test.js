@@ -70,3 +70,20 @@ test('allRooms follows the pages of the room list', async () => {
   assert.deepEqual(rooms.map((r) => r.id), [1, 2, 3, 4, 5]);
   assert.deepEqual(asked, [['0', 'true'], ['2', 'true'], ['4', 'true']]);
 });
+
+test('GET /server needs no token; register carries the invite of a join link', async () => {
+  const seen = [];
+  const fetchImpl = async (url, init) => {
+    seen.push({ url, auth: init.headers.Authorization, body: init.body && JSON.parse(init.body) });
+    return url.endsWith('/server') ? json(200, { name: 'Confab', registration: 'invite', version: '0.1.0', setup: false }) : json(201, pair(1));
+  };
+  const api = new Api({ storage: memoryStorage(), fetchImpl });
+  assert.equal((await api.server()).registration, 'invite');
+  await api.register('a', 'pw', 'code1');
+  await api.register('b', 'pw');
+  assert.deepEqual(seen.map((s) => [s.url, s.auth, s.body]), [
+    ['/api/v1/server', undefined, undefined],
+    ['/api/v1/auth/register', undefined, { username: 'a', password: 'pw', invite: 'code1' }],
+    ['/api/v1/auth/register', undefined, { username: 'b', password: 'pw' }],
+  ]);
+});
