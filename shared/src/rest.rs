@@ -69,12 +69,12 @@ impl std::str::FromStr for Registration {
 #[serde(deny_unknown_fields)]
 pub struct NewInvite {
     /// How many accounts it may create (default: no limit).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "optional_whole_number")]
     #[cfg_attr(feature = "schema", schema(minimum = 1))]
     pub max_uses: Option<i64>,
-    /// Seconds until it expires (default: never), at least 60.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", schema(minimum = 60))]
+    /// Seconds until it expires (default: never): a minute to 366 days.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "optional_whole_number")]
+    #[cfg_attr(feature = "schema", schema(minimum = 60, maximum = 31622400))]
     pub expires_in: Option<i64>,
 }
 
@@ -445,6 +445,13 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64
         Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Ok(f as i64),
         _ => Err(serde::de::Error::custom(format!("invalid type: {n} is not a 64-bit integer"))),
     }
+}
+
+/// [`whole_number`] for an optional field.
+fn optional_whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_number")] i64);
+    Ok(Option::<Whole>::deserialize(deserializer)?.map(|w| w.0))
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ pub async fn register(
     let Credentials { username, password, invite } = body.0;
     validate::username(&username)?;
     validate::password("password", &password)?;
-    if invite.as_ref().is_some_and(|code| code.len() > 64) {
+    if invite.as_ref().is_some_and(|code| code.chars().count() > 64) {
         return Err(AppError::invalid("invite", "must be at most 64 characters"));
     }
     state.limits.register_by_addr.take(client_addr(&req)).await?;

@@ -80,6 +80,9 @@ pub async fn search(
     if params.q.chars().count() > MAX_QUERY {
         return Err(AppError::invalid("q", format!("must be at most {MAX_QUERY} characters")));
     }
+    if params.before_id.is_some_and(|id| id < 1) {
+        return Err(AppError::invalid("before_id", "must be at least 1"));
+    }
     let order = params.order.unwrap_or_default();
     state.limits.actions_by_user.take(auth.user_id).await?;
     let query = query::parse(&params.q).map_err(|e| AppError::invalid("q", e.0))?;

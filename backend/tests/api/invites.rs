@@ -66,6 +66,9 @@ async fn only_admins_manage_invites(backend: Backend) {
     assert_problem(app.invites("not-a-token").await, 401, "unauthenticated").await;
     assert_problem(app.create_invite(&anna, &json!({"max_uses": 0})).await, 400, "validation_failed").await;
     assert_problem(app.create_invite(&anna, &json!({"expires_in": 5})).await, 400, "validation_failed").await;
+    let too_far = json!({"expires_in": 9_223_372_036_854_775_806_i64});
+    assert_problem(app.create_invite(&anna, &too_far).await, 400, "validation_failed").await;
+    assert_eq!(app.create_invite(&anna, &json!({"expires_in": 3600.0})).await.status(), 201, "3600.0 is an integer");
 }
 
 async fn a_closed_server_admits_only_its_first_account(backend: Backend) {
