@@ -4,23 +4,11 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.js';
-import { launch, watch, register, send, createRoom, waitConnected, axe, msgRow, PASSWORD } from './helpers.js';
+import { launch, watch, register, send, createRoom, waitConnected, axeBoth, msgRow, PASSWORD } from './helpers.js';
 
 let server; let browser; let ctx; let page; let other;
 const problems = [];
 const focused = (p) => p.evaluate(() => document.activeElement && (document.activeElement.id || document.activeElement.className));
-
-/** axe on the page as it is now, in light and dark; asserts zero violations for both. */
-async function axeBoth(p, screen) {
-  for (const colorScheme of ['light', 'dark']) {
-    await p.emulateMedia({ colorScheme });
-    await p.waitForTimeout(50);
-    const v = await axe(p);
-    console.log(`E2E-AXE screen=${screen} scheme=${colorScheme} violations=${v.length}`);
-    assert.deepEqual(v, [], `${screen} (${colorScheme})`);
-  }
-  await p.emulateMedia({ colorScheme: 'light' });
-}
 
 describe('keyboard and accessibility', () => {
   before(async () => {

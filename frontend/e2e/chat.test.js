@@ -6,11 +6,10 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startServer } from './server.js';
+import { ARGS, PASSWORD, register, send, waitConnected } from './helpers.js';
 
 const shots = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 mkdirSync(shots, { recursive: true });
-const PASSWORD = 'correct horse battery';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let server; let browser; let ctxA; let ctxB; let A; let B;
 const dialogs = [];
@@ -22,21 +21,7 @@ function watch(page, name) {
   page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource|WebSocket/.test(m.text())) pageErrors.push(`${name} console: ${m.text()}`); });
 }
 
-async function register(page, username) {
-  await page.goto(server.url + '/');
-  await page.click('#tab-register');
-  await page.fill('#auth-username', username);
-  await page.fill('#auth-password', PASSWORD);
-  await page.click('#auth-submit');
-  await page.waitForSelector('#app:not([hidden])');
-  await waitConnected(page);
-}
-const waitConnected = (page) => page.waitForSelector('#conn[data-state=connected]', { timeout: 15000 });
 const messageTexts = (page) => page.$$eval('#messages .msg .msg-body p, #messages .msg .tombstone', (els) => els.map((e) => e.textContent));
-async function send(page, text) {
-  await page.fill('#composer-input', text);
-  await page.press('#composer-input', 'Enter');
-}
 const msgRow = (page, text) => page.locator('#messages .msg', { has: page.locator('.msg-body p', { hasText: text }) });
 
 describe('confab web app', () => {
@@ -84,8 +69,8 @@ describe('confab web app', () => {
   });
 
   test('register two users; alice creates a room and bob joins it', async () => {
-    await register(A, 'alice');
-    await register(B, 'bob');
+    await register(A, server.url, 'alice');
+    await register(B, server.url, 'bob');
     await A.click('#btn-create');
     await A.fill('#create-name', 'general');
     await A.fill('#create-topic', 'Everything and nothing');

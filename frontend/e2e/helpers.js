@@ -1,5 +1,6 @@
 // Shared pieces of the browser tests: launching Chromium, signing up through the UI, sending, and
 // running axe-core in the page.
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
@@ -52,4 +53,16 @@ export async function axe(page) {
   const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 4).join(', ')}`));
   return violations;
+}
+
+/** axe on the page as it is now, in light and dark; asserts zero violations for both. */
+export async function axeBoth(page, screen) {
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    await page.waitForTimeout(50);
+    const v = await axe(page);
+    console.log(`E2E-AXE screen=${screen} scheme=${colorScheme} violations=${v.length}`);
+    assert.deepEqual(v, [], `${screen} (${colorScheme})`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
 }

@@ -6,22 +6,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.js';
-import { launch, watch, waitConnected, axe, PASSWORD } from './helpers.js';
+import { launch, watch, waitConnected, axeBoth, PASSWORD } from './helpers.js';
 
 let server; let browser; let admin; let adminCtx; let link;
 const problems = [];
-
-/** axe on the page as it is now, in light and dark; asserts zero violations for both. */
-async function axeBoth(p, screen) {
-  for (const colorScheme of ['light', 'dark']) {
-    await p.emulateMedia({ colorScheme });
-    await p.waitForTimeout(50);
-    const v = await axe(p);
-    console.log(`E2E-AXE screen=${screen} scheme=${colorScheme} violations=${v.length}`);
-    assert.deepEqual(v, [], `${screen} (${colorScheme})`);
-  }
-  await p.emulateMedia({ colorScheme: 'light' });
-}
 
 /** A page in a fresh context (axe needs the CSP bypassed), watched for errors. */
 async function newPage(name) {
