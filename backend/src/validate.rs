@@ -23,6 +23,14 @@ pub fn password(field: &str, password: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// An invite code as the request carries it (registration; login takes the same body).
+pub fn invite(code: Option<&str>) -> AppResult<()> {
+    if code.is_some_and(|code| code.chars().count() > 64) {
+        return Err(AppError::invalid("invite", "must be at most 64 characters"));
+    }
+    Ok(())
+}
+
 /// Characters that change how text around them is shown without being seen themselves: bidi
 /// embeddings, overrides, isolates and marks (a name that reads backwards, "Trojan Source"), and
 /// zero-width characters (two names that look the same).

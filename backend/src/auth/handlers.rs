@@ -60,9 +60,7 @@ pub async fn register(
     let Credentials { username, password, invite } = body.0;
     validate::username(&username)?;
     validate::password("password", &password)?;
-    if invite.as_ref().is_some_and(|code| code.chars().count() > 64) {
-        return Err(AppError::invalid("invite", "must be at most 64 characters"));
-    }
+    validate::invite(invite.as_deref())?;
     state.limits.register_by_addr.take(client_addr(&req)).await?;
     admission::precheck(&state, invite.as_deref()).await?;
     let hash = password::hash(password).await?;
@@ -95,7 +93,8 @@ pub async fn login(
     state: web::Data<AppState>,
     body: ApiJson<Credentials>,
 ) -> AppResult<web::Json<TokenPair>> {
-    let Credentials { username, password, .. } = body.0;
+    let Credentials { username, password, invite } = body.0;
+    validate::invite(invite.as_deref())?;
     // Names are ASCII (see `validate::username`), compared ignoring ASCII case. A name that is
     // not a valid username matches no account: Unicode case mapping or compatibility forms
     // ("\u{212A}ate", KELVIN SIGN) must never reach another account.

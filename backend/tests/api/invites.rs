@@ -52,6 +52,11 @@ async fn a_revoked_or_unknown_invite_admits_nobody(backend: Backend) {
     assert_eq!(app.revoke_invite(&anna, &invite.code).await.status(), 204);
     assert_problem(app.register_with_invite("ben", &invite.code).await, 403, "invite_required").await;
     assert_problem(app.register_with_invite("ben", "no-such-code").await, 403, "invite_required").await;
+    let long = "x".repeat(65);
+    assert_problem(app.register_with_invite("ben", &long).await, 400, "validation_failed").await;
+    let login = json!({"username": "anna", "password": "password123", "invite": long});
+    let res = app.http.post(app.url("/api/v1/auth/login")).json(&login).send().await.expect("login");
+    assert_problem(res, 400, "validation_failed").await;
     assert_problem(app.revoke_invite(&anna, &invite.code).await, 404, "not_found").await;
 }
 
