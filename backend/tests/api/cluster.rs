@@ -98,18 +98,26 @@ pub async fn collect_messages(ws: &mut Ws, count: usize, within: Duration) -> Ve
     got
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn presence_crosses_nodes() {
-    if !services_available() {
-        return;
-    }
-    let cluster = Cluster::start(2, SHARED_REDIS);
+/// Alice and Bob in one public room, Alice's socket on node A and Bob's on node B, both
+/// subscribed from the start.
+async fn alice_on_a_bob_on_b(cluster: &Cluster) -> (i64, Vec<confab_shared::TokenPair>, Ws, Ws) {
     let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
     let (room, users) = a.room_with_members(&["alice", "bob"], "public").await;
     let mut alice = a.ws(&users[0].access_token).await;
     alice.subscribe(room, Some(0)).await;
     let mut bob = b.ws(&users[1].access_token).await;
     bob.subscribe(room, Some(0)).await;
+    (room, users, alice, bob)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_crosses_nodes() {
+    if !services_available() {
+        return;
+    }
+    let cluster = Cluster::start(2, SHARED_REDIS);
+    let (_room, users, mut alice, _bob) = alice_on_a_bob_on_b(&cluster).await;
+    let a = &cluster.nodes[0];
     // Alice (on A) learns that Bob came online (on B).
     let got = alice.until(|e| matches!(e, ServerEvent::Presence { .. })).await;
     assert!(matches!(got.last(), Some(ServerEvent::Presence { user, online: true }) if user.username == "bob"));
@@ -125,12 +133,7 @@ async fn messages_and_typing_cross_nodes() {
         return;
     }
     let cluster = Cluster::start(2, SHARED_REDIS);
-    let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
-    let (room, users) = a.room_with_members(&["alice", "bob"], "public").await;
-    let mut alice = a.ws(&users[0].access_token).await;
-    alice.subscribe(room, Some(0)).await;
-    let mut bob = b.ws(&users[1].access_token).await;
-    bob.subscribe(room, Some(0)).await;
+    let (room, _users, mut alice, mut bob) = alice_on_a_bob_on_b(&cluster).await;
 
     alice.send(&send_event(room, "a1", "hello from A")).await;
     alice.ack("a1").await;
