@@ -12,21 +12,30 @@ fn invite_required() -> AppError {
     AppError::new(ErrorKind::InviteRequired, "creating an account here needs a valid invite link: ask an admin for one")
 }
 
+/// What the policy says of an account that is not the first, given whether it brings a live
+/// invite.
+fn admits(policy: Registration, live_invite: bool) -> AppResult<()> {
+    match policy {
+        Registration::Open => Ok(()),
+        Registration::Closed => {
+            Err(AppError::new(ErrorKind::RegistrationClosed, "this server does not take new accounts"))
+        }
+        Registration::Invite if live_invite => Ok(()),
+        Registration::Invite => Err(invite_required()),
+    }
+}
+
 /// Refuses early (before the password is hashed) what the policy will refuse anyway.
 pub async fn precheck(state: &AppState, invite: Option<&str>) -> AppResult<()> {
     if store::users::count(&state.store).await? == 0 {
         return Ok(());
     }
-    match (state.config.registration, invite) {
-        (Registration::Open, _) => Ok(()),
-        (Registration::Closed, _) => Err(closed()),
-        (Registration::Invite, Some(code)) if store::invites::is_live(&state.store, code).await? => Ok(()),
-        (Registration::Invite, _) => Err(invite_required()),
-    }
-}
-
-fn closed() -> AppError {
-    AppError::new(ErrorKind::RegistrationClosed, "this server does not take new accounts")
+    let policy = state.config.registration;
+    let live = match invite {
+        Some(code) if policy == Registration::Invite => store::invites::is_live(&state.store, code).await?,
+        _ => false,
+    };
+    admits(policy, live)
 }
 
 /// Creates the account if the policy admits it: the first one as the admin; under `invite`,
@@ -36,12 +45,11 @@ pub async fn register(state: &AppState, username: &str, hash: &str, invite: Opti
     store::transaction!(&state.store, |c| {
         let first = store::users::count(&mut *c).await? == 0;
         if !first {
-            match (policy, invite) {
-                (Registration::Open, _) => {}
-                (Registration::Closed, _) => return Err(closed()),
-                (Registration::Invite, Some(code)) if store::invites::take(&mut *c, code).await? => {}
-                (Registration::Invite, _) => return Err(invite_required()),
-            }
+            let taken = match invite {
+                Some(code) if policy == Registration::Invite => store::invites::take(&mut *c, code).await?,
+                _ => false,
+            };
+            admits(policy, taken)?;
         }
         let role = if first { "admin" } else { "member" };
         Ok(store::users::create(&mut *c, username, hash, role).await?)

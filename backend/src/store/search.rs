@@ -69,17 +69,13 @@ impl Dialect {
         let separator = if self == Dialect::Sqlite { " " } else { " & " };
         parts.collect::<Vec<_>>().join(separator)
     }
-
-    /// PostgreSQL: `(before, after)` the bound match text of the condition "the message matches".
-    fn condition(self) -> (&'static str, &'static str) {
-        ("messages.search @@ to_tsquery('simple', confab_unaccent(", "))")
-    }
-
-    /// PostgreSQL: `(before, after)` the bound match text of the rank (higher is better).
-    fn rank(self) -> (&'static str, &'static str) {
-        ("ts_rank(messages.search, to_tsquery('simple', confab_unaccent(", ")))")
-    }
 }
+
+/// PostgreSQL: `(before, after)` the bound match text of the condition "the message matches".
+const PG_MATCH: (&str, &str) = ("messages.search @@ to_tsquery('simple', confab_unaccent(", "))");
+
+/// PostgreSQL: `(before, after)` the bound match text of the rank (higher is better).
+const PG_RANK: (&str, &str) = ("ts_rank(messages.search, to_tsquery('simple', confab_unaccent(", ")))");
 
 /// How many of the latest messages PostgreSQL searches before it asks the full-text index for
 /// every match (see [`message_ids`]).
@@ -144,13 +140,13 @@ pub async fn message_ids(store: &Store, search: &Search<'_>) -> StoreResult<Vec<
                 }
             }
             (Some(text), Dialect::Postgres) => {
-                let (before, after) = dialect.condition();
+                let (before, after) = PG_MATCH;
                 let matched = || {
                     let condition = sql::<Bool>(before).bind::<Text, _>(text.clone()).sql(after);
                     filters!(messages::table.filter(condition).into_boxed(), search)
                 };
                 if search.relevance {
-                    let (before, after) = dialect.rank();
+                    let (before, after) = PG_RANK;
                     let rank = sql::<Double>(before).bind::<Text, _>(text.clone()).sql(after);
                     matched().order((rank.desc(), messages::id.desc())).load(c).await?
                 } else {
@@ -218,7 +214,7 @@ pub async fn plan(store: &Store, terms: &[Term]) -> StoreResult<String> {
              WHERE messages_fts MATCH '{text}' AND {filters} ORDER BY messages_fts.rowid DESC LIMIT 21"
         ),
         Dialect::Postgres => {
-            let (before, after) = dialect.condition();
+            let (before, after) = PG_MATCH;
             format!(
                 "SELECT messages.id FROM messages WHERE {before}'{text}'{after} AND {filters} \
                  ORDER BY messages.id + 0 DESC LIMIT 21"
