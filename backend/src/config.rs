@@ -132,6 +132,21 @@ pub struct Config {
     /// they may open WebSockets and call the API from a browser (CORS). None by default: CORS off.
     #[arg(long, env = "CONFAB_ALLOWED_ORIGINS", value_delimiter = ',', global = true)]
     pub allowed_origins: Vec<String>,
+    /// Where uploaded files are kept: `s3://bucket/prefix` for an S3-compatible store (the
+    /// endpoint, region and credentials come from the usual `AWS_*` variables, e.g.
+    /// `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`,
+    /// `AWS_ALLOW_HTTP`); default: the directory `<data-dir>/files`. Several nodes need S3.
+    #[arg(long, env = "CONFAB_FILES_URL", default_value = "", global = true)]
+    pub files_url: String,
+    /// The largest file one may upload, in bytes (default 25 MiB).
+    #[arg(long, env = "CONFAB_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024, global = true)]
+    pub max_upload_bytes: u64,
+    /// Uploads a user may make per minute.
+    #[arg(long, env = "CONFAB_UPLOAD_RATE_PER_MINUTE", default_value_t = 30.0, global = true)]
+    pub upload_rate_per_minute: f64,
+    /// Seconds an upload may stay unattached to any message before it is removed.
+    #[arg(long, env = "CONFAB_UNATTACHED_FILE_TTL_SECS", default_value_t = 86_400, global = true)]
+    pub unattached_file_ttl_secs: u64,
     /// Most changes a `subscribe` replays before answering `replay_truncated`.
     #[arg(long, env = "CONFAB_MAX_REPLAY", default_value_t = 5000, global = true)]
     pub max_replay: i64,

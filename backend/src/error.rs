@@ -28,7 +28,10 @@ pub enum ErrorKind {
     RoomNameTaken,
     Conflict,
     PayloadTooLarge,
+    /// An image whose pixels are too many to decode safely (a decompression bomb, say).
+    ImageTooLarge,
     UnsupportedMediaType,
+    RangeNotSatisfiable,
     RateLimited,
     Unavailable,
     Internal,
@@ -38,7 +41,7 @@ impl ErrorKind {
     pub fn status(self) -> StatusCode {
         use ErrorKind::*;
         match self {
-            Validation | MalformedJson | UnknownType => StatusCode::BAD_REQUEST,
+            Validation | MalformedJson | UnknownType | ImageTooLarge => StatusCode::BAD_REQUEST,
             Unauthenticated | InvalidCredentials | SessionRevoked => StatusCode::UNAUTHORIZED,
             Forbidden | NotAMember | InviteRequired | RegistrationClosed => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
@@ -47,6 +50,7 @@ impl ErrorKind {
             UsernameTaken | RoomNameTaken | Conflict => StatusCode::CONFLICT,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -74,7 +78,9 @@ impl ErrorKind {
             RoomNameTaken => "room_name_taken",
             Conflict => "conflict",
             PayloadTooLarge => "payload_too_large",
+            ImageTooLarge => "image_too_large",
             UnsupportedMediaType => "unsupported_media_type",
+            RangeNotSatisfiable => "range_not_satisfiable",
             RateLimited => "rate_limited",
             Unavailable => "service_unavailable",
             Internal => "internal_error",
@@ -129,6 +135,14 @@ impl AppError {
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         let mut err = Self::new(ErrorKind::Internal, "an internal error occurred");
         err.cause = Some(cause.into());
+        err
+    }
+
+    /// File storage (a directory, an S3 bucket) cannot be reached: retry shortly.
+    pub fn storage_unavailable(cause: impl Into<anyhow::Error>) -> Self {
+        let mut err = Self::new(ErrorKind::Unavailable, "file storage is unavailable; try again shortly");
+        err.cause = Some(cause.into());
+        err.retry_after = Some(1);
         err
     }
 
@@ -228,6 +242,10 @@ impl From<Conflict> for AppError {
                     .push(FieldError { field: "client_id".into(), message: "already used in another room".into() });
                 err
             }
+            Conflict::Unattachable => Self::invalid(
+                "attachments",
+                "each must be a file you uploaded to this room and have not attached to a message yet",
+            ),
         }
     }
 }

@@ -51,6 +51,7 @@ pub async fn server(state: web::Data<AppState>) -> AppResult<web::Json<ServerInf
         registration: state.config.registration,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         setup: store::users::count(&state.store).await? == 0,
+        max_upload_bytes: state.files.max_upload_bytes,
     }))
 }
 

@@ -1,13 +1,14 @@
 //! Confab: a self-hostable real-time chat server.
 //!
 //! `startup::Application` assembles the server from: `auth` (accounts, sessions, tokens),
-//! `users`, `rooms`, `messages` (REST), `search`, `realtime` (WebSocket gateway, hub, broker,
+//! `users`, `rooms`, `messages` (REST), `files`, `search`, `realtime` (WebSocket gateway, hub, broker,
 //! presence), and `store` (diesel on PostgreSQL or SQLite).
 
 pub mod admin_cli;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod files;
 pub mod invites;
 pub mod json;
 pub mod limits;

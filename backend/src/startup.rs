@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{RouteTable, WebRoot};
-use crate::{auth, invites, messages, openapi, ops, realtime, rooms, search, users};
+use crate::{auth, files, invites, messages, openapi, ops, realtime, rooms, search, users};
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
 pub fn api_routes(cfg: &mut ServiceConfig) {
@@ -46,6 +46,9 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(messages::handlers::edit)
             .service(messages::handlers::delete_message)
             .service(messages::handlers::read)
+            .service(files::handlers::upload)
+            .service(files::handlers::download)
+            .service(files::handlers::thumbnail)
             .service(search::search)
             .service(invites::server)
             .service(invites::create)

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
+use crate::files::{Files, Storage};
 use crate::limits::{Limiter, RateLimiter};
 use crate::messages::writer::{Writer, WriterTask};
 use crate::metrics::Metrics;
@@ -26,6 +27,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The group-commit writer of new messages.
     pub writer: Writer,
+    pub files: Arc<Files>,
 }
 
 /// The tasks that run beside the handlers, not yet spawned.
@@ -34,12 +36,15 @@ pub struct Background {
     /// The Redis broker's publisher and listener (scale-out only).
     broker: Option<BrokerTasks>,
     realtime: Arc<Realtime>,
+    files: Arc<Files>,
+    store: Store,
 }
 
 impl Background {
     /// Spawns every task, each with only what it uses.
     pub fn spawn(self) {
         self.writer.spawn();
+        self.files.spawn_sweeper(self.store);
         if let Some(broker) = self.broker {
             let hub: std::sync::Weak<dyn crate::realtime::broker::Inbox> = Arc::downgrade(&self.realtime.hub) as _;
             broker.spawn(hub);
@@ -63,6 +68,7 @@ pub struct Limits {
     /// Message writes per user: sends, edits and deletes.
     pub send: Limiter,
     pub rooms_by_user: Limiter,
+    pub uploads_by_user: Limiter,
     /// Every other repeatable write per user (see `Config::action_rate`).
     pub actions_by_user: Limiter,
 }
@@ -71,6 +77,11 @@ impl AppState {
     pub async fn build(config: Config) -> anyhow::Result<(Arc<Self>, Background)> {
         let secret = crate::auth::tokens::load_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
         let store = Store::open(&config.database_url(), config.db_pool_size).await?;
+        let files = Arc::new(Files::new(
+            Storage::open(&config.files_url, &config.data_dir)?,
+            config.max_upload_bytes,
+            std::time::Duration::from_secs(config.unattached_file_ttl_secs),
+        ));
         let node: u64 = rand::random();
         let (broker, broker_tasks, cluster, redis): (Arc<dyn Broker>, _, _, _) =
             match config.redis_url.as_deref().filter(|u| !u.is_empty()) {
@@ -107,6 +118,7 @@ impl AppState {
             password_by_user: Limiter::new(RateLimiter::per_minute(config.login_rate_per_minute), shared, "password"),
             send: Limiter::new(RateLimiter::new(config.send_rate, config.send_burst), shared, "send"),
             rooms_by_user: Limiter::new(RateLimiter::per_hour(config.room_rate_per_hour), shared, "rooms"),
+            uploads_by_user: Limiter::new(RateLimiter::per_minute(config.upload_rate_per_minute), shared, "uploads"),
             actions_by_user: Limiter::new(RateLimiter::new(config.action_rate, config.action_burst), shared, "actions"),
         };
         let realtime = Arc::new(Realtime::new(store.clone(), broker, cluster));
@@ -121,7 +133,9 @@ impl AppState {
             redis,
             metrics,
             writer,
+            files: files.clone(),
         });
-        Ok((state, Background { writer: writer_task, broker: broker_tasks, realtime }))
+        let store = state.store.clone();
+        Ok((state, Background { writer: writer_task, broker: broker_tasks, realtime, files, store }))
     }
 }

@@ -3,6 +3,7 @@
 use crate::error::{AppError, AppResult};
 
 pub const MAX_MESSAGE_CHARS: usize = 4000;
+pub const MAX_ATTACHMENTS: usize = 10;
 
 pub fn username(name: &str) -> AppResult<()> {
     let len = name.chars().count();
@@ -78,6 +79,17 @@ pub fn message_body(body: &str) -> AppResult<()> {
     }
     if body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(AppError::invalid("body", "must not contain control characters other than newline and tab"));
+    }
+    Ok(())
+}
+
+/// The files a send attaches: at most 10, each once.
+pub fn attachments(ids: &[i64]) -> AppResult<()> {
+    if ids.len() > MAX_ATTACHMENTS {
+        return Err(AppError::invalid("attachments", format!("at most {MAX_ATTACHMENTS} files per message")));
+    }
+    if ids.iter().enumerate().any(|(i, id)| ids[..i].contains(id)) {
+        return Err(AppError::invalid("attachments", "names a file twice"));
     }
     Ok(())
 }

@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{AppError, ErrorKind};
 
 /// The app's Content-Security-Policy: no inline script or style, no eval, same-origin only.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+/// Files are fetched with the access token and shown through object URLs (`blob:`).
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+     media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
      frame-ancestors 'none'";
 /// The API docs UI (Swagger UI) sets inline styles; it gets its own, still script-strict, policy.
 const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
@@ -31,7 +32,10 @@ pub async fn headers(
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
     let csp = if path.starts_with("/docs") { DOCS_CSP } else { CSP };
-    h.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(csp));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        // Downloads set their own, stricter one.
+        h.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(csp));
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
     h.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));

@@ -107,7 +107,7 @@ pub async fn fanout(api: &Api, rooms: usize, clients: usize, messages: usize, ra
                     let due = begin + interval.mul_f64(i as f64);
                     tokio::time::sleep_until(due.into()).await;
                     let body = format!("t:{}", now_micros());
-                    send(&mut sink, &ClientEvent::Send { room_id: room, client_id: format!("f{room}-{i}"), body })
+                    send(&mut sink, &ClientEvent::Send { room_id: room, client_id: format!("f{room}-{i}"), body, attachments: Vec::new() })
                         .await?;
                 }
                 Ok::<_, anyhow::Error>(sink)
@@ -158,7 +158,12 @@ pub async fn ingest(api: &Api, senders: usize, messages: usize, window: usize) -
         conns.push(api.connect(token).await?);
     }
     let (acked, elapsed) = pump(conns, per_sender, window, |s| {
-        move |i| ClientEvent::Send { room_id: room, client_id: format!("i{s}-{i}"), body: "ingest".into() }
+        move |i| ClientEvent::Send {
+            room_id: room,
+            client_id: format!("i{s}-{i}"),
+            body: "ingest".into(),
+            attachments: Vec::new(),
+        }
     })
     .await?;
     let mean_batch = api.histogram_mean("confab_write_batch_size").await?;
@@ -297,6 +302,7 @@ pub async fn burst(api: &Api, server: &crate::server::Server, clients: usize, ea
                         room_id: room,
                         client_id: format!("b{c}-{i}"),
                         body: format!("burst {c} {i}"),
+                        attachments: Vec::new(),
                     };
                     send(&mut sink, &event).await?;
                 }

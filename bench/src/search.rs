@@ -120,6 +120,7 @@ pub async fn search(
                 room_id: rooms[n % rooms.len()],
                 client_id: format!("s{s}-{i}"),
                 body: words.message(n),
+                attachments: Vec::new(),
             }
         }
     })

@@ -23,7 +23,16 @@ pub enum ClientEvent {
     Unsubscribe { room_id: i64 },
     /// Answered by `ack`, or by `error` carrying the same `client_id`.
     #[cfg_attr(feature = "schema", schema(title = "SendCommand"))]
-    Send { room_id: i64, client_id: String, body: String },
+    Send {
+        room_id: i64,
+        client_id: String,
+        /// May be empty when files are attached.
+        #[serde(default)]
+        body: String,
+        /// Files to attach, as for `POST /rooms/{room_id}/messages`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::rest::whole_numbers")]
+        attachments: Vec<i64>,
+    },
     #[cfg_attr(feature = "schema", schema(title = "TypingCommand"))]
     Typing { room_id: i64 },
     /// Move my read marker; my other connections get a `read` event.

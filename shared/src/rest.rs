@@ -35,6 +35,8 @@ pub struct ServerInfo {
     pub version: String,
     /// No account exists yet: the first one may always register, and becomes the admin.
     pub setup: bool,
+    /// The largest file `POST /rooms/{room_id}/files` takes, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 /// Who may create an account (`--registration`).
@@ -327,6 +329,27 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted: bool,
+    /// The files sent with the message, in the order given (empty once it is deleted).
+    #[serde(default)]
+    pub attachments: Vec<File>,
+}
+
+/// A file uploaded to a room (`POST /rooms/{room_id}/files`), attached to at most one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct File {
+    pub id: i64,
+    pub room_id: i64,
+    /// The name given at upload, without any path, control or bidi characters.
+    pub name: String,
+    /// What the bytes are (sniffed by the server), not what the uploader claimed.
+    pub content_type: String,
+    /// In bytes.
+    pub size: i64,
+    /// Images only (png, jpeg, gif, webp): the size as shown, EXIF orientation applied.
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -367,13 +390,14 @@ pub struct SearchResults {
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
-    /// 1–4000 characters, not blank; no control characters but newline and tab.
+    /// Up to 4000 characters, not blank (it may be empty when files are attached); no control
+    /// characters but newline and tab.
+    #[serde(default)]
     #[cfg_attr(
         feature = "schema",
         schema(
-            min_length = 1,
             max_length = 4000,
-            pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
+            pattern = r"^$|^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
         )
     )]
     pub body: String,
@@ -382,6 +406,10 @@ pub struct SendMessage {
     #[serde(default)]
     #[cfg_attr(feature = "schema", schema(pattern = r"^[!-~]{1,64}$"))]
     pub client_id: Option<String>,
+    /// Up to 10 files the sender uploaded to this room and has not attached yet.
+    #[serde(default, deserialize_with = "whole_numbers")]
+    #[cfg_attr(feature = "schema", schema(max_items = 10))]
+    pub attachments: Vec<i64>,
 }
 
 /// Body of `PATCH /rooms/{room_id}/messages/{message_id}`.
@@ -445,6 +473,13 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64
         Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Ok(f as i64),
         _ => Err(serde::de::Error::custom(format!("invalid type: {n} is not a 64-bit integer"))),
     }
+}
+
+/// [`whole_number`] for each item of a list.
+pub(crate) fn whole_numbers<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_number")] i64);
+    Ok(Vec::<Whole>::deserialize(deserializer)?.into_iter().map(|w| w.0).collect())
 }
 
 /// [`whole_number`] for an optional field.

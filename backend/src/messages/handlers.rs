@@ -109,8 +109,9 @@ pub async fn send(
     path: web::Path<i64>,
     body: ApiJson<SendMessage>,
 ) -> AppResult<HttpResponse> {
-    let body = body.0;
-    Ok(match service::send(&state, auth, path.into_inner(), body.body, body.client_id).await? {
+    let SendMessage { body, client_id, attachments } = body.0;
+    let draft = service::Draft { body, client_id, attachments };
+    Ok(match service::send(&state, auth, path.into_inner(), draft).await? {
         Sent::New(message) => HttpResponse::Created().json(message),
         Sent::Repeat(message) => HttpResponse::Ok().json(message),
     })

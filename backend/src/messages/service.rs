@@ -15,36 +15,38 @@ use crate::store::{self, messages::NewMessage};
 use crate::validate;
 
 /// Sends a message and waits for its commit.
-pub async fn send(
-    state: &AppState,
-    auth: Auth,
-    room_id: i64,
-    body: String,
-    client_id: Option<String>,
-) -> AppResult<Sent> {
-    submit(state, auth, room_id, body, client_id).await?.sent(&state.store).await
+pub async fn send(state: &AppState, auth: Auth, room_id: i64, draft: Draft) -> AppResult<Sent> {
+    submit(state, auth, room_id, draft).await?.sent(&state.store).await
+}
+
+/// What a sender wrote: REST's `SendMessage`, or the fields of a WebSocket `send`.
+pub struct Draft {
+    pub body: String,
+    pub client_id: Option<String>,
+    pub attachments: Vec<i64>,
 }
 
 /// Checks a send and queues it for the group-commit writer (see [`super::writer`]). Sends
 /// queued in turn by one caller take the room's seqs in that order.
-pub async fn submit(
-    state: &AppState,
-    auth: Auth,
-    room_id: i64,
-    body: String,
-    client_id: Option<String>,
-) -> AppResult<Queued> {
-    validate::message_body(&body)?;
+pub async fn submit(state: &AppState, auth: Auth, room_id: i64, draft: Draft) -> AppResult<Queued> {
+    let Draft { body, client_id, attachments } = draft;
+    validate::attachments(&attachments)?;
+    if !(body.is_empty() && !attachments.is_empty()) {
+        validate::message_body(&body)?;
+    }
     if let Some(id) = &client_id {
         validate::client_id(id)?;
     }
     state.limits.send.take(auth.user_id).await?;
-    state.writer.submit(NewMessage { room_id, author_id: auth.user_id, body, client_id }).await
+    state.writer.submit(NewMessage { room_id, author_id: auth.user_id, body, client_id, attachments }).await
 }
 
-/// Edits the caller's own message.
+/// Edits the caller's own message (its text: attachments stay; the text of a message with
+/// attachments may be emptied).
 pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, body: &str) -> AppResult<Message> {
-    validate::message_body(body)?;
+    if !body.is_empty() {
+        validate::message_body(body)?;
+    }
     state.limits.send.take(auth.user_id).await?;
     let (seq, message) = store::transaction!(&state.store, |c| {
         access::member(&mut *c, room_id, auth.user_id).await?;
@@ -54,6 +56,9 @@ pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, b
         if current.author_id != auth.user_id {
             return Err(AppError::forbidden("only the author may edit a message"));
         }
+        if body.is_empty() && current.attachments.is_none() {
+            validate::message_body(body)?; // blank text alone is no message
+        }
         let row = store::messages::edit(&mut *c, room_id, message_id, body).await?;
         let author = store::users::by_id(&mut *c, row.author_id).await?.ok_or_else(|| AppError::not_found("user"))?;
         Ok((row.updated_seq, row.into_message(author)))
@@ -62,8 +67,9 @@ pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, b
     Ok(message)
 }
 
-/// Deletes a message (its author, or a room owner or admin), leaving a tombstone. Deleting a
-/// tombstone again succeeds and changes nothing (DELETE is idempotent).
+/// Deletes a message (its author, or a room owner or admin), leaving a tombstone; its files are
+/// discarded with it and removed from storage right after. Deleting a tombstone again succeeds
+/// and changes nothing (DELETE is idempotent).
 pub async fn delete(state: &AppState, auth: Auth, room_id: i64, message_id: i64) -> AppResult<()> {
     state.limits.send.take(auth.user_id).await?;
     let seq = store::transaction!(&state.store, |c| {
@@ -77,9 +83,14 @@ pub async fn delete(state: &AppState, auth: Auth, room_id: i64, message_id: i64)
         if current.deleted {
             return Ok(None); // already a tombstone: deleting again changes nothing
         }
-        Ok(Some(store::messages::delete(&mut *c, room_id, message_id).await?.updated_seq))
+        let files = store::files::discard_of_message(&mut *c, message_id).await?;
+        let seq = store::messages::delete(&mut *c, room_id, message_id).await?.updated_seq;
+        Ok(Some((seq, !files.is_empty())))
     })?;
-    if let Some(seq) = seq {
+    if let Some((seq, had_files)) = seq {
+        if had_files {
+            state.files.purge_soon(&state.store);
+        }
         state.realtime.to_room(room_id, &ServerEvent::MessageDeleted { room_id, seq, message_id });
     }
     Ok(())

@@ -87,10 +87,9 @@ pub async fn search(
     state.limits.actions_by_user.take(auth.user_id).await?;
     let query = query::parse(&params.q).map_err(|e| AppError::invalid("q", e.0))?;
     let empty = || web::Json(SearchResults { results: Vec::new(), has_more: false });
-    // Nothing asked (no word, no filter, no room or author): nothing found. No message carries
-    // a file yet: `has:file` matches nothing until files exist.
+    // Nothing asked (no word, no filter, no room or author): nothing found.
     let unfiltered = params.room_id.is_none() && params.author_id.is_none();
-    if (query.is_empty() && unfiltered) || query.has_file {
+    if query.is_empty() && unfiltered {
         return Ok(empty());
     }
     let mut room_ids = params.room_id.map(|id| vec![id]);
@@ -118,6 +117,7 @@ pub async fn search(
         terms: &query.terms,
         room_ids,
         author_id,
+        has_file: query.has_file,
         before_id: params.before_id,
         created_before: query.before.map(day_start),
         created_at_or_after: query.after.and_then(|d| d.checked_add_days(Days::new(1))).map(day_start),

@@ -36,6 +36,8 @@ pub enum Conflict {
     LastOwner,
     /// A `client_id` the author already used for a message of another room.
     ClientIdElsewhere,
+    /// A send named a file that is not the author's upload to that room, or is attached already.
+    Unattachable,
 }
 
 impl StoreError {

@@ -9,9 +9,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::models::{Change, ChangeKind, MessageRow, UserRow};
+use super::models::{Change, ChangeKind, FileRow, MessageRow, UserRow};
 use super::schema::{changes, memberships, messages, rooms, users};
-use super::{Conflict, Db, SqliteConn, StoreError, StoreResult, now, read, write_tx};
+use super::{Conflict, Db, SqliteConn, StoreError, StoreResult, files, now, read, write_tx};
 use diesel_async::AsyncPgConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -48,6 +48,8 @@ pub struct NewMessage {
     pub author_id: i64,
     pub body: String,
     pub client_id: Option<String>,
+    /// Files to attach: the author's uploads to this room, not attached yet.
+    pub attachments: Vec<i64>,
 }
 
 /// What became of one message of a batch.
@@ -59,7 +61,8 @@ pub enum Written {
     Repeat { row: MessageRow, author: UserRow },
     /// The author is not a member of the room (the caller finds out which error to give).
     NotAMember,
-    /// Refused for a reason of its own (a `client_id` already used in another room).
+    /// Refused for a reason of its own (a `client_id` already used in another room, a file
+    /// that cannot be attached).
     Refused(Conflict),
 }
 
@@ -67,9 +70,10 @@ pub enum Written {
 /// outcomes in batch order. Per room, the batch's messages take consecutive seqs in batch
 /// order: each room's `last_seq` goes up by its count (rooms locked in id order, so two nodes'
 /// batches cannot deadlock), then one multi-row insert of the messages and one of the change
-/// log. Membership, authors and earlier uses of the batch's `client_id`s are read in
-/// the same transaction (see [`BatchSql`]); a `client_id` repeated inside the batch answers
-/// with the batch's own first message. A failing statement (a room deleted meanwhile, another
+/// log. Membership, authors, earlier uses of the batch's `client_id`s and the files to attach
+/// are read in the same transaction (see [`BatchSql`]); a `client_id` repeated inside the
+/// batch answers with the batch's own first message. Each file is attached to the first send
+/// that may attach it; a send naming a file it may not attach is refused whole. A failing statement (a room deleted meanwhile, another
 /// node storing the same `client_id`) rolls the batch back; the writer then retries one by one.
 pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreResult<Vec<Written>> {
     let room_ids: BTreeSet<i64> = batch.iter().map(|m| m.room_id).collect();
@@ -104,6 +108,12 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
             .into_iter()
             .filter_map(|row| Some(((row.author_id, row.client_id.clone()?), row)))
             .collect();
+        let wanted: Vec<i64> = batch.iter().flat_map(|m| m.attachments.iter().copied()).collect();
+        let uploads: HashMap<i64, FileRow> = if wanted.is_empty() {
+            HashMap::new()
+        } else {
+            files::live(&mut *c, &wanted).await?.into_iter().map(|f| (f.id, f)).collect()
+        };
 
         // The new messages (members' sends whose client_id is unused so far), in batch order;
         // `first` remembers which send of the batch first used each client_id.
@@ -112,14 +122,29 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
         let mut fresh: Vec<usize> = Vec::with_capacity(batch.len());
         let mut first: HashMap<(i64, &str), usize> = HashMap::new();
         let mut per_room: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut claimed: HashSet<i64> = HashSet::new();
+        let mut refused: HashSet<usize> = HashSet::new();
         for (i, m) in batch.iter().enumerate() {
             if !may_send(m) {
                 continue;
             }
-            if let Some(id) = m.client_id.as_deref() {
+            let client_id = m.client_id.as_deref();
+            if let Some(id) = client_id {
                 if earlier.contains_key(&(m.author_id, id.to_owned())) || first.contains_key(&(m.author_id, id)) {
                     continue;
                 }
+            }
+            let attachable = |id: &i64| {
+                uploads.get(id).is_some_and(|f| {
+                    f.uploader_id == m.author_id && f.room_id == m.room_id && f.message_id.is_none()
+                }) && !claimed.contains(id)
+            };
+            if !m.attachments.iter().all(attachable) {
+                refused.insert(i);
+                continue;
+            }
+            claimed.extend(m.attachments.iter().copied());
+            if let Some(id) = client_id {
                 first.insert((m.author_id, id), i);
             }
             fresh.push(i);
@@ -137,7 +162,8 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
                 let seq = *slot;
                 *slot += 1;
                 seqs.push(seq);
-                MessageInsert {
+                let attached: Vec<&FileRow> = m.attachments.iter().filter_map(|id| uploads.get(id)).collect();
+                Ok(MessageInsert {
                     room_id: m.room_id,
                     seq,
                     updated_seq: seq,
@@ -145,9 +171,10 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
                     body: m.body.clone(),
                     client_id: m.client_id.clone(),
                     created_at: at,
-                }
+                    attachments: files::attachments_json(&attached)?,
+                })
             })
-            .collect();
+            .collect::<StoreResult<_>>()?;
         let mut stored: HashMap<(i64, i64), MessageRow> = HashMap::with_capacity(fresh.len());
         if !values.is_empty() {
             let rows = c.insert_messages(values).await?;
@@ -163,6 +190,12 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
             c.insert_changes(log).await?;
             // RETURNING order is not promised: match rows by (room, seq), which is unique.
             stored.extend(rows.into_iter().map(|row| ((row.room_id, row.seq), row)));
+            for (&i, seq) in fresh.iter().zip(&seqs) {
+                let m = &batch[i];
+                if let Some(row) = stored.get(&(m.room_id, *seq)).filter(|_| !m.attachments.is_empty()) {
+                    files::attach(&mut *c, row.id, &m.attachments).await?;
+                }
+            }
         }
 
         // Outcomes in batch order.
@@ -173,6 +206,10 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
                 outcomes.push(Written::NotAMember);
                 continue;
             };
+            if refused.contains(&i) {
+                outcomes.push(Written::Refused(Conflict::Unattachable));
+                continue;
+            }
             let outcome = match fresh_seqs.next_if(|&(j, _)| j == i) {
                 Some((_, seq)) => {
                     let row = stored.remove(&(m.room_id, seq)).ok_or_else(|| StoreError::other(MISSING_ROW))?;
@@ -222,6 +259,7 @@ struct MessageInsert {
     body: String,
     client_id: Option<String>,
     created_at: NaiveDateTime,
+    attachments: Option<String>,
 }
 
 /// One row of a multi-row insert into the change log.
@@ -305,9 +343,10 @@ impl BatchSql for AsyncPgConnection {
         let bodies: Vec<&str> = rows.iter().map(|r| r.body.as_str()).collect();
         let client_ids: Vec<Option<&str>> = rows.iter().map(|r| r.client_id.as_deref()).collect();
         let created: Vec<NaiveDateTime> = rows.iter().map(|r| r.created_at).collect();
+        let attachments: Vec<Option<&str>> = rows.iter().map(|r| r.attachments.as_deref()).collect();
         diesel::sql_query(
-            "INSERT INTO messages (room_id, seq, updated_seq, author_id, body, client_id, created_at) \
-             SELECT r, s, s, a, b, c, t FROM unnest($1, $2, $3, $4, $5, $6) AS u(r, s, a, b, c, t) \
+            "INSERT INTO messages (room_id, seq, updated_seq, author_id, body, client_id, created_at, attachments) \
+             SELECT r, s, s, a, b, c, t, f FROM unnest($1, $2, $3, $4, $5, $6, $7) AS u(r, s, a, b, c, t, f) \
              RETURNING *",
         )
         .bind::<Array<BigInt>, _>(room_ids)
@@ -316,6 +355,7 @@ impl BatchSql for AsyncPgConnection {
         .bind::<Array<Text>, _>(bodies)
         .bind::<Array<Nullable<Text>>, _>(client_ids)
         .bind::<Array<Timestamp>, _>(created)
+        .bind::<Array<Nullable<Text>>, _>(attachments)
         .load(self)
         .await
     }
@@ -407,7 +447,8 @@ pub async fn edit(db: impl Into<Db<'_>>, room_id: i64, message_id: i64, body: &s
     change(db, room_id, message_id, ChangeKind::Edited, body, Some(at)).await
 }
 
-/// Tombstones a live message (empty body, `deleted`), as a new change of the room.
+/// Tombstones a live message (empty body, no attachments, `deleted`), as a new change of the
+/// room. Its files are discarded by the caller, in the same transaction (`files::discard_of_message`).
 pub async fn delete(db: impl Into<Db<'_>>, room_id: i64, message_id: i64) -> StoreResult<MessageRow> {
     change(db, room_id, message_id, ChangeKind::Deleted, "", None).await
 }
@@ -437,7 +478,12 @@ async fn change(
         let target = messages::table.find(message_id);
         let row: MessageRow = if kind == ChangeKind::Deleted {
             diesel::update(target)
-                .set((messages::body.eq(body), messages::deleted.eq(true), messages::updated_seq.eq(seq)))
+                .set((
+                    messages::body.eq(body),
+                    messages::deleted.eq(true),
+                    messages::updated_seq.eq(seq),
+                    messages::attachments.eq(None::<String>),
+                ))
                 .returning(MessageRow::as_returning())
                 .get_result(c)
                 .await?

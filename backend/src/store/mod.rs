@@ -8,6 +8,7 @@
 //! per backend. They fail with [`StoreError`], never with an HTTP error.
 
 pub mod error;
+pub mod files;
 pub mod invites;
 pub mod messages;
 pub mod models;

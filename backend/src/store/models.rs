@@ -1,10 +1,10 @@
 //! Rows as diesel loads them, and their conversion to the wire types of `confab-shared`.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use confab_shared::{Message, Role, RoomKind, ServerRole, User, Visibility};
+use confab_shared::{File, Message, Role, RoomKind, ServerRole, User, Visibility};
 use diesel::prelude::*;
 
-use super::schema::{invites, memberships, messages, rooms, sessions, users};
+use super::schema::{files, invites, memberships, messages, rooms, sessions, users};
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
@@ -128,6 +128,8 @@ pub struct MessageRow {
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
     pub deleted: bool,
+    /// `[File]` as JSON, or NULL for none (see `store::files`).
+    pub attachments: Option<String>,
 }
 
 impl MessageRow {
@@ -142,6 +144,40 @@ impl MessageRow {
             created_at: utc(self.created_at),
             edited_at: self.edited_at.map(utc),
             deleted: self.deleted,
+            // Written by the store from `File`s, so it always parses.
+            attachments: self.attachments.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = files)]
+pub struct FileRow {
+    pub id: i64,
+    pub room_id: i64,
+    pub uploader_id: i64,
+    pub message_id: Option<i64>,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub sha256: String,
+    pub storage_key: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<&FileRow> for File {
+    fn from(row: &FileRow) -> Self {
+        File {
+            id: row.id,
+            room_id: row.room_id,
+            name: row.name.clone(),
+            content_type: row.content_type.clone(),
+            size: row.size,
+            width: row.width,
+            height: row.height,
+            created_at: utc(row.created_at),
         }
     }
 }

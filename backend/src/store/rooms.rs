@@ -255,9 +255,10 @@ pub async fn update(db: impl Into<Db<'_>>, id: i64, name: Option<&str>, topic: O
     .map_err(name_taken)
 }
 
-/// Deletes the room with its memberships and messages.
+/// Deletes the room with its memberships and messages; its files are discarded (see `store::files`).
 pub async fn delete(db: impl Into<Db<'_>>, id: i64) -> StoreResult<()> {
     write_tx!(db, |c| {
+        super::files::discard_of_room(&mut *c, id).await?;
         diesel::delete(rooms::table.find(id)).execute(c).await?;
         Ok(())
     })

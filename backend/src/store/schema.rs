@@ -75,6 +75,25 @@ diesel::table! {
         created_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
         deleted -> Bool,
+        attachments -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> BigInt,
+        room_id -> BigInt,
+        uploader_id -> BigInt,
+        message_id -> Nullable<BigInt>,
+        name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        width -> Nullable<BigInt>,
+        height -> Nullable<BigInt>,
+        sha256 -> Text,
+        storage_key -> Text,
+        created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -112,5 +131,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     changes,
     messages_fts,
-    invites
+    invites,
+    files
 );

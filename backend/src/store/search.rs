@@ -30,6 +30,8 @@ pub struct Search<'a> {
     /// Only these rooms (`room_id`, `in:`).
     pub room_ids: Option<Vec<i64>>,
     pub author_id: Option<i64>,
+    /// Only messages with attachments (`has:file`).
+    pub has_file: bool,
     /// Paging (newest first): only messages with a smaller id.
     pub before_id: Option<i64>,
     pub created_before: Option<NaiveDateTime>,
@@ -96,6 +98,9 @@ macro_rules! filters {
         }
         if let Some(author) = search.author_id {
             query = query.filter(messages::author_id.eq(author));
+        }
+        if search.has_file {
+            query = query.filter(messages::attachments.is_not_null());
         }
         if let Some(before) = search.before_id {
             query = query.filter(messages::id.lt(before));

@@ -1,7 +1,7 @@
 //! Health, routing errors, headers, the OpenAPI contract, and restarts.
 
 use crate::client::WS_PATH;
-use crate::helpers::{Backend, TestApp, assert_problem, both_stores};
+use crate::helpers::{Backend, TestApp, assert_problem, both_stores, send_event};
 
 both_stores!(
     healthz_and_readyz_answer_200,
@@ -121,7 +121,7 @@ async fn metrics_count_messages_and_deliveries() {
     let room = app.create_room(&pair.access_token, "m", "public").await.id;
     let mut ws = app.ws(&pair.access_token).await;
     ws.subscribe(room, Some(0)).await;
-    ws.send(&ClientEvent::Send { room_id: room, client_id: "x".into(), body: "counted".into() }).await;
+    ws.send(&send_event(room, "x", "counted")).await;
     ws.until(|e| matches!(e, ServerEvent::Message { .. })).await;
     let text = app.metrics_text().await;
     assert!(text.contains("confab_messages_received_total 1\n"), "{text}");

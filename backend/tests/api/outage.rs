@@ -1,7 +1,9 @@
 //! A database outage: PostgreSQL becomes unreachable (a proxy in front of it stops), writes
 //! fail with a clear error, sockets stay open, and everything recovers by itself.
 
-use crate::helpers::{TestApp, assert_problem, create_database, database_url, drop_database, postgres_available};
+use crate::helpers::{
+    TestApp, assert_problem, create_database, database_url, drop_database, postgres_available, send_event,
+};
 use confab_shared::{ClientEvent, ServerEvent};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,7 +87,7 @@ async fn database_outage_fails_writes_clearly_and_recovers() {
 
     proxy.set_down(true);
     assert_eq!(app.readyz().await.status(), 503, "not ready without the database");
-    a.send(&ClientEvent::Send { room_id: room, client_id: "during".into(), body: "lost?".into() }).await;
+    a.send(&send_event(room, "during", "lost?")).await;
     let events = a.until(|e| matches!(e, ServerEvent::Error { .. } | ServerEvent::Ack { .. })).await;
     match events.last() {
         Some(ServerEvent::Error { code, client_id, .. }) => {
@@ -95,7 +97,7 @@ async fn database_outage_fails_writes_clearly_and_recovers() {
     }
     // Pipelined sends share a batch: each gets its own service_unavailable.
     for i in 0..20 {
-        a.send(&ClientEvent::Send { room_id: room, client_id: format!("p{i}"), body: "x".into() }).await;
+        a.send(&send_event(room, &format!("p{i}"), "x")).await;
     }
     let mut refused = std::collections::HashSet::new();
     while refused.len() < 20 {
@@ -114,7 +116,7 @@ async fn database_outage_fails_writes_clearly_and_recovers() {
     proxy.set_down(false);
     ready_again(&app).await;
     // The unacknowledged send is retried with the same client_id and delivered once.
-    a.send(&ClientEvent::Send { room_id: room, client_id: "during".into(), body: "lost?".into() }).await;
+    a.send(&send_event(room, "during", "lost?")).await;
     let events = a.until(|e| matches!(e, ServerEvent::Ack { .. } | ServerEvent::Error { .. })).await;
     assert!(matches!(events.last(), Some(ServerEvent::Ack { message, .. }) if message.seq == 1), "{events:?}");
     let got = b.until(|e| matches!(e, ServerEvent::Message { .. })).await;
