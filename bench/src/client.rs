@@ -99,6 +99,34 @@ impl Api {
         Ok(results.results.len())
     }
 
+    /// Uploads `bytes` to a room; returns the file's id.
+    pub async fn upload(&self, token: &str, room: i64, name: &str, bytes: bytes::Bytes) -> anyhow::Result<i64> {
+        let url = format!("{}/api/v1/rooms/{room}/files", self.base);
+        let res = self.http.post(url).query(&[("name", name)]).bearer_auth(token).body(bytes).send().await?;
+        anyhow::ensure!(res.status() == 201, "upload {name}: {}", res.status());
+        Ok(res.json::<confab_shared::File>().await?.id)
+    }
+
+    /// Downloads a file, reading it as it arrives; returns its length.
+    pub async fn download(&self, token: &str, id: i64) -> anyhow::Result<usize> {
+        let mut res = self.http.get(format!("{}/api/v1/files/{id}", self.base)).bearer_auth(token).send().await?;
+        anyhow::ensure!(res.status() == 200, "download {id}: {}", res.status());
+        let mut len = 0;
+        while let Some(chunk) = res.chunk().await? {
+            len += chunk.len();
+        }
+        Ok(len)
+    }
+
+    /// Fetches a file's thumbnail.
+    pub async fn thumbnail(&self, token: &str, id: i64) -> anyhow::Result<()> {
+        let url = format!("{}/api/v1/files/{id}/thumbnail", self.base);
+        let res = self.http.get(url).bearer_auth(token).send().await?;
+        anyhow::ensure!(res.status() == 200, "thumbnail {id}: {}", res.status());
+        res.bytes().await?;
+        Ok(())
+    }
+
     pub async fn connect(&self, token: &str) -> anyhow::Result<(Sink, Stream)> {
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/ws", self.addr)).await?;
         let (mut sink, mut stream) = ws.split();

@@ -2,6 +2,7 @@
 //! with real WebSocket clients built on `confab-shared`, and prints one JSON line per run.
 
 mod client;
+mod files;
 mod scenarios;
 mod search;
 mod server;
@@ -24,6 +25,8 @@ enum Scenario {
     BurstWide,
     /// `--search-messages` of generated text over 100 rooms, then query latencies.
     Search,
+    /// Upload and download of 25 MiB files, memory during ten at once, 12-megapixel thumbnails.
+    Files,
     All,
 }
 
@@ -104,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
     let scenarios = match args.scenario {
         Scenario::All => {
             use Scenario::*;
-            vec![Startup, Ingest, Fanout, Latency, Resume, Connections, Burst, BurstWide, Search]
+            vec![Startup, Ingest, Fanout, Latency, Resume, Connections, Burst, BurstWide, Search, Files]
         }
         one => vec![one],
     };
@@ -139,6 +142,7 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
     // The bursts run with the server's default queue (the bench otherwise raises it).
     let extra: &[&str] = match scenario {
         Scenario::Burst | Scenario::BurstWide => &["--outbound-queue", "1024"],
+        Scenario::Files => files::OPTIONS,
         _ => &[],
     };
     let server = server::Server::start(&args.server, database_url, extra)?;
@@ -164,6 +168,7 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
             };
             search::search(&api, args.search_messages, size, analyze).await?
         }
+        Scenario::Files => files::files(&api, &server).await?,
         Scenario::All => unreachable!("expanded above"),
     };
     result["server_cpu_seconds"] = json!(server.cpu_seconds() - cpu_before);

@@ -138,7 +138,7 @@ pub async fn update(
     Ok(web::Json(view::for_viewer(&state, row, auth.user_id).await?))
 }
 
-/// Deletes the room with its history (owners).
+/// Deletes the room with its history and files (owners).
 #[utoipa::path(
     tag = "rooms",
     security(("bearer" = [])),
@@ -158,6 +158,7 @@ pub async fn delete_room(auth: Auth, state: web::Data<AppState>, path: web::Path
     let room_id = access.room.id;
     let members = store::rooms::member_ids(&state.store, room_id).await?;
     store::rooms::delete(&state.store, room_id).await?;
+    state.files.purge_soon(&state.store);
     let event = ServerEvent::RoomDeleted { room_id };
     state.realtime.to_room(room_id, &event);
     state.realtime.evict_all(room_id);

@@ -6,7 +6,7 @@
 
 use crate::helpers::TestApp;
 use confab_shared::{
-    Invite, MemberList, Message, MessageList, PresenceList, Room, RoomList, SearchResults, ServerInfo, SessionList,
+    File, Invite, MemberList, Message, MessageList, PresenceList, Room, RoomList, SearchResults, ServerInfo, SessionList,
     TokenPair, User, UserList,
 };
 use reqwest::{Method, Response};
@@ -307,6 +307,56 @@ impl TestApp {
     /// `DELETE /invites/{code}`.
     pub async fn revoke_invite(&self, token: &str, code: &str) -> Response {
         self.call(Method::DELETE, &api(&format!("/invites/{code}")), Some(token), None).await
+    }
+
+    // Files.
+
+    /// `POST /rooms/{room_id}/files?name=…` with `bytes` as the body and `content_type` as its
+    /// claimed type.
+    pub async fn upload(&self, token: &str, room_id: i64, name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+        self.http
+            .post(self.url(&api(&format!("/rooms/{room_id}/files"))))
+            .query(&[("name", name)])
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("upload {name}: {e}"))
+    }
+
+    pub async fn upload_ok(&self, token: &str, room_id: i64, name: &str, content_type: &str, bytes: Vec<u8>) -> File {
+        parsed(self.upload(token, room_id, name, content_type, bytes).await, 201, &format!("upload {name}")).await
+    }
+
+    /// `GET /files/{file_id}` with extra request headers (`Range`, `If-None-Match`).
+    pub async fn download(&self, token: &str, file_id: i64, headers: &[(&str, &str)]) -> Response {
+        let mut req = self.http.get(self.url(&api(&format!("/files/{file_id}")))).bearer_auth(token);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        req.send().await.unwrap_or_else(|e| panic!("download {file_id}: {e}"))
+    }
+
+    /// The file's bytes (asserting 200).
+    pub async fn download_ok(&self, token: &str, file_id: i64) -> Vec<u8> {
+        let res = self.download(token, file_id, &[]).await;
+        assert_eq!(res.status().as_u16(), 200, "download {file_id}");
+        res.bytes().await.expect("file bytes").to_vec()
+    }
+
+    /// `GET /files/{file_id}/thumbnail`.
+    pub async fn thumbnail(&self, token: &str, file_id: i64) -> Response {
+        self.call(Method::GET, &api(&format!("/files/{file_id}/thumbnail")), Some(token), None).await
+    }
+
+    /// Sends a message with attachments over REST.
+    pub async fn send_files(&self, token: &str, room_id: i64, body: &str, files: &[i64]) -> Response {
+        self.send_message_json(token, room_id, &json!({"body": body, "attachments": files})).await
+    }
+
+    pub async fn send_files_ok(&self, token: &str, room_id: i64, body: &str, files: &[i64]) -> Message {
+        parsed(self.send_files(token, room_id, body, files).await, 201, "send with files").await
     }
 
     // Search.

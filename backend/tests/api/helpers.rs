@@ -291,6 +291,11 @@ impl TestApp {
         child.wait_with_output().expect("confab output")
     }
 
+    /// The server's data directory (its SQLite file, secrets and local file storage).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

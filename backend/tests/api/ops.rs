@@ -115,7 +115,7 @@ async fn openapi_is_served_with_a_docs_ui() {
 
 #[tokio::test]
 async fn metrics_count_messages_and_deliveries() {
-    use confab_shared::{ClientEvent, ServerEvent};
+    use confab_shared::ServerEvent;
     let app = TestApp::spawn(Backend::Sqlite).await;
     let pair = app.register("metric").await;
     let room = app.create_room(&pair.access_token, "m", "public").await.id;
