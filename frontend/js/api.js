@@ -6,6 +6,8 @@
 
 const STORAGE_KEY = 'confab.tokens';
 const REFRESH_MARGIN_MS = 60 * 1000;
+const UNREACHABLE = { code: 'network_error', detail: 'The server cannot be reached. Check your connection.' };
+const ABORTED = { code: 'aborted', detail: 'The request was cancelled.' };
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -24,10 +26,11 @@ export class ApiError extends Error {
 }
 
 export class Api {
-  constructor({ base = '/api/v1', storage = globalThis.localStorage, fetchImpl = (...a) => globalThis.fetch(...a), onSessionEnded = () => {}, now = () => Date.now() } = {}) {
+  constructor({ base = '/api/v1', storage = globalThis.localStorage, fetchImpl = (...a) => globalThis.fetch(...a), xhrImpl = () => new globalThis.XMLHttpRequest(), onSessionEnded = () => {}, now = () => Date.now() } = {}) {
     this.base = base;
     this.storage = storage;
     this.fetch = fetchImpl;
+    this.xhr = xhrImpl;
     this.onSessionEnded = onSessionEnded;
     this.now = now;
     this.tokens = this.load();
@@ -92,8 +95,8 @@ export class Api {
         method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify({ refresh_token: current.refresh_token }),
       });
-    } catch (e) {
-      throw new ApiError(0, { code: 'network_error', detail: 'The server cannot be reached' });
+    } catch {
+      throw new ApiError(0, UNREACHABLE);
     }
     if (!res.ok) {
       const problem = await readJson(res);
@@ -111,29 +114,42 @@ export class Api {
     if (had) this.onSessionEnded();
   }
 
-  /** Calls the API; a 401 triggers one refresh and retry. Returns parsed JSON or null (204). */
-  async request(method, path, body, { auth = true, retry = true, signal } = {}) {
-    const headers = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (auth) headers.Authorization = 'Bearer ' + await this.accessToken();
-    let res;
-    try {
-      res = await this.fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
-    } catch (e) {
-      if (signal && signal.aborted) throw new ApiError(0, { code: 'aborted', detail: 'The request was cancelled.' });
-      throw new ApiError(0, { code: 'network_error', detail: 'The server cannot be reached. Check your connection.' });
-    }
+  /**
+   * Runs `attempt(headers)` (→ a Response, or anything with its `status`, `ok` and `json()`), the
+   * bearer header among the headers unless `auth` is false; a 401 refreshes the tokens and tries
+   * once more. Resolves with the response; a failure throws an ApiError with the server's problem.
+   */
+  async authorized(attempt, { auth = true, retry = true } = {}) {
+    const headers = auth ? { Authorization: 'Bearer ' + await this.accessToken() } : {};
+    const res = await attempt(headers);
     if (res.status === 401 && auth && retry) {
       await this.refresh();
-      return this.request(method, path, body, { auth, retry: false, signal });
+      return this.authorized(attempt, { auth, retry: false });
     }
     if (!res.ok) {
       const problem = await readJson(res);
       if (res.status === 401 && auth) this.endSession();
       throw new ApiError(res.status, problem);
     }
-    if (res.status === 204) return null;
-    return readJson(res);
+    return res;
+  }
+
+  /** fetch, its failure an ApiError (`aborted` when `init.signal` was). */
+  async fetchOrFail(url, init) {
+    try {
+      return await this.fetch(url, init);
+    } catch {
+      throw new ApiError(0, init.signal && init.signal.aborted ? ABORTED : UNREACHABLE);
+    }
+  }
+
+  /** Calls the API; a 401 triggers one refresh and retry. Returns parsed JSON or null (204). */
+  async request(method, path, body, { auth = true, retry = true, signal } = {}) {
+    const type = body === undefined ? {} : { 'Content-Type': 'application/json' };
+    const res = await this.authorized((headers) => this.fetchOrFail(this.base + path, {
+      method, headers: { Accept: 'application/json', ...type, ...headers }, body: body === undefined ? undefined : JSON.stringify(body), signal,
+    }), { auth, retry });
+    return res.status === 204 ? null : readJson(res);
   }
 
   // ---- endpoints -----------------------------------------------------------------------------
@@ -151,7 +167,7 @@ export class Api {
   endSessionById(id) { return this.request('DELETE', `/sessions/${id}`); }
   /** Logs out everywhere, this session included; the tokens here are forgotten. */
   async endAllSessions() { await this.request('DELETE', '/sessions', undefined, { retry: false }); this.save(null); }
-  /** The server's name and registration policy (no auth): `{name, registration, version, setup}`. */
+  /** The server's name, registration policy and upload limit (no auth): `{name, registration, version, setup, max_upload_bytes}`. */
   server() { return this.request('GET', '/server', undefined, { auth: false }); }
   /** Admins: a new invite link; `body`: `{max_uses?, expires_in?}` (seconds), omitted for no limit, never. */
   createInvite(body) { return this.request('POST', '/invites', body); }
@@ -195,10 +211,50 @@ export class Api {
     if (beforeId !== undefined) q.set('before_id', String(beforeId));
     return this.request('GET', `/search?${q}`, undefined, { signal });
   }
-  sendMessage(id, body, clientId) { return this.request('POST', `/rooms/${id}/messages`, { body, client_id: clientId }); }
+  /** A new message; `attachments`: ids of files I uploaded to the room (none: the field is left out). */
+  sendMessage(id, body, clientId, attachments = []) {
+    return this.request('POST', `/rooms/${id}/messages`, { body, client_id: clientId, ...(attachments.length ? { attachments } : {}) });
+  }
   editMessage(id, messageId, body) { return this.request('PATCH', `/rooms/${id}/messages/${messageId}`, { body }); }
   deleteMessage(id, messageId) { return this.request('DELETE', `/rooms/${id}/messages/${messageId}`); }
   markRead(id, seq) { return this.request('PUT', `/rooms/${id}/read`, { seq }); }
+  /** A file's bytes, or its thumbnail's (images only), as a Blob: fetched with the bearer header, never a token in a URL. */
+  async fileBlob(fileId, { thumbnail = false } = {}) {
+    const res = await this.authorized((headers) => this.fetchOrFail(`${this.base}/files/${fileId}${thumbnail ? '/thumbnail' : ''}`, { headers }));
+    return res.blob();
+  }
+
+  /**
+   * Uploads `file` (a Blob with a `name`) to a room as it is: `{promise, abort()}`. The promise
+   * resolves with the server's File; `onProgress(loaded, total)` follows the bytes sent (over
+   * XMLHttpRequest: fetch does not report upload progress); abort() rejects it as `aborted`.
+   */
+  upload(roomId, file, { onProgress = () => {} } = {}) {
+    let xhr = null;
+    let cancelled = false;
+    const url = `${this.base}/rooms/${roomId}/files?name=${encodeURIComponent(file.name)}`;
+    const attempt = (headers) => new Promise((resolve, reject) => {
+      if (cancelled) { reject(new ApiError(0, ABORTED)); return; }
+      xhr = this.xhr();
+      xhr.open('POST', url);
+      const all = { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream', ...headers };
+      for (const [name, value] of Object.entries(all)) xhr.setRequestHeader(name, value);
+      xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded, e.total); };
+      xhr.onload = () => resolve(xhrResponse(xhr));
+      xhr.onerror = () => reject(new ApiError(0, UNREACHABLE));
+      xhr.onabort = () => reject(new ApiError(0, ABORTED));
+      xhr.send(file);
+    });
+    return {
+      promise: this.authorized(attempt).then(readJson),
+      abort() { cancelled = true; if (xhr) xhr.abort(); },
+    };
+  }
+}
+
+/** What `authorized` needs of a response, from a finished XMLHttpRequest. */
+function xhrResponse(xhr) {
+  return { status: xhr.status, ok: xhr.status >= 200 && xhr.status < 300, json: async () => JSON.parse(xhr.responseText) };
 }
 
 async function readJson(res) {

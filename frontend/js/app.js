@@ -137,6 +137,7 @@ window.addEventListener('hashchange', () => {
 
 // ---- session ---------------------------------------------------------------------------------
 async function startSession() {
+  const files = timeline.loadFiles(); // alongside the session's first requests
   store.setMe(api.user);
   auth.hide();
   $('app').hidden = false;
@@ -168,6 +169,7 @@ async function startSession() {
   if (joinCode(location.hash)) navigate(null); // an invite link has done its job (or is not for me)
   const want = roomInHash();
   const first = (want && store.rooms.has(want)) ? want : (store.joinedRooms()[0] || store.directRooms()[0] || {}).id;
+  await files;
   if (first) await openRoom(first); else { invalidate('header', 'timeline'); $('btn-browse').focus(); }
   markInteractive();
 }

@@ -15,7 +15,7 @@
 export function createTimeline() {
   return {
     byId: new Map(), // message id -> Message
-    pending: new Map(), // client_id -> {client_id, room_id, body, status:'pending'|'failed', reason, created_at, author, order}
+    pending: new Map(), // client_id -> {client_id, room_id, body, attachments: [File], status:'pending'|'failed', reason, created_at, author, order}
     loaded: false, // the newest page was fetched over REST
     hasMore: true, // older history exists on the server
     loadingOlder: false,
@@ -362,10 +362,10 @@ export class Store {
     return true;
   }
 
-  /** Adds a pending (unsent) message at the end of its room's queue; returns it. */
-  addPending(roomId, body, clientId, now = new Date()) {
+  /** Adds a pending (unsent) message, with the Files it carries, at the end of its room's queue; returns it. */
+  addPending(roomId, body, clientId, { attachments = [], now = new Date() } = {}) {
     const t = this.timeline(roomId);
-    const p = { client_id: clientId, room_id: roomId, body, status: 'pending', reason: '', created_at: now.toISOString(), author: this.me, order: ++this.pendingOrder };
+    const p = { client_id: clientId, room_id: roomId, body, attachments, status: 'pending', reason: '', created_at: now.toISOString(), author: this.me, order: ++this.pendingOrder };
     t.pending.set(clientId, p);
     this.emit('timeline', roomId);
     return p;
@@ -434,7 +434,7 @@ export class Store {
     if (!t) return [];
     const stored = [...t.byId.values()].filter((m) => !t.hasNewer || m.seq <= t.newestPaged).sort((a, b) => a.seq - b.seq);
     const pending = [...t.pending.values()].sort((a, b) => a.order - b.order)
-      .map((p) => ({ id: 'p:' + p.client_id, pending: p.status, reason: p.reason, client_id: p.client_id, room_id: p.room_id, body: p.body, author: p.author, created_at: p.created_at, edited_at: null, deleted: false }));
+      .map((p) => ({ id: 'p:' + p.client_id, pending: p.status, reason: p.reason, client_id: p.client_id, room_id: p.room_id, body: p.body, attachments: p.attachments, author: p.author, created_at: p.created_at, edited_at: null, deleted: false }));
     return stored.concat(pending);
   }
 
@@ -493,7 +493,7 @@ export class Store {
 
 function byName(a, b) { return a.name.localeCompare(b.name); }
 function laterMarker(a, b) { return typeof a === 'number' && typeof b === 'number' ? Math.max(a, b) : (typeof b === 'number' ? b : a); }
-function tombstone(m) { return { ...m, body: '', deleted: true }; }
+function tombstone(m) { return { ...m, body: '', attachments: [], deleted: true }; }
 function oldestSeq(t) {
   let min = null;
   for (const m of t.byId.values()) if (min === null || m.seq < min) min = m.seq;

@@ -28,7 +28,9 @@ const FINAL_CODES = new Set(['validation_failed', 'not_a_member', 'not_found', '
 /** True when a REST failure refuses a send for good: a 4xx other than 401 (the session's business), 408 and 429. */
 export function finalStatus(status) { return status >= 400 && status < 500 && ![401, 408, 429].includes(status); }
 
-const sendFrame = (roomId, clientId, body) => ({ type: 'send', room_id: roomId, client_id: clientId, body });
+/** The ids of a pending send's Files (the field is left out of a send without any). */
+const fileIds = (p) => p.attachments.map((f) => f.id);
+const sendFrame = (roomId, p) => ({ type: 'send', room_id: roomId, client_id: p.client_id, body: p.body, ...(p.attachments.length ? { attachments: fileIds(p) } : {}) });
 
 export class Sync {
   /**
@@ -149,9 +151,12 @@ export class Sync {
   }
 
   // ---- sending -------------------------------------------------------------------------------
-  /** Sends a new message: it joins its room's queue and shows as pending until its ack. */
-  send(roomId, body) {
-    this.store.addPending(roomId, body, crypto.randomUUID());
+  /**
+   * Sends a new message with the Files uploaded for it (`attachments`): it joins its room's queue
+   * and shows as pending until its ack; every write of it carries the same client_id and files.
+   */
+  send(roomId, body, attachments = []) {
+    this.store.addPending(roomId, body, crypto.randomUUID(), { attachments });
     this.pump(roomId);
   }
 
@@ -176,13 +181,13 @@ export class Sync {
     const f = this.inFlight.get(roomId);
     const onItsWay = f && f.clientId === head.client_id && now - f.at < SEND_TIMEOUT_MS;
     if (onItsWay && (f.via === 'rest' || f.conn === this.conn)) return;
-    if (this.socket && this.socket.send(sendFrame(roomId, head.client_id, head.body))) {
+    if (this.socket && this.socket.send(sendFrame(roomId, head))) {
       this.inFlight.set(roomId, { clientId: head.client_id, at: now, via: 'socket', conn: this.conn });
       return;
     }
     if (this.store.connection === 'offline') return; // the next ready writes it
     this.inFlight.set(roomId, { clientId: head.client_id, at: now, via: 'rest' });
-    this.api.sendMessage(roomId, head.body, head.client_id)
+    this.api.sendMessage(roomId, head.body, head.client_id, fileIds(head))
       .then((message) => this.settled(roomId, head.client_id, () => this.store.applyAck({ client_id: head.client_id, message })))
       .catch((e) => this.refused(roomId, head.client_id, finalStatus(e.status), e.status === 429 ? 'rate_limited' : null, e.detail || e.message));
   }

@@ -11,7 +11,7 @@ const MOVE_KEYS = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
 export class MessageList {
   constructor(listEl, handlers) {
     this.el = listEl;
-    this.handlers = handlers; // {onEdit(msg), onSaveEdit(msg, body), onCancelEdit(), onDelete(msg), onRetry(clientId), onDiscard(clientId)}
+    this.handlers = handlers; // {onEdit(msg), onSaveEdit(msg, body), onCancelEdit(), onDelete(msg), onRetry(clientId), onDiscard(clientId), renderFiles(files) → node | null}
     this.cache = new Map();
     this.editingId = null;
     this.selectedId = null; // the row holding the tab stop (null: the newest)
@@ -112,10 +112,11 @@ export class MessageList {
     const content = h('div', { class: 'msg-content' });
     if (msg.deleted) {
       content.append(h('p', { class: 'tombstone', text: 'message deleted' }));
-    } else if (this.editingId === msg.id) {
-      content.append(this.editForm(msg));
     } else {
-      content.append(...this.body(msg, me));
+      if (this.editingId === msg.id) content.append(this.editForm(msg));
+      else if (msg.body || !msg.attachments.length) content.append(...this.body(msg, me)); // files alone: no empty body
+      const files = this.handlers.renderFiles(msg.attachments);
+      if (files) content.append(files);
     }
     if (msg.pending === 'pending') content.append(h('span', { class: 'status', text: connected ? 'Sending…' : 'Waiting for the connection: it is sent when it is back' }));
     if (msg.pending === 'failed') {
@@ -159,7 +160,7 @@ export class MessageList {
     this.handlers.onDelete(msg);
   }
 
-  /** The edit box; saving it empty asks whether to delete the message or restore its text. */
+  /** The edit box; saving it empty asks whether to delete the message or restore its text (a message with files just loses its text). */
   editForm(msg) {
     const ta = h('textarea', { class: 'edit-input', rows: '2', 'aria-label': 'Edit message' });
     ta.value = msg.body;
@@ -169,7 +170,7 @@ export class MessageList {
       h('button', { type: 'button', class: 'btn subtle edit-restore', onclick: restore }, 'Restore text'));
     const save = () => {
       const v = ta.value.trim();
-      if (v) { this.handlers.onSaveEdit(msg, v); return; }
+      if (v || msg.attachments.length) { this.handlers.onSaveEdit(msg, v); return; }
       emptied.hidden = false;
       emptied.querySelector('.edit-restore').focus();
     };

@@ -7,6 +7,7 @@ import { $, h, setChildren } from './dom.js';
 import { toast } from './notices.js';
 import { SearchSession, highlightSegments, snippet, filterChips, removeToken, setFilter, groupByRoom } from '../search.js';
 import { dayLabel, formatTime, fullTimestamp } from '../format.js';
+import { fileNames } from '../files.js';
 
 const MOVE_KEYS = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
 
@@ -102,7 +103,8 @@ export function initSearch({ store, api, sync, openRoom }) {
         h('button', { type: 'button', class: 'filter-link hit-author', title: `Only messages from ${author}`, 'aria-describedby': 'search-filter-hint', onclick: () => edit(setFilter(input.value, 'from', author)) }, author),
         h('time', { datetime: m.created_at, title: fullTimestamp(m.created_at), text: `${dayLabel(m.created_at)} ${formatTime(m.created_at)}` })),
       h('button', { type: 'button', class: 'hit-open', 'aria-describedby': headId, onclick: () => choose(m) },
-        highlightSegments(cut.body, cut.highlights).map((s) => (s.mark ? h('mark', { text: s.text }) : s.text))));
+        highlightSegments(cut.body, cut.highlights).map((s) => (s.mark ? h('mark', { text: s.text }) : s.text)),
+        m.attachments.length ? h('span', { class: 'hit-files', text: `Files: ${fileNames(m.attachments)}` }) : null));
   }
 
   const hitRow = (id) => resultsEl.querySelector(`.hit[data-id="${id}"]`);

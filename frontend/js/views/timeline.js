@@ -3,7 +3,8 @@
 // first message of others after my read marker, jumps to one message (a search result: scrolled
 // to, highlighted and focused), read markers (moved only for messages that were on screen in a
 // visible tab), the typing line, and the composer with its character count (counted as the server
-// counts) and emoji picker.
+// counts), emoji picker and files (uploads.js; a message's files are attachments.js's: both load
+// with the session, not with the sign-in screen).
 import { $ } from './dom.js';
 import { MessageList } from './messages.js';
 import { initEmojiPicker } from './emoji-picker.js';
@@ -30,6 +31,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
   let awaiting = false; // the page the room opens at (around a seq, or the newest) is on its way
   let flashTimer = 0;
 
+  let files = null; // the file views once loaded: {attachments, uploads, fileNames}
   const list = new MessageList($('messages'), {
     onEdit: (msg) => { list.editingId = msg.id; renderTimeline(); },
     onCancelEdit: () => { list.editingId = null; renderTimeline(); input.focus(); },
@@ -51,6 +53,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     onToggle: () => renderTimeline(),
     onRetry: (clientId) => sync.retry(clientId),
     onDiscard: (clientId) => store.discardPending(clientId),
+    renderFiles: (attached) => (files ? files.attachments.node(attached) : null),
   });
 
   // ---- header --------------------------------------------------------------------------------
@@ -71,6 +74,8 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     $('members').hidden = !has || !membersOpen;
     $('btn-members').setAttribute('aria-expanded', String(has && membersOpen));
     input.placeholder = has ? `Message ${title}` : 'Message';
+    if (files) files.uploads.render();
+    updateSend();
     if (wantFocus && has) {
       wantFocus = false;
       if (!$('composer').hidden) input.focus(); else if (!$('btn-join').hidden) $('btn-join').focus();
@@ -266,22 +271,43 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     el.classList.toggle('over', Boolean(c && c.over));
   }
 
+  /** Send waits for the open room's uploads. */
+  function updateSend() { $('btn-send').disabled = Boolean(files) && files.uploads.busy(store.activeRoomId); }
+
+  /** Sends the text and the uploaded files (either may be missing, not both). */
   function submit() {
     const body = input.value.trim();
     const roomId = store.activeRoomId;
-    if (!body || !roomId) return;
+    if (!roomId) return;
+    const uploads = files && files.uploads;
+    if (uploads && uploads.busy(roomId)) { toast('Your files are still uploading: send once they are up, or cancel them.'); return; }
+    if (!body && !(uploads && uploads.files(roomId).length)) return;
     const c = bodyCounter(body);
     if (c && c.over) { toast(`Messages can be at most ${MAX_BODY} characters (this one has ${c.text.split(' ')[0]}).`); return; }
+    const attached = uploads ? uploads.take(roomId) : [];
     input.value = '';
     updateCount();
     clearTimeout(typingTimer);
     typingTimer = 0;
     stickToBottom = true;
-    sync.send(roomId, body);
+    sync.send(roomId, body, attached);
     if (store.timeline(roomId).hasNewer) jumpToLatest(); // what I sent shows at the live end
   }
 
   return {
+    /**
+     * Loads the file views (once): before the first room opens, so its messages show their files.
+     * Without them messages show no files and nothing can be attached (said once).
+     */
+    async loadFiles() {
+      if (files) return;
+      try {
+        const [a, u, f] = await Promise.all([import('./attachments.js'), import('./uploads.js'), import('../files.js')]);
+        files ||= { attachments: a.initAttachments({ api }), uploads: u.initUploads({ store, api, onChange: updateSend }), fileNames: f.fileNames };
+      } catch {
+        toast('Files and images could not be loaded: reload the page to see them.');
+      }
+    },
     renderHeader,
     renderTimeline,
     renderTyping,
@@ -332,7 +358,8 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     closeEmoji: () => emoji.close(),
     /** A new message from someone else in the open room. */
     showIncoming(message) {
-      announce(`${message.author.username}: ${plainText(message.body)}`);
+      const names = files && message.attachments.length ? `${message.body ? ' · ' : ''}files: ${files.fileNames(message.attachments)}` : '';
+      announce(`${message.author.username}: ${plainText(message.body)}${names}`);
       if (!stickToBottom) jump.textContent = 'New messages ↓';
     },
     /** Closes the members panel if it is open (Escape); true when it was. */
@@ -344,6 +371,6 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       return true;
     },
     /** The session ended. */
-    clear() { list.editingId = null; list.selectedId = null; $('messages').replaceChildren(); },
+    clear() { list.editingId = null; list.selectedId = null; $('messages').replaceChildren(); if (files) files.uploads.clear(); },
   };
 }

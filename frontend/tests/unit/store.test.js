@@ -199,6 +199,25 @@ test('direct rooms are titled by the other member', () => {
   assert.ok(!s.joinedRooms().some((r) => r.id === 9));
 });
 
+test('a pending send keeps its files; a deleted message has none', () => {
+  const s = fresh();
+  const files = [{ id: 5, name: 'a.png' }];
+  s.addPending(1, '', 'c1', { attachments: files });
+  s.addPending(1, 'text only', 'c2');
+  assert.deepEqual(s.messages(1).map((m) => m.attachments), [files, []]);
+  s.failPending('c1', 'refused');
+  s.requeuePending('c1');
+  s.discardPending('c2');
+  assert.deepEqual(s.nextPending(1).attachments, files, 'a retried send still carries them');
+  s.applySubscribed({ room_id: 1, head_seq: 0, replay_truncated: false });
+  s.applyChange(ev('message', 1, msg(9, 1, bob, { attachments: files })));
+  s.applyChange({ type: 'message_deleted', room_id: 1, seq: 2, message_id: 9 });
+  assert.deepEqual(s.messages(1)[0].attachments, []);
+  s.applyHistory(1, [msg(10, 3, bob, { attachments: files })], false);
+  s.markDeleted(1, 10);
+  assert.deepEqual(s.timeline(1).byId.get(10).attachments, []);
+});
+
 test('my delete tombstones the message at once; discarding a failed send drops it', () => {
   const s = fresh();
   s.applyHistory(1, [msg(1, 1, alice), msg(2, 2)], false);

@@ -185,6 +185,31 @@ test('an unanswered send is written again on the next connection and after the t
   assert.ok(idx >= 0 && idx < h.socket.sent.findLastIndex((f) => f.client_id === cid), 'resent after the subscribes');
 });
 
+test('a send carries its files on every write: the socket frame, the resend after a reconnect, REST, a retry', async () => {
+  const files = [{ id: 5, name: 'a.png' }, { id: 6, name: 'b.txt' }];
+  const h = harness({ api: { sendMessage: async () => { throw problem(409, 'already attached'); } } });
+  h.sync.send(1, '', files);
+  const [pending] = h.store.messages(1);
+  assert.deepEqual(pending.attachments, files, 'the pending message shows its files');
+  const frames = () => h.socket.sent.filter((f) => f.type === 'send');
+  assert.deepEqual(frames(), [{ type: 'send', room_id: 1, client_id: pending.client_id, body: '', attachments: [5, 6] }]);
+  await h.sync.onReady(alice);
+  assert.deepEqual(frames()[1], frames()[0], 'the same client_id and files again');
+  h.socket.up = false;
+  h.clock.now = SEND_TIMEOUT_MS + 1;
+  h.sync.pumpAll();
+  await tick();
+  assert.deepEqual(calls(h, 'sendMessage'), [[1, '', pending.client_id, [5, 6]]]);
+  assert.deepEqual(h.store.messages(1).map((m) => [m.pending, m.reason]), [['failed', 'already attached']]);
+  h.socket.up = true;
+  h.sync.retry(pending.client_id);
+  assert.deepEqual(frames()[2], frames()[0], 'a retry too');
+  h.sync.send(1, 'plain');
+  await h.sync.onEvent({ type: 'ack', client_id: pending.client_id, message: msg(50, 1, alice, { body: '', client_id: pending.client_id, attachments: files }) });
+  assert.equal('attachments' in frames()[3], false, 'a send without files leaves the field out');
+  assert.deepEqual(h.store.messages(1)[0].attachments, files);
+});
+
 test('typing, presence, read and room updates reach the store', async () => {
   const h = harness();
   await h.sync.onEvent({ type: 'typing', room_id: 1, user: bob });
