@@ -82,6 +82,7 @@ trap 'exit 143' TERM
     --send-burst 10000 \
     --refresh-rate-per-minute 100000 \
     --room-rate-per-hour 100000 \
+    --upload-rate-per-minute 100000 \
     --action-rate 10000 \
     --action-burst 10000 \
     --registration open \

@@ -36,14 +36,14 @@ fn payload() -> bytes::Bytes {
 }
 
 /// A 4000 × 3000 JPEG with smooth gradients and grain, compressing like a photo.
-fn photo(seed: u32) -> bytes::Bytes {
+fn photo(seed: u32) -> anyhow::Result<bytes::Bytes> {
     let image = RgbImage::from_fn(4000, 3000, |x, y| {
         let grain = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503) ^ seed) >> 28;
         image::Rgb([(x / 16) as u8 ^ grain as u8, (y / 12) as u8, ((x + y) / 28) as u8])
     });
     let mut out = Cursor::new(Vec::new());
-    DynamicImage::ImageRgb8(image).write_to(&mut out, ImageFormat::Jpeg).expect("encode");
-    out.into_inner().into()
+    DynamicImage::ImageRgb8(image).write_to(&mut out, ImageFormat::Jpeg)?;
+    Ok(out.into_inner().into())
 }
 
 pub async fn files(api: &Api, server: &Server) -> anyhow::Result<Value> {
@@ -82,7 +82,7 @@ pub async fn files(api: &Api, server: &Server) -> anyhow::Result<Value> {
 
     let mut thumbnail_ms = Vec::new();
     for seed in 0..PHOTOS as u32 {
-        let id = api.upload(token, room, "photo.jpg", photo(seed)).await?;
+        let id = api.upload(token, room, "photo.jpg", photo(seed)?).await?;
         let started = Instant::now();
         api.thumbnail(token, id).await?;
         thumbnail_ms.push(started.elapsed().as_secs_f64() * 1000.0);

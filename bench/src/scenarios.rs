@@ -107,8 +107,16 @@ pub async fn fanout(api: &Api, rooms: usize, clients: usize, messages: usize, ra
                     let due = begin + interval.mul_f64(i as f64);
                     tokio::time::sleep_until(due.into()).await;
                     let body = format!("t:{}", now_micros());
-                    send(&mut sink, &ClientEvent::Send { room_id: room, client_id: format!("f{room}-{i}"), body, attachments: Vec::new() })
-                        .await?;
+                    send(
+                        &mut sink,
+                        &ClientEvent::Send {
+                            room_id: room,
+                            client_id: format!("f{room}-{i}"),
+                            body,
+                            attachments: Vec::new(),
+                        },
+                    )
+                    .await?;
                 }
                 Ok::<_, anyhow::Error>(sink)
             })

@@ -39,7 +39,7 @@ pub struct UploadQuery {
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes"),
     responses(
         (status = 201, description = "Stored, not attached yet", body = File),
-        (status = 400, description = "No name, an empty file, or an image too large to decode (`image_too_large`)",
+        (status = 400, description = "No usable name, or an image too large to decode (`image_too_large`)",
             body = confab_shared::Problem, content_type = "application/problem+json"),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
@@ -58,11 +58,8 @@ pub async fn upload(
     req: HttpRequest,
     body: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let file = super::upload(&state, auth, path.into_inner(), &query.name, declared, body).await?;
     Ok(HttpResponse::Created().json(file))
 }
@@ -73,8 +70,8 @@ pub async fn upload(
     security(("bearer" = [])),
     params(("file_id" = i64, Path, description = "File id")),
     responses(
-        (status = 200, description = "The file's bytes", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file's bytes, as its `content_type`", content_type = "*/*", body = Vec<u8>),
+        (status = 206, description = "The requested range", content_type = "*/*", body = Vec<u8>),
         (status = 304, description = "Not modified (`If-None-Match`)"),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
@@ -112,7 +109,8 @@ pub async fn download(
         },
         None => None,
     };
-    let bytes = state.files.storage.read(&file.storage_key, range.clone()).await.map_err(AppError::storage_unavailable)?;
+    let bytes =
+        state.files.storage.read(&file.storage_key, range.clone()).await.map_err(AppError::storage_unavailable)?;
     let mut res = match &range {
         Some(r) => {
             let mut res = HttpResponse::PartialContent();
@@ -131,7 +129,7 @@ pub async fn download(
     security(("bearer" = [])),
     params(("file_id" = i64, Path, description = "File id")),
     responses(
-        (status = 200, description = "The thumbnail", content_type = "image/jpeg", body = Vec<u8>),
+        (status = 200, description = "The thumbnail: JPEG, or PNG for an image with transparency", content_type = "image/*", body = Vec<u8>),
         (status = 304, description = "Not modified (`If-None-Match`)"),
         (status = 400, description = "The image cannot be decoded (`validation_failed`, `image_too_large`)",
             body = confab_shared::Problem, content_type = "application/problem+json"),
@@ -179,7 +177,11 @@ fn not_modified(req: &HttpRequest, etag: &str) -> bool {
 }
 
 /// The headers every answer about a file carries.
-fn answer<'a>(res: &'a mut actix_web::HttpResponseBuilder, file: &FileRow, etag: &str) -> &'a mut actix_web::HttpResponseBuilder {
+fn answer<'a>(
+    res: &'a mut actix_web::HttpResponseBuilder,
+    file: &FileRow,
+    etag: &str,
+) -> &'a mut actix_web::HttpResponseBuilder {
     let disposition = if sniff::is_image(&file.content_type) { "inline" } else { "attachment" };
     res.insert_header((header::CONTENT_TYPE, file.content_type.as_str()))
         .insert_header((header::CONTENT_DISPOSITION, format!("{disposition}; {}", filename_params(&file.name))))

@@ -50,7 +50,8 @@ pub fn thumbnail(bytes: &[u8]) -> Result<(Vec<u8>, &'static str), ImageError> {
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder)?;
     image.apply_orientation(orientation);
-    let small = if image.width().max(image.height()) > THUMBNAIL { image.thumbnail(THUMBNAIL, THUMBNAIL) } else { image };
+    let small =
+        if image.width().max(image.height()) > THUMBNAIL { image.thumbnail(THUMBNAIL, THUMBNAIL) } else { image };
     let mut out = Cursor::new(Vec::new());
     if small.color().has_alpha() {
         small.write_to(&mut out, image::ImageFormat::Png)?;

@@ -46,6 +46,9 @@ pub fn content_type(head: &[u8]) -> &'static str {
 /// The file name as stored and shown: its last path component, without control, bidi or
 /// zero-width characters, trimmed, 1–255 characters, not only dots.
 pub fn file_name(given: &str) -> AppResult<String> {
+    if given.chars().count() > 1024 {
+        return Err(AppError::invalid("name", "must be at most 1024 characters"));
+    }
     let last = given.rsplit(['/', '\\']).next().unwrap_or_default();
     let name: String = last.chars().filter(|&c| !c.is_control() && !is_invisible_format(c)).collect();
     let name = name.trim();

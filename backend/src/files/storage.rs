@@ -51,7 +51,8 @@ impl Storage {
     /// Starts writing a new object; nothing is visible under `key` until [`Upload::finish`].
     pub async fn create(&self, key: &str) -> object_store::Result<Upload> {
         let upload = self.objects.put_multipart(&Path::from(key)).await?;
-        Ok(Upload { parts: WriteMultipart::new_with_chunk_size(upload, self.part_size) })
+        let parts = WriteMultipart::new_with_chunk_size(upload, self.part_size);
+        Ok(Upload { parts, empty: true, objects: self.objects.clone(), key: Path::from(key) })
     }
 
     /// Writes a small object in one request (thumbnails).
@@ -87,16 +88,25 @@ impl Storage {
 /// memory an upload holds is bounded by a few part sizes whatever the file's size.
 pub struct Upload {
     parts: WriteMultipart,
+    /// Nothing written yet: S3 cannot complete a multipart upload of no parts.
+    empty: bool,
+    objects: Arc<dyn ObjectStore>,
+    key: Path,
 }
 
 impl Upload {
     pub async fn write(&mut self, chunk: Bytes) -> object_store::Result<()> {
         self.parts.wait_for_capacity(2).await?;
+        self.empty &= chunk.is_empty();
         self.parts.put(chunk);
         Ok(())
     }
 
     pub async fn finish(self) -> object_store::Result<()> {
+        if self.empty {
+            self.parts.abort().await?;
+            return self.objects.put(&self.key, PutPayload::default()).await.map(drop);
+        }
         self.parts.finish().await.map(drop)
     }
 

@@ -105,9 +105,6 @@ async fn receive(upload: &mut Upload, mut body: web::Payload, max: u64) -> AppRe
         }
         upload.write(chunk).await.map_err(AppError::storage_unavailable)?;
     }
-    if size == 0 {
-        return Err(AppError::invalid("body", "the file is empty"));
-    }
     let kind = match kind {
         Some(kind) => kind,
         None => classify(&head)?,

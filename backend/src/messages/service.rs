@@ -31,7 +31,8 @@ pub struct Draft {
 pub async fn submit(state: &AppState, auth: Auth, room_id: i64, draft: Draft) -> AppResult<Queued> {
     let Draft { body, client_id, attachments } = draft;
     validate::attachments(&attachments)?;
-    if !(body.is_empty() && !attachments.is_empty()) {
+    // Text is optional when files are attached.
+    if !body.is_empty() || attachments.is_empty() {
         validate::message_body(&body)?;
     }
     if let Some(id) = &client_id {

@@ -129,15 +129,16 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
                 continue;
             }
             let client_id = m.client_id.as_deref();
-            if let Some(id) = client_id {
-                if earlier.contains_key(&(m.author_id, id.to_owned())) || first.contains_key(&(m.author_id, id)) {
-                    continue;
-                }
+            if let Some(id) = client_id
+                && (earlier.contains_key(&(m.author_id, id.to_owned())) || first.contains_key(&(m.author_id, id)))
+            {
+                continue;
             }
             let attachable = |id: &i64| {
-                uploads.get(id).is_some_and(|f| {
-                    f.uploader_id == m.author_id && f.room_id == m.room_id && f.message_id.is_none()
-                }) && !claimed.contains(id)
+                uploads
+                    .get(id)
+                    .is_some_and(|f| f.uploader_id == m.author_id && f.room_id == m.room_id && f.message_id.is_none())
+                    && !claimed.contains(id)
             };
             if !m.attachments.iter().all(attachable) {
                 refused.insert(i);

@@ -6,8 +6,8 @@
 
 use crate::helpers::TestApp;
 use confab_shared::{
-    File, Invite, MemberList, Message, MessageList, PresenceList, Room, RoomList, SearchResults, ServerInfo, SessionList,
-    TokenPair, User, UserList,
+    File, Invite, MemberList, Message, MessageList, PresenceList, Room, RoomList, SearchResults, ServerInfo,
+    SessionList, TokenPair, User, UserList,
 };
 use reqwest::{Method, Response};
 use serde::de::DeserializeOwned;

@@ -35,14 +35,21 @@ fn encode(image: DynamicImage, format: ImageFormat) -> Vec<u8> {
 }
 
 fn png(width: u32, height: u32) -> Vec<u8> {
-    encode(DynamicImage::ImageRgb8(RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 90]))), ImageFormat::Png)
+    encode(
+        DynamicImage::ImageRgb8(RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 90]))),
+        ImageFormat::Png,
+    )
 }
 
 /// A JPEG of `width` × `height` stored pixels whose EXIF says "rotate 90° clockwise to show".
 fn jpeg_turned(width: u32, height: u32) -> Vec<u8> {
-    let jpeg = encode(DynamicImage::ImageRgb8(RgbImage::from_fn(width, height, |x, _| image::Rgb([x as u8, 0, 0]))), ImageFormat::Jpeg);
+    let jpeg = encode(
+        DynamicImage::ImageRgb8(RgbImage::from_fn(width, height, |x, _| image::Rgb([x as u8, 0, 0]))),
+        ImageFormat::Jpeg,
+    );
     // APP1 "Exif": a big-endian TIFF header and one IFD entry, Orientation (0x0112) = 6.
-    let tiff: &[u8] = b"MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00";
+    let tiff: &[u8] =
+        b"MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00";
     let mut app1 = b"Exif\x00\x00".to_vec();
     app1.extend_from_slice(tiff);
     let mut out = jpeg[..2].to_vec(); // SOI
@@ -94,12 +101,7 @@ fn stored_objects(data_dir: &Path) -> usize {
 
 fn walk(dir: &Path) -> usize {
     std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 })
-                .sum()
-        })
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
         .unwrap_or(0)
 }
 
@@ -128,7 +130,12 @@ async fn upload_attach_download_round_trip(backend: Backend) {
     // Over the WebSocket, with no text: the ack and Bob's copy carry both files, in order.
     let mut alice_ws = app.ws(alice).await;
     alice_ws
-        .send(&ClientEvent::Send { room_id: room, client_id: "f1".into(), body: String::new(), attachments: vec![file.id, picture.id] })
+        .send(&ClientEvent::Send {
+            room_id: room,
+            client_id: "f1".into(),
+            body: String::new(),
+            attachments: vec![file.id, picture.id],
+        })
         .await;
     let acked = alice_ws.ack("f1").await;
     assert_eq!(acked.attachments, [file.clone(), picture.clone()]);
@@ -225,7 +232,8 @@ async fn attachments_are_checked(backend: Backend) {
     let plain = app.send_message_ok(alice, room, "words").await;
     assert_problem(app.edit_message(alice, room, plain.id, "").await, 400, "validation_failed").await;
     assert_problem(app.upload(alice, room, "../", "text/plain", b"x".to_vec()).await, 400, "validation_failed").await;
-    assert_problem(app.upload(alice, room, "empty.txt", "text/plain", Vec::new()).await, 400, "validation_failed").await;
+    let empty = app.upload_ok(alice, room, "empty.txt", "text/plain", Vec::new()).await;
+    assert_eq!((empty.size, app.download_ok(alice, empty.id).await.len()), (0, 0), "an empty file is a file");
 }
 
 async fn uploads_over_the_limit_are_refused_unread(backend: Backend) {
@@ -234,7 +242,12 @@ async fn uploads_over_the_limit_are_refused_unread(backend: Backend) {
     let alice = &users[0].access_token;
     assert_eq!(app.server_ok().await.max_upload_bytes, 100_000);
     assert_eq!(app.upload_ok(alice, room, "fits.bin", "application/octet-stream", binary(100_000)).await.size, 100_000);
-    assert_problem(app.upload(alice, room, "big.bin", "application/octet-stream", binary(100_001)).await, 413, "payload_too_large").await;
+    assert_problem(
+        app.upload(alice, room, "big.bin", "application/octet-stream", binary(100_001)).await,
+        413,
+        "payload_too_large",
+    )
+    .await;
 
     // A declared length over the limit is answered at once, without waiting for the body:
     // only the headers and a few bytes of 500 MB are ever sent.
@@ -248,7 +261,11 @@ async fn uploads_over_the_limit_are_refused_unread(backend: Backend) {
     tcp.write_all(&binary(1000)).expect("a little body");
     let mut answer = [0u8; 64];
     let n = tcp.read(&mut answer).expect("an answer before the body");
-    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 413"), "{}", String::from_utf8_lossy(&answer[..n]));
+    assert!(
+        String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 413"),
+        "{}",
+        String::from_utf8_lossy(&answer[..n])
+    );
 
     // Without a declared length (chunked), the upload stops at the limit and nothing is kept.
     let chunks = futures_util::stream::iter((0..20).map(|_| Ok::<_, std::io::Error>(binary(10_000))));
@@ -292,7 +309,8 @@ async fn types_come_from_the_bytes_and_risky_ones_download(backend: Backend) {
     assert_eq!(header(&res, "content-type"), "image/png");
     assert!(header(&res, "cache-control").contains("private"));
     // The name is stored without its path and invisible characters, and shown as given.
-    let renamed = app.upload_ok(alice, room, "C:\\tmp\\r\u{e9}sum\u{e9}\u{202E}fdp.exe", "text/plain", b"x".to_vec()).await;
+    let renamed =
+        app.upload_ok(alice, room, "C:\\tmp\\r\u{e9}sum\u{e9}\u{202E}fdp.exe", "text/plain", b"x".to_vec()).await;
     assert_eq!(renamed.name, "r\u{e9}sum\u{e9}fdp.exe");
 }
 
@@ -317,7 +335,8 @@ async fn images_get_sizes_and_thumbnails(backend: Backend) {
     assert!(!bytes.windows(4).any(|w| w == b"Exif"), "the thumbnail carries no metadata");
 
     // Transparency keeps a PNG thumbnail; a second request is the stored one.
-    let clear = encode(DynamicImage::ImageRgba8(RgbaImage::from_pixel(500, 500, image::Rgba([0, 0, 0, 0]))), ImageFormat::Png);
+    let clear =
+        encode(DynamicImage::ImageRgba8(RgbaImage::from_pixel(500, 500, image::Rgba([0, 0, 0, 0]))), ImageFormat::Png);
     let clear = app.upload_ok(alice, room, "clear.png", "image/png", clear).await;
     let first = app.thumbnail(alice, clear.id).await;
     assert_eq!(header(&first, "content-type"), "image/png");
@@ -369,7 +388,10 @@ async fn ranges_and_revalidation(backend: Backend) {
     assert_problem(res, 416, "range_not_satisfiable").await;
     let full = app.download(alice, file.id, &[]).await;
     let etag = header(&full, "etag");
-    assert_eq!((header(&full, "content-length"), header(&full, "accept-ranges")), ("10000".to_owned(), "bytes".to_owned()));
+    assert_eq!(
+        (header(&full, "content-length"), header(&full, "accept-ranges")),
+        ("10000".to_owned(), "bytes".to_owned())
+    );
     assert_eq!(app.download(alice, file.id, &[("if-none-match", &etag)]).await.status(), 304);
     assert_eq!(app.download(alice, file.id, &[("if-none-match", "\"other\"")]).await.status(), 200);
 }
@@ -432,7 +454,8 @@ const BUCKET: &str = "confab";
 impl S3 {
     /// `None` (and a note) when s3s-fs is not installed; in CI it must be.
     fn start() -> Option<S3> {
-        let installed = Command::new("s3s-fs").arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
+        let installed =
+            Command::new("s3s-fs").arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
         if !installed {
             let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
             assert!(!ci, "s3s-fs is required in CI (`.ci/run` installs it)");
@@ -443,7 +466,16 @@ impl S3 {
         std::fs::create_dir(root.path().join(BUCKET)).expect("bucket");
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
         let child = Command::new("s3s-fs")
-            .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--access-key", S3_KEY, "--secret-key", S3_SECRET])
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--access-key",
+                S3_KEY,
+                "--secret-key",
+                S3_SECRET,
+            ])
             .arg(root.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -503,8 +535,10 @@ async fn s3_is_shared_by_two_nodes() {
     let thumb = b.thumbnail(bob, picture.id).await.bytes().await.expect("thumbnail");
     assert_eq!(image::load_from_memory(&thumb).expect("decodes").width(), 400);
     assert_eq!(s3.objects(), 3, "two originals and a thumbnail");
+    let empty = a.upload_ok(alice, room, "empty.txt", "text/plain", Vec::new()).await;
+    assert!(b.download_ok(bob, empty.id).await.is_empty(), "an empty file (no multipart parts) works on S3");
 
     assert_eq!(b.delete_message(alice, room, message.id).await.status(), 204);
     assert_problem(a.download(bob, file.id, &[]).await, 404, "not_found").await;
-    eventually("the objects are removed from the bucket", async || s3.objects() == 0).await;
+    eventually("the message's objects are removed from the bucket", async || s3.objects() == 1).await;
 }
