@@ -128,17 +128,18 @@ export CONFAB_ST_URL="$URL" CONFAB_ST_USERNAME="$USERNAME" CONFAB_ST_PASSWORD="$
 # owner) of, so DELETE /rooms/{id}/members/me can succeed, and rooms of the user's with a second
 # member, so DELETE /rooms/{id}/members/{user_id} can. Their ids are offered to schemathesis as
 # dictionaries for the `room_id` and `user_id` path parameters (half of the generated values),
-# in a copy of schemathesis.toml made for this run.
+# in a copy of schemathesis.toml made for this run. Likewise files: an image (so the thumbnail
+# has one to make) and a text file in one of the user's rooms, for `file_id`.
 SEED=$(python3 - "$URL" "$USERNAME" "$PASSWORD" <<'PY'
-import json, sys, urllib.request
+import json, struct, sys, urllib.request, zlib
 
 url, username, password = sys.argv[1:4]
 
-def call(method, path, token=None, body=None):
-    headers = {"Content-Type": "application/json"}
+def call(method, path, token=None, body=None, raw=None):
+    headers = {"Content-Type": "application/octet-stream" if raw is not None else "application/json"}
     if token:
         headers["Authorization"] = "Bearer " + token
-    data = json.dumps(body).encode() if body is not None else None
+    data = raw if raw is not None else json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url + path, data=data, headers=headers, method=method)
     with urllib.request.urlopen(request, timeout=30) as response:
         raw = response.read()
@@ -154,7 +155,18 @@ for i in range(5):
     room = call("POST", "/api/v1/rooms", a["access_token"], {"name": f"{username}-a{i}"})
     call("PUT", f"/api/v1/rooms/{room['id']}/members/me", b["access_token"])
     rooms.append(room["id"])
-print(json.dumps({"room_ids": rooms, "user_ids": [a["user"]["id"], b["user"]["id"]]}))
+
+def png(width, height):
+    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\0" + bytes([x % 256, 80, 160]) * width for x in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+files = [
+    call("POST", f"/api/v1/rooms/{rooms[1]}/files?name=seed.png", a["access_token"], raw=png(64, 48))["id"],
+    call("POST", f"/api/v1/rooms/{rooms[1]}/files?name=seed.txt", a["access_token"], raw=b"seed text")["id"],
+]
+print(json.dumps({"room_ids": rooms, "user_ids": [a["user"]["id"], b["user"]["id"]], "file_ids": files}))
 PY
 )
 CONFIG_DIR=$(mktemp -d -t confab-contract-config.XXXXXX)
@@ -166,12 +178,13 @@ base, seed = open(sys.argv[1]).read(), json.loads(sys.argv[2])
 print(base.rstrip("\n"))
 print()
 print("# Added by run.sh: ids of the test data it made.")
-for name in ("room_ids", "user_ids"):
+for name in ("room_ids", "user_ids", "file_ids"):
     print(f"[dictionaries.{name}]")
     print("values = [" + ", ".join(str(v) for v in seed[name]) + "]")
 print("[parameters]")
 print('"path.room_id" = { dictionary = "room_ids", probability = 0.5 }')
 print('"path.user_id" = { dictionary = "user_ids", probability = 0.5 }')
+print('"path.file_id" = { dictionary = "file_ids", probability = 0.5 }')
 PY
 
 mkdir -p "$REPORT_DIR"

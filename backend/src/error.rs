@@ -242,10 +242,12 @@ impl From<Conflict> for AppError {
                     .push(FieldError { field: "client_id".into(), message: "already used in another room".into() });
                 err
             }
-            Conflict::Unattachable => Self::invalid(
-                "attachments",
-                "each must be a file you uploaded to this room and have not attached to a message yet",
-            ),
+            Conflict::Unattachable => {
+                let message = "each must be a file you uploaded to this room and have not attached to a message yet";
+                let mut err = Self::new(ErrorKind::Conflict, format!("attachments: {message}"));
+                err.errors.push(FieldError { field: "attachments".into(), message: message.into() });
+                err
+            }
         }
     }
 }

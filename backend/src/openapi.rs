@@ -96,6 +96,11 @@ pub struct TooMany(#[allow(dead_code)] Problem);
 )]
 pub struct Unavailable(#[allow(dead_code)] Problem);
 
+/// A file's bytes as the document shows them: `type: string, format: binary`.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Bytes(#[allow(dead_code)] Vec<u8>);
+
 /// The whole document, with the paths of every registered handler.
 pub fn document() -> utoipa::openapi::OpenApi {
     use utoipa_actix_web::AppExt;

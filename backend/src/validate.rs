@@ -83,15 +83,18 @@ pub fn message_body(body: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// The files a send attaches: at most 10, each once.
-pub fn attachments(ids: &[i64]) -> AppResult<()> {
+/// The files a send attaches: at most 10, each once (a repeated id counts once).
+pub fn attachments(mut ids: Vec<i64>) -> AppResult<Vec<i64>> {
     if ids.len() > MAX_ATTACHMENTS {
         return Err(AppError::invalid("attachments", format!("at most {MAX_ATTACHMENTS} files per message")));
     }
-    if ids.iter().enumerate().any(|(i, id)| ids[..i].contains(id)) {
-        return Err(AppError::invalid("attachments", "names a file twice"));
-    }
-    Ok(())
+    let mut seen = Vec::with_capacity(ids.len());
+    ids.retain(|id| {
+        let first = !seen.contains(id);
+        seen.push(*id);
+        first
+    });
+    Ok(ids)
 }
 
 /// A client-chosen idempotency key: 1–64 printable ASCII characters.

@@ -385,31 +385,75 @@ pub struct SearchResults {
     pub has_more: bool,
 }
 
-/// Body of `POST /rooms/{room_id}/messages`.
+/// Body of `POST /rooms/{room_id}/messages`: text (`body`), files (`attachments`), or both.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
     /// Up to 4000 characters, not blank (it may be empty when files are attached); no control
     /// characters but newline and tab.
     #[serde(default)]
-    #[cfg_attr(
-        feature = "schema",
-        schema(
-            max_length = 4000,
-            pattern = r"^$|^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
-        )
-    )]
     pub body: String,
     /// Idempotency key chosen by the client (1–64 printable ASCII characters): a repeat
     /// returns the original.
     #[serde(default)]
-    #[cfg_attr(feature = "schema", schema(pattern = r"^[!-~]{1,64}$"))]
     pub client_id: Option<String>,
     /// Up to 10 files the sender uploaded to this room and has not attached yet.
     #[serde(default, deserialize_with = "whole_numbers")]
-    #[cfg_attr(feature = "schema", schema(max_items = 10))]
     pub attachments: Vec<i64>,
+}
+
+/// The schema of [`SendMessage`]: one of its two shapes, since which fields are required
+/// depends on the others (text is required unless files are attached).
+#[cfg(feature = "schema")]
+mod send_message_schema {
+    use utoipa::openapi::{RefOr, Schema, schema::AnyOfBuilder};
+    use utoipa::{PartialSchema, ToSchema};
+
+    /// A message with text, and maybe files.
+    #[derive(ToSchema, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)] // a schema only
+    struct MessageWithText {
+        /// 1–4000 characters, not blank; no control characters but newline and tab.
+        #[schema(
+            min_length = 1,
+            max_length = 4000,
+            pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
+        )]
+        body: String,
+        #[schema(pattern = r"^[!-~]{1,64}$")]
+        client_id: Option<String>,
+        #[schema(max_items = 10)]
+        #[serde(default)]
+        attachments: Vec<i64>,
+    }
+
+    /// A message with files, and maybe text.
+    #[derive(ToSchema, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)] // a schema only
+    struct MessageWithFiles {
+        /// Empty, or as for a message with text.
+        #[schema(
+            max_length = 4000,
+            pattern = r"^$|^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
+        )]
+        #[serde(default)]
+        body: String,
+        #[schema(pattern = r"^[!-~]{1,64}$")]
+        client_id: Option<String>,
+        /// 1–10 ids of files the sender uploaded to this room and has not attached yet.
+        #[schema(min_items = 1, max_items = 10)]
+        attachments: Vec<i64>,
+    }
+
+    impl PartialSchema for super::SendMessage {
+        fn schema() -> RefOr<Schema> {
+            AnyOfBuilder::new().item(MessageWithText::schema()).item(MessageWithFiles::schema()).into()
+        }
+    }
+
+    impl ToSchema for super::SendMessage {}
 }
 
 /// Body of `PATCH /rooms/{room_id}/messages/{message_id}`.

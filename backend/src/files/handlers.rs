@@ -24,8 +24,13 @@ const FILE_CSP: &str = "default-src 'none'; sandbox";
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
-    /// The file's name (a path is cut to its last part; control and bidi characters are removed).
-    #[param(min_length = 1, max_length = 1024)]
+    /// The file's name (a path is cut to its last part; control, bidi and zero-width characters
+    /// are removed). Its last part must keep a visible character that is not a dot.
+    #[param(
+        min_length = 1,
+        max_length = 1024,
+        pattern = r"[^\s\x00-\x1F\x7F-\x9F./\\\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^/\\]*$"
+    )]
     pub name: String,
 }
 
@@ -36,7 +41,7 @@ pub struct UploadQuery {
     tag = "files",
     security(("bearer" = [])),
     params(("room_id" = i64, Path, description = "Room id"), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes"),
+    request_body(content = Option<crate::openapi::Bytes>, content_type = "application/octet-stream", description = "The file's bytes (none: an empty file)"),
     responses(
         (status = 201, description = "Stored, not attached yet", body = File),
         (status = 400, description = "No usable name, or an image too large to decode (`image_too_large`)",
@@ -70,8 +75,8 @@ pub async fn upload(
     security(("bearer" = [])),
     params(("file_id" = i64, Path, description = "File id")),
     responses(
-        (status = 200, description = "The file's bytes, as its `content_type`", content_type = "*/*", body = Vec<u8>),
-        (status = 206, description = "The requested range", content_type = "*/*", body = Vec<u8>),
+        (status = 200, description = "The file's bytes, as its `content_type`", content_type = "*/*", body = crate::openapi::Bytes),
+        (status = 206, description = "The requested range", content_type = "*/*", body = crate::openapi::Bytes),
         (status = 304, description = "Not modified (`If-None-Match`)"),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
@@ -129,7 +134,7 @@ pub async fn download(
     security(("bearer" = [])),
     params(("file_id" = i64, Path, description = "File id")),
     responses(
-        (status = 200, description = "The thumbnail: JPEG, or PNG for an image with transparency", content_type = "image/*", body = Vec<u8>),
+        (status = 200, description = "The thumbnail: JPEG, or PNG for an image with transparency", content_type = "image/*", body = crate::openapi::Bytes),
         (status = 304, description = "Not modified (`If-None-Match`)"),
         (status = 400, description = "The image cannot be decoded (`validation_failed`, `image_too_large`)",
             body = confab_shared::Problem, content_type = "application/problem+json"),

@@ -34,10 +34,10 @@ pub fn content_type(head: &[u8]) -> &'static str {
     }
     let start: String = text.trim_start_matches('\u{FEFF}').trim_start().chars().take(512).collect();
     let start = start.to_ascii_lowercase();
-    if start.starts_with("<!doctype html") || start.starts_with("<html") || start.contains("<script") {
-        "text/html"
-    } else if start.starts_with("<svg") || (start.starts_with("<?xml") && start.contains("<svg")) {
+    if start.starts_with("<svg") || (start.starts_with("<?xml") && start.contains("<svg")) {
         "image/svg+xml"
+    } else if start.starts_with("<!doctype html") || start.starts_with("<html") || start.contains("<script") {
+        "text/html"
     } else {
         "text/plain"
     }

@@ -30,7 +30,7 @@ pub struct Draft {
 /// queued in turn by one caller take the room's seqs in that order.
 pub async fn submit(state: &AppState, auth: Auth, room_id: i64, draft: Draft) -> AppResult<Queued> {
     let Draft { body, client_id, attachments } = draft;
-    validate::attachments(&attachments)?;
+    let attachments = validate::attachments(attachments)?;
     // Text is optional when files are attached.
     if !body.is_empty() || attachments.is_empty() {
         validate::message_body(&body)?;

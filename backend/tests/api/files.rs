@@ -202,30 +202,30 @@ async fn attachments_are_checked(backend: Backend) {
     let bobs = app.upload_ok(bob, room, "b.txt", "text/plain", b"b".to_vec()).await.id;
     let elsewhere = app.upload_ok(alice, other, "c.txt", "text/plain", b"c".to_vec()).await.id;
 
-    for (files, why) in [
-        (vec![bobs], "another user's upload"),
-        (vec![elsewhere], "an upload to another room"),
-        (vec![987_654], "no such file"),
-        (vec![mine, mine], "the same file twice"),
-        ((0..11).collect(), "more than ten"),
+    // Malformed lists are invalid input; files one may not attach conflict with what exists.
+    for (files, why, status, code) in [
+        ((0..11).collect(), "more than ten", 400, "validation_failed"),
+        (vec![bobs], "another user's upload", 409, "conflict"),
+        (vec![elsewhere], "an upload to another room", 409, "conflict"),
+        (vec![987_654], "no such file", 409, "conflict"),
     ] {
         let res = app.send_files(alice, room, "x", &files).await;
-        let problem = assert_problem(res, 400, "validation_failed").await;
+        let problem = assert_problem(res, status, code).await;
         assert_eq!(problem["errors"][0]["field"], "attachments", "{why}");
     }
     assert_problem(app.send_files(alice, room, "", &[]).await, 400, "validation_failed").await;
     assert_problem(app.send_files(alice, room, "   ", &[]).await, 400, "validation_failed").await;
-    let sent = app.send_files_ok(alice, room, "", &[mine]).await;
-    assert_eq!(sent.attachments.len(), 1);
+    let sent = app.send_files_ok(alice, room, "", &[mine, mine]).await;
+    assert_eq!(sent.attachments.len(), 1, "a file named twice is attached once");
     let again = app.send_files(alice, room, "again", &[mine]).await;
-    assert_eq!(assert_problem(again, 400, "validation_failed").await["errors"][0]["field"], "attachments");
+    assert_eq!(assert_problem(again, 409, "conflict").await["errors"][0]["field"], "attachments");
     // Over the WebSocket the refusal is an `error` for that send; the connection goes on.
     let mut ws = app.ws(alice).await;
     ws.send(&ClientEvent::Send { room_id: room, client_id: "w".into(), body: String::new(), attachments: vec![bobs] })
         .await;
     let events = ws.until(|e| matches!(e, ServerEvent::Error { .. })).await;
     assert!(
-        matches!(events.last(), Some(ServerEvent::Error { code, client_id: Some(c), .. }) if code == "validation_failed" && c == "w")
+        matches!(events.last(), Some(ServerEvent::Error { code, client_id: Some(c), .. }) if code == "conflict" && c == "w")
     );
     // An edit may empty the text of a message with files, not of one without.
     assert_eq!(app.edit_message(alice, room, sent.id, "").await.status(), 200);
@@ -436,7 +436,7 @@ async fn unattached_uploads_are_removed(backend: Backend) {
     })
     .await;
     let late = app.send_files(alice, room, "too late", &[forgotten.id]).await;
-    assert_problem(late, 400, "validation_failed").await;
+    assert_problem(late, 409, "conflict").await;
     assert_eq!(app.download_ok(alice, sent.id).await, b"sent", "an attached file stays");
 }
 
