@@ -242,6 +242,13 @@ impl From<Conflict> for AppError {
                     .push(FieldError { field: "client_id".into(), message: "already used in another room".into() });
                 err
             }
+            Conflict::TooManyReactions => Self::new(
+                ErrorKind::Conflict,
+                format!(
+                    "a message may carry at most {} different emoji",
+                    crate::store::messages::MAX_EMOJI_PER_MESSAGE
+                ),
+            ),
             Conflict::Unattachable => {
                 let message = "each must be a file you uploaded to this room and have not attached to a message yet";
                 let mut err = Self::new(ErrorKind::Conflict, format!("attachments: {message}"));

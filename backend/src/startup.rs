@@ -45,6 +45,8 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(messages::handlers::send)
             .service(messages::handlers::edit)
             .service(messages::handlers::delete_message)
+            .service(messages::handlers::react)
+            .service(messages::handlers::unreact)
             .service(messages::handlers::read)
             .service(files::handlers::upload)
             .service(files::handlers::download)

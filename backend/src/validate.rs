@@ -83,6 +83,16 @@ pub fn message_body(body: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// A reaction's emoji: 1–32 characters, no whitespace or control characters (any emoji,
+/// sequences with joiners and variation selectors included).
+pub fn emoji(emoji: &str) -> AppResult<()> {
+    let len = emoji.chars().count();
+    if !(1..=32).contains(&len) || emoji.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(AppError::invalid("emoji", "must be 1 to 32 characters without spaces or control characters"));
+    }
+    Ok(())
+}
+
 /// The files a send attaches: at most 10, each once (a repeated id counts once).
 pub fn attachments(mut ids: Vec<i64>) -> AppResult<Vec<i64>> {
     if ids.len() > MAX_ATTACHMENTS {

@@ -332,6 +332,20 @@ pub struct Message {
     /// The files sent with the message, in the order given (empty once it is deleted).
     #[serde(default)]
     pub attachments: Vec<File>,
+    /// Who reacted with what, each emoji in the order it was first used (empty once deleted).
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+}
+
+/// One emoji's reactions to a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct Reaction {
+    pub emoji: String,
+    /// How many people reacted with it (the length of `user_ids`).
+    pub count: i64,
+    /// Who, in the order they reacted.
+    pub user_ids: Vec<i64>,
 }
 
 /// A file uploaded to a room (`POST /rooms/{room_id}/files`), attached to at most one message.

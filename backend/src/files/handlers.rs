@@ -94,8 +94,8 @@ pub async fn download(
 ) -> AppResult<HttpResponse> {
     let file = visible(&state, auth, path.into_inner()).await?;
     let etag = format!("\"{}\"", file.sha256);
-    if not_modified(&req, &etag) {
-        return Ok(answer(&mut HttpResponse::NotModified(), &file, &etag).finish());
+    if let Some(unchanged) = not_modified(&req, &file, &etag) {
+        return Ok(unchanged);
     }
     let size = file.size as u64;
     let range = match req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) {
@@ -155,8 +155,8 @@ pub async fn thumbnail(
         return Err(AppError::not_found("thumbnail"));
     }
     let etag = format!("\"{}-thumbnail\"", file.sha256);
-    if not_modified(&req, &etag) {
-        return Ok(answer(&mut HttpResponse::NotModified(), &file, &etag).finish());
+    if let Some(unchanged) = not_modified(&req, &file, &etag) {
+        return Ok(unchanged);
     }
     let bytes = state.files.thumbnail(&file).await?;
     let content_type = if bytes.starts_with(b"\x89PNG") { "image/png" } else { "image/jpeg" };
@@ -174,11 +174,13 @@ async fn visible(state: &AppState, auth: Auth, file_id: i64) -> AppResult<FileRo
     }
 }
 
-fn not_modified(req: &HttpRequest, etag: &str) -> bool {
+/// A 304 when the request's `If-None-Match` names `etag`.
+fn not_modified(req: &HttpRequest, file: &FileRow, etag: &str) -> Option<HttpResponse> {
     req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"))
+        .filter(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"))
+        .map(|_| answer(&mut HttpResponse::NotModified(), file, etag).finish())
 }
 
 /// The headers every answer about a file carries.
@@ -244,11 +246,7 @@ impl Files {
         let original = self.storage.read_all(&file.storage_key).await.map_err(AppError::storage_unavailable)?;
         let made = tokio::task::spawn_blocking(move || super::images::thumbnail(&original))
             .await
-            .map_err(AppError::internal)?
-            .map_err(|err| match err {
-                super::images::ImageError::TooLarge(..) => AppError::new(ErrorKind::ImageTooLarge, err.to_string()),
-                super::images::ImageError::Unreadable(_) => AppError::invalid("file", err.to_string()),
-            })?;
+            .map_err(AppError::internal)??;
         let bytes = bytes::Bytes::from(made.0);
         self.storage.put(&key, bytes.clone()).await.map_err(AppError::storage_unavailable)?;
         Ok(bytes)

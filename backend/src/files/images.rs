@@ -17,12 +17,23 @@ pub const MAX_PIXELS: u64 = 50_000_000;
 /// What decoding one image may allocate (50 megapixels of RGBA, with room to spare).
 const MAX_ALLOC: u64 = 256 * 1024 * 1024;
 
+use crate::error::{AppError, ErrorKind};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
     #[error("the image is {0} × {1} pixels; at most {MAX_SIDE} a side and 50 megapixels are accepted")]
     TooLarge(u32, u32),
     #[error("the image cannot be read: {0}")]
     Unreadable(#[from] image::ImageError),
+}
+
+impl From<ImageError> for AppError {
+    fn from(err: ImageError) -> Self {
+        match err {
+            ImageError::TooLarge(..) => AppError::new(ErrorKind::ImageTooLarge, err.to_string()),
+            ImageError::Unreadable(_) => AppError::invalid("file", err.to_string()),
+        }
+    }
 }
 
 /// The image's size as shown (EXIF orientation applied) from its first bytes, or `None` when

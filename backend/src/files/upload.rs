@@ -9,7 +9,7 @@ use confab_shared::File;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use super::images::{self, ImageError};
+use super::images;
 use super::sniff;
 use super::storage::Upload;
 use crate::auth::Auth;
@@ -114,14 +114,7 @@ async fn receive(upload: &mut Upload, mut body: web::Payload, max: u64) -> AppRe
 
 fn classify(head: &[u8]) -> AppResult<Kind> {
     let content_type = sniff::content_type(head);
-    let dimensions = if sniff::is_image(content_type) {
-        images::dimensions(head).map_err(|err| match err {
-            ImageError::TooLarge(..) => AppError::new(ErrorKind::ImageTooLarge, err.to_string()),
-            ImageError::Unreadable(_) => AppError::invalid("body", err.to_string()),
-        })?
-    } else {
-        None
-    };
+    let dimensions = if sniff::is_image(content_type) { images::dimensions(head)? } else { None };
     Ok(Kind { content_type, dimensions })
 }
 

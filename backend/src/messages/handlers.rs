@@ -169,6 +169,64 @@ pub async fn delete_message(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The path of one emoji's reactions to a message.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ReactionPath {
+    /// Room id.
+    pub room_id: i64,
+    /// Message id.
+    pub message_id: i64,
+    /// The emoji (URL-encoded): 1–32 characters, no whitespace or control characters.
+    #[param(min_length = 1, max_length = 32, pattern = r"^[^\s\x00-\x1F\x7F-\x9F]{1,32}$")]
+    pub emoji: String,
+}
+
+/// Reacts to a message with an emoji (members); idempotent. Everyone subscribed gets a
+/// `message_updated` with the message's new `reactions`.
+#[utoipa::path(
+    tag = "messages",
+    security(("bearer" = [])),
+    params(ReactionPath),
+    responses(
+        (status = 204, description = "Reacted (or had already)"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "The message has as many different emoji as it may (20)", body = confab_shared::Problem,
+            content_type = "application/problem+json"),
+        (status = 429, response = crate::openapi::TooMany),
+    )
+)]
+#[put("/rooms/{room_id}/messages/{message_id}/reactions/{emoji}")]
+pub async fn react(auth: Auth, state: web::Data<AppState>, path: web::Path<ReactionPath>) -> AppResult<HttpResponse> {
+    let ReactionPath { room_id, message_id, emoji } = path.into_inner();
+    service::react(&state, auth, room_id, message_id, &emoji, true).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Takes the caller's reaction back; idempotent.
+#[utoipa::path(
+    tag = "messages",
+    security(("bearer" = [])),
+    params(ReactionPath),
+    responses(
+        (status = 204, description = "Removed (or was not there)"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooMany),
+    )
+)]
+#[delete("/rooms/{room_id}/messages/{message_id}/reactions/{emoji}")]
+pub async fn unreact(auth: Auth, state: web::Data<AppState>, path: web::Path<ReactionPath>) -> AppResult<HttpResponse> {
+    let ReactionPath { room_id, message_id, emoji } = path.into_inner();
+    service::react(&state, auth, room_id, message_id, &emoji, false).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Moves the caller's read marker (never backwards); their other connections are told.
 #[utoipa::path(
     tag = "messages",

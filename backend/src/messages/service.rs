@@ -68,6 +68,32 @@ pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, b
     Ok(message)
 }
 
+/// Adds (`on`) or removes the caller's reaction to a message (members); a change is a
+/// `message_updated` of it, with the room's next seq. Idempotent: nothing changes, nothing is sent.
+pub async fn react(
+    state: &AppState,
+    auth: Auth,
+    room_id: i64,
+    message_id: i64,
+    emoji: &str,
+    on: bool,
+) -> AppResult<()> {
+    validate::emoji(emoji)?;
+    state.limits.actions_by_user.take(auth.user_id).await?;
+    let changed = store::transaction!(&state.store, |c| {
+        access::member(&mut *c, room_id, auth.user_id).await?;
+        let Some(row) = store::messages::react(&mut *c, room_id, message_id, auth.user_id, emoji, on).await? else {
+            return Ok(None);
+        };
+        let author = store::users::by_id(&mut *c, row.author_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+        Ok(Some((row.updated_seq, row.into_message(author))))
+    })?;
+    if let Some((seq, message)) = changed {
+        state.realtime.to_room(room_id, &ServerEvent::MessageUpdated { room_id, seq, message });
+    }
+    Ok(())
+}
+
 /// Deletes a message (its author, or a room owner or admin), leaving a tombstone; its files are
 /// discarded with it and removed from storage right after. Deleting a tombstone again succeeds
 /// and changes nothing (DELETE is idempotent).

@@ -38,6 +38,8 @@ pub enum Conflict {
     ClientIdElsewhere,
     /// A send named a file that is not the author's upload to that room, or is attached already.
     Unattachable,
+    /// A message has as many different emoji as it may.
+    TooManyReactions,
 }
 
 impl StoreError {

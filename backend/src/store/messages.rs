@@ -12,6 +12,7 @@ use diesel_async::RunQueryDsl;
 use super::models::{Change, ChangeKind, FileRow, MessageRow, UserRow};
 use super::schema::{changes, memberships, messages, rooms, users};
 use super::{Conflict, Db, SqliteConn, StoreError, StoreResult, files, now, read, write_tx};
+use confab_shared::Reaction;
 use diesel_async::AsyncPgConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -448,7 +449,7 @@ pub async fn edit(db: impl Into<Db<'_>>, room_id: i64, message_id: i64, body: &s
     change(db, room_id, message_id, ChangeKind::Edited, body, Some(at)).await
 }
 
-/// Tombstones a live message (empty body, no attachments, `deleted`), as a new change of the
+/// Tombstones a live message (empty body, no attachments or reactions, `deleted`), as a new change of the
 /// room. Its files are discarded by the caller, in the same transaction (`files::discard_of_message`).
 pub async fn delete(db: impl Into<Db<'_>>, room_id: i64, message_id: i64) -> StoreResult<MessageRow> {
     change(db, room_id, message_id, ChangeKind::Deleted, "", None).await
@@ -484,6 +485,7 @@ async fn change(
                     messages::deleted.eq(true),
                     messages::updated_seq.eq(seq),
                     messages::attachments.eq(None::<String>),
+                    messages::reactions.eq(None::<String>),
                 ))
                 .returning(MessageRow::as_returning())
                 .get_result(c)
@@ -498,6 +500,82 @@ async fn change(
         log_change!(c, room_id, seq, message_id, kind);
         Ok(row)
     })
+}
+
+/// The most different emoji one message may carry.
+pub const MAX_EMOJI_PER_MESSAGE: usize = 20;
+
+/// Adds (`on`) or removes `user_id`'s `emoji` reaction to a live message, as a new change of
+/// the room (`Edited`: clients get a `message_updated`). `None` when nothing changes (already
+/// so): no seq is taken. The room's change counter is locked first (a no-op update), so two
+/// changes of one message's reactions cannot interleave between read and write.
+pub async fn react(
+    db: impl Into<Db<'_>>,
+    room_id: i64,
+    message_id: i64,
+    user_id: i64,
+    emoji: &str,
+    on: bool,
+) -> StoreResult<Option<MessageRow>> {
+    write_tx!(db, |c| {
+        diesel::update(rooms::table.find(room_id)).set(rooms::last_seq.eq(rooms::last_seq)).execute(c).await?;
+        let current: Option<(bool, Option<String>)> = messages::table
+            .filter(messages::id.eq(message_id))
+            .filter(messages::room_id.eq(room_id))
+            .select((messages::deleted, messages::reactions))
+            .first(c)
+            .await
+            .optional()?;
+        let Some((false, json)) = current else { return Err(StoreError::NotFound("message")) };
+        let mut reactions: Vec<Reaction> = json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
+        if !toggle(&mut reactions, emoji, user_id, on)? {
+            return Ok(None);
+        }
+        let json = if reactions.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&reactions).map_err(|e| StoreError::Other(e.into()))?)
+        };
+        let seq = next_seq!(c, room_id);
+        let row = diesel::update(messages::table.find(message_id))
+            .set((messages::reactions.eq(json), messages::updated_seq.eq(seq)))
+            .returning(MessageRow::as_returning())
+            .get_result(c)
+            .await?;
+        log_change!(c, room_id, seq, message_id, ChangeKind::Edited);
+        Ok(Some(row))
+    })
+}
+
+/// Applies one reaction change to a message's list; false when it was so already. A new emoji
+/// goes last (first-use order) and a removed user leaves the others' order; an emoji nobody
+/// uses any more goes away.
+fn toggle(reactions: &mut Vec<Reaction>, emoji: &str, user_id: i64, on: bool) -> StoreResult<bool> {
+    let at = reactions.iter().position(|r| r.emoji == emoji);
+    match (at, on) {
+        (Some(i), true) if reactions[i].user_ids.contains(&user_id) => Ok(false),
+        (Some(i), true) => {
+            reactions[i].user_ids.push(user_id);
+            reactions[i].count = reactions[i].user_ids.len() as i64;
+            Ok(true)
+        }
+        (None, true) if reactions.len() >= MAX_EMOJI_PER_MESSAGE => {
+            Err(StoreError::Conflict(Conflict::TooManyReactions))
+        }
+        (None, true) => {
+            reactions.push(Reaction { emoji: emoji.to_owned(), count: 1, user_ids: vec![user_id] });
+            Ok(true)
+        }
+        (Some(i), false) if reactions[i].user_ids.contains(&user_id) => {
+            reactions[i].user_ids.retain(|&u| u != user_id);
+            reactions[i].count = reactions[i].user_ids.len() as i64;
+            if reactions[i].user_ids.is_empty() {
+                reactions.remove(i);
+            }
+            Ok(true)
+        }
+        (_, false) => Ok(false),
+    }
 }
 
 /// A page of history in ascending `seq`, and whether more lies beyond it in the paging

@@ -130,6 +130,8 @@ pub struct MessageRow {
     pub deleted: bool,
     /// `[File]` as JSON, or NULL for none (see `store::files`).
     pub attachments: Option<String>,
+    /// `[Reaction]` as JSON, or NULL for none (see `store::messages::react`).
+    pub reactions: Option<String>,
 }
 
 impl MessageRow {
@@ -144,8 +146,9 @@ impl MessageRow {
             created_at: utc(self.created_at),
             edited_at: self.edited_at.map(utc),
             deleted: self.deleted,
-            // Written by the store from `File`s, so it always parses.
+            // Both are written by the store from the wire types, so they always parse.
             attachments: self.attachments.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default(),
+            reactions: self.reactions.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default(),
         }
     }
 }

@@ -76,6 +76,7 @@ diesel::table! {
         edited_at -> Nullable<Timestamp>,
         deleted -> Bool,
         attachments -> Nullable<Text>,
+        reactions -> Nullable<Text>,
     }
 }
 

@@ -309,6 +309,21 @@ impl TestApp {
         self.call(Method::DELETE, &api(&format!("/invites/{code}")), Some(token), None).await
     }
 
+    /// `PUT` (`on`) or `DELETE` `/rooms/{room_id}/messages/{message_id}/reactions/{emoji}`.
+    pub async fn react(&self, token: &str, room_id: i64, message_id: i64, emoji: &str, on: bool) -> Response {
+        let emoji: String = emoji
+            .bytes()
+            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect();
+        let path = api(&format!("/rooms/{room_id}/messages/{message_id}/reactions/{emoji}"));
+        self.call(if on { Method::PUT } else { Method::DELETE }, &path, Some(token), None).await
+    }
+
+    pub async fn react_ok(&self, token: &str, room_id: i64, message_id: i64, emoji: &str, on: bool) {
+        let res = self.react(token, room_id, message_id, emoji, on).await;
+        assert_eq!(res.status().as_u16(), 204, "react {emoji} {on}: {}", res.text().await.unwrap_or_default());
+    }
+
     // Files.
 
     /// `POST /rooms/{room_id}/files?name=…` with `bytes` as the body and `content_type` as its

@@ -149,6 +149,29 @@ async fn messages_and_typing_cross_nodes() {
     assert!(matches!(got.last(), Some(ServerEvent::Typing { user, .. }) if user.username == "bob"));
 }
 
+/// Reactions made through both nodes at once reach both, each change with its own seq.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reactions_cross_nodes() {
+    if !services_available() {
+        return;
+    }
+    let cluster = Cluster::start(2, SHARED_REDIS);
+    let (room, users, mut alice, mut bob) = alice_on_a_bob_on_b(&cluster).await;
+    let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
+    let message = a.send_message_ok(&users[0].access_token, room, "lunch?").await;
+    tokio::join!(
+        a.react_ok(&users[0].access_token, room, message.id, "🍕", true),
+        b.react_ok(&users[1].access_token, room, message.id, "🍕", true),
+    );
+    for ws in [&mut alice, &mut bob] {
+        let events = ws.until(|e| matches!(e, ServerEvent::MessageUpdated { seq: 3, .. })).await;
+        let seqs: Vec<i64> = events.iter().filter_map(ServerEvent::seq).collect();
+        assert_eq!(seqs, [1, 2, 3], "the message, then each reaction once, in order");
+        let Some(ServerEvent::MessageUpdated { message, .. }) = events.last() else { panic!("{events:?}") };
+        assert_eq!((message.reactions[0].emoji.as_str(), message.reactions[0].count), ("🍕", 2));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_senders_on_two_nodes_see_one_order() {
     if !services_available() {

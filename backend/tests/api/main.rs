@@ -17,6 +17,7 @@ mod messages;
 mod ops;
 mod outage;
 mod raw_ws;
+mod reactions;
 mod realtime;
 mod rooms;
 mod search;
