@@ -106,6 +106,20 @@ def map_body(ctx, body):
 
 
 END_SESSION = ("DELETE", "/api/v1/sessions/{session_id}")
+REACTION = "/api/v1/rooms/{room_id}/messages/{message_id}/reactions/{emoji}"
+
+
+def _seeded_message(path_parameters):
+    """Lets some reaction cases name a real message in its own room (run.sh seeds three per room),
+    so PUT and DELETE reach their success path (204), not only 404 for random pairs. Only pairs of
+    whole numbers are replaced (a negative case stays negative), and only odd message ids."""
+    whole = lambda v: isinstance(v, int) and not isinstance(v, bool)
+    value = (path_parameters or {}).get("message_id")
+    if whole(value) and whole(path_parameters.get("room_id")) and value % 2 == 1:
+        pairs = os.environ["CONFAB_ST_MESSAGES"].split(",")
+        room, message = pairs[value % len(pairs)].split(":")
+        path_parameters["room_id"], path_parameters["message_id"] = int(room), int(message)
+    return path_parameters
 
 
 def _session_id(token: str) -> int:
@@ -120,6 +134,8 @@ def map_path_parameters(ctx, path_parameters):
     for random ids. Only whole-number ids are replaced (a negative case stays negative), and
     only odd ones, so unknown ids keep being tried too."""
     operation = ctx.operation
+    if operation is not None and operation.path == REACTION:
+        return _seeded_message(path_parameters)
     if operation is None or (operation.method.upper(), operation.path) != END_SESSION:
         return path_parameters
     value = (path_parameters or {}).get("session_id")
