@@ -217,6 +217,8 @@ export class Api {
   }
   editMessage(id, messageId, body) { return this.request('PATCH', `/rooms/${id}/messages/${messageId}`, { body }); }
   deleteMessage(id, messageId) { return this.request('DELETE', `/rooms/${id}/messages/${messageId}`); }
+  /** Puts my `emoji` on a message (`on`: PUT) or takes it off (DELETE); both idempotent. */
+  react(id, messageId, emoji, on) { return this.request(on ? 'PUT' : 'DELETE', `/rooms/${id}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`); }
   markRead(id, seq) { return this.request('PUT', `/rooms/${id}/read`, { seq }); }
   /** A file's bytes, or its thumbnail's (images only), as a Blob: fetched with the bearer header, never a token in a URL. */
   async fileBlob(fileId, { thumbnail = false } = {}) {

@@ -77,7 +77,7 @@ store.subscribe((what, roomId) => {
     case 'rooms': invalidate('sidebar', 'header'); break;
     case 'connection': invalidate('connection', 'timeline'); break;
     case 'timeline': if (roomId === store.activeRoomId) invalidate('timeline'); break;
-    case 'members': if (roomId === store.activeRoomId) invalidate('members', 'header'); break;
+    case 'members': if (roomId === store.activeRoomId) invalidate('members', 'header', 'timeline'); break; // reactions name members
     case 'presence': invalidate('members', 'sidebar'); break;
     case 'typing': if (roomId === store.activeRoomId) invalidate('typing'); break;
     case 'active': invalidate('sidebar', 'header', 'timeline', 'members', 'typing'); break;
@@ -137,7 +137,7 @@ window.addEventListener('hashchange', () => {
 
 // ---- session ---------------------------------------------------------------------------------
 async function startSession() {
-  const files = timeline.loadFiles(); // alongside the session's first requests
+  const views = timeline.loadViews(); // alongside the session's first requests
   store.setMe(api.user);
   auth.hide();
   $('app').hidden = false;
@@ -169,7 +169,7 @@ async function startSession() {
   if (joinCode(location.hash)) navigate(null); // an invite link has done its job (or is not for me)
   const want = roomInHash();
   const first = (want && store.rooms.has(want)) ? want : (store.joinedRooms()[0] || store.directRooms()[0] || {}).id;
-  await files;
+  await views;
   if (first) await openRoom(first); else { invalidate('header', 'timeline'); $('btn-browse').focus(); }
   markInteractive();
 }

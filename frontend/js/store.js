@@ -22,6 +22,7 @@ export function createTimeline() {
     hasNewer: false, // a jump loaded a page in the middle: newer history exists before the live end
     newestPaged: null, // with hasNewer: the newest seq of the pages loaded (shown up to it)
     loadingNewer: false,
+    reacting: new Map(), // 'messageId emoji' -> {id, emoji, on}: my reactions on their way (shown)
   };
 }
 
@@ -200,14 +201,18 @@ export class Store {
     this.emit('timeline', roomId);
   }
 
-  /** Upserts one message by id; a deleted message never comes back to life; later edits win. */
-  mergeMessage(roomId, msg) {
+  /**
+   * Upserts one message by id; a deleted message never comes back to life; later edits win. A
+   * `snapshot` (an ack, an edit's answer: reactions may have changed since) replaces only an older edit.
+   */
+  mergeMessage(roomId, msg, { snapshot = false } = {}) {
     const t = this.timeline(roomId);
     const old = t.byId.get(msg.id);
     let next = msg;
     if (old) {
       if (old.deleted && !msg.deleted) next = old;
       else if (!msg.deleted && old.edited_at && (!msg.edited_at || msg.edited_at < old.edited_at)) next = old;
+      else if (snapshot && !(msg.edited_at && (!old.edited_at || msg.edited_at > old.edited_at))) next = old;
     }
     t.byId.set(msg.id, next);
     if (msg.client_id && t.pending.has(msg.client_id) && this.me && msg.author.id === this.me.id) {
@@ -397,7 +402,7 @@ export class Store {
     const roomId = ev.message.room_id;
     const t = this.timeline(roomId);
     t.pending.delete(ev.client_id);
-    this.mergeMessage(roomId, ev.message);
+    this.mergeMessage(roomId, ev.message, { snapshot: true });
     this.emit('timeline', roomId);
   }
 
@@ -428,14 +433,41 @@ export class Store {
     return true;
   }
 
-  /** Messages in display order: stored ones by seq, then pending ones in queue order. */
+  /** Messages in display order: stored ones by seq (with my reactions on their way), then pending ones in queue order. */
   messages(roomId) {
     const t = this.timelines.get(roomId);
     if (!t) return [];
     const stored = [...t.byId.values()].filter((m) => !t.hasNewer || m.seq <= t.newestPaged).sort((a, b) => a.seq - b.seq);
     const pending = [...t.pending.values()].sort((a, b) => a.order - b.order)
-      .map((p) => ({ id: 'p:' + p.client_id, pending: p.status, reason: p.reason, client_id: p.client_id, room_id: p.room_id, body: p.body, attachments: p.attachments, author: p.author, created_at: p.created_at, edited_at: null, deleted: false }));
-    return stored.concat(pending);
+      .map((p) => ({ id: 'p:' + p.client_id, pending: p.status, reason: p.reason, client_id: p.client_id, room_id: p.room_id, body: p.body, attachments: p.attachments, reactions: [], author: p.author, created_at: p.created_at, edited_at: null, deleted: false }));
+    return (t.reacting.size ? stored.map((m) => this.withMine(t, m)) : stored).concat(pending);
+  }
+
+  // ---- my reactions: shown at once, until the server took them (or refused) ------------------
+  withMine(t, m) {
+    let reactions = m.reactions;
+    for (const w of t.reacting.values()) if (w.id === m.id && !m.deleted) reactions = withReaction(reactions, w.emoji, this.me.id, w.on);
+    return reactions === m.reactions ? m : { ...m, reactions };
+  }
+  /** I put my `emoji` on a message or took it off: shown so, whatever the server sends meanwhile. */
+  wantReaction(roomId, messageId, emoji, on) {
+    this.timeline(roomId).reacting.set(`${messageId} ${emoji}`, { id: messageId, emoji, on });
+    this.emit('timeline', roomId);
+  }
+  /** My last wish (on: true), undefined once settled. */
+  wantedReaction(roomId, messageId, emoji) {
+    const w = this.timelines.get(roomId)?.reacting.get(`${messageId} ${emoji}`);
+    return w && w.on;
+  }
+  /** The server took my wish (`ok`: kept until its message_updated) or refused it (rolled back). */
+  settleReaction(roomId, messageId, emoji, ok) {
+    const t = this.timelines.get(roomId);
+    const w = t && t.reacting.get(`${messageId} ${emoji}`);
+    if (!w) return;
+    t.reacting.delete(`${messageId} ${emoji}`);
+    const m = t.byId.get(messageId);
+    if (ok && m && !m.deleted) t.byId.set(messageId, { ...m, reactions: withReaction(m.reactions, emoji, this.me.id, w.on) });
+    this.emit('timeline', roomId);
   }
 
   // ---- members, presence, typing -------------------------------------------------------------
@@ -491,9 +523,18 @@ export class Store {
   }
 }
 
+/** `reactions` with `userId`'s `emoji` on or off as the server does it (a new emoji last, an unused one gone); the same array if so already. */
+export function withReaction(reactions = [], emoji, userId, on) {
+  const r = reactions.find((x) => x.emoji === emoji);
+  if (on === Boolean(r && r.user_ids.includes(userId))) return reactions;
+  const ids = on ? [...(r ? r.user_ids : []), userId] : r.user_ids.filter((id) => id !== userId);
+  const next = { emoji, count: ids.length, user_ids: ids };
+  if (!r) return [...reactions, next];
+  return ids.length ? reactions.map((x) => (x === r ? next : x)) : reactions.filter((x) => x !== r);
+}
 function byName(a, b) { return a.name.localeCompare(b.name); }
 function laterMarker(a, b) { return typeof a === 'number' && typeof b === 'number' ? Math.max(a, b) : (typeof b === 'number' ? b : a); }
-function tombstone(m) { return { ...m, body: '', attachments: [], deleted: true }; }
+function tombstone(m) { return { ...m, body: '', attachments: [], reactions: [], deleted: true }; }
 function oldestSeq(t) {
   let min = null;
   for (const m of t.byId.values()) if (min === null || m.seq < min) min = m.seq;

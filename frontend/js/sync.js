@@ -12,6 +12,8 @@
 // head is written again with the same client_id (the server stores it once and answers with the
 // original) when a connection becomes ready, when a transient error's pause is over, and when no
 // answer came within SEND_TIMEOUT_MS. Only a send refused for good waits for the person.
+//
+// Reactions go over REST, one request per message and emoji at a time: the last click wins.
 
 /** At most one typing notice per this many ms (the server forwards one per 2 s). */
 export const TYPING_EVERY_MS = 2100;
@@ -24,6 +26,19 @@ const RETRY_MS = { rate_limited: 1000 };
 const DEFAULT_RETRY_MS = 2000;
 /** Socket error codes that refuse a send for good (docs/protocol.md section 5); others are retried. */
 const FINAL_CODES = new Set(['validation_failed', 'not_a_member', 'not_found', 'conflict', 'forbidden']);
+
+/**
+ * A new client id (a v4 UUID): crypto.randomUUID exists only in secure contexts (HTTPS, localhost),
+ * getRandomValues everywhere (a plain-HTTP LAN address too).
+ */
+export function clientId() {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40; // version 4
+  b[8] = (b[8] & 0x3f) | 0x80; // the RFC 4122 variant
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /** True when a REST failure refuses a send for good: a 4xx other than 401 (the session's business), 408 and 429. */
 export function finalStatus(status) { return status >= 400 && status < 500 && ![401, 408, 429].includes(status); }
@@ -51,6 +66,7 @@ export class Sync {
     this.lastReadSent = new Map(); // room id -> seq last sent as read marker
     this.lastTypingSent = 0; // when the last typing notice went out (ms)
     this.inFlight = new Map(); // room id -> {clientId, at, via: 'socket' | 'rest', conn}: the head on its way
+    this.reacting = new Set(); // 'roomId messageId emoji' of reactions on their way
     this.conn = 0; // counts ready connections, so a head written on an old one is written again
     this.retryTimer = 0; // a transient refusal's pause
     this.timers = { setTimeout, clearTimeout };
@@ -156,7 +172,7 @@ export class Sync {
    * and shows as pending until its ack; every write of it carries the same client_id and files.
    */
   send(roomId, body, attachments = []) {
-    this.store.addPending(roomId, body, crypto.randomUUID(), { attachments });
+    this.store.addPending(roomId, body, clientId(), { attachments });
     this.pump(roomId);
   }
 
@@ -211,6 +227,28 @@ export class Sync {
     const f = this.inFlight.get(roomId);
     if (f && f.clientId === clientId) this.inFlight.delete(roomId);
     if (!this.retryTimer) this.retryTimer = this.timers.setTimeout(() => { this.retryTimer = 0; this.pumpAll(); }, RETRY_MS[code] || DEFAULT_RETRY_MS);
+  }
+
+  /** Puts my `emoji` on a message (`on`) or takes it off: shown at once, rolled back (and said) if refused. */
+  async react(roomId, messageId, emoji, on) {
+    const { store } = this;
+    store.wantReaction(roomId, messageId, emoji, on);
+    const key = `${roomId} ${messageId} ${emoji}`;
+    if (this.reacting.has(key)) return; // the last wish goes after the request on its way
+    this.reacting.add(key);
+    try {
+      let sent;
+      for (let want = on; want !== undefined && want !== sent; want = store.wantedReaction(roomId, messageId, emoji)) {
+        sent = want;
+        await this.api.react(roomId, messageId, emoji, sent);
+      }
+      store.settleReaction(roomId, messageId, emoji, true);
+    } catch (e) {
+      store.settleReaction(roomId, messageId, emoji, false);
+      this.toast(`Reaction not saved: ${e.detail || e.message}`);
+    } finally {
+      this.reacting.delete(key);
+    }
   }
 
   /** A typing notice, throttled: returns how many ms to wait before trying again (0: done). */

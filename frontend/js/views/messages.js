@@ -1,7 +1,8 @@
 // The message list: rows grouped by author and day, reconciled by key so unchanged rows (and a
 // focused edit box) stay in place. One roving tab stop: the selected row is the timeline's only
 // Tab stop (its actions and links with it); the arrow keys, Home and End move the selection, and
-// a click or tap selects, which also shows the row's Edit and Delete on touch screens.
+// a click or tap selects, which also shows the row's actions on touch screens. A focused control
+// whose row is rendered anew (a reaction came in) keeps the focus in the new row.
 import { h, syncChildren } from './dom.js';
 import { renderBody } from './markdown-dom.js';
 import { groupRows, formatTime, fullTimestamp, avatarHue, isLong } from '../format.js';
@@ -11,7 +12,7 @@ const MOVE_KEYS = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
 export class MessageList {
   constructor(listEl, handlers) {
     this.el = listEl;
-    this.handlers = handlers; // {onEdit(msg), onSaveEdit(msg, body), onCancelEdit(), onDelete(msg), onRetry(clientId), onDiscard(clientId), renderFiles(files) → node | null}
+    this.handlers = handlers; // {onEdit(msg), onSaveEdit(msg, body), onCancelEdit(), onDelete(msg), onRetry(clientId), onDiscard(clientId), renderFiles(files) → node | null, reactions() → reactions.js's views once loaded, else null}
     this.cache = new Map();
     this.editingId = null;
     this.selectedId = null; // the row holding the tab stop (null: the newest)
@@ -29,19 +30,30 @@ export class MessageList {
     const rows = groupRows(messages);
     const nodes = [];
     const next = new Map();
+    const rx = this.handlers.reactions();
+    const focused = this.el.contains(document.activeElement) ? document.activeElement : null;
     for (const row of rows) {
       let key;
       if (row.kind === 'day') key = row.key + '|' + row.label;
       else {
         const m = row.msg;
-        key = [m.id, row.first, m.edited_at, m.deleted, m.pending || '', m.reason || '', m.pending && connected, this.editingId === m.id, this.expanded.has(m.id), m.body, me && me.username].join('|');
+        key = [m.id, row.first, m.edited_at, m.deleted, m.pending || '', m.reason || '', m.pending && connected, this.editingId === m.id, this.expanded.has(m.id), m.body, me && me.username,
+          rx && this.editingId !== m.id ? rx.key(m) : ''].join('|'); // an edit box under way stays (its chips catch up after)
       }
       if (row.kind === 'msg' && row.msg.id === unreadFrom) nodes.push(this.reuse(next, 'unread', () => h('li', { class: 'unread-divider', id: 'unread-divider' }, h('span', { text: 'New since you left' }))));
-      nodes.push(this.reuse(next, key, () => (row.kind === 'day' ? dayRow(row) : this.messageRow(row, me, connected))));
+      nodes.push(this.reuse(next, key, () => (row.kind === 'day' ? dayRow(row) : this.messageRow(row, me, connected, rx))));
     }
     this.cache = next;
     syncChildren(this.el, nodes);
     this.applyRoving();
+    if (focused && !focused.isConnected) this.refocus(focused);
+  }
+
+  /** The focus was in a row rendered anew: the same control of the new row takes it (else the row). */
+  refocus(old) {
+    const row = this.rows().find((r) => r.dataset.id === old.closest('li.msg').dataset.id);
+    const same = row && old.dataset.focus && [...row.querySelectorAll('[data-focus]')].find((el) => el.dataset.focus === old.dataset.focus);
+    if (row) (same || row).focus({ preventScroll: true });
   }
 
   reuse(next, key, make) {
@@ -92,7 +104,7 @@ export class MessageList {
     return true;
   }
 
-  messageRow({ msg, first }, me, connected) {
+  messageRow({ msg, first }, me, connected, rx) {
     const mine = me && msg.author && msg.author.id === me.id;
     const cls = ['msg'];
     if (first) cls.push('first');
@@ -117,6 +129,8 @@ export class MessageList {
       else if (msg.body || !msg.attachments.length) content.append(...this.body(msg, me)); // files alone: no empty body
       const files = this.handlers.renderFiles(msg.attachments);
       if (files) content.append(files);
+      const chips = rx && rx.chips(msg);
+      if (chips) content.append(chips);
     }
     if (msg.pending === 'pending') content.append(h('span', { class: 'status', text: connected ? 'Sending…' : 'Waiting for the connection: it is sent when it is back' }));
     if (msg.pending === 'failed') {
@@ -125,10 +139,13 @@ export class MessageList {
         h('button', { type: 'button', class: 'link-btn discard', onclick: () => this.handlers.onDiscard(msg.client_id) }, 'Discard')));
     }
     li.append(content);
-    if (mine && !msg.deleted && !msg.pending && this.editingId !== msg.id) {
+    const own = mine && !msg.deleted && !msg.pending && this.editingId !== msg.id;
+    const react = rx && this.editingId !== msg.id && rx.addButton(msg);
+    if (own || react) {
       li.append(h('div', { class: 'msg-actions' },
-        h('button', { type: 'button', class: 'act edit', 'aria-label': 'Edit message', title: 'Edit', onclick: () => this.handlers.onEdit(msg) }, 'Edit'),
-        h('button', { type: 'button', class: 'act delete', 'aria-label': 'Delete message', title: 'Delete', onclick: (e) => this.armDelete(e.currentTarget, msg) }, 'Delete')));
+        own && h('button', { type: 'button', class: 'act edit', 'aria-label': 'Edit message', title: 'Edit', dataset: { focus: 'edit' }, onclick: () => this.handlers.onEdit(msg) }, 'Edit'),
+        own && h('button', { type: 'button', class: 'act delete', 'aria-label': 'Delete message', title: 'Delete', dataset: { focus: 'delete' }, onclick: (e) => this.armDelete(e.currentTarget, msg) }, 'Delete'),
+        react));
     }
     return li;
   }

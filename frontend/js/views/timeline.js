@@ -3,11 +3,10 @@
 // first message of others after my read marker, jumps to one message (a search result: scrolled
 // to, highlighted and focused), read markers (moved only for messages that were on screen in a
 // visible tab), the typing line, and the composer with its character count (counted as the server
-// counts), emoji picker and files (uploads.js; a message's files are attachments.js's: both load
-// with the session, not with the sign-in screen).
+// counts), emoji picker and files (uploads.js; a message's files are attachments.js's, its
+// reactions reactions.js's: these load with the session, not with the sign-in screen).
 import { $ } from './dom.js';
 import { MessageList } from './messages.js';
-import { initEmojiPicker } from './emoji-picker.js';
 import { toast, announce } from './notices.js';
 import { plainText } from '../markdown.js';
 import { typingText, memberCount, bodyCounter, firstUnread, MAX_BODY } from '../format.js';
@@ -31,13 +30,13 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
   let awaiting = false; // the page the room opens at (around a seq, or the newest) is on its way
   let flashTimer = 0;
 
-  let files = null; // the file views once loaded: {attachments, uploads, fileNames}
+  let views = null; // the session's views once loaded: {attachments, uploads, fileNames, picker, reactions}
   const list = new MessageList($('messages'), {
     onEdit: (msg) => { list.editingId = msg.id; renderTimeline(); },
     onCancelEdit: () => { list.editingId = null; renderTimeline(); input.focus(); },
     onSaveEdit: async (msg, body) => {
       try {
-        if (body !== msg.body) store.mergeMessage(msg.room_id, await api.editMessage(msg.room_id, msg.id, body));
+        if (body !== msg.body) store.mergeMessage(msg.room_id, await api.editMessage(msg.room_id, msg.id, body), { snapshot: true });
         list.editingId = null;
         renderTimeline();
         input.focus();
@@ -53,7 +52,8 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     onToggle: () => renderTimeline(),
     onRetry: (clientId) => sync.retry(clientId),
     onDiscard: (clientId) => store.discardPending(clientId),
-    renderFiles: (attached) => (files ? files.attachments.node(attached) : null),
+    renderFiles: (attached) => (views ? views.attachments.node(attached) : null),
+    reactions: () => views && views.reactions,
   });
 
   // ---- header --------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     $('members').hidden = !has || !membersOpen;
     $('btn-members').setAttribute('aria-expanded', String(has && membersOpen));
     input.placeholder = has ? `Message ${title}` : 'Message';
-    if (files) files.uploads.render();
+    if (views) views.uploads.render();
     updateSend();
     if (wantFocus && has) {
       wantFocus = false;
@@ -260,7 +260,6 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
   }
   input.addEventListener('input', () => { updateCount(); if (!typingTimer) sendTyping(); });
   $('composer').addEventListener('submit', (e) => { e.preventDefault(); submit(); });
-  const emoji = initEmojiPicker({ input, onChange: updateCount });
 
   /** Shows the count near the limit, the way the server counts (code points of what is sent). */
   function updateCount() {
@@ -272,14 +271,14 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
   }
 
   /** Send waits for the open room's uploads. */
-  function updateSend() { $('btn-send').disabled = Boolean(files) && files.uploads.busy(store.activeRoomId); }
+  function updateSend() { $('btn-send').disabled = Boolean(views) && views.uploads.busy(store.activeRoomId); }
 
   /** Sends the text and the uploaded files (either may be missing, not both). */
   function submit() {
     const body = input.value.trim();
     const roomId = store.activeRoomId;
     if (!roomId) return;
-    const uploads = files && files.uploads;
+    const uploads = views && views.uploads;
     if (uploads && uploads.busy(roomId)) { toast('Your files are still uploading: send once they are up, or cancel them.'); return; }
     if (!body && !(uploads && uploads.files(roomId).length)) return;
     const c = bodyCounter(body);
@@ -296,16 +295,22 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
 
   return {
     /**
-     * Loads the file views (once): before the first room opens, so its messages show their files.
-     * Without them messages show no files and nothing can be attached (said once).
+     * Loads the session's views (once): files, reactions, the emoji picker, before the first room
+     * opens, so its messages show them. Without them messages show no files or reactions and
+     * nothing can be attached (said once).
      */
-    async loadFiles() {
-      if (files) return;
+    async loadViews() {
+      if (views) return;
       try {
-        const [a, u, f] = await Promise.all([import('./attachments.js'), import('./uploads.js'), import('../files.js')]);
-        files ||= { attachments: a.initAttachments({ api }), uploads: u.initUploads({ store, api, onChange: updateSend }), fileNames: f.fileNames };
+        const [a, u, f, e, r] = await Promise.all([import('./attachments.js'), import('./uploads.js'), import('../files.js'), import('./emoji-picker.js'), import('./reactions.js')]);
+        if (views) return;
+        const picker = e.initEmojiPicker({ input, onChange: updateCount });
+        views = {
+          attachments: a.initAttachments({ api }), uploads: u.initUploads({ store, api, onChange: updateSend }), fileNames: f.fileNames,
+          picker, reactions: r.initReactions({ store, sync, picker }),
+        };
       } catch {
-        toast('Files and images could not be loaded: reload the page to see them.');
+        toast('Files, reactions and emoji could not be loaded: reload the page to see them.');
       }
     },
     renderHeader,
@@ -327,7 +332,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       unreadFrom = undefined;
       scrollToDivider = false;
       jumpTo = target || null;
-      emoji.close();
+      if (views) views.picker.close();
       const shown = (seq) => t.loaded && (!t.hasNewer || seq <= t.newestPaged);
       let plan = {};
       if (target) {
@@ -355,10 +360,10 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       return list.focusNewest();
     },
     /** Closes the emoji picker if open (Escape); true when it was. */
-    closeEmoji: () => emoji.close(),
+    closeEmoji: () => Boolean(views) && views.picker.close(),
     /** A new message from someone else in the open room. */
     showIncoming(message) {
-      const names = files && message.attachments.length ? `${message.body ? ' · ' : ''}files: ${files.fileNames(message.attachments)}` : '';
+      const names = views && message.attachments.length ? `${message.body ? ' · ' : ''}files: ${views.fileNames(message.attachments)}` : '';
       announce(`${message.author.username}: ${plainText(message.body)}${names}`);
       if (!stickToBottom) jump.textContent = 'New messages ↓';
     },
@@ -371,6 +376,6 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       return true;
     },
     /** The session ended. */
-    clear() { list.editingId = null; list.selectedId = null; $('messages').replaceChildren(); if (files) files.uploads.clear(); },
+    clear() { list.editingId = null; list.selectedId = null; $('messages').replaceChildren(); if (views) views.uploads.clear(); },
   };
 }

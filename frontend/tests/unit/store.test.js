@@ -286,3 +286,58 @@ test('jumping back to the newest page drops the jump\'s pages but keeps what cam
   assert.deepEqual(t.messages(2).map((m) => m.id), [3, 4]);
   assert.equal(t.cursor(2), 4);
 });
+
+const thumbs = (...ids) => ({ emoji: '👍', count: ids.length, user_ids: ids });
+const reactionsOf = (s, id) => s.messages(1).find((m) => m.id === id).reactions;
+
+test('reactions come with message_updated and stay through an ack or an edit\'s answer that knows less', () => {
+  const s = fresh();
+  s.applySubscribed({ room_id: 1, head_seq: 0, replay_truncated: false });
+  s.addPending(1, 'hello', 'cid-1');
+  assert.deepEqual(s.messages(1)[0].reactions, [], 'a pending send has none');
+  const stored = msg(50, 1, alice, { body: 'hello', client_id: 'cid-1', reactions: [] });
+  s.applyChange(ev('message', 1, stored));
+  s.applyChange(ev('message_updated', 2, { ...stored, reactions: [thumbs(2)] }));
+  assert.deepEqual(reactionsOf(s, 50), [thumbs(2)]);
+  s.applyAck({ client_id: 'cid-1', message: stored }); // the ack's copy is from before the reaction
+  assert.deepEqual(reactionsOf(s, 50), [thumbs(2)], 'the ack does not take it away');
+  assert.equal(s.messages(1).length, 1);
+  // My edit: its event came first (with the reaction); the REST answer of the same edit knows less.
+  const edited = { ...stored, body: 'hello!', edited_at: '2026-01-01T11:00:00Z' };
+  s.applyChange(ev('message_updated', 3, { ...edited, reactions: [thumbs(2)] }));
+  s.mergeMessage(1, { ...edited, reactions: [] }, { snapshot: true });
+  assert.deepEqual(reactionsOf(s, 50), [thumbs(2)]);
+  // An answer with a later edit than the one stored does replace it.
+  s.mergeMessage(1, { ...edited, body: 'hello!!', edited_at: '2026-01-01T12:00:00Z', reactions: [thumbs(2)] }, { snapshot: true });
+  assert.equal(s.messages(1)[0].body, 'hello!!');
+  // A reaction's message_updated keeps the edit (same edited_at) and replaces the reactions.
+  s.applyChange(ev('message_updated', 4, { ...edited, body: 'hello!!', edited_at: '2026-01-01T12:00:00Z', reactions: [] }));
+  assert.deepEqual(reactionsOf(s, 50), []);
+  assert.equal(s.messages(1)[0].body, 'hello!!');
+  s.applyChange(ev('message_updated', 5, { ...edited, body: 'hello!!', edited_at: '2026-01-01T12:00:00Z', reactions: [thumbs(2)] }));
+  s.applyChange({ type: 'message_deleted', room_id: 1, seq: 6, message_id: 50 });
+  assert.deepEqual(reactionsOf(s, 50), [], 'a tombstone has none');
+});
+
+test('my reaction shows at once, over what others do meanwhile; the server taking it keeps it, a refusal rolls it back', () => {
+  const s = fresh();
+  s.applyHistory(1, [msg(10, 1, bob, { reactions: [thumbs(2)] })], false);
+  const before = s.messages(1)[0];
+  s.wantReaction(1, 10, '👍', true);
+  assert.deepEqual(reactionsOf(s, 10), [thumbs(2, 1)]);
+  assert.equal(s.wantedReaction(1, 10, '👍'), true);
+  // Someone else reacts while mine is on its way: both show.
+  s.applyChange(ev('message_updated', 2, msg(10, 1, bob, { reactions: [thumbs(2), { emoji: '🎉', count: 1, user_ids: [3] }] })));
+  assert.deepEqual(reactionsOf(s, 10), [thumbs(2, 1), { emoji: '🎉', count: 1, user_ids: [3] }]);
+  s.settleReaction(1, 10, '👍', true);
+  assert.equal(s.wantedReaction(1, 10, '👍'), undefined);
+  assert.deepEqual(reactionsOf(s, 10), [thumbs(2, 1), { emoji: '🎉', count: 1, user_ids: [3] }], 'kept until its message_updated');
+  // Taking it off, refused: back to what the server has.
+  s.wantReaction(1, 10, '👍', false);
+  assert.deepEqual(reactionsOf(s, 10), [thumbs(2), { emoji: '🎉', count: 1, user_ids: [3] }]);
+  s.settleReaction(1, 10, '👍', false);
+  assert.deepEqual(reactionsOf(s, 10), [thumbs(2, 1), { emoji: '🎉', count: 1, user_ids: [3] }]);
+  assert.notEqual(s.messages(1)[0], before);
+  // Nothing on its way: the stored objects as they are.
+  assert.equal(s.messages(1)[0], s.timeline(1).byId.get(10));
+});

@@ -35,6 +35,7 @@ function fakeApi(overrides) {
     leaveRoom: async () => null,
     sendMessage: async (roomId, body, clientId) => msg(90, 1, alice, { room_id: roomId, body, client_id: clientId }),
     markRead: async () => null,
+    react: async () => null,
     ...overrides,
   };
   const api = { calls };
@@ -387,4 +388,57 @@ test('opening a room at a seq loads the page around it; leaving a jump loads the
   assert.deepEqual(calls(h, 'history')[1], [1, { limit: 50 }]);
   assert.deepEqual(h.store.messages(1).map((m) => m.id), [30]);
   assert.equal(h.store.timeline(1).hasNewer, false);
+});
+
+test('a reaction shows at once and goes out as PUT or DELETE; clicks while one is on its way send the last wish after it', async () => {
+  const answers = [];
+  const h = harness({ api: { react: () => new Promise((resolve, reject) => answers.push({ resolve, reject })) } });
+  h.store.applyHistory(1, [msg(10, 1, bob, { reactions: [] })], false);
+  const shown = () => h.store.messages(1)[0].reactions;
+  const first = h.sync.react(1, 10, '👍', true);
+  assert.deepEqual(shown(), [{ emoji: '👍', count: 1, user_ids: [alice.id] }], 'at once');
+  assert.deepEqual(calls(h, 'react'), [[1, 10, '👍', true]]);
+  h.sync.react(1, 10, '👍', false); // off, then on again, while the PUT is on its way
+  assert.deepEqual(shown(), []);
+  h.sync.react(1, 10, '👍', true);
+  h.sync.react(1, 10, '👍', false);
+  assert.equal(calls(h, 'react').length, 1, 'one request at a time');
+  answers[0].resolve(null);
+  await tick();
+  assert.deepEqual(calls(h, 'react'), [[1, 10, '👍', true], [1, 10, '👍', false]], 'then the last wish');
+  answers[1].resolve(null);
+  await first;
+  assert.deepEqual(shown(), []);
+  assert.equal(h.store.wantedReaction(1, 10, '👍'), undefined, 'settled');
+  // The same wish as the one on its way sends nothing more.
+  const again = h.sync.react(1, 10, '🎉', true);
+  h.sync.react(1, 10, '🎉', false);
+  h.sync.react(1, 10, '🎉', true);
+  answers[2].resolve(null);
+  await again;
+  assert.deepEqual(calls(h, 'react').slice(2), [[1, 10, '🎉', true]]);
+  assert.deepEqual(shown(), [{ emoji: '🎉', count: 1, user_ids: [alice.id] }], 'kept until the server\'s message_updated');
+  assert.deepEqual(h.toasts, []);
+});
+
+test('a refused reaction rolls back and says why', async () => {
+  const h = harness({ api: { react: async () => { throw problem(409, 'This message has as many different emoji as it may (20).'); } } });
+  h.store.applyHistory(1, [msg(10, 1, bob, { reactions: [{ emoji: '👍', count: 1, user_ids: [bob.id] }] })], false);
+  await h.sync.react(1, 10, '🎉', true);
+  assert.deepEqual(h.store.messages(1)[0].reactions, [{ emoji: '👍', count: 1, user_ids: [bob.id] }]);
+  assert.deepEqual(h.toasts, ['Reaction not saved: This message has as many different emoji as it may (20).']);
+  assert.equal(h.sync.reacting.size, 0);
+});
+
+test('sends get client ids without crypto.randomUUID too (plain HTTP on a LAN address)', () => {
+  const proto = Object.getPrototypeOf(globalThis.crypto);
+  const saved = Object.getOwnPropertyDescriptor(proto, 'randomUUID');
+  delete proto.randomUUID;
+  try {
+    const h = harness();
+    h.sync.send(1, 'over plain http');
+    assert.match(h.socket.sent.at(-1).client_id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  } finally {
+    Object.defineProperty(proto, 'randomUUID', saved);
+  }
 });
