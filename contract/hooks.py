@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import urllib.error
 import urllib.request
 
 import schemathesis
@@ -109,16 +110,36 @@ END_SESSION = ("DELETE", "/api/v1/sessions/{session_id}")
 REACTION = "/api/v1/rooms/{room_id}/messages/{message_id}/reactions/{emoji}"
 
 
+def _call(method: str, path: str, token: str, body: dict | None = None):
+    request = urllib.request.Request(
+        os.environ["CONFAB_ST_URL"].rstrip("/") + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        method=method,
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        raw = response.read()
+        return json.loads(raw) if raw else None
+
+
 def _seeded_message(path_parameters):
-    """Lets some reaction cases name a real message in its own room (run.sh seeds three per room),
-    so PUT and DELETE reach their success path (204), not only 404 for random pairs. Only pairs of
-    whole numbers are replaced (a negative case stays negative), and only odd message ids."""
-    whole = lambda v: isinstance(v, int) and not isinstance(v, bool)
+    """Lets some reaction cases name a real message in its own room, so PUT and DELETE reach
+    their success path (204), not only 404 for random pairs: a new message in run.sh's room for
+    reactions (joined again first, in case another operation left it). Other operations can
+    leave rooms and delete messages, so seeding them once would not last the run. Only pairs of
+    valid ids (whole numbers from 0 to 2^63 - 1) are replaced, so a negative case stays negative (unknown messages are the
+    black-box tests' business: backend/tests/api/reactions.rs)."""
+    whole = lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**63
     value = (path_parameters or {}).get("message_id")
-    if whole(value) and whole(path_parameters.get("room_id")) and value % 2 == 1:
-        pairs = os.environ["CONFAB_ST_MESSAGES"].split(",")
-        room, message = pairs[value % len(pairs)].split(":")
-        path_parameters["room_id"], path_parameters["message_id"] = int(room), int(message)
+    if whole(value) and whole(path_parameters.get("room_id")):
+        room = int(os.environ["CONFAB_ST_REACTION_ROOM"])
+        token = _login()
+        try:
+            _call("PUT", f"/api/v1/rooms/{room}/members/me", token)
+            message = _call("POST", f"/api/v1/rooms/{room}/messages", token, {"body": "react to me"})
+        except urllib.error.HTTPError:
+            return path_parameters  # the room was deleted by another case: keep the random pair
+        path_parameters["room_id"], path_parameters["message_id"] = room, message["id"]
     return path_parameters
 
 

@@ -129,8 +129,8 @@ export CONFAB_ST_URL="$URL" CONFAB_ST_USERNAME="$USERNAME" CONFAB_ST_PASSWORD="$
 # member, so DELETE /rooms/{id}/members/{user_id} can. Their ids are offered to schemathesis as
 # dictionaries for the `room_id` and `user_id` path parameters (half of the generated values),
 # in a copy of schemathesis.toml made for this run. Likewise files: an image (so the thumbnail
-# has one to make) and a text file in one of the user's rooms, for `file_id`; and three
-# messages in each room, whose (room, message) pairs hooks.py gives the reaction operations.
+# has one to make) and a text file in one of the user's rooms, for `file_id`; and a room of
+# its own for hooks.py to post messages to for the reaction operations.
 SEED=$(python3 - "$URL" "$USERNAME" "$PASSWORD" <<'PY'
 import json, struct, sys, urllib.request, zlib
 
@@ -167,16 +167,12 @@ files = [
     call("POST", f"/api/v1/rooms/{rooms[1]}/files?name=seed.png", a["access_token"], raw=png(64, 48))["id"],
     call("POST", f"/api/v1/rooms/{rooms[1]}/files?name=seed.txt", a["access_token"], raw=b"seed text")["id"],
 ]
-messages = [
-    f"{room}:{call('POST', f'/api/v1/rooms/{room}/messages', a['access_token'], {'body': f'seed {i}'})['id']}"
-    for room in rooms
-    for i in range(3)
-]
-seed = {"room_ids": rooms, "user_ids": [a["user"]["id"], b["user"]["id"]], "file_ids": files, "messages": messages}
+reactions = call("POST", "/api/v1/rooms", a["access_token"], {"name": f"{username}-reactions"})["id"]
+seed = {"room_ids": rooms, "user_ids": [a["user"]["id"], b["user"]["id"]], "file_ids": files, "reaction_room": reactions}
 print(json.dumps(seed))
 PY
 )
-export CONFAB_ST_MESSAGES=$(printf '%s' "$SEED" | python3 -c 'import json, sys; print(",".join(json.load(sys.stdin)["messages"]))')
+export CONFAB_ST_REACTION_ROOM=$(printf '%s' "$SEED" | python3 -c 'import json, sys; print(json.load(sys.stdin)["reaction_room"])')
 CONFIG_DIR=$(mktemp -d -t confab-contract-config.XXXXXX)
 CONFIG="$CONFIG_DIR/schemathesis.toml"
 python3 - "$CONTRACT_DIR/schemathesis.toml" "$SEED" >"$CONFIG" <<'PY'
