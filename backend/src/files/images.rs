@@ -48,9 +48,9 @@ pub fn dimensions(head: &[u8]) -> Result<Option<(u32, u32)>, ImageError> {
 }
 
 /// A thumbnail of the whole image: longest side at most [`THUMBNAIL`], orientation applied,
-/// no metadata; JPEG, or PNG when the image has transparency. Returns the bytes and their
-/// content type. CPU-bound: run it on the blocking pool.
-pub fn thumbnail(bytes: &[u8]) -> Result<(Vec<u8>, &'static str), ImageError> {
+/// no metadata; JPEG, or PNG when the image has transparency (its bytes say which). CPU-bound:
+/// run it on the blocking pool.
+pub fn thumbnail(bytes: &[u8]) -> Result<Vec<u8>, ImageError> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -66,11 +66,10 @@ pub fn thumbnail(bytes: &[u8]) -> Result<(Vec<u8>, &'static str), ImageError> {
     let mut out = Cursor::new(Vec::new());
     if small.color().has_alpha() {
         small.write_to(&mut out, image::ImageFormat::Png)?;
-        Ok((out.into_inner(), "image/png"))
     } else {
         JpegEncoder::new_with_quality(&mut out, 82).encode_image(&small.to_rgb8())?;
-        Ok((out.into_inner(), "image/jpeg"))
     }
+    Ok(out.into_inner())
 }
 
 fn decoder(bytes: &[u8], limits: Limits) -> image::ImageResult<Box<dyn ImageDecoder + '_>> {

@@ -11,7 +11,7 @@ use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::rooms::access;
 use crate::state::AppState;
-use crate::store::{self, messages::NewMessage};
+use crate::store::{self, messages::NewMessage, models::MessageRow};
 use crate::validate;
 
 /// Sends a message and waits for its commit.
@@ -61,8 +61,7 @@ pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, b
             validate::message_body(body)?; // blank text alone is no message
         }
         let row = store::messages::edit(&mut *c, room_id, message_id, body).await?;
-        let author = store::users::by_id(&mut *c, row.author_id).await?.ok_or_else(|| AppError::not_found("user"))?;
-        Ok((row.updated_seq, row.into_message(author)))
+        changed(&mut *c, row).await
     })?;
     state.realtime.to_room(room_id, &ServerEvent::MessageUpdated { room_id, seq, message: message.clone() });
     Ok(message)
@@ -82,16 +81,21 @@ pub async fn react(
     state.limits.actions_by_user.take(auth.user_id).await?;
     let changed = store::transaction!(&state.store, |c| {
         access::member(&mut *c, room_id, auth.user_id).await?;
-        let Some(row) = store::messages::react(&mut *c, room_id, message_id, auth.user_id, emoji, on).await? else {
-            return Ok(None);
-        };
-        let author = store::users::by_id(&mut *c, row.author_id).await?.ok_or_else(|| AppError::not_found("user"))?;
-        Ok(Some((row.updated_seq, row.into_message(author))))
+        match store::messages::react(&mut *c, room_id, message_id, auth.user_id, emoji, on).await? {
+            Some(row) => changed(&mut *c, row).await.map(Some),
+            None => Ok(None),
+        }
     })?;
     if let Some((seq, message)) = changed {
         state.realtime.to_room(room_id, &ServerEvent::MessageUpdated { room_id, seq, message });
     }
     Ok(())
+}
+
+/// A message just changed, as clients get it, with the seq of the change.
+async fn changed(db: impl Into<store::Db<'_>>, row: MessageRow) -> AppResult<(i64, Message)> {
+    let author = store::users::by_id(db, row.author_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    Ok((row.updated_seq, row.into_message(author)))
 }
 
 /// Deletes a message (its author, or a room owner or admin), leaving a tombstone; its files are
@@ -112,7 +116,7 @@ pub async fn delete(state: &AppState, auth: Auth, room_id: i64, message_id: i64)
         }
         let files = store::files::discard_of_message(&mut *c, message_id).await?;
         let seq = store::messages::delete(&mut *c, room_id, message_id).await?.updated_seq;
-        Ok(Some((seq, !files.is_empty())))
+        Ok(Some((seq, files > 0)))
     })?;
     if let Some((seq, had_files)) = seq {
         if had_files {

@@ -90,15 +90,14 @@ pub fn attachments_json(rows: &[&FileRow]) -> StoreResult<Option<String>> {
     serde_json::to_string(&files).map(Some).map_err(|e| StoreError::Other(e.into()))
 }
 
-/// Discards the files of a message being deleted (in its transaction); returns them.
-pub async fn discard_of_message(db: impl Into<Db<'_>>, message_id: i64) -> StoreResult<Vec<FileRow>> {
+/// Discards the files of a message being deleted (in its transaction); returns how many.
+pub async fn discard_of_message(db: impl Into<Db<'_>>, message_id: i64) -> StoreResult<usize> {
     let at = now();
     write_tx!(db, |c| Ok(diesel::update(files::table)
         .filter(files::message_id.eq(message_id))
         .filter(files::deleted_at.is_null())
         .set(files::deleted_at.eq(at))
-        .returning(FileRow::as_returning())
-        .get_results(c)
+        .execute(c)
         .await?))
 }
 
