@@ -249,6 +249,12 @@ impl From<Conflict> for AppError {
                     crate::store::messages::MAX_EMOJI_PER_MESSAGE
                 ),
             ),
+            Conflict::NotRepliable => {
+                let message = "must be a message of this room that is not deleted";
+                let mut err = Self::new(ErrorKind::Conflict, format!("reply_to: {message}"));
+                err.errors.push(FieldError { field: "reply_to".into(), message: message.into() });
+                err
+            }
             Conflict::Unattachable => {
                 let message = "each must be a file you uploaded to this room and have not attached to a message yet";
                 let mut err = Self::new(ErrorKind::Conflict, format!("attachments: {message}"));

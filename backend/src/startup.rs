@@ -35,6 +35,7 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(rooms::handlers::update)
             .service(rooms::handlers::delete_room)
             .service(rooms::handlers::create_dm)
+            .service(rooms::handlers::set_notifications)
             .service(rooms::members::join)
             .service(rooms::members::leave)
             .service(rooms::members::list)

@@ -127,6 +127,23 @@ impl Api {
         Ok(())
     }
 
+    /// Sends a message over REST; returns its id.
+    pub async fn send_message(&self, token: &str, room: i64, body: &str) -> anyhow::Result<i64> {
+        let url = format!("{}/api/v1/rooms/{room}/messages", self.base);
+        let res = self.http.post(url).bearer_auth(token).json(&json!({"body": body})).send().await?;
+        anyhow::ensure!(res.status() == 201, "send: {}", res.status());
+        Ok(res.json::<confab_shared::Message>().await?.id)
+    }
+
+    /// Adds (`on`) or takes back a reaction.
+    pub async fn react(&self, token: &str, room: i64, message: i64, emoji: &str, on: bool) -> anyhow::Result<()> {
+        let url = format!("{}/api/v1/rooms/{room}/messages/{message}/reactions/{emoji}", self.base);
+        let req = if on { self.http.put(url) } else { self.http.delete(url) };
+        let res = req.bearer_auth(token).send().await?;
+        anyhow::ensure!(res.status() == 204, "react: {}", res.status());
+        Ok(())
+    }
+
     pub async fn connect(&self, token: &str) -> anyhow::Result<(Sink, Stream)> {
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/ws", self.addr)).await?;
         let (mut sink, mut stream) = ws.split();

@@ -7,6 +7,8 @@ mod scenarios;
 mod search;
 mod server;
 
+use scenarios::Traffic;
+
 use clap::{Parser, ValueEnum};
 use serde_json::json;
 
@@ -27,6 +29,8 @@ enum Scenario {
     Search,
     /// Upload and download of 25 MiB files, memory during ten at once, 12-megapixel thumbnails.
     Files,
+    /// 1 room × 20 clients at 1,000 messages/s, without and with 1,000 reaction toggles/s.
+    Reactions,
     All,
 }
 
@@ -107,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
     let scenarios = match args.scenario {
         Scenario::All => {
             use Scenario::*;
-            vec![Startup, Ingest, Fanout, Latency, Resume, Connections, Burst, BurstWide, Search, Files]
+            vec![Startup, Ingest, Fanout, Latency, Resume, Connections, Burst, BurstWide, Search, Files, Reactions]
         }
         one => vec![one],
     };
@@ -149,8 +153,15 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
     let api = client::Api::new(&server.addr);
     let cpu_before = server.cpu_seconds();
     let mut result = match scenario {
-        Scenario::Fanout => scenarios::fanout(&api, args.rooms, args.clients, args.messages, args.rate).await?,
-        Scenario::Latency => scenarios::fanout(&api, 100, 20, 200, 20.0).await?,
+        Scenario::Fanout => {
+            let (rooms, clients, messages, rate) = (args.rooms, args.clients, args.messages, args.rate);
+            scenarios::fanout(&api, Traffic { rooms, clients, messages, rate, reactions: 0.0, prefix: "fan" }).await?
+        }
+        Scenario::Latency => {
+            let traffic = Traffic { rooms: 100, clients: 20, messages: 200, rate: 20.0, reactions: 0.0, prefix: "fan" };
+            scenarios::fanout(&api, traffic).await?
+        }
+        Scenario::Reactions => scenarios::reactions(&api).await?,
         Scenario::Ingest => {
             scenarios::ingest(&api, args.ingest_senders, args.ingest_messages, args.ingest_window).await?
         }

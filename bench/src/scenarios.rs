@@ -36,13 +36,30 @@ pub fn percentile(sorted: &[i64], p: f64) -> f64 {
     sorted[i] as f64 / 1000.0
 }
 
-/// R rooms × N clients; one sender per room sends M messages at `rate` per second.
-/// Measures deliveries per second, send-to-receipt latency, lost and duplicated deliveries.
-pub async fn fanout(api: &Api, rooms: usize, clients: usize, messages: usize, rate: f64) -> anyhow::Result<Value> {
-    let tokens = users(api, "fan", clients).await?;
+/// The traffic of a fan-out run.
+pub struct Traffic {
+    pub rooms: usize,
+    pub clients: usize,
+    /// Per room.
+    pub messages: usize,
+    /// Messages per second per room.
+    pub rate: f64,
+    /// Reaction toggles per second on one message of the first room meanwhile (0: none), by up
+    /// to 20 of its clients over REST.
+    pub reactions: f64,
+    /// Names of the run's users and rooms (runs on one server need their own).
+    pub prefix: &'static str,
+}
+
+/// R rooms × N clients; one sender per room sends M messages at `rate` per second (and maybe
+/// reaction toggles meanwhile). Measures deliveries per second, send-to-receipt latency, lost
+/// and duplicated deliveries.
+pub async fn fanout(api: &Api, traffic: Traffic) -> anyhow::Result<Value> {
+    let Traffic { rooms, clients, messages, rate, reactions, prefix } = traffic;
+    let tokens = users(api, prefix, clients).await?;
     let mut room_ids = Vec::new();
     for r in 0..rooms {
-        room_ids.push(api.create_room(&tokens[0], &format!("fanout-{r}")).await?);
+        room_ids.push(api.create_room(&tokens[0], &format!("{prefix}-{r}")).await?);
     }
     for token in &tokens[1..] {
         for room in &room_ids {
@@ -65,7 +82,7 @@ pub async fn fanout(api: &Api, rooms: usize, clients: usize, messages: usize, ra
         .map(|(sink, mut stream)| {
             tokio::spawn(async move {
                 let _sink = sink; // keep the connection open
-                let mut seen = vec![0u32; messages + 1];
+                let mut seen = vec![0u32; messages];
                 let mut latencies = Vec::with_capacity(messages);
                 let mut last = Instant::now();
                 let mut received = 0;
@@ -76,8 +93,9 @@ pub async fn fanout(api: &Api, rooms: usize, clients: usize, messages: usize, ra
                         continue;
                     }
                     let now = now_micros();
-                    if let (Some(seq), Some(sent)) = (int_after(&text, "\"seq\":"), int_after(&text, "\"body\":\"t:")) {
-                        if let Some(slot) = seen.get_mut(seq as usize) {
+                    let index = int_after(&text, "\"client_id\":\"f");
+                    if let (Some(i), Some(sent)) = (index, int_after(&text, "\"body\":\"t:")) {
+                        if let Some(slot) = seen.get_mut(i as usize) {
                             *slot += 1;
                             if *slot == 1 {
                                 received += 1;
@@ -92,6 +110,14 @@ pub async fn fanout(api: &Api, rooms: usize, clients: usize, messages: usize, ra
         })
         .collect();
 
+    let toggling = match reactions > 0.0 {
+        true => {
+            let target = api.send_message(&tokens[0], room_ids[0], "react to me").await?;
+            let reactors = tokens[1..].iter().take(20).cloned().collect();
+            Some(Toggles::start(api, reactors, room_ids[0], target, reactions))
+        }
+        false => None,
+    };
     let cpu_before = crate::server::cpu_seconds("/proc/self/stat");
     let started = Instant::now();
     let senders: Vec<_> = room_ids
@@ -111,9 +137,10 @@ pub async fn fanout(api: &Api, rooms: usize, clients: usize, messages: usize, ra
                         &mut sink,
                         &ClientEvent::Send {
                             room_id: room,
-                            client_id: format!("f{room}-{i}"),
+                            client_id: format!("f{i}r{room}"),
                             body,
                             attachments: Vec::new(),
+                            reply_to: None,
                         },
                     )
                     .await?;
@@ -126,13 +153,17 @@ pub async fn fanout(api: &Api, rooms: usize, clients: usize, messages: usize, ra
     for s in futures_util::future::join_all(senders).await {
         sinks.push(s??);
     }
+    let toggled = match toggling {
+        Some(toggles) => Some(toggles.stop().await?),
+        None => None,
+    };
     let mut lost = 0usize;
     let mut duplicated = 0usize;
     let mut latencies = Vec::new();
     let mut last_receipt = started;
     for task in futures_util::future::join_all(receive_tasks).await {
         let (seen, lat, last) = task?;
-        lost += seen[1..].iter().filter(|n| **n == 0).count();
+        lost += seen.iter().filter(|n| **n == 0).count();
         duplicated += seen.iter().map(|n| n.saturating_sub(1) as usize).sum::<usize>();
         latencies.extend(lat);
         last_receipt = last_receipt.max(last);
@@ -141,7 +172,13 @@ pub async fn fanout(api: &Api, rooms: usize, clients: usize, messages: usize, ra
     let cpu = crate::server::cpu_seconds("/proc/self/stat") - cpu_before;
     latencies.sort_unstable();
     let deliveries = latencies.len();
+    let reactions = toggled.map(|(toggles, seconds, mut latencies)| {
+        latencies.sort_unstable();
+        json!({"toggles": toggles, "toggles_per_sec": toggles as f64 / seconds,
+               "latency_ms": {"p50": percentile(&latencies, 0.5), "p99": percentile(&latencies, 0.99)}})
+    });
     Ok(json!({
+        "reactions": reactions,
         "rooms": rooms, "clients_per_room": clients, "messages_per_room": messages, "rate_per_room": rate,
         "deliveries": deliveries, "expected": rooms * clients * messages,
         "lost": lost, "duplicated": duplicated,
@@ -171,6 +208,7 @@ pub async fn ingest(api: &Api, senders: usize, messages: usize, window: usize) -
             client_id: format!("i{s}-{i}"),
             body: "ingest".into(),
             attachments: Vec::new(),
+            reply_to: None,
         }
     })
     .await?;
@@ -311,6 +349,7 @@ pub async fn burst(api: &Api, server: &crate::server::Server, clients: usize, ea
                         client_id: format!("b{c}-{i}"),
                         body: format!("burst {c} {i}"),
                         attachments: Vec::new(),
+                        reply_to: None,
                     };
                     send(&mut sink, &event).await?;
                 }
@@ -379,4 +418,65 @@ pub async fn startup(api: &Api, server: &crate::server::Server) -> anyhow::Resul
     let ready_ms = server.spawned.elapsed().as_secs_f64() * 1000.0;
     tokio::time::sleep(Duration::from_secs(1)).await;
     Ok(json!({"ready_ms": ready_ms, "idle_rss_kib": server.rss_kib()}))
+}
+
+/// Reaction toggles running in the background: each reactor alternately adds and takes back
+/// its 👍 on one message, their calls spread evenly over `rate` per second in all.
+struct Toggles {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<Vec<i64>>>>,
+    started: Instant,
+}
+
+impl Toggles {
+    fn start(api: &Api, reactors: Vec<String>, room: i64, message: i64, rate: f64) -> Toggles {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let count = reactors.len();
+        let interval = Duration::from_secs_f64(count as f64 / rate);
+        let tasks = reactors
+            .into_iter()
+            .enumerate()
+            .map(|(n, token)| {
+                let (api, stop) = (api.clone(), stop.clone());
+                let offset = interval.mul_f64(n as f64 / count as f64);
+                tokio::spawn(async move {
+                    let mut latencies = Vec::new();
+                    let begin = Instant::now() + offset;
+                    for i in 0u32.. {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            break;
+                        }
+                        tokio::time::sleep_until((begin + interval * i).into()).await;
+                        let sent = now_micros();
+                        api.react(&token, room, message, "👍", i % 2 == 0).await?;
+                        latencies.push(now_micros() - sent);
+                    }
+                    Ok(latencies)
+                })
+            })
+            .collect();
+        Toggles { stop, tasks, started: Instant::now() }
+    }
+
+    /// Stops them: the toggles made, over how many seconds, and each call's latency (µs).
+    async fn stop(self) -> anyhow::Result<(usize, f64, Vec<i64>)> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let seconds = self.started.elapsed().as_secs_f64();
+        let mut latencies = Vec::new();
+        for task in futures_util::future::join_all(self.tasks).await {
+            latencies.extend(task??);
+        }
+        Ok((latencies.len(), seconds, latencies))
+    }
+}
+
+/// The room's message latency at 1,000 messages/s to 20 clients, without and then with 1,000
+/// reaction toggles/s on one of its messages (two runs on one server).
+pub async fn reactions(api: &Api) -> anyhow::Result<Value> {
+    let traffic =
+        |reactions, prefix| Traffic { rooms: 1, clients: 20, messages: 5000, rate: 1000.0, reactions, prefix };
+    let without = fanout(api, traffic(0.0, "quiet")).await?;
+    let with = fanout(api, traffic(1000.0, "busy")).await?;
+    let p99 = |run: &Value| run["latency_ms"]["p99"].as_f64().unwrap_or_default();
+    Ok(json!({"without": without, "with": with, "p99_ratio": p99(&with) / p99(&without).max(0.001)}))
 }

@@ -121,6 +121,7 @@ pub async fn search(
                 client_id: format!("s{s}-{i}"),
                 body: words.message(n),
                 attachments: Vec::new(),
+                reply_to: None,
             }
         }
     })

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::rest::{Message, Room, User};
+use crate::rest::{Message, NotificationReason, NotifyLevel, Room, User};
 
 /// A frame a client sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +32,9 @@ pub enum ClientEvent {
         /// Files to attach, as for `POST /rooms/{room_id}/messages`.
         #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::rest::whole_numbers")]
         attachments: Vec<i64>,
+        /// A reply in the thread of this message of the same room.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<i64>,
     },
     #[cfg_attr(feature = "schema", schema(title = "TypingCommand"))]
     Typing { room_id: i64 },
@@ -77,8 +80,8 @@ pub enum ServerEvent {
     MemberJoined { room_id: i64, user: User },
     #[cfg_attr(feature = "schema", schema(title = "MemberLeftEvent"))]
     MemberLeft { room_id: i64, user: User },
-    /// `joined`, `role`, `unread_count` and `last_read_seq` of `room` are not the receiver's: keep
-    /// your own.
+    /// `joined`, `role`, `unread_count`, `last_read_seq`, `mention_count` and `notify` of `room`
+    /// are not the receiver's: keep your own.
     #[cfg_attr(feature = "schema", schema(title = "RoomUpdatedEvent"))]
     RoomUpdated { room: Room },
     #[cfg_attr(feature = "schema", schema(title = "RoomDeletedEvent"))]
@@ -90,6 +93,13 @@ pub enum ServerEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
     },
+    /// A message that should notify me by my level for its room (sent to all my connections,
+    /// subscribed to the room or not; not replayed).
+    #[cfg_attr(feature = "schema", schema(title = "NotificationEvent"))]
+    Notification { room_id: i64, message: Message, reason: NotificationReason },
+    /// My notification level for the room changed (on another of my connections).
+    #[cfg_attr(feature = "schema", schema(title = "NotificationLevelEvent"))]
+    NotificationLevel { room_id: i64, level: NotifyLevel },
     #[cfg_attr(feature = "schema", schema(title = "PongEvent"))]
     Pong,
 }

@@ -228,7 +228,49 @@ pub struct Room {
     /// My read marker: the `seq` up to which I have read (0 when not a member).
     #[serde(default)]
     pub last_read_seq: i64,
+    /// Of my unread messages (as `unread_count` counts them), those that mention me or `@room`.
+    #[serde(default)]
+    pub mention_count: i64,
+    /// When I am notified of this room's messages (`PUT /rooms/{room_id}/notifications`):
+    /// by default `all` for direct rooms, `mentions` for others.
+    #[serde(default)]
+    pub notify: NotifyLevel,
     pub created_at: DateTime<Utc>,
+}
+
+/// Which of a room's messages notify a member.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyLevel {
+    /// Every message (the default of direct rooms).
+    All,
+    /// Messages that mention me or `@room` (the default of other rooms).
+    #[default]
+    Mentions,
+    /// None.
+    None,
+}
+
+/// Body of `PUT /rooms/{room_id}/notifications`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetNotifications {
+    pub level: NotifyLevel,
+}
+
+/// Why a `notification` event was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationReason {
+    /// The message mentions me, or `@room`.
+    Mention,
+    /// A message in a direct room (level `all`).
+    Direct,
+    /// A message in a room whose level I set to `all`.
+    All,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -306,13 +348,46 @@ pub struct MemberList {
     pub members: Vec<Member>,
 }
 
-/// Body of `POST /dms`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+/// Body of `POST /dms`: one other person (`user_id`) or a group (`user_ids`, 1–8 others).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDm {
-    #[serde(deserialize_with = "whole_number")]
-    pub user_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "optional_whole_number")]
+    pub user_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "optional_whole_numbers")]
+    pub user_ids: Option<Vec<i64>>,
+}
+
+/// The schema of [`CreateDm`]: one of its two shapes.
+#[cfg(feature = "schema")]
+mod create_dm_schema {
+    use utoipa::openapi::{RefOr, Schema, schema::OneOfBuilder};
+    use utoipa::{PartialSchema, ToSchema};
+
+    /// A direct room with one other person.
+    #[derive(ToSchema, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)] // a schema only
+    struct DmWithUser {
+        user_id: i64,
+    }
+
+    /// A direct room of a group: 1–8 other people (the caller is added; repeats count once).
+    #[derive(ToSchema, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)] // a schema only
+    struct DmWithUsers {
+        #[schema(min_items = 1, max_items = 8)]
+        user_ids: Vec<i64>,
+    }
+
+    impl PartialSchema for super::CreateDm {
+        fn schema() -> RefOr<Schema> {
+            OneOfBuilder::new().item(DmWithUser::schema()).item(DmWithUsers::schema()).into()
+        }
+    }
+
+    impl ToSchema for super::CreateDm {}
 }
 
 /// A chat message. A deleted one keeps its place: empty `body`, `deleted: true`.
@@ -335,6 +410,22 @@ pub struct Message {
     /// Who reacted with what, each emoji in the order it was first used (empty once deleted).
     #[serde(default)]
     pub reactions: Vec<Reaction>,
+    /// A reply: the id of its thread's root (a reply to a reply joins that root). Null for
+    /// messages of the room's timeline.
+    #[serde(default)]
+    pub reply_to: Option<i64>,
+    /// A root: how many replies its thread has (deleted ones not counted) …
+    #[serde(default)]
+    pub reply_count: i64,
+    /// … and when the latest was sent.
+    #[serde(default)]
+    pub last_reply_at: Option<DateTime<Utc>>,
+    /// The room members the text mentions as `@username`, in order of first mention.
+    #[serde(default)]
+    pub mentions: Vec<i64>,
+    /// The text mentions `@room`: everyone in it.
+    #[serde(default)]
+    pub mentions_room: bool,
 }
 
 /// One emoji's reactions to a message.
@@ -414,6 +505,9 @@ pub struct SendMessage {
     /// Up to 10 files the sender uploaded to this room and has not attached yet.
     #[serde(default, deserialize_with = "whole_numbers")]
     pub attachments: Vec<i64>,
+    /// A reply in the thread of this message of the same room.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "optional_whole_number")]
+    pub reply_to: Option<i64>,
 }
 
 /// The schema of [`SendMessage`]: one of its two shapes, since which fields are required
@@ -440,6 +534,8 @@ mod send_message_schema {
         #[schema(max_items = 10)]
         #[serde(default)]
         attachments: Vec<i64>,
+        /// A reply in the thread of this message of the same room.
+        reply_to: Option<i64>,
     }
 
     /// A message with files, and maybe text.
@@ -459,6 +555,8 @@ mod send_message_schema {
         /// 1–10 ids of files the sender uploaded to this room and has not attached yet.
         #[schema(min_items = 1, max_items = 10)]
         attachments: Vec<i64>,
+        /// A reply in the thread of this message of the same room.
+        reply_to: Option<i64>,
     }
 
     impl PartialSchema for super::SendMessage {
@@ -544,6 +642,13 @@ pub(crate) fn whole_numbers<'de, D: serde::Deserializer<'de>>(deserializer: D) -
 fn optional_whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
     #[derive(Deserialize)]
     struct Whole(#[serde(deserialize_with = "whole_number")] i64);
+    Ok(Option::<Whole>::deserialize(deserializer)?.map(|w| w.0))
+}
+
+/// [`whole_numbers`] for an optional field.
+fn optional_whole_numbers<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<i64>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_numbers")] Vec<i64>);
     Ok(Option::<Whole>::deserialize(deserializer)?.map(|w| w.0))
 }
 

@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::json::ApiJson;
 use crate::rooms::{self, access};
 use crate::state::AppState;
-use crate::store::{self, models::MessageRow};
+use crate::store::{self, messages::Scope, models::MessageRow};
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
@@ -34,10 +34,16 @@ pub struct HistoryQuery {
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// One thread only: its root (first) and its replies. A reply's id names its root's thread.
+    #[param(minimum = 0)]
+    pub thread: Option<i64>,
+    /// `true`: the room's timeline without replies (ignored with `thread`).
+    pub top_level: Option<bool>,
 }
 
 /// History in ascending `seq`: the newest page by default, older with `before_seq`, newer
-/// with `after_seq`, or the page around one message with `around_seq`.
+/// with `after_seq`, or the page around one message with `around_seq`; of the whole room, of
+/// its timeline without replies (`top_level`), or of one thread (`thread`).
 #[utoipa::path(
     tag = "messages",
     security(("bearer" = [])),
@@ -60,7 +66,12 @@ pub async fn history(
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(AppError::invalid("limit", format!("must be between 1 and {MAX_PAGE}")));
     }
-    let bounds = [("before_seq", query.before_seq), ("after_seq", query.after_seq), ("around_seq", query.around_seq)];
+    let bounds = [
+        ("before_seq", query.before_seq),
+        ("after_seq", query.after_seq),
+        ("around_seq", query.around_seq),
+        ("thread", query.thread),
+    ];
     for (name, value) in bounds {
         if value.is_some_and(|v| v < 0) {
             return Err(AppError::invalid(name, "must not be negative"));
@@ -68,16 +79,25 @@ pub async fn history(
     }
     let access = access::readable(&state.store, path.into_inner(), auth.user_id).await?;
     let room_id = access.room.id;
+    let scope = match query.thread {
+        Some(id) => {
+            let message = store::messages::by_id(&state.store, room_id, id)
+                .await?
+                .ok_or_else(|| AppError::not_found("thread"))?;
+            Scope::Thread(message.reply_to.unwrap_or(message.id))
+        }
+        None if query.top_level == Some(true) => Scope::TopLevel,
+        None => Scope::Room,
+    };
+    let page = |before, after, limit| store::messages::history(&state.store, room_id, scope, before, after, limit);
     let into_messages = |rows: Vec<_>| rows.into_iter().map(|(m, author): (MessageRow, _)| m.into_message(author));
     let Some(around) = query.around_seq else {
-        let (rows, has_more) =
-            store::messages::history(&state.store, room_id, query.before_seq, query.after_seq, limit).await?;
+        let (rows, has_more) = page(query.before_seq, query.after_seq, limit).await?;
         return Ok(web::Json(MessageList { messages: into_messages(rows).collect(), has_more, has_more_after: None }));
     };
-    let (older, has_more) =
-        store::messages::history(&state.store, room_id, Some(around.saturating_add(1)), None, (limit + 1) / 2).await?;
+    let (older, has_more) = page(Some(around.saturating_add(1)), None, (limit + 1) / 2).await?;
     let rest = limit - older.len() as i64;
-    let (newer, has_more_after) = store::messages::history(&state.store, room_id, None, Some(around), rest).await?;
+    let (newer, has_more_after) = page(None, Some(around), rest).await?;
     let messages = into_messages(older).chain(into_messages(newer)).collect();
     Ok(web::Json(MessageList { messages, has_more, has_more_after: Some(has_more_after) }))
 }
@@ -109,8 +129,8 @@ pub async fn send(
     path: web::Path<i64>,
     body: ApiJson<SendMessage>,
 ) -> AppResult<HttpResponse> {
-    let SendMessage { body, client_id, attachments } = body.0;
-    let draft = service::Draft { body, client_id, attachments };
+    let SendMessage { body, client_id, attachments, reply_to } = body.0;
+    let draft = service::Draft { body, client_id, attachments, reply_to };
     Ok(match service::send(&state, auth, path.into_inner(), draft).await? {
         Sent::New(message) => HttpResponse::Created().json(message),
         Sent::Repeat(message) => HttpResponse::Ok().json(message),

@@ -4,14 +4,18 @@
 //! delivered), so a node dying between commit and publish loses nothing once the client retries.
 //! Edits and deletes check and write in one transaction.
 
-use confab_shared::{Message, Role, ServerEvent};
+use confab_shared::{Message, NotificationReason, Role, ServerEvent};
+use std::collections::BTreeSet;
+
+use super::mentions;
 
 use super::writer::{Queued, Sent};
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::rooms::access;
 use crate::state::AppState;
-use crate::store::{self, messages::NewMessage, models::MessageRow};
+use crate::store::models::{MessageRow, mentioned_ids};
+use crate::store::{self, messages::NewMessage};
 use crate::validate;
 
 /// Sends a message and waits for its commit.
@@ -24,12 +28,13 @@ pub struct Draft {
     pub body: String,
     pub client_id: Option<String>,
     pub attachments: Vec<i64>,
+    pub reply_to: Option<i64>,
 }
 
 /// Checks a send and queues it for the group-commit writer (see [`super::writer`]). Sends
 /// queued in turn by one caller take the room's seqs in that order.
 pub async fn submit(state: &AppState, auth: Auth, room_id: i64, draft: Draft) -> AppResult<Queued> {
-    let Draft { body, client_id, attachments } = draft;
+    let Draft { body, client_id, attachments, reply_to } = draft;
     let attachments = validate::attachments(attachments)?;
     // Text is optional when files are attached.
     if !body.is_empty() || attachments.is_empty() {
@@ -39,17 +44,23 @@ pub async fn submit(state: &AppState, auth: Auth, room_id: i64, draft: Draft) ->
         validate::client_id(id)?;
     }
     state.limits.send.take(auth.user_id).await?;
-    state.writer.submit(NewMessage { room_id, author_id: auth.user_id, body, client_id, attachments }).await
+    // The names are found here, off the writer's task; the writer resolves them.
+    let mentioned = mentions::find(&body);
+    let message = NewMessage { room_id, author_id: auth.user_id, body, client_id, attachments, reply_to, mentioned };
+    state.writer.submit(message).await
 }
 
 /// Edits the caller's own message (its text: attachments stay; the text of a message with
-/// attachments may be emptied).
+/// attachments may be emptied). Who it mentions is found again; members it mentions now and
+/// did not before get a `notification` (unless their level is `none`).
 pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, body: &str) -> AppResult<Message> {
     if !body.is_empty() {
         validate::message_body(body)?;
     }
     state.limits.send.take(auth.user_id).await?;
-    let (seq, message) = store::transaction!(&state.store, |c| {
+    let mentioned = mentions::find(body);
+    let names: BTreeSet<&str> = mentioned.candidates().collect();
+    let (seq, message, newly) = store::transaction!(&state.store, |c| {
         access::member(&mut *c, room_id, auth.user_id).await?;
         let current = store::messages::by_id(&mut *c, room_id, message_id)
             .await?
@@ -60,10 +71,27 @@ pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, b
         if body.is_empty() && current.attachments.is_none() {
             validate::message_body(body)?; // blank text alone is no message
         }
-        let row = store::messages::edit(&mut *c, room_id, message_id, body).await?;
-        changed(&mut *c, row).await
+        let named = if names.is_empty() {
+            Vec::new()
+        } else {
+            store::messages::named_members(&mut *c, &BTreeSet::from([room_id]), &names).await?
+        };
+        let ids = mentioned.resolve(|name| named.iter().find(|m| m.1 == name).map(|m| m.2));
+        let before = mentioned_ids(current.mentions.as_deref());
+        let newly: Vec<i64> = named
+            .iter()
+            .filter(|m| ids.contains(&m.2) && !before.contains(&m.2) && m.2 != auth.user_id && m.3 != "none")
+            .map(|m| m.2)
+            .collect();
+        let row = store::messages::edit(&mut *c, room_id, message_id, body, &ids, mentioned.room).await?;
+        let (seq, message) = changed(&mut *c, row).await?;
+        Ok((seq, message, newly))
     })?;
     state.realtime.to_room(room_id, &ServerEvent::MessageUpdated { room_id, seq, message: message.clone() });
+    if !newly.is_empty() {
+        let reason = NotificationReason::Mention;
+        state.realtime.to_users(newly, &ServerEvent::Notification { room_id, message: message.clone(), reason });
+    }
     Ok(message)
 }
 
@@ -99,7 +127,7 @@ async fn changed(db: impl Into<store::Db<'_>>, row: MessageRow) -> AppResult<(i6
 }
 
 /// Deletes a message (its author, or a room owner or admin), leaving a tombstone; its files are
-/// discarded with it and removed from storage right after. Deleting a tombstone again succeeds
+/// discarded with it and removed from storage right after; a reply's root counts one less. Deleting a tombstone again succeeds
 /// and changes nothing (DELETE is idempotent).
 pub async fn delete(state: &AppState, auth: Auth, room_id: i64, message_id: i64) -> AppResult<()> {
     state.limits.send.take(auth.user_id).await?;
@@ -115,14 +143,21 @@ pub async fn delete(state: &AppState, auth: Auth, room_id: i64, message_id: i64)
             return Ok(None); // already a tombstone: deleting again changes nothing
         }
         let files = store::files::discard_of_message(&mut *c, message_id).await?;
-        let seq = store::messages::delete(&mut *c, room_id, message_id).await?.updated_seq;
-        Ok(Some((seq, files > 0)))
+        let (row, root) = store::messages::delete(&mut *c, room_id, message_id).await?;
+        let root = match root {
+            Some(root) => Some(changed(&mut *c, root).await?),
+            None => None,
+        };
+        Ok(Some((row.updated_seq, files > 0, root)))
     })?;
-    if let Some((seq, had_files)) = seq {
+    if let Some((seq, had_files, root)) = seq {
         if had_files {
             state.files.purge_soon(&state.store);
         }
         state.realtime.to_room(room_id, &ServerEvent::MessageDeleted { room_id, seq, message_id });
+        if let Some((seq, message)) = root {
+            state.realtime.to_room(room_id, &ServerEvent::MessageUpdated { room_id, seq, message });
+        }
     }
     Ok(())
 }

@@ -16,14 +16,15 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use confab_shared::{Message, ServerEvent};
+use confab_shared::{Message, NotificationReason, ServerEvent};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::metrics::Metrics;
 use crate::realtime::Realtime;
 use crate::rooms::access;
-use crate::store::messages::{self, NewMessage, Written};
+use crate::store::messages::{self, Batch, NewMessage, Written};
+use crate::store::models::{MessageRow, UserRow};
 use crate::store::{Conflict, Store, StoreError, StoreResult};
 
 /// At most this many sends per transaction (7 bound values each: far below SQLite's and
@@ -133,10 +134,11 @@ impl WriterTask {
         self.metrics.write_batch.observe(jobs.len() as f64);
         let (messages, replies): (Vec<NewMessage>, Vec<_>) = jobs.into_iter().map(|j| (j.message, j.reply)).unzip();
         match messages::send_batch(&self.store, &messages).await {
-            Ok(written) => {
+            Ok(Batch { written, roots }) => {
                 for (reply, written) in replies.into_iter().zip(written) {
                     self.answer(reply, Ok(written));
                 }
+                self.publish_roots(roots);
             }
             // The database is unreachable: every send fails alike, and retrying them one by one
             // would hold the queue for a pool timeout per send.
@@ -159,15 +161,31 @@ impl WriterTask {
                         Err(StoreError::Conflict(Conflict::Duplicate)) => self.send_one(message).await,
                         other => other,
                     };
-                    self.answer(reply, written);
+                    match written {
+                        Ok((written, roots)) => {
+                            self.answer(reply, Ok(written));
+                            self.publish_roots(roots);
+                        }
+                        Err(err) => self.answer(reply, Err(err)),
+                    }
                 }
             }
         }
     }
 
-    async fn send_one(&self, message: &NewMessage) -> StoreResult<Written> {
-        let mut written = messages::send_batch(&self.store, std::slice::from_ref(message)).await?;
-        written.pop().ok_or_else(|| StoreError::other("a batch of one gave no outcome"))
+    async fn send_one(&self, message: &NewMessage) -> StoreResult<(Written, Vec<(MessageRow, UserRow)>)> {
+        let Batch { mut written, roots } = messages::send_batch(&self.store, std::slice::from_ref(message)).await?;
+        let written = written.pop().ok_or_else(|| StoreError::other("a batch of one gave no outcome"))?;
+        Ok((written, roots))
+    }
+
+    /// Publishes the thread roots a batch changed (after its new messages: their seqs are higher).
+    fn publish_roots(&self, roots: Vec<(MessageRow, UserRow)>) {
+        for (row, author) in roots {
+            let (room_id, seq) = (row.room_id, row.updated_seq);
+            let message = row.into_message(author);
+            self.realtime.to_room(room_id, &ServerEvent::MessageUpdated { room_id, seq, message });
+        }
     }
 
     /// Answers a sender (who may have gone), then publishes the stored message (a repeat too:
@@ -175,8 +193,12 @@ impl WriterTask {
     /// made good by the client's retry). Answering first lets the sender's connection write the
     /// `ack` before the room's copy of the message (see the gateway's `biased` loop).
     fn answer(&self, reply: oneshot::Sender<Answer>, written: StoreResult<Written>) {
+        let mut notify = Vec::new();
         let answer: Answer = match written {
-            Ok(Written::New { row, author }) => Ok(Some(Sent::New(row.into_message(author)))),
+            Ok(Written::New { row, author, notify: hearers }) => {
+                notify = hearers;
+                Ok(Some(Sent::New(row.into_message(author))))
+            }
             Ok(Written::Repeat { row, author }) => Ok(Some(Sent::Repeat(row.into_message(author)))),
             Ok(Written::NotAMember) => Ok(None),
             Ok(Written::Refused(conflict)) => Err(conflict.into()),
@@ -193,7 +215,22 @@ impl WriterTask {
             }
             let message = sent.into_message();
             let (room_id, seq) = (message.room_id, message.seq);
-            self.realtime.to_room(room_id, &ServerEvent::Message { room_id, seq, message });
+            let event = ServerEvent::Message { room_id, seq, message };
+            self.realtime.to_room(room_id, &event);
+            if let ServerEvent::Message { message, .. } = &event {
+                self.notify(message, notify);
+            }
+        }
+    }
+
+    /// Tells those who should hear of a new message (see `Written::New`), one publish per reason.
+    fn notify(&self, message: &Message, notify: Vec<(i64, NotificationReason)>) {
+        for reason in [NotificationReason::Mention, NotificationReason::Direct, NotificationReason::All] {
+            let users: Vec<i64> = notify.iter().filter(|&&(_, r)| r == reason).map(|&(u, _)| u).collect();
+            if !users.is_empty() {
+                let event = ServerEvent::Notification { room_id: message.room_id, message: message.clone(), reason };
+                self.realtime.to_users(users, &event);
+            }
         }
     }
 }

@@ -1,16 +1,19 @@
 //! `/rooms` and `/dms`: listing, creating, reading, updating and deleting rooms.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
-use confab_shared::{CreateDm, CreateRoom, Role, Room, RoomKind, RoomList, ServerEvent, UpdateRoom, Visibility};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use confab_shared::{
+    CreateDm, CreateRoom, Role, Room, RoomKind, RoomList, ServerEvent, SetNotifications, UpdateRoom, Visibility,
+};
 use serde::Deserialize;
+use std::collections::BTreeSet;
 use utoipa::IntoParams;
 
 use super::{access, view};
 use crate::auth::Auth;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 use crate::json::ApiJson;
 use crate::state::AppState;
-use crate::store::{self, models::visibility_str};
+use crate::store::{self, models::notify_str, models::visibility_str};
 use crate::validate;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -166,8 +169,9 @@ pub async fn delete_room(auth: Auth, state: web::Data<AppState>, path: web::Path
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The direct room of the caller and another user, created the first time (201) and the
-/// same room on every later call (200). With the caller's own id: their notes-to-self room.
+/// The direct room of the caller and another user (`user_id`), or of a group (`user_ids`: 1–8
+/// others), created the first time (201) and the same room on every later call with the same
+/// people (200). With only the caller's own id: their notes-to-self room.
 #[utoipa::path(
     tag = "rooms",
     security(("bearer" = [])),
@@ -185,16 +189,76 @@ pub async fn delete_room(auth: Auth, state: web::Data<AppState>, path: web::Path
 )]
 #[post("/dms")]
 pub async fn create_dm(auth: Auth, state: web::Data<AppState>, body: ApiJson<CreateDm>) -> AppResult<HttpResponse> {
-    let other = body.0.user_id;
-    let peer = store::users::by_id(&state.store, other).await?.ok_or_else(|| AppError::not_found("user"))?;
-    let (row, created) = store::rooms::direct(&state.store, auth.user_id, other, &peer.username).await?;
+    let me = auth.user_id;
+    let mut others: BTreeSet<i64> = match body.0 {
+        CreateDm { user_id: Some(id), user_ids: None } => BTreeSet::from([id]),
+        CreateDm { user_id: None, user_ids: Some(ids) } if !ids.is_empty() => ids.into_iter().collect(),
+        CreateDm { user_id: None, user_ids: Some(_) } => {
+            return Err(AppError::invalid("user_ids", "name at least one person"));
+        }
+        _ => return Err(AppError::invalid("user_ids", "give either user_id or user_ids")),
+    };
+    others.remove(&me);
+    if others.len() > MAX_DM_OTHERS {
+        return Err(AppError::invalid("user_ids", format!("at most {MAX_DM_OTHERS} other people")));
+    }
+    let ids: Vec<i64> = others.iter().copied().collect();
+    let peers = store::users::by_ids(&state.store, &ids).await?;
+    if peers.len() != others.len() {
+        return Err(AppError::not_found("user"));
+    }
+    let name = match peers.is_empty() {
+        true => store::users::by_id(&state.store, me).await?.ok_or_else(|| AppError::not_found("user"))?.username,
+        false => peers.iter().map(|p| p.username.as_str()).collect::<Vec<_>>().join(", "),
+    };
+    let mut people = others;
+    people.insert(me);
+    let (row, created) = store::rooms::direct(&state.store, &people, &name).await?;
     if created
-        && other != auth.user_id
-        && let Some(me) = store::users::by_id(&state.store, auth.user_id).await?
+        && !peers.is_empty()
+        && let Some(me) = store::users::by_id(&state.store, me).await?
     {
         let event = ServerEvent::MemberJoined { room_id: row.id, user: me.into() };
-        state.realtime.to_users([peer.id], &event);
+        state.realtime.to_users(ids, &event);
     }
     let room = view::for_viewer(&state, row, auth.user_id).await?;
     Ok(if created { HttpResponse::Created().json(room) } else { HttpResponse::Ok().json(room) })
+}
+
+/// The most people a direct room has besides its creator.
+const MAX_DM_OTHERS: usize = 8;
+
+/// Sets when I am notified of the room's messages (members); my other connections get a
+/// `notification_level` event.
+#[utoipa::path(
+    tag = "rooms",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path, description = "Room id")),
+    request_body = SetNotifications,
+    responses(
+        (status = 204, description = "Set"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::Unsupported),
+        (status = 429, response = crate::openapi::TooMany),
+    )
+)]
+#[put("/rooms/{room_id}/notifications")]
+pub async fn set_notifications(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: ApiJson<SetNotifications>,
+) -> AppResult<HttpResponse> {
+    state.limits.actions_by_user.take(auth.user_id).await?;
+    let access = access::member(&state.store, path.into_inner(), auth.user_id).await?;
+    let (room_id, level) = (access.room.id, body.0.level);
+    if !store::rooms::set_notify(&state.store, room_id, auth.user_id, notify_str(level)).await? {
+        return Err(AppError::new(ErrorKind::NotAMember, "join the room first"));
+    }
+    state.realtime.to_user(auth.user_id, &ServerEvent::NotificationLevel { room_id, level }, None);
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,6 @@
 //! Turning stored rooms into the `Room` a viewer sees.
 
-use confab_shared::{Room, RoomKind};
+use confab_shared::{NotifyLevel, Room, RoomKind};
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -25,6 +25,12 @@ pub fn room(data: RoomData) -> Room {
         last_seq: data.row.last_seq,
         unread_count: data.unread_count,
         last_read_seq: data.membership.as_ref().map_or(0, |m| m.last_read_seq),
+        mention_count: data.mention_count,
+        notify: match (&data.membership, kind) {
+            (Some(m), _) => m.notify(),
+            (None, RoomKind::Direct) => NotifyLevel::All,
+            (None, RoomKind::Room) => NotifyLevel::Mentions,
+        },
         created_at: utc(data.row.created_at),
     }
 }

@@ -40,6 +40,8 @@ pub enum Conflict {
     Unattachable,
     /// A message has as many different emoji as it may.
     TooManyReactions,
+    /// A reply to a message of another room, a deleted one, or none.
+    NotRepliable,
 }
 
 impl StoreError {

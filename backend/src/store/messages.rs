@@ -9,10 +9,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::models::{Change, ChangeKind, FileRow, MessageRow, UserRow};
+use super::models::{Change, ChangeKind, FileRow, MessageRow, UserRow, mention_list, parse_notify};
 use super::schema::{changes, memberships, messages, rooms, users};
 use super::{Conflict, Db, SqliteConn, StoreError, StoreResult, files, now, read, write_tx};
-use confab_shared::Reaction;
+use crate::messages::mentions::Mentioned;
+use confab_shared::{NotificationReason, NotifyLevel, Reaction};
 use diesel_async::AsyncPgConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -51,32 +52,49 @@ pub struct NewMessage {
     pub client_id: Option<String>,
     /// Files to attach: the author's uploads to this room, not attached yet.
     pub attachments: Vec<i64>,
+    /// A reply: the message of the same room whose thread it joins.
+    pub reply_to: Option<i64>,
+    /// The names the text mentions (found by the caller, resolved against the room's members here).
+    pub mentioned: Mentioned,
 }
 
 /// What became of one message of a batch.
 #[derive(Debug)]
 pub enum Written {
-    /// Stored now.
-    New { row: MessageRow, author: UserRow },
+    /// Stored now; `notify` is who should hear of it by their notification level, and why.
+    New { row: MessageRow, author: UserRow, notify: Vec<(i64, NotificationReason)> },
     /// The original of a repeated `client_id` of the same room: nothing written.
     Repeat { row: MessageRow, author: UserRow },
     /// The author is not a member of the room (the caller finds out which error to give).
     NotAMember,
     /// Refused for a reason of its own (a `client_id` already used in another room, a file
-    /// that cannot be attached).
+    /// that cannot be attached, a message that cannot be replied to).
     Refused(Conflict),
+}
+
+/// What a batch did: each send's outcome in batch order, and the thread roots its replies
+/// changed, as they are now (each with the seq after all of its room's new messages).
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub written: Vec<Written>,
+    pub roots: Vec<(MessageRow, UserRow)>,
 }
 
 /// Stores a batch of new messages in one write transaction (group commit) and returns their
 /// outcomes in batch order. Per room, the batch's messages take consecutive seqs in batch
 /// order: each room's `last_seq` goes up by its count (rooms locked in id order, so two nodes'
 /// batches cannot deadlock), then one multi-row insert of the messages and one of the change
-/// log. Membership, authors, earlier uses of the batch's `client_id`s and the files to attach
-/// are read in the same transaction (see [`BatchSql`]); a `client_id` repeated inside the
-/// batch answers with the batch's own first message. Each file is attached to the first send
-/// that may attach it; a send naming a file it may not attach is refused whole. A failing statement (a room deleted meanwhile, another
-/// node storing the same `client_id`) rolls the batch back; the writer then retries one by one.
-pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreResult<Vec<Written>> {
+/// log. Membership, authors, earlier uses of the batch's `client_id`s, the files to attach and
+/// the messages replied to are read in the same transaction (see [`BatchSql`]); a `client_id`
+/// repeated inside the batch answers with the batch's own first message. Each file is attached
+/// to the first send that may attach it; a send naming a file it may not attach, or replying to
+/// a message of another room or a deleted one, is refused whole. Each thread root replied to
+/// then takes one more seq of its room: its `reply_count` and `last_reply_at` change with it.
+/// Mentioned names are resolved against the rooms' members, and who is to be notified is read
+/// from the memberships (one more query per batch: the partial index of level `all`). A
+/// failing statement (a room deleted meanwhile, another node storing the same `client_id`)
+/// rolls the batch back; the writer then retries one by one.
+pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreResult<Batch> {
     let room_ids: BTreeSet<i64> = batch.iter().map(|m| m.room_id).collect();
     let author_ids: BTreeSet<i64> = batch.iter().map(|m| m.author_id).collect();
     let mut client_ids: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
@@ -115,16 +133,19 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
         } else {
             files::live(&mut *c, &wanted).await?.into_iter().map(|f| (f.id, f)).collect()
         };
+        let targets = reply_targets(&mut *c, batch).await?;
 
-        // The new messages (members' sends whose client_id is unused so far), in batch order;
-        // `first` remembers which send of the batch first used each client_id.
+        // The new messages (members' sends whose client_id is unused so far), in batch order,
+        // each with its thread's root; `first` remembers which send of the batch first used
+        // each client_id.
         let may_send =
             |m: &NewMessage| members.contains(&(m.room_id, m.author_id)) && authors.contains_key(&m.author_id);
-        let mut fresh: Vec<usize> = Vec::with_capacity(batch.len());
+        let mut fresh: Vec<(usize, Option<i64>)> = Vec::with_capacity(batch.len());
         let mut first: HashMap<(i64, &str), usize> = HashMap::new();
         let mut per_room: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut threads: BTreeMap<(i64, i64), i64> = BTreeMap::new();
         let mut claimed: HashSet<i64> = HashSet::new();
-        let mut refused: HashSet<usize> = HashSet::new();
+        let mut refused: HashMap<usize, Conflict> = HashMap::new();
         for (i, m) in batch.iter().enumerate() {
             if !may_send(m) {
                 continue;
@@ -142,29 +163,52 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
                     && !claimed.contains(id)
             };
             if !m.attachments.iter().all(attachable) {
-                refused.insert(i);
+                refused.insert(i, Conflict::Unattachable);
                 continue;
             }
+            let root = match m.reply_to {
+                None => None,
+                Some(target) => match targets.get(&target) {
+                    Some(&(room_id, root, false)) if room_id == m.room_id => Some(root.unwrap_or(target)),
+                    _ => {
+                        refused.insert(i, Conflict::NotRepliable);
+                        continue;
+                    }
+                },
+            };
             claimed.extend(m.attachments.iter().copied());
             if let Some(id) = client_id {
                 first.insert((m.author_id, id), i);
             }
-            fresh.push(i);
+            if let Some(root) = root {
+                *threads.entry((m.room_id, root)).or_default() += 1;
+            }
+            fresh.push((i, root));
             *per_room.entry(m.room_id).or_default() += 1;
         }
+        for &(room_id, _) in threads.keys() {
+            *per_room.entry(room_id).or_default() += 1;
+        }
+        let hearers = Hearers::load(&mut *c, batch, &fresh).await?;
 
-        // Each room's first seq for the batch.
+        // Each room's first seq for the batch: its new messages first, then its threads' roots.
         let mut next_seq: HashMap<i64, i64> = c.take_seqs(&per_room).await?;
+        let mut take = |room_id: i64| {
+            let slot = next_seq.entry(room_id).or_default();
+            *slot += 1;
+            *slot - 1
+        };
         let mut seqs: Vec<i64> = Vec::with_capacity(fresh.len());
+        let mut notify: HashMap<usize, Vec<(i64, NotificationReason)>> = HashMap::new();
         let values: Vec<MessageInsert> = fresh
             .iter()
-            .map(|&i| {
+            .map(|&(i, root)| {
                 let m = &batch[i];
-                let slot = next_seq.entry(m.room_id).or_default();
-                let seq = *slot;
-                *slot += 1;
+                let seq = take(m.room_id);
                 seqs.push(seq);
                 let attached: Vec<&FileRow> = m.attachments.iter().filter_map(|id| uploads.get(id)).collect();
+                let mentions = hearers.mentions(m);
+                notify.insert(i, hearers.notify(m, &mentions));
                 Ok(MessageInsert {
                     room_id: m.room_id,
                     seq,
@@ -174,6 +218,9 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
                     client_id: m.client_id.clone(),
                     created_at: at,
                     attachments: files::attachments_json(&attached)?,
+                    reply_to: root,
+                    mentions: mention_list(&mentions),
+                    mentions_room: m.mentioned.room,
                 })
             })
             .collect::<StoreResult<_>>()?;
@@ -192,30 +239,35 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
             c.insert_changes(log).await?;
             // RETURNING order is not promised: match rows by (room, seq), which is unique.
             stored.extend(rows.into_iter().map(|row| ((row.room_id, row.seq), row)));
-            for (&i, seq) in fresh.iter().zip(&seqs) {
+            for (&(i, _), seq) in fresh.iter().zip(&seqs) {
                 let m = &batch[i];
                 if let Some(row) = stored.get(&(m.room_id, *seq)).filter(|_| !m.attachments.is_empty()) {
                     files::attach(&mut *c, row.id, &m.attachments).await?;
                 }
             }
         }
+        let mut roots = Vec::with_capacity(threads.len());
+        for (&(room_id, root), &replies) in &threads {
+            roots.push(replied(&mut *c, room_id, root, take(room_id), replies, Some(at)).await?);
+        }
+        let roots = with_authors(&mut *c, roots).await?;
 
         // Outcomes in batch order.
-        let mut fresh_seqs = fresh.iter().copied().zip(seqs).peekable();
+        let mut fresh_seqs = fresh.iter().map(|&(i, _)| i).zip(seqs).peekable();
         let mut outcomes = Vec::with_capacity(batch.len());
         for (i, m) in batch.iter().enumerate() {
             let Some(author) = authors.get(&m.author_id).filter(|_| may_send(m)) else {
                 outcomes.push(Written::NotAMember);
                 continue;
             };
-            if refused.contains(&i) {
-                outcomes.push(Written::Refused(Conflict::Unattachable));
+            if let Some(conflict) = refused.remove(&i) {
+                outcomes.push(Written::Refused(conflict));
                 continue;
             }
             let outcome = match fresh_seqs.next_if(|&(j, _)| j == i) {
                 Some((_, seq)) => {
                     let row = stored.remove(&(m.room_id, seq)).ok_or_else(|| StoreError::other(MISSING_ROW))?;
-                    Written::New { row, author: author.clone() }
+                    Written::New { row, author: author.clone(), notify: notify.remove(&i).unwrap_or_default() }
                 }
                 // A repeat: of a message stored earlier, or of this batch's first use.
                 None => {
@@ -237,8 +289,196 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
             };
             outcomes.push(outcome);
         }
-        Ok(outcomes)
+        Ok(Batch { written: outcomes, roots })
     })
+}
+
+/// The messages a batch replies to: id → (room, its thread's root if it is a reply, deleted).
+async fn reply_targets(
+    db: impl Into<Db<'_>>,
+    batch: &[NewMessage],
+) -> StoreResult<HashMap<i64, (i64, Option<i64>, bool)>> {
+    let ids: Vec<i64> = batch.iter().filter_map(|m| m.reply_to).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64, Option<i64>, bool)> = read!(db, |c| Ok(messages::table
+        .filter(messages::id.eq_any(&ids))
+        .select((messages::id, messages::room_id, messages::reply_to, messages::deleted))
+        .load(c)
+        .await?))?;
+    Ok(rows.into_iter().map(|(id, room_id, root, deleted)| (id, (room_id, root, deleted))).collect())
+}
+
+/// A thread's root gained (or lost, `replies` < 0) replies: its count changes, as a change of
+/// the room at `seq` (a seq the caller took); `last_reply_at` moves with a new reply.
+async fn replied(
+    db: impl Into<Db<'_>>,
+    room_id: i64,
+    root: i64,
+    seq: i64,
+    replies: i64,
+    at: Option<NaiveDateTime>,
+) -> StoreResult<MessageRow> {
+    write_tx!(db, |c| {
+        let target = messages::table.find(root);
+        let row = match at {
+            Some(at) => {
+                diesel::update(target)
+                    .set((
+                        messages::reply_count.eq(messages::reply_count + replies),
+                        messages::last_reply_at.eq(Some(at)),
+                        messages::updated_seq.eq(seq),
+                    ))
+                    .returning(MessageRow::as_returning())
+                    .get_result(c)
+                    .await?
+            }
+            None => {
+                diesel::update(target)
+                    .set((messages::reply_count.eq(messages::reply_count + replies), messages::updated_seq.eq(seq)))
+                    .returning(MessageRow::as_returning())
+                    .get_result(c)
+                    .await?
+            }
+        };
+        log_change!(c, room_id, seq, root, ChangeKind::Edited);
+        Ok(row)
+    })
+}
+
+/// Rows with their authors (one query).
+async fn with_authors(db: impl Into<Db<'_>>, rows: Vec<MessageRow>) -> StoreResult<Vec<(MessageRow, UserRow)>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: BTreeSet<i64> = rows.iter().map(|r| r.author_id).collect();
+    let authors: HashMap<i64, UserRow> = read!(db, |c| Ok(users::table
+        .filter(users::id.eq_any(&ids))
+        .select(UserRow::as_select())
+        .load::<UserRow>(c)
+        .await?))?
+    .into_iter()
+    .map(|u| (u.id, u))
+    .collect();
+    rows.into_iter()
+        .map(|row| {
+            let author =
+                authors.get(&row.author_id).cloned().ok_or_else(|| StoreError::other("an author is missing"))?;
+            Ok((row, author))
+        })
+        .collect()
+}
+
+/// Who is mentioned, and who hears of the new messages of a batch's rooms.
+#[derive(Default)]
+struct Hearers {
+    /// (room, name key) → member: the members the batch mentions by name …
+    named: HashMap<(i64, String), i64>,
+    /// … and their levels, by (room, member).
+    levels: HashMap<(i64, i64), NotifyLevel>,
+    /// room → its members at level `all`.
+    hear_all: HashMap<i64, Vec<i64>>,
+    /// The direct rooms among those.
+    direct: HashSet<i64>,
+    /// room → its members not at level `none` (rooms with an `@room` in the batch only).
+    everyone: HashMap<i64, Vec<i64>>,
+}
+
+impl Hearers {
+    /// Reads them for the new messages of a batch (`fresh`): the named members (only when a
+    /// text mentions a name), the members at level `all` (one probe of a small partial index),
+    /// and for an `@room` every member who may hear of it.
+    async fn load(db: impl Into<Db<'_>>, batch: &[NewMessage], fresh: &[(usize, Option<i64>)]) -> StoreResult<Self> {
+        let sends = || fresh.iter().map(|&(i, _)| &batch[i]);
+        let rooms: BTreeSet<i64> = sends().map(|m| m.room_id).collect();
+        if rooms.is_empty() {
+            return Ok(Self::default());
+        }
+        let names: BTreeSet<&str> = sends().flat_map(|m| m.mentioned.candidates()).collect();
+        let at_room: BTreeSet<i64> = sends().filter(|m| m.mentioned.room).map(|m| m.room_id).collect();
+        let mut db = db.into();
+        let named = if names.is_empty() { Vec::new() } else { named_members(db.reborrow(), &rooms, &names).await? };
+        let (hear_all, everyone) = read!(db, |c| {
+            // A literal, so that both planners see the partial index's condition.
+            let all_level = diesel::dsl::sql::<diesel::sql_types::Bool>("memberships.notify = 'all'");
+            let hear_all: Vec<(i64, i64, String)> = memberships::table
+                .inner_join(rooms::table)
+                .filter(memberships::room_id.eq_any(&rooms))
+                .filter(all_level)
+                .select((memberships::room_id, memberships::user_id, rooms::kind))
+                .load(c)
+                .await?;
+            let everyone: Vec<(i64, i64)> = if at_room.is_empty() {
+                Vec::new()
+            } else {
+                memberships::table
+                    .filter(memberships::room_id.eq_any(&at_room))
+                    .filter(memberships::notify.ne("none"))
+                    .select((memberships::room_id, memberships::user_id))
+                    .load(c)
+                    .await?
+            };
+            Ok::<_, StoreError>((hear_all, everyone))
+        })?;
+        let mut hearers = Self::default();
+        for (room_id, key, user_id, level) in named {
+            hearers.named.insert((room_id, key), user_id);
+            hearers.levels.insert((room_id, user_id), parse_notify(&level));
+        }
+        for (room_id, user_id, kind) in hear_all {
+            hearers.hear_all.entry(room_id).or_default().push(user_id);
+            if kind == "direct" {
+                hearers.direct.insert(room_id);
+            }
+        }
+        for (room_id, user_id) in everyone {
+            hearers.everyone.entry(room_id).or_default().push(user_id);
+        }
+        Ok(hearers)
+    }
+
+    /// The members a send mentions by name, in order.
+    fn mentions(&self, m: &NewMessage) -> Vec<i64> {
+        m.mentioned.resolve(|name| self.named.get(&(m.room_id, name.to_owned())).copied())
+    }
+
+    /// Who should hear of a new message, and why: those it mentions (by name or `@room`) unless
+    /// their level is `none`, then those at level `all`; never its author.
+    fn notify(&self, m: &NewMessage, mentions: &[i64]) -> Vec<(i64, NotificationReason)> {
+        let level = |id: i64| self.levels.get(&(m.room_id, id)).copied();
+        let mut heard: Vec<(i64, NotificationReason)> = Vec::new();
+        let everyone = self.everyone.get(&m.room_id).filter(|_| m.mentioned.room).into_iter().flatten().copied();
+        let named = mentions.iter().copied().filter(|&id| level(id) != Some(NotifyLevel::None));
+        for id in named.chain(everyone) {
+            if id != m.author_id && !heard.iter().any(|&(u, _)| u == id) {
+                heard.push((id, NotificationReason::Mention));
+            }
+        }
+        let reason =
+            if self.direct.contains(&m.room_id) { NotificationReason::Direct } else { NotificationReason::All };
+        for &id in self.hear_all.get(&m.room_id).into_iter().flatten() {
+            if id != m.author_id && !heard.iter().any(|&(u, _)| u == id) {
+                heard.push((id, reason));
+            }
+        }
+        heard
+    }
+}
+
+/// The members of `rooms` whose name keys are among `names`: (room, key, user, level).
+pub async fn named_members(
+    db: impl Into<Db<'_>>,
+    rooms: &BTreeSet<i64>,
+    names: &BTreeSet<&str>,
+) -> StoreResult<Vec<(i64, String, i64, String)>> {
+    read!(db, |c| Ok(memberships::table
+        .inner_join(users::table)
+        .filter(memberships::room_id.eq_any(rooms))
+        .filter(users::username_key.eq_any(names))
+        .select((memberships::room_id, users::username_key, users::id, memberships::notify))
+        .load(c)
+        .await?))
 }
 
 /// A room's counter after `take_seqs`.
@@ -262,6 +502,9 @@ struct MessageInsert {
     client_id: Option<String>,
     created_at: NaiveDateTime,
     attachments: Option<String>,
+    reply_to: Option<i64>,
+    mentions: Option<String>,
+    mentions_room: bool,
 }
 
 /// One row of a multi-row insert into the change log.
@@ -339,17 +582,21 @@ impl BatchSql for AsyncPgConnection {
     }
 
     async fn insert_messages(&mut self, rows: Vec<MessageInsert>) -> QueryResult<Vec<MessageRow>> {
-        use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
+        use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamp};
         let column = |f: fn(&MessageInsert) -> i64| rows.iter().map(f).collect::<Vec<i64>>();
         let (room_ids, seqs, authors) = (column(|r| r.room_id), column(|r| r.seq), column(|r| r.author_id));
         let bodies: Vec<&str> = rows.iter().map(|r| r.body.as_str()).collect();
         let client_ids: Vec<Option<&str>> = rows.iter().map(|r| r.client_id.as_deref()).collect();
         let created: Vec<NaiveDateTime> = rows.iter().map(|r| r.created_at).collect();
         let attachments: Vec<Option<&str>> = rows.iter().map(|r| r.attachments.as_deref()).collect();
+        let reply_to: Vec<Option<i64>> = rows.iter().map(|r| r.reply_to).collect();
+        let mentions: Vec<Option<&str>> = rows.iter().map(|r| r.mentions.as_deref()).collect();
+        let mentions_room: Vec<bool> = rows.iter().map(|r| r.mentions_room).collect();
         diesel::sql_query(
-            "INSERT INTO messages (room_id, seq, updated_seq, author_id, body, client_id, created_at, attachments) \
-             SELECT r, s, s, a, b, c, t, f FROM unnest($1, $2, $3, $4, $5, $6, $7) AS u(r, s, a, b, c, t, f) \
-             RETURNING *",
+            "INSERT INTO messages (room_id, seq, updated_seq, author_id, body, client_id, created_at, attachments, \
+             reply_to, mentions, mentions_room) \
+             SELECT r, s, s, a, b, c, t, f, p, m, e FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             AS u(r, s, a, b, c, t, f, p, m, e) RETURNING *",
         )
         .bind::<Array<BigInt>, _>(room_ids)
         .bind::<Array<BigInt>, _>(seqs)
@@ -358,6 +605,9 @@ impl BatchSql for AsyncPgConnection {
         .bind::<Array<Nullable<Text>>, _>(client_ids)
         .bind::<Array<Timestamp>, _>(created)
         .bind::<Array<Nullable<Text>>, _>(attachments)
+        .bind::<Array<Nullable<BigInt>>, _>(reply_to)
+        .bind::<Array<Nullable<Text>>, _>(mentions)
+        .bind::<Array<Bool>, _>(mentions_room)
         .load(self)
         .await
     }
@@ -443,25 +693,55 @@ pub async fn by_id(db: impl Into<Db<'_>>, room_id: i64, message_id: i64) -> Stor
         .optional()?))
 }
 
-/// Replaces the body of a live message, as a new change of the room.
-pub async fn edit(db: impl Into<Db<'_>>, room_id: i64, message_id: i64, body: &str) -> StoreResult<MessageRow> {
-    let at = now();
-    change(db, room_id, message_id, ChangeKind::Edited, body, Some(at)).await
+/// Replaces the body of a live message and who it mentions, as a new change of the room.
+pub async fn edit(
+    db: impl Into<Db<'_>>,
+    room_id: i64,
+    message_id: i64,
+    body: &str,
+    mentions: &[i64],
+    mentions_room: bool,
+) -> StoreResult<MessageRow> {
+    let text = Text { body, mentions: mention_list(mentions), mentions_room, at: now() };
+    change(db, room_id, message_id, Some(text)).await
 }
 
-/// Tombstones a live message (empty body, no attachments or reactions, `deleted`), as a new change of the
-/// room. Its files are discarded by the caller, in the same transaction (`files::discard_of_message`).
-pub async fn delete(db: impl Into<Db<'_>>, room_id: i64, message_id: i64) -> StoreResult<MessageRow> {
-    change(db, room_id, message_id, ChangeKind::Deleted, "", None).await
+/// Tombstones a live message (empty body, no attachments or reactions, `deleted`), as a new
+/// change of the room; a reply's root then counts one reply less, as the change after it
+/// (returned too). Its files are discarded by the caller, in the same transaction
+/// (`files::discard_of_message`).
+pub async fn delete(
+    db: impl Into<Db<'_>>,
+    room_id: i64,
+    message_id: i64,
+) -> StoreResult<(MessageRow, Option<MessageRow>)> {
+    write_tx!(db, |c| {
+        let row = change(&mut *c, room_id, message_id, None).await?;
+        let root = match row.reply_to {
+            Some(root) => {
+                let seq = next_seq!(c, room_id);
+                Some(replied(&mut *c, room_id, root, seq, -1, None).await?)
+            }
+            None => None,
+        };
+        Ok((row, root))
+    })
 }
 
+/// The new text of an edited message.
+struct Text<'a> {
+    body: &'a str,
+    mentions: Option<String>,
+    mentions_room: bool,
+    at: NaiveDateTime,
+}
+
+/// Edits (`Some` text) or tombstones (`None`) a live message.
 async fn change(
     db: impl Into<Db<'_>>,
     room_id: i64,
     message_id: i64,
-    kind: ChangeKind,
-    body: &str,
-    edited_at: Option<NaiveDateTime>,
+    text: Option<Text<'_>>,
 ) -> StoreResult<MessageRow> {
     write_tx!(db, |c| {
         // Taking the seq first locks the room's change counter, so the message's state read
@@ -478,24 +758,37 @@ async fn change(
             return Err(StoreError::NotFound("message"));
         }
         let target = messages::table.find(message_id);
-        let row: MessageRow = if kind == ChangeKind::Deleted {
-            diesel::update(target)
-                .set((
-                    messages::body.eq(body),
-                    messages::deleted.eq(true),
-                    messages::updated_seq.eq(seq),
-                    messages::attachments.eq(None::<String>),
-                    messages::reactions.eq(None::<String>),
-                ))
-                .returning(MessageRow::as_returning())
-                .get_result(c)
-                .await?
-        } else {
-            diesel::update(target)
-                .set((messages::body.eq(body), messages::edited_at.eq(edited_at), messages::updated_seq.eq(seq)))
-                .returning(MessageRow::as_returning())
-                .get_result(c)
-                .await?
+        let (row, kind): (MessageRow, _) = match &text {
+            None => (
+                diesel::update(target)
+                    .set((
+                        messages::body.eq(""),
+                        messages::deleted.eq(true),
+                        messages::updated_seq.eq(seq),
+                        messages::attachments.eq(None::<String>),
+                        messages::reactions.eq(None::<String>),
+                        messages::mentions.eq(None::<String>),
+                        messages::mentions_room.eq(false),
+                    ))
+                    .returning(MessageRow::as_returning())
+                    .get_result(c)
+                    .await?,
+                ChangeKind::Deleted,
+            ),
+            Some(text) => (
+                diesel::update(target)
+                    .set((
+                        messages::body.eq(text.body),
+                        messages::edited_at.eq(Some(text.at)),
+                        messages::updated_seq.eq(seq),
+                        messages::mentions.eq(&text.mentions),
+                        messages::mentions_room.eq(text.mentions_room),
+                    ))
+                    .returning(MessageRow::as_returning())
+                    .get_result(c)
+                    .await?,
+                ChangeKind::Edited,
+            ),
         };
         log_change!(c, room_id, seq, message_id, kind);
         Ok(row)
@@ -578,12 +871,24 @@ fn toggle(reactions: &mut Vec<Reaction>, emoji: &str, user_id: i64, on: bool) ->
     }
 }
 
+/// Which of a room's messages a page of history holds.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    /// All of them.
+    Room,
+    /// Those of the timeline: no replies.
+    TopLevel,
+    /// One thread: its root and its replies (the `messages_thread` index).
+    Thread(i64),
+}
+
 /// A page of history in ascending `seq`, and whether more lies beyond it in the paging
 /// direction: after `after_seq` when given (oldest first), else before `before_seq` (or the
 /// newest). Both bounds may be combined. Served by the `(room_id, seq)` index.
 pub async fn history(
     db: impl Into<Db<'_>>,
     room_id: i64,
+    scope: Scope,
     before_seq: Option<i64>,
     after_seq: Option<i64>,
     limit: i64,
@@ -595,6 +900,11 @@ pub async fn history(
             .select((MessageRow::as_select(), UserRow::as_select()))
             .limit(limit + 1)
             .into_boxed();
+        query = match scope {
+            Scope::Room => query,
+            Scope::TopLevel => query.filter(messages::reply_to.is_null()),
+            Scope::Thread(root) => query.filter(messages::id.eq(root).or(messages::reply_to.eq(root))),
+        };
         if let Some(before) = before_seq {
             query = query.filter(messages::seq.lt(before));
         }

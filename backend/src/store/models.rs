@@ -1,7 +1,7 @@
 //! Rows as diesel loads them, and their conversion to the wire types of `confab-shared`.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use confab_shared::{File, Message, Role, RoomKind, ServerRole, User, Visibility};
+use confab_shared::{File, Message, NotifyLevel, Role, RoomKind, ServerRole, User, Visibility};
 use diesel::prelude::*;
 
 use super::schema::{files, invites, memberships, messages, rooms, sessions, users};
@@ -84,11 +84,32 @@ pub struct MembershipRow {
     pub user_id: i64,
     pub role: String,
     pub last_read_seq: i64,
+    pub notify: String,
 }
 
 impl MembershipRow {
     pub fn role(&self) -> Role {
         parse_role(&self.role)
+    }
+
+    pub fn notify(&self) -> NotifyLevel {
+        parse_notify(&self.notify)
+    }
+}
+
+pub fn parse_notify(level: &str) -> NotifyLevel {
+    match level {
+        "all" => NotifyLevel::All,
+        "none" => NotifyLevel::None,
+        _ => NotifyLevel::Mentions,
+    }
+}
+
+pub fn notify_str(level: NotifyLevel) -> &'static str {
+    match level {
+        NotifyLevel::All => "all",
+        NotifyLevel::Mentions => "mentions",
+        NotifyLevel::None => "none",
     }
 }
 
@@ -132,6 +153,23 @@ pub struct MessageRow {
     pub attachments: Option<String>,
     /// `[Reaction]` as JSON, or NULL for none (see `store::messages::react`).
     pub reactions: Option<String>,
+    /// A reply's thread root.
+    pub reply_to: Option<i64>,
+    pub reply_count: i64,
+    pub last_reply_at: Option<NaiveDateTime>,
+    /// The mentioned members' ids as `,3,17,`, or NULL for none (see [`mention_list`]).
+    pub mentions: Option<String>,
+    pub mentions_room: bool,
+}
+
+/// How a message's mentioned ids are stored: `,3,17,` (so `LIKE '%,3,%'` finds one), NULL for none.
+pub fn mention_list(ids: &[i64]) -> Option<String> {
+    (!ids.is_empty()).then(|| ids.iter().fold(String::from(","), |s, id| format!("{s}{id},")))
+}
+
+/// The ids of a stored mention list.
+pub fn mentioned_ids(list: Option<&str>) -> Vec<i64> {
+    list.map(|l| l.split(',').filter_map(|id| id.parse().ok()).collect()).unwrap_or_default()
 }
 
 impl MessageRow {
@@ -149,6 +187,11 @@ impl MessageRow {
             // Both are written by the store from the wire types, so they always parse.
             attachments: self.attachments.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default(),
             reactions: self.reactions.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default(),
+            reply_to: self.reply_to,
+            reply_count: self.reply_count,
+            last_reply_at: self.last_reply_at.map(utc),
+            mentions: if self.deleted { Vec::new() } else { mentioned_ids(self.mentions.as_deref()) },
+            mentions_room: self.mentions_room && !self.deleted,
         }
     }
 }

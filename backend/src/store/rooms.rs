@@ -4,7 +4,7 @@
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use super::models::{MembershipRow, RoomRow, UserRow, role_str};
 use super::schema::{memberships, messages, rooms, users};
@@ -18,7 +18,9 @@ pub struct RoomData {
     pub membership: Option<MembershipRow>,
     pub member_count: i64,
     pub unread_count: i64,
-    /// For a direct room: the other participant's name.
+    /// Of those, the ones that mention the viewer or `@room`.
+    pub mention_count: i64,
+    /// For a direct room: the other participants' names, in order, joined by ", ".
     pub peer_name: Option<String>,
 }
 
@@ -69,11 +71,14 @@ pub async fn create(
     .map_err(name_taken)
 }
 
-/// The direct room of users `a` and `b`, created the first time; the flag says whether it was.
-/// The unique `direct_key` makes concurrent first calls agree on one room. With `a == b` it is
-/// the user's notes-to-self room, named `name`.
-pub async fn direct(store: &Store, a: i64, b: i64, name: &str) -> StoreResult<(RoomRow, bool)> {
-    let key = format!("{}:{}", a.min(b), a.max(b));
+/// The direct room of exactly `people` (ids, the caller among them), created the first time;
+/// the flag says whether it was. Its unique `direct_key` is the ids in order joined by `:`, so
+/// concurrent first calls agree on one room; a single id is `id:id`, the user's notes-to-self
+/// room. `name` is stored for the record (viewers see the others' names, see `with_viewer_data`).
+/// Members of a direct room hear of every message (level `all`).
+pub async fn direct(store: &Store, people: &BTreeSet<i64>, name: &str) -> StoreResult<(RoomRow, bool)> {
+    let ids: Vec<String> = people.iter().map(i64::to_string).collect();
+    let key = if ids.len() == 1 { format!("{0}:{0}", ids[0]) } else { ids.join(":") };
     if let Some(room) = by_direct_key(store, &key).await? {
         return Ok((room, false));
     }
@@ -90,14 +95,14 @@ pub async fn direct(store: &Store, a: i64, b: i64, name: &str) -> StoreResult<(R
             .returning(RoomRow::as_returning())
             .get_result(c)
             .await?;
-        let members = if a == b { vec![a] } else { vec![a, b] };
-        for user in members {
+        for &user in people {
             diesel::insert_into(memberships::table)
                 .values((
                     memberships::room_id.eq(room.id),
                     memberships::user_id.eq(user),
                     memberships::role.eq("member"),
                     memberships::joined_at.eq(at),
+                    memberships::notify.eq("all"),
                 ))
                 .execute(c)
                 .await?;
@@ -174,17 +179,20 @@ pub async fn visible_to(db: impl Into<Db<'_>>, viewer: i64, page: Page) -> Store
     Ok((rows, has_more))
 }
 
-/// Loads the viewer's membership, the member count, the unread count and the direct peer of
-/// each room, in four queries whatever the number of rooms.
+/// Loads the viewer's membership, the member count, the unread and mention counts and the
+/// direct peers of each room, in five queries whatever the number of rooms.
 ///
 /// The unread count is exact: messages after the viewer's read marker, not theirs, not
 /// deleted. It is one grouped range scan of the `(room_id, seq)` index, which also carries
 /// `author_id` and `deleted` (PostgreSQL `INCLUDE`, a covering index on SQLite), so its cost
 /// grows with the number of unread messages only, never with the size of a room's history.
+/// The mention count is the same scan, reading each unread message's `mentions` and
+/// `mentions_room` too.
 pub async fn with_viewer_data(db: impl Into<Db<'_>>, viewer: i64, rows: Vec<RoomRow>) -> StoreResult<Vec<RoomData>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let direct_ids: Vec<i64> = rows.iter().filter(|r| r.kind == "direct").map(|r| r.id).collect();
-    let (mine, counts, unread, peers) = read!(db, |c| {
+    let mentioned = format!("%,{viewer},%");
+    let (mine, counts, unread, mentions, peers_of) = read!(db, |c| {
         let mine: Vec<MembershipRow> = memberships::table
             .filter(memberships::user_id.eq(viewer))
             .filter(memberships::room_id.eq_any(&ids))
@@ -197,15 +205,20 @@ pub async fn with_viewer_data(db: impl Into<Db<'_>>, viewer: i64, rows: Vec<Room
             .select((memberships::room_id, count_star()))
             .load(c)
             .await?;
-        let unread: Vec<(i64, i64)> = messages::table
-            .inner_join(memberships::table.on(memberships::room_id.eq(messages::room_id)))
-            .filter(memberships::user_id.eq(viewer))
-            .filter(messages::room_id.eq_any(&ids))
-            .filter(messages::seq.gt(memberships::last_read_seq))
-            .filter(messages::author_id.ne(viewer))
-            .filter(messages::deleted.eq(false))
-            .group_by(messages::room_id)
-            .select((messages::room_id, count_star()))
+        let unread_of_viewer = || {
+            messages::table
+                .inner_join(memberships::table.on(memberships::room_id.eq(messages::room_id)))
+                .filter(memberships::user_id.eq(viewer))
+                .filter(messages::room_id.eq_any(&ids))
+                .filter(messages::seq.gt(memberships::last_read_seq))
+                .filter(messages::author_id.ne(viewer))
+                .filter(messages::deleted.eq(false))
+                .group_by(messages::room_id)
+                .select((messages::room_id, count_star()))
+        };
+        let unread: Vec<(i64, i64)> = unread_of_viewer().load(c).await?;
+        let mentions: Vec<(i64, i64)> = unread_of_viewer()
+            .filter(messages::mentions_room.eq(true).or(messages::mentions.like(&mentioned)))
             .load(c)
             .await?;
         let peers: Vec<(i64, String)> = if direct_ids.is_empty() {
@@ -215,23 +228,29 @@ pub async fn with_viewer_data(db: impl Into<Db<'_>>, viewer: i64, rows: Vec<Room
                 .inner_join(users::table)
                 .filter(memberships::room_id.eq_any(&direct_ids))
                 .filter(memberships::user_id.ne(viewer))
+                .order(users::username_key)
                 .select((memberships::room_id, users::username))
                 .load(c)
                 .await?
         };
-        Ok::<_, StoreError>((mine, counts, unread, peers))
+        Ok::<_, StoreError>((mine, counts, unread, mentions, peers))
     })?;
     let mut mine: HashMap<i64, MembershipRow> = mine.into_iter().map(|m| (m.room_id, m)).collect();
     let counts: HashMap<i64, i64> = counts.into_iter().collect();
     let unread: HashMap<i64, i64> = unread.into_iter().collect();
-    let mut peers: HashMap<i64, String> = peers.into_iter().collect();
+    let mentions: HashMap<i64, i64> = mentions.into_iter().collect();
+    let mut peers: HashMap<i64, Vec<String>> = HashMap::new();
+    for (room_id, name) in peers_of {
+        peers.entry(room_id).or_default().push(name);
+    }
     Ok(rows
         .into_iter()
         .map(|row| RoomData {
             membership: mine.remove(&row.id),
             member_count: counts.get(&row.id).copied().unwrap_or(0),
             unread_count: unread.get(&row.id).copied().unwrap_or(0),
-            peer_name: peers.remove(&row.id),
+            mention_count: mentions.get(&row.id).copied().unwrap_or(0),
+            peer_name: peers.remove(&row.id).map(|names| names.join(", ")),
             row,
         })
         .collect())
@@ -403,4 +422,13 @@ pub async fn mark_read(db: impl Into<Db<'_>>, room_id: i64, user_id: i64, seq: i
         .await?;
         Ok(memberships::table.find((room_id, user_id)).select(memberships::last_read_seq).first(c).await?)
     })
+}
+
+/// Sets a member's notification level for the room. False when they are not a member.
+pub async fn set_notify(db: impl Into<Db<'_>>, room_id: i64, user_id: i64, level: &str) -> StoreResult<bool> {
+    write_tx!(db, |c| Ok(diesel::update(memberships::table.find((room_id, user_id)))
+        .set(memberships::notify.eq(level))
+        .execute(c)
+        .await?
+        == 1))
 }

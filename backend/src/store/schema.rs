@@ -60,6 +60,7 @@ diesel::table! {
         role -> Text,
         last_read_seq -> BigInt,
         joined_at -> Timestamp,
+        notify -> Text,
     }
 }
 
@@ -77,6 +78,11 @@ diesel::table! {
         deleted -> Bool,
         attachments -> Nullable<Text>,
         reactions -> Nullable<Text>,
+        reply_to -> Nullable<BigInt>,
+        reply_count -> BigInt,
+        last_reply_at -> Nullable<Timestamp>,
+        mentions -> Nullable<Text>,
+        mentions_room -> Bool,
     }
 }
 

@@ -193,6 +193,22 @@ impl TestApp {
         self.call(Method::POST, &api("/dms"), Some(token), Some(&json!({"user_id": user_id}))).await
     }
 
+    /// `POST /dms` with any body.
+    pub async fn dm_json(&self, token: &str, body: &Value) -> Response {
+        self.call(Method::POST, &api("/dms"), Some(token), Some(body)).await
+    }
+
+    /// `POST /dms` with `{"user_ids": …}`: the direct room of a group.
+    pub async fn group_dm(&self, token: &str, user_ids: &[i64]) -> Response {
+        self.dm_json(token, &json!({"user_ids": user_ids})).await
+    }
+
+    /// `PUT /rooms/{id}/notifications` with `{"level": level}`.
+    pub async fn set_notify(&self, token: &str, room_id: i64, level: &str) -> Response {
+        let path = api(&format!("/rooms/{room_id}/notifications"));
+        self.call(Method::PUT, &path, Some(token), Some(&json!({"level": level}))).await
+    }
+
     // Membership.
 
     /// `PUT /rooms/{id}/members/me`.
@@ -260,6 +276,15 @@ impl TestApp {
 
     pub async fn send_message_ok(&self, token: &str, room_id: i64, body: &str) -> Message {
         parsed(self.send_message(token, room_id, body).await, 201, &format!("send {body}")).await
+    }
+
+    /// `POST /rooms/{id}/messages` with `{"body": body, "reply_to": root}`.
+    pub async fn reply(&self, token: &str, room_id: i64, reply_to: i64, body: &str) -> Response {
+        self.send_message_json(token, room_id, &json!({"body": body, "reply_to": reply_to})).await
+    }
+
+    pub async fn reply_ok(&self, token: &str, room_id: i64, reply_to: i64, body: &str) -> Message {
+        parsed(self.reply(token, room_id, reply_to, body).await, 201, &format!("reply {body}")).await
     }
 
     /// `PATCH /rooms/{id}/messages/{message_id}` with `{"body": body}`.

@@ -173,6 +173,39 @@ async fn reactions_cross_nodes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn threads_and_mentions_cross_nodes() {
+    if !services_available() {
+        return;
+    }
+    let cluster = Cluster::start(2, SHARED_REDIS);
+    let (room, users, mut alice, mut bob) = alice_on_a_bob_on_b(&cluster).await;
+    let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
+    // Carol is on B and subscribed to nothing: her notification still finds her there.
+    let carol = b.register("carol").await;
+    b.join(&carol.access_token, room).await;
+    let mut carol_ws = b.ws(&carol.access_token).await;
+    let root = a.send_message_ok(&users[0].access_token, room, "@bob @carol standup?").await;
+    let reply = b.reply_ok(&users[1].access_token, room, root.id, "in 5").await;
+    let mut seen = Vec::new();
+    for ws in [&mut alice, &mut bob] {
+        let events = ws.until(|e| e.seq() == Some(reply.seq + 1)).await;
+        let Some(ServerEvent::MessageUpdated { message, .. }) = events.last() else { panic!("{events:?}") };
+        assert_eq!((message.id, message.reply_count), (root.id, 1), "the root's count, on both nodes");
+        seen.push(events);
+    }
+    let told = |events: &[ServerEvent]| {
+        events.iter().find_map(|e| match e {
+            ServerEvent::Notification { message, reason, .. } => Some((message.id, *reason)),
+            _ => None,
+        })
+    };
+    let mention = Some((root.id, confab_shared::NotificationReason::Mention));
+    assert_eq!(told(&seen[1]), mention, "Bob, on B, is told of the mention made on A");
+    let events = carol_ws.until(|e| matches!(e, ServerEvent::Notification { .. })).await;
+    assert_eq!(told(&events), mention, "so is Carol, subscribed to nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_senders_on_two_nodes_see_one_order() {
     if !services_available() {
         return;

@@ -135,6 +135,7 @@ async fn upload_attach_download_round_trip(backend: Backend) {
             client_id: "f1".into(),
             body: String::new(),
             attachments: vec![file.id, picture.id],
+            reply_to: None,
         })
         .await;
     let acked = alice_ws.ack("f1").await;
@@ -221,8 +222,14 @@ async fn attachments_are_checked(backend: Backend) {
     assert_eq!(assert_problem(again, 409, "conflict").await["errors"][0]["field"], "attachments");
     // Over the WebSocket the refusal is an `error` for that send; the connection goes on.
     let mut ws = app.ws(alice).await;
-    ws.send(&ClientEvent::Send { room_id: room, client_id: "w".into(), body: String::new(), attachments: vec![bobs] })
-        .await;
+    ws.send(&ClientEvent::Send {
+        room_id: room,
+        client_id: "w".into(),
+        body: String::new(),
+        attachments: vec![bobs],
+        reply_to: None,
+    })
+    .await;
     let events = ws.until(|e| matches!(e, ServerEvent::Error { .. })).await;
     assert!(
         matches!(events.last(), Some(ServerEvent::Error { code, client_id: Some(c), .. }) if code == "conflict" && c == "w")

@@ -532,5 +532,11 @@ impl Ws {
 
 /// A `send` frame.
 pub fn send_event(room_id: i64, client_id: &str, body: &str) -> ClientEvent {
-    ClientEvent::Send { room_id, client_id: client_id.to_owned(), body: body.to_owned(), attachments: Vec::new() }
+    ClientEvent::Send {
+        room_id,
+        client_id: client_id.to_owned(),
+        body: body.to_owned(),
+        attachments: Vec::new(),
+        reply_to: None,
+    }
 }

@@ -9,6 +9,7 @@ mod auth;
 mod backpressure;
 mod cluster;
 mod cluster_trust;
+mod conversations;
 mod files;
 mod fuzz;
 mod group_commit;

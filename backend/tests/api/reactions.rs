@@ -111,7 +111,7 @@ async fn concurrent_toggles_end_right(backend: Backend) {
 }
 
 /// A message's state as a device builds it from events.
-fn apply(state: &mut BTreeMap<i64, Message>, event: &ServerEvent) {
+pub fn apply(state: &mut BTreeMap<i64, Message>, event: &ServerEvent) {
     match event {
         ServerEvent::Message { message, .. } | ServerEvent::MessageUpdated { message, .. } => {
             state.insert(message.id, message.clone());
@@ -122,6 +122,8 @@ fn apply(state: &mut BTreeMap<i64, Message>, event: &ServerEvent) {
                 m.body.clear();
                 m.reactions.clear();
                 m.attachments.clear();
+                m.mentions.clear();
+                m.mentions_room = false;
             }
         }
         _ => {}
