@@ -92,6 +92,8 @@ def map_body(ctx, body):
     second user can still log in. Which valid bodies: those whose generated new password has an
     even length, so both outcomes keep being generated."""
     operation = ctx.operation
+    if operation is not None and (operation.method.upper(), operation.path) == CREATE_DM:
+        return _known_people(body)
     if operation is None or (operation.method.upper(), operation.path) != CHANGE_PASSWORD:
         return body
     valid = (
@@ -103,6 +105,25 @@ def map_body(ctx, body):
     if valid and len(body["new_password"]) % 2 == 0:
         password = os.environ["CONFAB_ST_PASSWORD"]
         return {"current_password": password, "new_password": password}
+    return body
+
+
+CREATE_DM = ("POST", "/api/v1/dms")
+
+
+def _known_people(body):
+    """Lets some `POST /dms` cases name users who exist (random ids almost never do, and a list of
+    them even less), so the success paths (201, then 200) run too. Only valid bodies are touched,
+    and only those whose first id is even, so 404 keeps being generated; each id becomes one of
+    the seeded users (the caller among them is fine: it counts once)."""
+    people = [int(v) for v in os.environ["CONFAB_ST_USER_IDS"].split(",")]
+    known = lambda v: people[v % len(people)]
+    int64 = lambda v: type(v) is int and -(2**63) <= v < 2**63
+    if isinstance(body, dict) and set(body) == {"user_id"} and int64(body["user_id"]):
+        return {"user_id": known(body["user_id"])} if body["user_id"] % 2 == 0 else body
+    ids = body.get("user_ids") if isinstance(body, dict) and set(body) == {"user_ids"} else None
+    if isinstance(ids, list) and 1 <= len(ids) <= 8 and all(map(int64, ids)) and ids[0] % 2 == 0:
+        return {"user_ids": [known(v) for v in ids]}
     return body
 
 
@@ -132,15 +153,30 @@ def _seeded_message(path_parameters):
     whole = lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**63
     value = (path_parameters or {}).get("message_id")
     if whole(value) and whole(path_parameters.get("room_id")):
-        room = int(os.environ["CONFAB_ST_REACTION_ROOM"])
         token = _login()
         try:
-            _call("PUT", f"/api/v1/rooms/{room}/members/me", token)
+            room = _reaction_room(token)
             message = _call("POST", f"/api/v1/rooms/{room}/messages", token, {"body": "react to me"})
         except urllib.error.HTTPError:
-            return path_parameters  # the room was deleted by another case: keep the random pair
+            return path_parameters  # keep the random pair
         path_parameters["room_id"], path_parameters["message_id"] = room, message["id"]
     return path_parameters
+
+
+_reaction_rooms = [int(os.environ.get("CONFAB_ST_REACTION_ROOM", "0"))]
+
+
+def _reaction_room(token: str) -> int:
+    """The room for reaction cases, joined: run.sh's, or a new one once another case deleted it
+    (the stateful phase deletes rooms whose ids it saw)."""
+    try:
+        _call("PUT", f"/api/v1/rooms/{_reaction_rooms[-1]}/members/me", token)
+    except urllib.error.HTTPError as refused:
+        if refused.code != 404:
+            raise
+        name = f"{os.environ['CONFAB_ST_USERNAME']}-reactions-{len(_reaction_rooms)}"
+        _reaction_rooms.append(_call("POST", "/api/v1/rooms", token, {"name": name})["id"])
+    return _reaction_rooms[-1]
 
 
 def _session_id(token: str) -> int:

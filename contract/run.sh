@@ -129,8 +129,9 @@ export CONFAB_ST_URL="$URL" CONFAB_ST_USERNAME="$USERNAME" CONFAB_ST_PASSWORD="$
 # member, so DELETE /rooms/{id}/members/{user_id} can. Their ids are offered to schemathesis as
 # dictionaries for the `room_id` and `user_id` path parameters (half of the generated values),
 # in a copy of schemathesis.toml made for this run. Likewise files: an image (so the thumbnail
-# has one to make) and a text file in one of the user's rooms, for `file_id`; and a room of
-# its own for hooks.py to post messages to for the reaction operations.
+# has one to make) and a text file in one of the user's rooms, for `file_id`; a room of its
+# own for hooks.py to post messages to for the reaction operations; and the two users' ids for
+# hooks.py to put in some `POST /dms` bodies.
 SEED=$(python3 - "$URL" "$USERNAME" "$PASSWORD" <<'PY'
 import json, struct, sys, urllib.request, zlib
 
@@ -173,6 +174,7 @@ print(json.dumps(seed))
 PY
 )
 export CONFAB_ST_REACTION_ROOM=$(printf '%s' "$SEED" | python3 -c 'import json, sys; print(json.load(sys.stdin)["reaction_room"])')
+export CONFAB_ST_USER_IDS=$(printf '%s' "$SEED" | python3 -c 'import json, sys; print(",".join(map(str, json.load(sys.stdin)["user_ids"])))')
 CONFIG_DIR=$(mktemp -d -t confab-contract-config.XXXXXX)
 CONFIG="$CONFIG_DIR/schemathesis.toml"
 python3 - "$CONTRACT_DIR/schemathesis.toml" "$SEED" >"$CONFIG" <<'PY'

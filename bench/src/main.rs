@@ -69,6 +69,9 @@ struct Args {
     ingest_senders: usize,
     #[arg(long, default_value_t = 64)]
     ingest_window: usize,
+    /// The text of every ingested message (say `"hi @ing1 @ing2"` to measure finding mentions).
+    #[arg(long, default_value = "ingest")]
+    ingest_body: String,
     #[arg(long, default_value_t = 10_000)]
     resume_changes: usize,
     #[arg(long, default_value_t = 10_000)]
@@ -163,7 +166,8 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
         }
         Scenario::Reactions => scenarios::reactions(&api).await?,
         Scenario::Ingest => {
-            scenarios::ingest(&api, args.ingest_senders, args.ingest_messages, args.ingest_window).await?
+            let body = &args.ingest_body;
+            scenarios::ingest(&api, args.ingest_senders, args.ingest_messages, args.ingest_window, body).await?
         }
         Scenario::Resume => scenarios::resume(&api, args.resume_changes).await?,
         Scenario::Connections => scenarios::connections(&api, &server, args.connections).await?,

@@ -189,9 +189,9 @@ pub async fn fanout(api: &Api, traffic: Traffic) -> anyhow::Result<Value> {
     }))
 }
 
-/// `senders` connections each send their share of `messages` into one room, keeping
-/// `window` sends in flight; measures acknowledged (stored) messages per second.
-pub async fn ingest(api: &Api, senders: usize, messages: usize, window: usize) -> anyhow::Result<Value> {
+/// `senders` connections each send their share of `messages` (each `body`) into one room,
+/// keeping `window` sends in flight; measures acknowledged (stored) messages per second.
+pub async fn ingest(api: &Api, senders: usize, messages: usize, window: usize, body: &str) -> anyhow::Result<Value> {
     let tokens = users(api, "ing", senders).await?;
     let room = api.create_room(&tokens[0], "ingest").await?;
     for token in &tokens[1..] {
@@ -203,17 +203,18 @@ pub async fn ingest(api: &Api, senders: usize, messages: usize, window: usize) -
         conns.push(api.connect(token).await?);
     }
     let (acked, elapsed) = pump(conns, per_sender, window, |s| {
+        let body = body.to_owned();
         move |i| ClientEvent::Send {
             room_id: room,
             client_id: format!("i{s}-{i}"),
-            body: "ingest".into(),
+            body: body.clone(),
             attachments: Vec::new(),
             reply_to: None,
         }
     })
     .await?;
     let mean_batch = api.histogram_mean("confab_write_batch_size").await?;
-    Ok(json!({"senders": senders, "window": window, "acked": acked, "seconds": elapsed,
+    Ok(json!({"senders": senders, "window": window, "body": body, "acked": acked, "seconds": elapsed,
               "acked_per_sec": acked as f64 / elapsed, "mean_sends_per_transaction": mean_batch}))
 }
 
@@ -261,7 +262,7 @@ where
 
 /// Stores `changes` messages, then times a `subscribe` that replays all of them.
 pub async fn resume(api: &Api, changes: usize) -> anyhow::Result<Value> {
-    ingest(api, 4, changes, 64).await?;
+    ingest(api, 4, changes, 64, "ingest").await?;
     let token = api.register("resumer").await?.access_token;
     let (mut sink, mut stream) = api.connect(&token).await?;
     // The ingest room is the first room created.
