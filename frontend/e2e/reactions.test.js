@@ -42,6 +42,15 @@ async function description(page, name) {
   assert.ok(node, `a node named ${name}`);
   return node.description && node.description.value;
 }
+/** The box of a visible element, waiting while it is being drawn again (no box for a moment). */
+async function boxOf(locator) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const box = await locator.boundingBox();
+    if (box || Date.now() > deadline) { assert.ok(box, 'the element has a box'); return box; }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 const pickerOpen = (page) => page.waitForSelector('#emoji-picker:not([hidden]) .emoji-choice:focus');
 const pickerClosed = (page) => page.waitForSelector('#emoji-picker', { state: 'hidden' });
 
@@ -148,7 +157,7 @@ describe('reactions', () => {
     assert.match(f.cls, /\bmsg\b/, 'Shift+Tab from the message box reaches the newest message');
     assert.match(f.row, /lunch at noon\?/);
     for (moves = 0; !(await focused(A)).cls.includes('react-add') && moves < 5; moves++) await A.keyboard.press('Tab');
-    assert.ok(moves <= 2, `the row, its chip, then "Add reaction" (${moves} Tabs)`);
+    assert.ok(moves <= 3, `the row, its chip, "Reply in thread", then "Add reaction" (${moves} Tabs)`);
     assert.equal(await msgRow(A, TEXT).locator('.msg-actions').evaluate((el) => getComputedStyle(el).opacity), '1', 'the actions show on focus');
     await A.keyboard.press('Enter');
     await pickerOpen(A);
@@ -178,10 +187,9 @@ describe('reactions', () => {
     await A.keyboard.press('Tab');
     await pickerClosed(A);
     assert.equal((await focused(A)).id, 'composer-input', 'Tab goes on past "Add reaction"');
-    // A chip from the keyboard: the focus stays on it while its row is rendered anew.
-    await A.keyboard.press('Shift+Tab');
-    await A.keyboard.press('Shift+Tab');
-    await A.keyboard.press('Shift+Tab');
+    // A chip from the keyboard (back past "Add reaction", "Reply in thread" and 🎉): the focus
+    // stays on it while its row is rendered anew.
+    for (let i = 0; i < 4; i++) await A.keyboard.press('Shift+Tab');
     assert.equal((await focused(A)).label, '👍 1 reaction; click to add yours');
     await A.keyboard.press('Enter');
     await waitChips(A, [['👍', '2', 'true'], ['🎉', '1', 'true']]);
@@ -231,12 +239,18 @@ describe('reactions', () => {
     const phoneCtx = await browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true, storageState: await ctxB.storageState() });
     const phone = await phoneCtx.newPage(); watch(phone, 'bob-phone', problems);
     await phone.goto(`${server.url}/#/rooms/${roomId}`);
+    // Measured once the page has settled: connected (the badge is in the closed drawer: attached,
+    // never visible, so waitConnected would wait in vain) and the members in (a row is drawn anew
+    // when the names of its chips' "Reacted by" come in, and a row being replaced has no box for
+    // a moment).
+    await phone.waitForSelector('#conn[data-state=connected]', { state: 'attached' });
+    await phone.waitForSelector('#member-list .member:has-text("alice")', { state: 'attached' });
     await waitChips(phone, [['👍', '1', 'true'], ['🎉', '1', 'false']]);
     for (const b of await msgRow(phone, TEXT).locator('button.reaction').all()) {
-      const box = await b.boundingBox();
+      const box = await boxOf(b);
       assert.ok(box.width >= 43.5 && box.height >= 43.5, `a chip is ${box.width}x${box.height}`);
     }
-    const body = await msgRow(phone, TEXT).locator('.msg-body').boundingBox();
+    const body = await boxOf(msgRow(phone, TEXT).locator('.msg-body'));
     const at = { x: Math.round(body.x + 20), y: Math.round(body.y + body.height / 2) };
     const cdp = await phoneCtx.newCDPSession(phone);
     const touch = async (ms) => {

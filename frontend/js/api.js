@@ -196,10 +196,17 @@ export class Api {
   joinRoom(id) { return this.request('PUT', `/rooms/${id}/members/me`); }
   leaveRoom(id) { return this.request('DELETE', `/rooms/${id}/members/me`); }
   members(id) { return this.request('GET', `/rooms/${id}/members`); }
-  openDm(userId) { return this.request('POST', '/dms', { user_id: userId }); }
-  /** A page of history: the newest, older (`beforeSeq`), newer (`afterSeq`) or around one seq (`aroundSeq`). */
-  history(id, { beforeSeq, afterSeq, aroundSeq, limit = 50 } = {}) {
+  /** The direct room of me and one person (a user id) or a group (an array of 1–8 user ids). */
+  openDm(ids) { return this.request('POST', '/dms', Array.isArray(ids) ? { user_ids: ids } : { user_id: ids }); }
+  /** My notifications of a room: 'all' | 'mentions' | 'none'. */
+  setNotify(id, level) { return this.request('PUT', `/rooms/${id}/notifications`, { level }); }
+  /**
+   * A page of the room's timeline without replies, or of the thread of `thread` (its root first):
+   * the newest, older (`beforeSeq`), newer (`afterSeq`) or around one seq (`aroundSeq`).
+   */
+  history(id, { thread, beforeSeq, afterSeq, aroundSeq, limit = 50 } = {}) {
     const q = new URLSearchParams({ limit: String(limit) });
+    if (thread) q.set('thread', String(thread)); else q.set('top_level', 'true');
     if (beforeSeq !== undefined) q.set('before_seq', String(beforeSeq));
     if (afterSeq !== undefined) q.set('after_seq', String(afterSeq));
     if (aroundSeq !== undefined) q.set('around_seq', String(aroundSeq));
@@ -211,9 +218,9 @@ export class Api {
     if (beforeId !== undefined) q.set('before_id', String(beforeId));
     return this.request('GET', `/search?${q}`, undefined, { signal });
   }
-  /** A new message; `attachments`: ids of files I uploaded to the room (none: the field is left out). */
-  sendMessage(id, body, clientId, attachments = []) {
-    return this.request('POST', `/rooms/${id}/messages`, { body, client_id: clientId, ...(attachments.length ? { attachments } : {}) });
+  /** A new message; `attachments`: ids of files I uploaded to the room (none: the field is left out); `replyTo`: a thread's root. */
+  sendMessage(id, body, clientId, attachments = [], replyTo = null) {
+    return this.request('POST', `/rooms/${id}/messages`, { body, client_id: clientId, ...(attachments.length ? { attachments } : {}), ...(replyTo ? { reply_to: replyTo } : {}) });
   }
   editMessage(id, messageId, body) { return this.request('PATCH', `/rooms/${id}/messages/${messageId}`, { body }); }
   deleteMessage(id, messageId) { return this.request('DELETE', `/rooms/${id}/messages/${messageId}`); }

@@ -10,9 +10,6 @@ import { initAuth } from './views/auth.js';
 import { renderSidebar, renderConnection, navOpen, openNav, closeNav } from './views/sidebar.js';
 import { renderMembers } from './views/members.js';
 import { initTimeline } from './views/timeline.js';
-import { initDialogs } from './views/dialogs.js';
-import { initSwitcher } from './views/switcher.js';
-import { initSettings } from './views/settings.js';
 import { initShortcuts } from './views/shortcuts.js';
 import { toast, announce } from './views/notices.js';
 import { connectionLabel } from './format.js';
@@ -22,7 +19,10 @@ const SESSION_ENDED = 'Your session has ended. Please sign in again.';
 
 const store = new Store();
 const api = new Api({ onSessionEnded: () => endSession(SESSION_ENDED) });
-const sync = new Sync({ store, api, toast, navigate, onMessage: (message) => timeline.showIncoming(message) });
+const sync = new Sync({
+  store, api, toast, navigate, onMessage: (message) => timeline.showIncoming(message),
+  onNotification: (ev) => { window.confab.notificationLog.push(ev); if (attention) attention.then((a) => a && a.notify(ev)); },
+});
 const auth = initAuth({
   getServer: () => api.server(),
   onSubmit: async (mode, username, password, invite) => { // invite: sent with a new account only
@@ -32,8 +32,6 @@ const auth = initAuth({
   },
 });
 const timeline = initTimeline({ store, api, sync, invalidate, openRoom });
-const dialogs = initDialogs({ store, api, sync, openRoom });
-const switcher = initSwitcher({ store, api, sync, openRoom });
 // Search loads on first use: the first page load stays small.
 let searchView = null; // the module's view, once loaded (one load, however fast the keys come)
 const search = {
@@ -43,13 +41,25 @@ const search = {
   },
   clear() { if (searchView) searchView.then((v) => v.clear()); },
 };
-const settings = initSettings({ api, onLoggedOutEverywhere: () => endSession('You logged out on every device.') });
-// Invites are for admins only: their dialog loads on first use.
-let invitesView = null;
-const openInvites = async () => { invitesView ||= import('./views/invites.js').then((m) => m.initInvites({ api })); (await invitesView).open(); };
+// Dialogs used now and then load on first use (one load, however fast the keys come): the quick
+// switcher, create and browse rooms, settings, a new direct message, a room's notifications;
+// invites (for admins only). `lazy(load)` → a function giving the view's promise.
+const lazy = (load) => { let view = null; return () => (view ||= load().catch((e) => { view = null; throw e; })); };
+const switcherView = lazy(() => import('./views/switcher.js').then((m) => m.initSwitcher({ store, api, sync, openRoom })));
+const dialogs = lazy(() => import('./views/dialogs.js').then((m) => m.initDialogs({ store, api, sync, openRoom })));
+const settings = lazy(() => import('./views/settings.js').then((m) => m.initSettings({ api, onLoggedOutEverywhere: () => endSession('You logged out on every device.') })));
+const directMessage = lazy(() => import('./views/direct-message.js').then((m) => m.initDirectMessage({ store, api, sync, openRoom })));
+const notifySettings = lazy(() => import('./views/notify-settings.js').then((m) => m.initNotifySettings({ store, api })));
+const invites = lazy(() => import('./views/invites.js').then((m) => m.initInvites({ api })));
+const switcher = { open: async () => (await switcherView()).open() };
+for (const d of document.querySelectorAll('dialog')) {
+  d.addEventListener('click', (e) => { if (e.target.closest('[data-close]') || e.target === d) d.close(); });
+}
+// The title's count, the favicon's badge and browser notifications load with the session.
+let attention = null;
 initShortcuts({
   store, openRoom, switcher, search, focusComposer: () => timeline.focusComposer(),
-  closers: [() => timeline.closeEmoji(), () => { if (!navOpen()) return false; closeNav(); $('btn-nav').focus(); return true; }, () => timeline.closeMembers()],
+  closers: [() => timeline.closeEmoji(), () => timeline.closeThread(), () => { if (!navOpen()) return false; closeNav(); $('btn-nav').focus(); return true; }, () => timeline.closeMembers()],
 });
 
 // ---- rendering: store changes mark parts dirty, one animation frame renders them ---------------
@@ -115,9 +125,10 @@ function roomInHash() {
 
 /**
  * Opens a room (null or an unknown room: none), at `target` ({id, seq}: a message to jump to,
- * highlighted and focused) or where the timeline decides (the first unread, else the newest).
+ * highlighted and focused) or where the timeline decides (the first unread, else the newest);
+ * `thread` ({rootId, at}): and the thread of rootId in it (at a reply).
  */
-async function openRoom(roomId, { target } = {}) {
+async function openRoom(roomId, { target, thread } = {}) {
   const room = store.rooms.get(roomId);
   if (!room) { navigate(null); store.setActiveRoom(null); return; }
   const plan = timeline.enter(roomId, { target });
@@ -128,6 +139,7 @@ async function openRoom(roomId, { target } = {}) {
   if (!target) timeline.autofocus();
   await loading;
   timeline.opened(roomId);
+  if (thread && store.activeRoomId === roomId) timeline.openThread(thread.rootId, thread.at);
 }
 
 window.addEventListener('hashchange', () => {
@@ -138,6 +150,8 @@ window.addEventListener('hashchange', () => {
 // ---- session ---------------------------------------------------------------------------------
 async function startSession() {
   const views = timeline.loadViews(); // alongside the session's first requests
+  attention ||= import('./views/attention.js').then((m) => m.initAttention({ store, open: openRoom })).catch(() => null);
+  store.setVisible(document.visibilityState === 'visible');
   store.setMe(api.user);
   auth.hide();
   $('app').hidden = false;
@@ -179,7 +193,7 @@ function endSession(message) {
   api.save(null);
   store.reset();
   timeline.clear();
-  dialogs.closeAll();
+  for (const d of document.querySelectorAll('dialog[open]')) d.close();
   search.clear();
   $('skip-link').hidden = true;
   lastAnnounced = '';
@@ -193,16 +207,23 @@ $('btn-logout').addEventListener('click', async () => {
   endSession(null);
 });
 
-$('btn-settings').addEventListener('click', () => settings.open());
+$('btn-settings').addEventListener('click', async () => (await settings()).open());
 $('btn-search').addEventListener('click', () => search.open());
-$('btn-invite').addEventListener('click', openInvites);
+$('btn-invite').addEventListener('click', async () => (await invites()).open());
+$('btn-create').addEventListener('click', async () => (await dialogs()).create());
+$('btn-browse').addEventListener('click', async () => (await dialogs()).browse());
+$('btn-dm').addEventListener('click', async () => (await directMessage()).open());
+$('btn-notify').addEventListener('click', async (e) => { const from = e.currentTarget; (await notifySettings()).open(store.activeRoomId, from); });
 
 // ---- the network and the tab: the socket is told at once ----------------------------------------
 const socketNow = (fn) => { if (window.confab.socket) fn(window.confab.socket); };
 window.addEventListener('online', () => socketNow((s) => s.network(true)));
 window.addEventListener('offline', () => socketNow((s) => s.network(false)));
 // A tab coming back (or a laptop waking up) checks its connection instead of trusting it.
-document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') socketNow((s) => s.network(navigator.onLine)); });
+document.addEventListener('visibilitychange', () => {
+  store.setVisible(document.visibilityState === 'visible');
+  if (document.visibilityState === 'visible') socketNow((s) => s.network(navigator.onLine));
+});
 $('btn-reconnect').addEventListener('click', () => socketNow((s) => s.reconnectNow()));
 
 // ---- navigation drawer (narrow screens) ---------------------------------------------------------
@@ -217,7 +238,7 @@ function markInteractive() {
   performance.mark('confab-interactive');
 }
 
-window.confab = { store, api, sync, socket: null, connectionLog: [] }; // debug and test hook
+window.confab = { store, api, sync, socket: null, connectionLog: [], notificationLog: [] }; // debug and test hook
 if (api.loggedIn) {
   startSession();
 } else {

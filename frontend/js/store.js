@@ -11,6 +11,11 @@
 // after a jump (a search result, the first unread of a long absence), the page around one seq.
 // Until the pages forward reach the live end (`hasNewer` false), messages after `newestPaged` are
 // kept but not shown, so nothing shows after a hole.
+//
+// Replies are room messages like any other (their seq moves the cursor, they count as unread and
+// mentions), kept with the rest by id but shown only in their thread: `messages` is the timeline
+// without them, `threadMessages` a root and its replies. A root known only from a thread page
+// (`extra`) stays out of the timeline until a page of it brings it, so no hole shows there.
 
 export function createTimeline() {
   return {
@@ -23,6 +28,8 @@ export function createTimeline() {
     newestPaged: null, // with hasNewer: the newest seq of the pages loaded (shown up to it)
     loadingNewer: false,
     reacting: new Map(), // 'messageId emoji' -> {id, emoji, on}: my reactions on their way (shown)
+    threads: new Map(), // root id -> {loaded, hasMore}: its thread's pages
+    extra: new Set(), // ids of roots known from a thread page only (not part of the timeline)
   };
 }
 
@@ -37,6 +44,7 @@ export class Store {
     this.typing = new Map(); // room id -> Map(user id -> {user, until})
     this.dmPeers = new Map(); // direct room id -> User (the other member)
     this.activeRoomId = null;
+    this.visible = true; // the page is shown: the open room is being read (nothing new there counts as unread)
     this.connection = 'connecting'; // 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'error'
     this.connectionInfo = {}; // {retryAt?: ms when the next attempt starts, message?: why it stopped}
     this.pendingOrder = 0; // queue position of the newest pending send
@@ -66,17 +74,17 @@ export class Store {
     for (const r of rooms) {
       const old = this.rooms.get(r.id);
       next.set(r.id, keepUnread && old && old.joined
-        ? { ...r, unread_count: old.unread_count, last_read_seq: laterMarker(old.last_read_seq, r.last_read_seq) } : r);
+        ? { ...r, unread_count: old.unread_count, mention_count: old.mention_count, last_read_seq: laterMarker(old.last_read_seq, r.last_read_seq) } : r);
     }
     this.rooms = next;
     this.emit('rooms');
   }
 
-  /** Upserts a room. `neutral` rooms (room_updated) do not carry my joined/role/unread/read-marker fields. */
+  /** Upserts a room. `neutral` rooms (room_updated) do not carry my joined/role/unread/mentions/read-marker/notify fields. */
   upsertRoom(room, { neutral = false } = {}) {
     const old = this.rooms.get(room.id);
     const merged = neutral && old
-      ? { ...old, ...room, joined: old.joined, role: old.role, unread_count: old.unread_count, last_read_seq: old.last_read_seq }
+      ? { ...old, ...room, joined: old.joined, role: old.role, unread_count: old.unread_count, mention_count: old.mention_count, last_read_seq: old.last_read_seq, notify: old.notify }
       : { ...(old || {}), ...room };
     this.rooms.set(room.id, merged);
     this.emit('rooms');
@@ -98,7 +106,7 @@ export class Store {
     const r = this.rooms.get(roomId);
     if (!r) return;
     if (r.visibility === 'public' && r.kind === 'room') {
-      this.rooms.set(roomId, { ...r, joined: false, role: null, unread_count: 0, member_count: Math.max(0, r.member_count - 1) });
+      this.rooms.set(roomId, { ...r, joined: false, role: null, unread_count: 0, mention_count: 0, member_count: Math.max(0, r.member_count - 1) });
     } else {
       this.rooms.delete(roomId);
     }
@@ -118,14 +126,20 @@ export class Store {
     return [...this.rooms.values()].filter((r) => r.kind !== 'direct' && r.visibility === 'public').sort(byName);
   }
 
-  /** Display name: the other member's username for a direct room. */
+  /** Display name: the other member's username for a direct room; a group's is the others' names. */
   roomTitle(room) {
     if (!room) return '';
     if (room.kind === 'direct') {
-      const peer = this.dmPeers.get(room.id);
-      return peer ? peer.username : 'Direct message';
+      const peer = !isGroup(room) && this.dmPeers.get(room.id);
+      return peer ? peer.username : (isGroup(room) && room.name) || 'Direct message';
     }
     return room.name;
+  }
+
+  /** My notification level of a room (PUT /rooms/{id}/notifications, or another tab's `notification_level`). */
+  setNotify(roomId, level) {
+    const r = this.rooms.get(roomId);
+    if (r) { this.rooms.set(roomId, { ...r, notify: level }); this.emit('rooms'); }
   }
 
   setDmPeer(roomId, user) { this.dmPeers.set(roomId, user); this.emit('rooms'); }
@@ -138,45 +152,60 @@ export class Store {
   // ---- unread --------------------------------------------------------------------------------
   markRead(roomId) {
     const r = this.rooms.get(roomId);
-    if (r && r.unread_count) { this.rooms.set(roomId, { ...r, unread_count: 0 }); this.emit('rooms'); }
+    if (r && (r.unread_count || r.mention_count)) { this.rooms.set(roomId, { ...r, unread_count: 0, mention_count: 0 }); this.emit('rooms'); }
   }
   /**
    * My read marker moved to `seq` (here or on another connection: the `read` event): it becomes
    * the room's `last_read_seq` (never backwards), and what was unread between the old marker and
    * this one is no longer. Markers move only over loaded messages (what was on screen), so those
-   * are the ones to count; at the live end nothing is left.
+   * are the ones to count; at the live end nothing is left. The mentions of me among them go the
+   * same way.
    */
   markReadUpTo(roomId, seq) {
     const r = this.rooms.get(roomId);
     if (!r) return;
     const before = r.last_read_seq;
     const marker = laterMarker(before, seq);
-    const t = this.timelines.get(roomId);
-    let left = r.unread_count || 0;
-    if (left) {
-      const oldest = t ? oldestSeq(t) : null;
-      if (!t || seq >= (this.cursors.get(roomId) ?? Infinity)) left = 0;
-      else if (typeof before === 'number' && (!t.hasMore || (oldest !== null && oldest <= before + 1))) {
-        // Everything between the old marker and this one is loaded: those of others are read now.
-        for (const m of t.byId.values()) if (m.seq > before && m.seq <= seq && this.unreadKind(m)) left--;
-        left = Math.max(0, left);
-      } else {
-        // Not all of it is loaded (or no marker is known): what stays unread are the loaded
-        // messages of others after it.
-        let after = 0;
-        for (const m of t.byId.values()) if (m.seq > seq && this.unreadKind(m)) after++;
-        left = Math.min(left, after);
-      }
-    }
-    if (left === (r.unread_count || 0) && marker === before) return;
-    this.rooms.set(roomId, { ...r, unread_count: left, ...(marker === undefined ? {} : { last_read_seq: marker }) });
+    const unread = this.leftAfter(roomId, before, seq, r.unread_count || 0, (m) => this.unreadKind(m));
+    const mentions = this.leftAfter(roomId, before, seq, r.mention_count || 0, (m) => this.mentionKind(m));
+    if (unread === (r.unread_count || 0) && mentions === (r.mention_count || 0) && marker === before) return;
+    this.rooms.set(roomId, { ...r, unread_count: unread, mention_count: mentions, ...(marker === undefined ? {} : { last_read_seq: marker }) });
     this.emit('rooms');
+  }
+  /** Of `left` messages of a `kind` after my marker `before`, those still after it once it is at `seq`. */
+  leftAfter(roomId, before, seq, left, kind) {
+    const t = this.timelines.get(roomId);
+    if (!left || !t || seq >= (this.cursors.get(roomId) ?? Infinity)) return 0;
+    const oldest = oldestSeq(t);
+    if (typeof before === 'number' && (!t.hasMore || (oldest !== null && oldest <= before + 1))) {
+      // Everything between the old marker and this one is loaded: those are read now.
+      for (const m of t.byId.values()) if (m.seq > before && m.seq <= seq && kind(m)) left--;
+      return Math.max(0, left);
+    }
+    // Not all of it is loaded (or no marker is known): what stays are the loaded ones after it.
+    let after = 0;
+    for (const m of t.byId.values()) if (m.seq > seq && kind(m)) after++;
+    return Math.min(left, after);
   }
   /** A message that counts as unread when after my marker: someone else's, not deleted. */
   unreadKind(m) { return !m.deleted && !(this.me && m.author && m.author.id === this.me.id); }
-  bumpUnread(roomId) {
+  /** An unread kind of message that mentions me, or @room. */
+  mentionKind(m) { return this.unreadKind(m) && this.mentionsMe(m); }
+  mentionsMe(m) { return Boolean(m.mentions_room || (this.me && m.mentions && m.mentions.includes(this.me.id))); }
+  /** The open room in a shown page is being read: what comes there is not counted. */
+  reading(roomId) { return roomId === this.activeRoomId && this.visible; }
+  setVisible(visible) { this.visible = visible; }
+  bumpUnread(roomId, mention = false) {
     const r = this.rooms.get(roomId);
-    if (r) { this.rooms.set(roomId, { ...r, unread_count: (r.unread_count || 0) + 1 }); this.emit('rooms'); }
+    if (r) { this.rooms.set(roomId, { ...r, unread_count: (r.unread_count || 0) + 1, mention_count: (r.mention_count || 0) + mention }); this.emit('rooms'); }
+  }
+  /** A loaded message after my marker changed (an edit, a delete): the counts follow it (an edit can add a mention of me). */
+  recount(roomId, old, next) {
+    const r = this.rooms.get(roomId);
+    if (!old || !r || !r.joined || this.reading(roomId) || old.seq <= (r.last_read_seq ?? -1)) return;
+    const unread = (r.unread_count || 0) + this.unreadKind(next) - this.unreadKind(old);
+    const mentions = (r.mention_count || 0) + this.mentionKind(next) - this.mentionKind(old);
+    this.rooms.set(roomId, { ...r, unread_count: Math.max(0, unread), mention_count: Math.max(0, mentions) });
   }
 
   // ---- messages ------------------------------------------------------------------------------
@@ -204,8 +233,9 @@ export class Store {
   /**
    * Upserts one message by id; a deleted message never comes back to life; later edits win. A
    * `snapshot` (an ack, an edit's answer: reactions may have changed since) replaces only an older edit.
+   * A root first known from a `thread` page is `extra` until a page of the timeline brings it.
    */
-  mergeMessage(roomId, msg, { snapshot = false } = {}) {
+  mergeMessage(roomId, msg, { snapshot = false, thread = false } = {}) {
     const t = this.timeline(roomId);
     const old = t.byId.get(msg.id);
     let next = msg;
@@ -215,6 +245,7 @@ export class Store {
       else if (snapshot && !(msg.edited_at && (!old.edited_at || msg.edited_at > old.edited_at))) next = old;
     }
     t.byId.set(msg.id, next);
+    if (thread && !old && !msg.reply_to) t.extra.add(msg.id);
     if (msg.client_id && t.pending.has(msg.client_id) && this.me && msg.author.id === this.me.id) {
       t.pending.delete(msg.client_id);
     }
@@ -236,7 +267,7 @@ export class Store {
       t.loadingNewer = false;
       t.loadingOlder = false;
     }
-    for (const m of messages) this.mergeMessage(roomId, m);
+    this.mergePage(roomId, messages);
     if (older) t.loadingOlder = false;
     if (older || !t.loaded) t.hasMore = hasMore;
     if (!older) {
@@ -257,7 +288,7 @@ export class Store {
     const t = this.timeline(roomId);
     const newest = messages.length ? messages[messages.length - 1].seq : null;
     this.dropStoredUpTo(t, newest ?? Infinity);
-    for (const m of messages) this.mergeMessage(roomId, m);
+    this.mergePage(roomId, messages);
     t.loaded = true;
     t.hasMore = hasMore;
     t.loadingOlder = false;
@@ -281,7 +312,7 @@ export class Store {
     const t = this.timeline(roomId);
     t.loadingNewer = false;
     if (!t.hasNewer) return;
-    for (const m of messages) this.mergeMessage(roomId, m);
+    this.mergePage(roomId, messages);
     if (messages.length) t.newestPaged = Math.max(t.newestPaged, messages[messages.length - 1].seq);
     if (!hasMore || !messages.length) {
       t.hasNewer = false;
@@ -294,8 +325,42 @@ export class Store {
   /** Ends a newer-page load that failed. */
   stopLoadingNewer(roomId) { this.timeline(roomId).loadingNewer = false; }
 
+  /** A page of the timeline: its messages are part of it. */
+  mergePage(roomId, messages) {
+    const t = this.timeline(roomId);
+    for (const m of messages) { this.mergeMessage(roomId, m); t.extra.delete(m.id); }
+  }
+
+  /** Forgets the timeline's messages up to `seq` (replies and roots of threads only stay for their threads). */
   dropStoredUpTo(t, seq) {
-    for (const [id, m] of t.byId) if (m.seq <= seq) t.byId.delete(id);
+    for (const [id, m] of t.byId) if (m.seq <= seq && inTimeline(t, m)) t.byId.delete(id);
+  }
+
+  // ---- threads -------------------------------------------------------------------------------
+  /** What is loaded of the thread of `rootId`: {loaded, hasMore} (older replies on the server). */
+  thread(roomId, rootId) {
+    const t = this.timeline(roomId);
+    if (!t.threads.has(rootId)) t.threads.set(rootId, { loaded: false, hasMore: true });
+    return t.threads.get(rootId);
+  }
+
+  /**
+   * A page of a thread (its root, then replies by seq): the newest or the one around a reply
+   * loads it. `hasMore`: whether older ones came before it (undefined for a page after them).
+   */
+  applyThread(roomId, rootId, messages, hasMore) {
+    const th = this.thread(roomId, rootId);
+    for (const m of messages) this.mergeMessage(roomId, m, { thread: true });
+    if (hasMore !== undefined) th.hasMore = hasMore;
+    th.loaded = true;
+    this.emit('timeline', roomId);
+  }
+
+  /** The seq before which older replies load (the oldest loaded), or null: none older, or not loaded. */
+  threadBefore(roomId, rootId) {
+    const th = this.thread(roomId, rootId);
+    const replies = this.threadMessages(roomId, rootId).filter((m) => m.reply_to && m.seq !== undefined);
+    return th.loaded && th.hasMore && replies.length ? replies[0].seq : null;
   }
 
   /**
@@ -326,20 +391,23 @@ export class Store {
     this.cursors.set(roomId, ev.seq);
     const t = this.timeline(roomId);
     if (ev.type === 'message') {
-      const isNew = this.mergeMessage(roomId, ev.message);
-      const fromOther = !this.me || ev.message.author.id !== this.me.id;
-      if (isNew && fromOther && !ev.message.deleted && roomId !== this.activeRoomId) this.bumpUnread(roomId);
+      const m = ev.message;
+      const isNew = this.mergeMessage(roomId, m);
+      const fromOther = !this.me || m.author.id !== this.me.id;
       const r = this.rooms.get(roomId);
-      if (r) this.rooms.set(roomId, { ...r, last_seq: Math.max(r.last_seq || 0, ev.seq) });
-      if (isNew && fromOther) this.clearTyping(roomId, ev.message.author.id);
+      if (isNew && fromOther && !m.deleted && !this.reading(roomId) && !(m.seq <= r?.last_read_seq)) this.bumpUnread(roomId, this.mentionsMe(m));
+      if (r) this.rooms.set(roomId, { ...this.rooms.get(roomId), last_seq: Math.max(r.last_seq || 0, ev.seq) });
+      if (isNew && fromOther) this.clearTyping(roomId, m.author.id);
     } else if (ev.type === 'message_updated') {
-      const known = t.byId.has(ev.message.id);
+      const old = t.byId.get(ev.message.id);
       const oldest = oldestSeq(t);
       // Outside the loaded window an edit would show out of context: it loads with that page.
-      if (known || oldest === null || ev.message.seq >= oldest || !t.loaded) this.mergeMessage(roomId, ev.message);
+      if (old || oldest === null || ev.message.seq >= oldest || !t.loaded) this.mergeMessage(roomId, ev.message);
+      this.recount(roomId, old, t.byId.get(ev.message.id));
     } else if (ev.type === 'message_deleted') {
       const old = t.byId.get(ev.message_id);
       if (old) t.byId.set(ev.message_id, tombstone(old));
+      this.recount(roomId, old, t.byId.get(ev.message_id));
     }
     this.emit('timeline', roomId);
     return 'applied';
@@ -367,10 +435,10 @@ export class Store {
     return true;
   }
 
-  /** Adds a pending (unsent) message, with the Files it carries, at the end of its room's queue; returns it. */
-  addPending(roomId, body, clientId, { attachments = [], now = new Date() } = {}) {
+  /** Adds a pending (unsent) message, with the Files it carries (a reply: in the thread of `replyTo`), at the end of its room's queue; returns it. */
+  addPending(roomId, body, clientId, { attachments = [], replyTo = null, now = new Date() } = {}) {
     const t = this.timeline(roomId);
-    const p = { client_id: clientId, room_id: roomId, body, attachments, status: 'pending', reason: '', created_at: now.toISOString(), author: this.me, order: ++this.pendingOrder };
+    const p = { client_id: clientId, room_id: roomId, body, attachments, reply_to: replyTo, status: 'pending', reason: '', created_at: now.toISOString(), author: this.me, order: ++this.pendingOrder };
     t.pending.set(clientId, p);
     this.emit('timeline', roomId);
     return p;
@@ -433,13 +501,22 @@ export class Store {
     return true;
   }
 
-  /** Messages in display order: stored ones by seq (with my reactions on their way), then pending ones in queue order. */
+  /** The timeline in display order: stored messages by seq (with my reactions on their way), then pending ones in queue order. */
   messages(roomId) {
     const t = this.timelines.get(roomId);
-    if (!t) return [];
-    const stored = [...t.byId.values()].filter((m) => !t.hasNewer || m.seq <= t.newestPaged).sort((a, b) => a.seq - b.seq);
-    const pending = [...t.pending.values()].sort((a, b) => a.order - b.order)
-      .map((p) => ({ id: 'p:' + p.client_id, pending: p.status, reason: p.reason, client_id: p.client_id, room_id: p.room_id, body: p.body, attachments: p.attachments, reactions: [], author: p.author, created_at: p.created_at, edited_at: null, deleted: false }));
+    return t ? this.ordered(t, (m) => inTimeline(t, m) && (!t.hasNewer || m.seq <= t.newestPaged), (p) => !p.reply_to) : [];
+  }
+
+  /** A thread in display order: its root (once loaded), its replies, then mine on their way. */
+  threadMessages(roomId, rootId) {
+    const t = this.timelines.get(roomId);
+    return t ? this.ordered(t, (m) => m.id === rootId || m.reply_to === rootId, (p) => p.reply_to === rootId) : [];
+  }
+
+  ordered(t, storedOf, pendingOf) {
+    const stored = [...t.byId.values()].filter(storedOf).sort((a, b) => a.seq - b.seq);
+    const pending = [...t.pending.values()].filter(pendingOf).sort((a, b) => a.order - b.order)
+      .map((p) => ({ id: 'p:' + p.client_id, pending: p.status, reason: p.reason, client_id: p.client_id, room_id: p.room_id, reply_to: p.reply_to, body: p.body, attachments: p.attachments, reactions: [], author: p.author, created_at: p.created_at, edited_at: null, deleted: false }));
     return (t.reacting.size ? stored.map((m) => this.withMine(t, m)) : stored).concat(pending);
   }
 
@@ -532,11 +609,16 @@ export function withReaction(reactions = [], emoji, userId, on) {
   if (!r) return [...reactions, next];
   return ids.length ? reactions.map((x) => (x === r ? next : x)) : reactions.filter((x) => x !== r);
 }
+/** A direct room of more than two people. */
+export const isGroup = (room) => room.kind === 'direct' && room.member_count > 2;
+/** A message of the timeline: not a reply, not a root known from its thread only. */
+const inTimeline = (t, m) => !m.reply_to && !t.extra.has(m.id);
 function byName(a, b) { return a.name.localeCompare(b.name); }
 function laterMarker(a, b) { return typeof a === 'number' && typeof b === 'number' ? Math.max(a, b) : (typeof b === 'number' ? b : a); }
 function tombstone(m) { return { ...m, body: '', attachments: [], reactions: [], deleted: true }; }
-function oldestSeq(t) {
+/** The oldest seq of the timeline's loaded messages (null: none). */
+export function oldestSeq(t) {
   let min = null;
-  for (const m of t.byId.values()) if (min === null || m.seq < min) min = m.seq;
+  for (const m of t.byId.values()) if (inTimeline(t, m) && (min === null || m.seq < min)) min = m.seq;
   return min;
 }

@@ -45,20 +45,22 @@ export function finalStatus(status) { return status >= 400 && status < 500 && ![
 
 /** The ids of a pending send's Files (the field is left out of a send without any). */
 const fileIds = (p) => p.attachments.map((f) => f.id);
-const sendFrame = (roomId, p) => ({ type: 'send', room_id: roomId, client_id: p.client_id, body: p.body, ...(p.attachments.length ? { attachments: fileIds(p) } : {}) });
+const sendFrame = (roomId, p) => ({ type: 'send', room_id: roomId, client_id: p.client_id, body: p.body, ...(p.attachments.length ? { attachments: fileIds(p) } : {}), ...(p.reply_to ? { reply_to: p.reply_to } : {}) });
 
 export class Sync {
   /**
    * store, api; toast(text); navigate(roomId | null) points the address at a room or at none;
-   * onMessage(message) is told about a new message from someone else in the open room;
-   * setTimeout/clearTimeout and now are injectable for tests.
+   * onMessage(message) is told about a new message from someone else in the open room,
+   * onNotification(ev) about a `notification` event; setTimeout/clearTimeout and now are
+   * injectable for tests.
    */
-  constructor({ store, api, toast, navigate, onMessage, setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms), clearTimeout = (id) => globalThis.clearTimeout(id), now = () => Date.now() }) {
+  constructor({ store, api, toast, navigate, onMessage, onNotification = () => {}, setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms), clearTimeout = (id) => globalThis.clearTimeout(id), now = () => Date.now() }) {
     this.store = store;
     this.api = api;
     this.toast = toast;
     this.navigate = navigate;
     this.onMessage = onMessage;
+    this.onNotification = onNotification;
     this.socket = null;
     this.firstReady = true; // the first ready of a session follows a fresh room list
     this.subscribed = new Set(); // rooms this connection subscribed to (reset on reconnect)
@@ -168,11 +170,12 @@ export class Sync {
 
   // ---- sending -------------------------------------------------------------------------------
   /**
-   * Sends a new message with the Files uploaded for it (`attachments`): it joins its room's queue
-   * and shows as pending until its ack; every write of it carries the same client_id and files.
+   * Sends a new message with the Files uploaded for it (`attachments`), a reply in the thread of
+   * `replyTo` if given: it joins its room's queue and shows as pending until its ack; every write
+   * of it carries the same client_id and files.
    */
-  send(roomId, body, attachments = []) {
-    this.store.addPending(roomId, body, clientId(), { attachments });
+  send(roomId, body, attachments = [], replyTo = null) {
+    this.store.addPending(roomId, body, clientId(), { attachments, replyTo });
     this.pump(roomId);
   }
 
@@ -203,7 +206,7 @@ export class Sync {
     }
     if (this.store.connection === 'offline') return; // the next ready writes it
     this.inFlight.set(roomId, { clientId: head.client_id, at: now, via: 'rest' });
-    this.api.sendMessage(roomId, head.body, head.client_id, fileIds(head))
+    this.api.sendMessage(roomId, head.body, head.client_id, fileIds(head), head.reply_to)
       .then((message) => this.settled(roomId, head.client_id, () => this.store.applyAck({ client_id: head.client_id, message })))
       .catch((e) => this.refused(roomId, head.client_id, finalStatus(e.status), e.status === 429 ? 'rate_limited' : null, e.detail || e.message));
   }
@@ -355,6 +358,8 @@ export class Sync {
         store.removeRoom(ev.room_id);
         return;
       case 'read': store.markReadUpTo(ev.room_id, ev.seq); return;
+      case 'notification_level': store.setNotify(ev.room_id, ev.level); return;
+      case 'notification': this.onNotification(ev); return;
       default:
     }
   }

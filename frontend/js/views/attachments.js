@@ -3,7 +3,7 @@
 // download link); other files as a card with an icon by kind, the name, the size and Download.
 // Files are fetched with the bearer header and shown through object URLs: thumbnails load as they
 // come near the screen and are revoked once their message leaves the page, the viewer's when it
-// closes, a download's soon after it starts.
+// closes, a download's soon after it starts. The timeline and a thread's panel show them alike.
 import { $, h } from './dom.js';
 import { toast } from './notices.js';
 import { BlobUrls } from '../blob-urls.js';
@@ -27,29 +27,41 @@ function saveBlob(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), DOWNLOAD_URL_MS);
 }
 
-/** api. Returns {node(files)}: a message's files. */
+/** api. Returns {node(files, listEl)}: a message's files in a list (its parent scrolls). */
 export function initAttachments({ api }) {
-  const messagesEl = $('messages');
   const thumbs = new BlobUrls({ load: (id) => api.fileBlob(id, { thumbnail: true }) });
-  const waiting = new Map(); // img waiting to come near the screen -> its File
-  const near = new IntersectionObserver((seen) => {
-    for (const { target, isIntersecting } of seen) if (isIntersecting) loadThumb(target);
-  }, { root: $('timeline'), rootMargin: '800px 0px' });
+  const waiting = new Map(); // img waiting to come near the screen -> {file, near: its list's observer}
+  const lists = new Map(); // a message list -> the observer of its scrolling parent
+  const shown = () => [...lists.keys()].flatMap((l) => [...l.querySelectorAll('.att-image[data-file-id]')].map((b) => Number(b.dataset.fileId)));
 
   function loadThumb(img) {
-    const file = waiting.get(img);
+    const { file, near } = waiting.get(img);
     near.unobserve(img);
     waiting.delete(img);
     thumbs.url(file.id).then((url) => { if (url) img.src = url; }, () => img.parentElement.classList.add('failed'));
   }
 
-  /** The files of a message (null for none). */
-  function node(files) {
-    if (!files.length) return null;
-    return h('div', { class: 'attachments' }, files.map((f) => (isInlineImage(f) ? imageNode(f) : cardNode(f))));
+  /** Watches a list: its thumbnails load as they come near its scrolling parent's view; those no list shows any more are revoked. */
+  function watch(listEl) {
+    lists.set(listEl, new IntersectionObserver((seen) => {
+      for (const { target, isIntersecting } of seen) if (isIntersecting) loadThumb(target);
+    }, { root: listEl.parentElement, rootMargin: '800px 0px' }));
+    // Messages leave the page (a render, a room switch, the end of a session): the thumbnails no
+    // message shows any more are revoked, and those never loaded are no longer watched.
+    new MutationObserver(() => {
+      for (const [img, w] of waiting) if (!img.isConnected) { w.near.unobserve(img); waiting.delete(img); }
+      thumbs.retain(shown());
+    }).observe(listEl, { childList: true });
   }
 
-  function imageNode(file) {
+  /** The files of a message (null for none) in `listEl`. */
+  function node(files, listEl) {
+    if (!files.length) return null;
+    if (!lists.has(listEl)) watch(listEl);
+    return h('div', { class: 'attachments' }, files.map((f) => (isInlineImage(f) ? imageNode(f, lists.get(listEl)) : cardNode(f))));
+  }
+
+  function imageNode(file, near) {
     const box = thumbBox(file.width, file.height);
     const img = h('img', { alt: file.name, width: box.width, height: box.height });
     const btn = h('button', { type: 'button', class: 'att-image', 'aria-haspopup': 'dialog', title: 'Open full size', dataset: { fileId: String(file.id) }, onclick: () => viewer.open(file, btn) }, img);
@@ -57,7 +69,7 @@ export function initAttachments({ api }) {
     // Set through the CSSOM, which the CSP allows (style attributes it does not).
     btn.style.width = `${box.width}px`;
     btn.style.aspectRatio = `${file.width} / ${file.height}`;
-    waiting.set(img, file);
+    waiting.set(img, { file, near });
     near.observe(img);
     return btn;
   }
@@ -90,27 +102,29 @@ export function initAttachments({ api }) {
     const link = $('viewer-download');
     const status = $('viewer-status');
     let opener = null; // the thumbnail it was opened from: the focus goes back there
+    let openerList = null; // and its message list
     let url = null;
-    let shown = 0; // counts openings, so a load that finishes after its viewer closed is dropped
+    let opened = 0; // counts openings, so a load that finishes after its viewer closed is dropped
 
     dlg.addEventListener('close', () => {
-      shown++;
+      opened++;
       if (url) URL.revokeObjectURL(url);
       url = null;
       img.hidden = true;
       img.removeAttribute('src');
       link.hidden = true;
       link.removeAttribute('href');
-      // A thumbnail re-rendered meanwhile: the same file's button.
-      const back = opener && (opener.isConnected ? opener : messagesEl.querySelector(`.att-image[data-file-id="${opener.dataset.fileId}"]`));
+      // A thumbnail re-rendered meanwhile: the same file's button in the same list.
+      const back = opener && (opener.isConnected ? opener : openerList && openerList.querySelector(`.att-image[data-file-id="${opener.dataset.fileId}"]`));
       opener = null;
       if (back) back.focus();
     });
 
     return {
       async open(file, from) {
-        const mine = ++shown;
+        const mine = ++opened;
         opener = from;
+        openerList = from.closest('ol');
         $('viewer-title').textContent = file.name;
         $('viewer-meta').textContent = `${file.width} × ${file.height} · ${formatSize(file.size)}`;
         img.alt = file.name;
@@ -119,7 +133,7 @@ export function initAttachments({ api }) {
         $('viewer-close').focus();
         try {
           const blob = await api.fileBlob(file.id);
-          if (mine !== shown) return;
+          if (mine !== opened) return;
           url = URL.createObjectURL(blob);
           img.src = url;
           img.hidden = false;
@@ -128,18 +142,11 @@ export function initAttachments({ api }) {
           link.hidden = false;
           status.textContent = '';
         } catch (e) {
-          if (mine === shown) status.textContent = `The image could not be loaded: ${e.message}`;
+          if (mine === opened) status.textContent = `The image could not be loaded: ${e.message}`;
         }
       },
     };
   })();
-
-  // Messages leave the page (a render, a room switch, the end of a session): the thumbnails no
-  // message shows any more are revoked, and those never loaded are no longer watched.
-  new MutationObserver(() => {
-    for (const img of waiting.keys()) if (!img.isConnected) { near.unobserve(img); waiting.delete(img); }
-    thumbs.retain([...messagesEl.querySelectorAll('.att-image[data-file-id]')].map((b) => Number(b.dataset.fileId)));
-  }).observe(messagesEl, { childList: true });
 
   return { node };
 }

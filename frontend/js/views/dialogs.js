@@ -1,25 +1,21 @@
-// The dialogs (markup in index.html): create a room, browse (filter, preview, join) public rooms,
-// start a direct message.
+// Two dialogs (markup in index.html): create a room, browse (filter, preview, join) public rooms.
+// Loaded the first time one opens (a direct message's dialog is direct-message.js's).
 import { $, h, setChildren, fieldError } from './dom.js';
 import { showProblem } from './auth.js';
 import { memberCount } from '../format.js';
 
-/** store, api, sync; openRoom(roomId). Returns closeAll() for the end of a session. */
+/** store, api, sync; openRoom(roomId). Returns {create(), browse()}: each opens its dialog. */
 export function initDialogs({ store, api, sync, openRoom }) {
   const addAndOpen = async (room) => { await sync.addRoom(room); await openRoom(room.id); };
 
-  for (const d of document.querySelectorAll('dialog')) {
-    d.addEventListener('click', (e) => { if (e.target.closest('[data-close]') || e.target === d) d.close(); });
-  }
-
   // ---- create a room -------------------------------------------------------------------------
   const clearCreateErrors = () => { for (const id of ['err-create-name', 'err-create-topic', 'create-error']) fieldError(id); };
-  $('btn-create').addEventListener('click', () => {
+  function create() {
     $('form-create').reset();
     clearCreateErrors();
     $('dlg-create').showModal();
     $('create-name').focus();
-  });
+  }
   $('form-create').addEventListener('submit', async (e) => {
     e.preventDefault();
     clearCreateErrors();
@@ -55,7 +51,7 @@ export function initDialogs({ store, api, sync, openRoom }) {
       : h('li', { class: 'muted', text: all.length ? 'No room matches.' : 'No public rooms yet. Create one!' }));
   };
   $('browse-filter').addEventListener('input', renderBrowse);
-  $('btn-browse').addEventListener('click', async () => {
+  async function browse() {
     fieldError('browse-error');
     $('browse-filter').value = '';
     $('dlg-browse').showModal();
@@ -63,42 +59,7 @@ export function initDialogs({ store, api, sync, openRoom }) {
     // The first page of public rooms I have not joined (the sidebar holds mine).
     try { const res = await api.roomsPage({ joined: false }); for (const r of res.rooms) store.upsertRoom(r); } catch (e) { fieldError('browse-error', e.detail || e.message); }
     renderBrowse();
-  });
+  }
 
-  // ---- direct message ------------------------------------------------------------------------
-  let dmTimer = 0; // debounces the user search while typing
-  const dmItem = (u) => h('li', { class: 'browse-item' },
-    h('span', {}, h('span', { class: 'dot' + (store.isOnline(u.id) ? ' on' : ''), 'aria-hidden': 'true' }), ' ', h('strong', { text: u.username })),
-    h('button', { type: 'button', class: 'btn primary', 'aria-label': `Message ${u.username}`, onclick: async () => {
-      try {
-        const room = await api.openDm(u.id);
-        store.setDmPeer(room.id, u);
-        $('dlg-dm').close();
-        await addAndOpen(room);
-      } catch (err) { fieldError('dm-error', err.detail || err.message); }
-    } }, 'Message'));
-  $('btn-dm').addEventListener('click', () => {
-    $('dm-query').value = '';
-    $('dm-results').replaceChildren();
-    fieldError('dm-error');
-    $('dlg-dm').showModal();
-    $('dm-query').focus();
-  });
-  $('form-dm').addEventListener('submit', (e) => { e.preventDefault(); const b = $('dm-results').querySelector('button'); if (b) b.click(); });
-  $('dm-query').addEventListener('input', () => {
-    clearTimeout(dmTimer);
-    dmTimer = setTimeout(async () => {
-      const q = $('dm-query').value.trim();
-      fieldError('dm-error');
-      if (!q) { $('dm-results').replaceChildren(); return; }
-      try {
-        const res = await api.searchUsers(q);
-        if ($('dm-query').value.trim() !== q) return;
-        const users = res.users.filter((u) => u.id !== store.me.id);
-        setChildren($('dm-results'), users.length ? users.map(dmItem) : h('li', { class: 'muted', text: 'Nobody by that name.' }));
-      } catch (err) { fieldError('dm-error', err.detail || err.message); }
-    }, 200);
-  });
-
-  return { closeAll() { for (const d of document.querySelectorAll('dialog[open]')) d.close(); } };
+  return { create, browse };
 }

@@ -12,11 +12,11 @@ const TYPED_MS = 1000; // letters typed this close together spell one name
 
 /**
  * input: the composer's textarea; onChange() after an insert. Returns {open(opts), toggle(opts),
- * close() → true if it was open}; opts: {label, anchor() → the element to show by (none: it
- * closes), opener (the button that opened it, or none), onPick(ch), back() (where the focus returns)}.
+ * close() → true if it was open, forComposer(button, field, onChange): another composer's emoji
+ * button}; opts: {label, anchor() → the element to show by (none: it closes), opener (the button
+ * that opened it, or none), onPick(ch), back() (where the focus returns)}.
  */
 export function initEmojiPicker({ input, onChange }) {
-  const btn = $('btn-emoji');
   const panel = $('emoji-picker');
   const names = new Map(); // character -> all its names (aliases too), for typing
   for (const [name, ch] of EMOJI) names.set(ch, [...(names.get(ch) || []), name]);
@@ -67,13 +67,17 @@ export function initEmojiPicker({ input, onChange }) {
     onPick(ch);
   }
 
-  function insert(ch) {
-    const { selectionStart: a, selectionEnd: b, value } = input;
-    input.value = value.slice(0, a) + ch + value.slice(b);
-    input.setSelectionRange(a + ch.length, a + ch.length);
-    onChange();
+  /** A composer's emoji button: the picker opens by it and inserts at the caret of `field`. */
+  function forComposer(btn, field, changed) {
+    const insert = (ch) => {
+      const { selectionStart: a, selectionEnd: b, value } = field;
+      field.value = value.slice(0, a) + ch + value.slice(b);
+      field.setSelectionRange(a + ch.length, a + ch.length);
+      changed();
+    };
+    btn.addEventListener('click', () => toggle({ label: 'Emoji', anchor: () => btn, opener: btn, onPick: insert, back: () => field.focus() }));
   }
-  btn.addEventListener('click', () => toggle({ label: 'Emoji', anchor: () => btn, opener: btn, onPick: insert, back: () => input.focus() }));
+  forComposer($('btn-emoji'), input, onChange);
 
   panel.addEventListener('keydown', (e) => {
     const all = [...panel.children];
@@ -99,7 +103,7 @@ export function initEmojiPicker({ input, onChange }) {
   document.addEventListener('click', (e) => { if (current && !panel.contains(e.target) && !(current.opener && current.opener.contains(e.target))) close(); });
   document.addEventListener('scroll', () => { if (current) place(); }, { capture: true, passive: true });
   window.addEventListener('resize', () => { if (current) place(); });
-  return { open, toggle, close };
+  return { open, toggle, close, forComposer };
 }
 
 function loadRecent() {

@@ -2,17 +2,25 @@
 // focused edit box) stay in place. One roving tab stop: the selected row is the timeline's only
 // Tab stop (its actions and links with it); the arrow keys, Home and End move the selection, and
 // a click or tap selects, which also shows the row's actions on touch screens. A focused control
-// whose row is rendered anew (a reaction came in) keeps the focus in the new row.
+// whose row is rendered anew (a reaction came in) keeps the focus in the new row. The room's
+// timeline and a thread's panel each have one; a message that mentions me is marked (and says so).
 import { h, syncChildren } from './dom.js';
 import { renderBody } from './markdown-dom.js';
+import { toast } from './notices.js';
 import { groupRows, formatTime, fullTimestamp, avatarHue, isLong } from '../format.js';
 
 const MOVE_KEYS = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
 
 export class MessageList {
-  constructor(listEl, handlers) {
+  /**
+   * ctx: store, api, sync; views() → the session's views once loaded ({attachments, reactions,
+   * threads, mentions(roomId) → (msg) → names}), else null; render() draws the list again;
+   * focus() focuses its message box; prefix: of its elements' ids; thread: a thread's list
+   * (its messages offer no thread of their own).
+   */
+  constructor(listEl, ctx) {
     this.el = listEl;
-    this.handlers = handlers; // {onEdit(msg), onSaveEdit(msg, body), onCancelEdit(), onDelete(msg), onRetry(clientId), onDiscard(clientId), renderFiles(files) → node | null, reactions() → reactions.js's views once loaded, else null}
+    this.ctx = ctx;
     this.cache = new Map();
     this.editingId = null;
     this.selectedId = null; // the row holding the tab stop (null: the newest)
@@ -25,23 +33,32 @@ export class MessageList {
     });
   }
 
-  /** opts: unreadFrom (id of the first unread message: the divider goes before it), connected. */
-  render(messages, me, { unreadFrom = null, connected = true } = {}) {
-    const rows = groupRows(messages);
+  /**
+   * opts: divider ({before: a message id, text, cls, id}: a line before it), connected; after: the
+   * message shown just before the list (a thread's root: no day line again for its day).
+   */
+  render(messages, me, { divider = null, connected = true, after = null } = {}) {
+    const rows = after ? groupRows([after, ...messages]).slice(2) : groupRows(messages);
+    if (after && rows[0] && rows[0].kind === 'msg') rows[0] = { ...rows[0], first: true };
     const nodes = [];
     const next = new Map();
-    const rx = this.handlers.reactions();
+    const views = this.ctx.views();
+    const rx = views && views.reactions;
+    const th = views && !this.ctx.thread ? views.threads : null;
+    const names = views && messages.length ? views.mentions(messages[0].room_id) : null;
     const focused = this.el.contains(document.activeElement) ? document.activeElement : null;
     for (const row of rows) {
       let key;
+      let shown = null; // the names its @names show as mentions
       if (row.kind === 'day') key = row.key + '|' + row.label;
       else {
         const m = row.msg;
+        shown = names && names(m);
         key = [m.id, row.first, m.edited_at, m.deleted, m.pending || '', m.reason || '', m.pending && connected, this.editingId === m.id, this.expanded.has(m.id), m.body, me && me.username,
-          rx && this.editingId !== m.id ? rx.key(m) : ''].join('|'); // an edit box under way stays (its chips catch up after)
+          rx && this.editingId !== m.id ? rx.key(m) : '', th ? th.key(m) : '', shown ? [...shown].join() : ''].join('|'); // an edit box under way stays (its chips catch up after)
       }
-      if (row.kind === 'msg' && row.msg.id === unreadFrom) nodes.push(this.reuse(next, 'unread', () => h('li', { class: 'unread-divider', id: 'unread-divider' }, h('span', { text: 'New since you left' }))));
-      nodes.push(this.reuse(next, key, () => (row.kind === 'day' ? dayRow(row) : this.messageRow(row, me, connected, rx))));
+      if (divider && row.kind === 'msg' && row.msg.id === divider.before) nodes.push(this.reuse(next, divider.text, () => h('li', { class: divider.cls, id: divider.id }, h('span', { text: divider.text }))));
+      nodes.push(this.reuse(next, key, () => (row.kind === 'day' ? dayRow(row) : this.messageRow(row, me, connected, { rx, th, shown, files: views && views.attachments }))));
     }
     this.cache = next;
     syncChildren(this.el, nodes);
@@ -94,6 +111,18 @@ export class MessageList {
     target.focus();
   }
 
+  /** A message jumped to: in the middle of `scroller`'s view, highlighted for a moment, selected and focused. */
+  spotlight(row, scroller) {
+    scroller.scrollTop = Math.max(0, row.offsetTop - (scroller.clientHeight - row.offsetHeight) / 2);
+    for (const old of this.el.querySelectorAll('li.msg.flash')) old.classList.remove('flash');
+    row.classList.add('flash');
+    clearTimeout(this.flashTimer);
+    this.flashTimer = setTimeout(() => row.classList.remove('flash'), 2500);
+    this.selectedId = keyId(row.dataset.id);
+    this.applyRoving();
+    row.focus({ preventScroll: true });
+  }
+
   /** Moves the tab stop to the newest row and focuses it (the skip target from the composer). */
   focusNewest() {
     const rows = this.rows();
@@ -104,55 +133,81 @@ export class MessageList {
     return true;
   }
 
-  messageRow({ msg, first }, me, connected, rx) {
+  messageRow({ msg, first }, me, connected, { rx, th, shown, files }) {
     const mine = me && msg.author && msg.author.id === me.id;
+    const toMe = !mine && !msg.deleted && this.ctx.store.mentionsMe(msg);
     const cls = ['msg'];
     if (first) cls.push('first');
     if (msg.pending) cls.push(msg.pending === 'failed' ? 'failed' : 'pending');
     if (msg.deleted) cls.push('deleted');
     if (mine) cls.push('mine');
+    if (toMe) cls.push('to-me');
     const name = msg.author ? msg.author.username : '?';
     const li = h('li', { class: cls.join(' '), tabindex: '-1', dataset: { id: String(msg.id), seq: msg.seq !== undefined ? String(msg.seq) : '' } });
     const time = h('time', { datetime: msg.created_at, title: fullTimestamp(msg.created_at), text: formatTime(msg.created_at) });
+    const hint = toMe ? h('span', { class: 'sr-only', text: msg.mentions_room ? ', mentions everyone' : ', mentions you' }) : null;
     if (first) {
       li.append(h('span', { class: `avatar hue-${avatarHue(msg.author ? msg.author.id : 0)}`, 'aria-hidden': 'true', text: name.slice(0, 1).toUpperCase() }));
-      li.append(h('div', { class: 'msg-head' }, h('strong', { class: 'author', text: name }), time));
+      li.append(h('div', { class: 'msg-head' }, h('strong', { class: 'author', text: name }), time, hint));
     } else {
       time.className = 'side-time';
       li.append(time);
     }
-    const content = h('div', { class: 'msg-content' });
+    const content = h('div', { class: 'msg-content' }, first ? null : hint);
     if (msg.deleted) {
       content.append(h('p', { class: 'tombstone', text: 'message deleted' }));
     } else {
       if (this.editingId === msg.id) content.append(this.editForm(msg));
-      else if (msg.body || !msg.attachments.length) content.append(...this.body(msg, me)); // files alone: no empty body
-      const files = this.handlers.renderFiles(msg.attachments);
-      if (files) content.append(files);
+      else if (msg.body || !msg.attachments.length) content.append(...this.body(msg, me, shown)); // files alone: no empty body
+      const attached = files && files.node(msg.attachments, this.el);
+      if (attached) content.append(attached);
       const chips = rx && rx.chips(msg);
       if (chips) content.append(chips);
     }
+    const replies = th && th.summary(msg);
+    if (replies) content.append(replies);
     if (msg.pending === 'pending') content.append(h('span', { class: 'status', text: connected ? 'Sending…' : 'Waiting for the connection: it is sent when it is back' }));
     if (msg.pending === 'failed') {
       content.append(h('span', { class: 'status error' }, `Not sent: ${msg.reason} `,
-        h('button', { type: 'button', class: 'link-btn retry', onclick: () => this.handlers.onRetry(msg.client_id) }, 'Retry'), ' · ',
-        h('button', { type: 'button', class: 'link-btn discard', onclick: () => this.handlers.onDiscard(msg.client_id) }, 'Discard')));
+        h('button', { type: 'button', class: 'link-btn retry', onclick: () => this.ctx.sync.retry(msg.client_id) }, 'Retry'), ' · ',
+        h('button', { type: 'button', class: 'link-btn discard', onclick: () => this.ctx.store.discardPending(msg.client_id) }, 'Discard')));
     }
     li.append(content);
     const own = mine && !msg.deleted && !msg.pending && this.editingId !== msg.id;
     const react = rx && this.editingId !== msg.id && rx.addButton(msg);
-    if (own || react) {
+    const reply = th && th.action(msg);
+    if (own || react || reply) {
       li.append(h('div', { class: 'msg-actions' },
-        own && h('button', { type: 'button', class: 'act edit', 'aria-label': 'Edit message', title: 'Edit', dataset: { focus: 'edit' }, onclick: () => this.handlers.onEdit(msg) }, 'Edit'),
+        own && h('button', { type: 'button', class: 'act edit', 'aria-label': 'Edit message', title: 'Edit', dataset: { focus: 'edit' }, onclick: () => this.edit(msg.id) }, 'Edit'),
         own && h('button', { type: 'button', class: 'act delete', 'aria-label': 'Delete message', title: 'Delete', dataset: { focus: 'delete' }, onclick: (e) => this.armDelete(e.currentTarget, msg) }, 'Delete'),
-        react));
+        reply, react));
     }
     return li;
   }
 
+  /** Opens the edit box of a message (null: closes it). */
+  edit(id) { this.editingId = id; this.ctx.render(); }
+
+  endEdit() { this.edit(null); this.ctx.focus(); }
+
+  async save(msg, body) {
+    try {
+      if (body !== msg.body) this.ctx.store.mergeMessage(msg.room_id, await this.ctx.api.editMessage(msg.room_id, msg.id, body), { snapshot: true });
+      this.endEdit();
+    } catch (e) { toast(e.detail || e.message); }
+  }
+
+  async remove(msg) {
+    try {
+      await this.ctx.api.deleteMessage(msg.room_id, msg.id);
+      this.ctx.store.markDeleted(msg.room_id, msg.id);
+      if (this.editingId === msg.id) this.endEdit();
+    } catch (e) { toast(e.detail || e.message); }
+  }
+
   /** The rendered body, collapsed behind "Show more" when long. */
-  body(msg, me) {
-    const body = h('div', { class: 'msg-body', id: `body-${msg.id}` }, renderBody(msg.body, me && me.username));
+  body(msg, me, shown) {
+    const body = h('div', { class: 'msg-body', id: `${this.ctx.prefix || ""}body-${msg.id}` }, renderBody(msg.body, me && me.username, shown));
     if (msg.edited_at) {
       const last = body.lastElementChild && body.lastElementChild.tagName === 'P' ? body.lastElementChild : body;
       last.append(h('span', { class: 'edited', title: 'Edited ' + fullTimestamp(msg.edited_at), text: '(edited)' }));
@@ -162,7 +217,7 @@ export class MessageList {
     if (!open) body.classList.add('collapsed');
     return [body, h('button', {
       type: 'button', class: 'link-btn more', 'aria-expanded': String(open), 'aria-controls': body.id,
-      onclick: () => { if (open) this.expanded.delete(msg.id); else this.expanded.add(msg.id); this.handlers.onToggle(); },
+      onclick: () => { if (open) this.expanded.delete(msg.id); else this.expanded.add(msg.id); this.ctx.render(); },
     }, open ? 'Show less' : 'Show more')];
   }
 
@@ -174,7 +229,7 @@ export class MessageList {
       setTimeout(() => { if (btn.isConnected) { delete btn.dataset.armed; btn.textContent = 'Delete'; } }, 4000);
       return;
     }
-    this.handlers.onDelete(msg);
+    this.remove(msg);
   }
 
   /** The edit box; saving it empty asks whether to delete the message or restore its text (a message with files just loses its text). */
@@ -183,21 +238,21 @@ export class MessageList {
     ta.value = msg.body;
     const restore = () => { emptied.hidden = true; ta.value = msg.body; ta.focus(); };
     const emptied = h('p', { class: 'edit-empty', role: 'alert', hidden: true }, 'The message is empty. ',
-      h('button', { type: 'button', class: 'btn subtle danger edit-delete', onclick: () => this.handlers.onDelete(msg) }, 'Delete message'), ' ',
+      h('button', { type: 'button', class: 'btn subtle danger edit-delete', onclick: () => this.remove(msg) }, 'Delete message'), ' ',
       h('button', { type: 'button', class: 'btn subtle edit-restore', onclick: restore }, 'Restore text'));
     const save = () => {
       const v = ta.value.trim();
-      if (v || msg.attachments.length) { this.handlers.onSaveEdit(msg, v); return; }
+      if (v || msg.attachments.length) { this.save(msg, v); return; }
       emptied.hidden = false;
       emptied.querySelector('.edit-restore').focus();
     };
     ta.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); save(); }
-      if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); this.handlers.onCancelEdit(); }
+      if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); this.endEdit(); }
     });
     const form = h('form', { class: 'edit-form', onsubmit: (e) => { e.preventDefault(); save(); } }, ta, emptied,
       h('div', { class: 'edit-actions' },
-        h('button', { type: 'button', class: 'btn subtle', onclick: () => this.handlers.onCancelEdit() }, 'Cancel'),
+        h('button', { type: 'button', class: 'btn subtle', onclick: () => this.endEdit() }, 'Cancel'),
         h('button', { type: 'submit', class: 'btn primary' }, 'Save')),
       h('span', { class: 'muted small', text: 'Enter to save · Esc to cancel' }));
     queueMicrotask(() => { ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length); });

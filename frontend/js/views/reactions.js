@@ -1,17 +1,16 @@
 // A message's reactions: a row of chips (the emoji and its count, pressed when I am among those
 // who reacted, who did in the title) that toggle mine; the "Add reaction" button of a message's
-// actions and, on touch, a long press on the message open the emoji picker by it. Loaded with the
-// session (not with the sign-in screen).
+// actions and, on touch, a long press on the message open the emoji picker by it (in the timeline
+// and in a thread's panel alike). Loaded with the session (not with the sign-in screen).
 import { $, h } from './dom.js';
 import { reactionLabel, reactedBy } from '../reactions.js';
 
 const LONG_PRESS_MS = 500;
 const PRESS_SLOP_PX = 10; // a finger that moves further is scrolling
 
-/** store, sync, picker (emoji-picker.js). Returns {key(msg), chips(msg) → node | null, addButton(msg) → node | null}. */
+/** store, sync, picker (emoji-picker.js). Returns {key(msg), chips(msg) → node | null, addButton(msg) → node | null, watch(listEl)}. */
 export function initReactions({ store, sync, picker }) {
-  const listEl = $('messages');
-  const rowOf = (id) => listEl.querySelector(`li.msg[data-id="${id}"]`);
+  const rowIn = (listEl, id) => listEl && listEl.querySelector(`li.msg[data-id="${id}"]`);
   const canReact = (msg) => Boolean(store.rooms.get(msg.room_id)?.joined) && !msg.deleted && !msg.pending;
 
   /** Usernames by id for a room's reactions: its members, me as "you" (others are not known). */
@@ -44,11 +43,11 @@ export function initReactions({ store, sync, picker }) {
    * The picker for a message: shown by its row; the focus goes back to the row, then to its "Add
    * reaction" button if that opened it (on touch screens the row's focus shows its actions).
    */
-  const pickerFor = (msg, opener) => ({
-    label: 'Add reaction', opener, anchor: () => rowOf(msg.id),
+  const pickerFor = (msg, opener, listEl) => ({
+    label: 'Add reaction', opener, anchor: () => rowIn(listEl, msg.id),
     onPick: (ch) => sync.react(msg.room_id, msg.id, ch, true),
     back: () => {
-      const row = rowOf(msg.id);
+      const row = rowIn(listEl, msg.id);
       const btn = row && opener && row.querySelector('.react-add');
       if (row) row.focus();
       if (btn) btn.focus();
@@ -59,7 +58,7 @@ export function initReactions({ store, sync, picker }) {
     if (!canReact(msg)) return null;
     return h('button', {
       type: 'button', class: 'act react-add', 'aria-label': 'Add reaction', title: 'Add reaction', 'aria-haspopup': 'true', 'aria-expanded': 'false',
-      'aria-controls': 'emoji-picker', dataset: { focus: 'react' }, onclick: (e) => picker.toggle(pickerFor(msg, e.currentTarget)),
+      'aria-controls': 'emoji-picker', dataset: { focus: 'react' }, onclick: (e) => picker.toggle(pickerFor(msg, e.currentTarget, e.currentTarget.closest('ol'))),
     }, '☺+');
   }
 
@@ -67,18 +66,21 @@ export function initReactions({ store, sync, picker }) {
   let press = null; // {timer, x, y} while a finger rests on a message
   let fired = false; // a long press opened the picker: the click that ends it is not a tap
   const cancel = () => { if (press) clearTimeout(press.timer); press = null; };
-  listEl.addEventListener('pointerdown', (e) => {
-    fired = false;
-    const row = e.pointerType === 'touch' && e.target.closest('li.msg');
-    const msg = row && store.timeline(store.activeRoomId).byId.get(Number(row.dataset.id));
-    if (!msg || !canReact(msg)) return;
-    cancel();
-    press = { x: e.clientX, y: e.clientY, timer: setTimeout(() => { press = null; fired = true; picker.open(pickerFor(msg, null)); }, LONG_PRESS_MS) };
-  });
-  listEl.addEventListener('pointermove', (e) => { if (press && Math.hypot(e.clientX - press.x, e.clientY - press.y) > PRESS_SLOP_PX) cancel(); });
-  for (const type of ['pointerup', 'pointercancel']) listEl.addEventListener(type, cancel);
-  listEl.addEventListener('contextmenu', (e) => { if (press || fired) e.preventDefault(); });
-  listEl.addEventListener('click', (e) => { if (fired) { fired = false; e.preventDefault(); e.stopPropagation(); } }, true);
+  function watch(listEl) {
+    listEl.addEventListener('pointerdown', (e) => {
+      fired = false;
+      const row = e.pointerType === 'touch' && e.target.closest('li.msg');
+      const msg = row && store.timeline(store.activeRoomId).byId.get(Number(row.dataset.id));
+      if (!msg || !canReact(msg)) return;
+      cancel();
+      press = { x: e.clientX, y: e.clientY, timer: setTimeout(() => { press = null; fired = true; picker.open(pickerFor(msg, null, listEl)); }, LONG_PRESS_MS) };
+    });
+    listEl.addEventListener('pointermove', (e) => { if (press && Math.hypot(e.clientX - press.x, e.clientY - press.y) > PRESS_SLOP_PX) cancel(); });
+    for (const type of ['pointerup', 'pointercancel']) listEl.addEventListener(type, cancel);
+    listEl.addEventListener('contextmenu', (e) => { if (press || fired) e.preventDefault(); });
+    listEl.addEventListener('click', (e) => { if (fired) { fired = false; e.preventDefault(); e.stopPropagation(); } }, true);
+  }
+  watch($('messages'));
 
-  return { key, chips, addButton };
+  return { key, chips, addButton, watch };
 }

@@ -135,7 +135,8 @@ export function initSearch({ store, api, sync, openRoom }) {
       // A room I joined elsewhere since the list was loaded.
       try { await sync.addRoom(await api.room(m.room_id)); } catch (e) { toast(e.detail || e.message); return; }
     }
-    await openRoom(m.room_id, { target: { id: m.id, seq: m.seq } });
+    // A reply: its room, and its thread at it.
+    await openRoom(m.room_id, m.reply_to ? { thread: { rootId: m.reply_to, at: { id: m.id, seq: m.seq } } } : { target: { id: m.id, seq: m.seq } });
   }
 
   input.addEventListener('input', () => { renderChips(); session.input(input.value); });

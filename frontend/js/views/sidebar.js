@@ -1,11 +1,14 @@
-// Sidebar: my rooms and direct messages with unread badges, "Invite people" for server admins, the
-// connection state, and the drawer it becomes on narrow screens.
+// Sidebar: my rooms and direct messages with unread badges (and an "@" one for mentions of me),
+// "Invite people" for server admins, the connection state, and the drawer it becomes on narrow
+// screens. (The title's count is views/attention.js's.)
 import { $, h, setChildren } from './dom.js';
 import { connectionLabel } from '../format.js';
+import { isGroup } from '../store.js';
 
 export function renderSidebar(store, { onOpen }) {
   const item = (room) => {
     const unread = room.unread_count || 0;
+    const mentions = room.mention_count || 0;
     const active = room.id === store.activeRoomId;
     const title = store.roomTitle(room);
     const peer = room.kind === 'direct' ? store.dmPeers.get(room.id) : null;
@@ -14,10 +17,11 @@ export function renderSidebar(store, { onOpen }) {
       'aria-current': active ? 'page' : null, dataset: { roomId: String(room.id) },
       onclick: (e) => { e.preventDefault(); onOpen(room.id); },
     },
-    room.kind === 'direct'
-      ? h('span', { class: 'dot' + (peer && store.isOnline(peer.id) ? ' on' : ''), 'aria-hidden': 'true' })
+    isGroup(room) ? h('span', { class: 'hash', 'aria-hidden': 'true', text: String(room.member_count) })
+      : room.kind === 'direct' ? h('span', { class: 'dot' + (peer && store.isOnline(peer.id) ? ' on' : ''), 'aria-hidden': 'true' })
       : h('span', { class: 'hash', 'aria-hidden': 'true', text: room.visibility === 'private' ? '🔒' : '#' }),
     h('span', { class: 'room-label', text: title }),
+    mentions ? h('span', { class: 'badge mention-badge', text: mentions > 1 ? `@${mentions}` : '@', 'aria-label': `${mentions} mention${mentions > 1 ? 's' : ''} of you` }) : null,
     unread ? h('span', { class: 'badge', text: unread > 99 ? '99+' : String(unread), 'aria-label': `${unread} unread` }) : null);
     return h('li', {}, a);
   };
@@ -26,8 +30,6 @@ export function renderSidebar(store, { onOpen }) {
   setChildren($('room-list'), rooms.length ? rooms.map(item) : h('li', { class: 'muted side-empty', text: 'No rooms yet' }));
   const dms = store.directRooms();
   setChildren($('dm-list'), dms.length ? dms.map(item) : h('li', { class: 'muted side-empty', text: 'No conversations yet' }));
-  const total = [...store.rooms.values()].reduce((n, r) => n + (r.joined ? r.unread_count || 0 : 0), 0);
-  document.title = (total ? `(${total}) ` : '') + (store.activeRoomId && store.rooms.get(store.activeRoomId) ? store.roomTitle(store.rooms.get(store.activeRoomId)) + ' · ' : '') + 'Confab';
 }
 
 /** The connection badge, with the seconds to the next attempt and a "Retry now" while it waits. */

@@ -3,6 +3,7 @@
 import { $, h, setChildren } from './dom.js';
 import { toast } from './notices.js';
 import { rankMatches } from '../format.js';
+import { isGroup } from '../store.js';
 
 /** store, api, sync; openRoom(roomId). Returns {open()}. */
 export function initSwitcher({ store, api, sync, openRoom }) {
@@ -18,7 +19,7 @@ export function initSwitcher({ store, api, sync, openRoom }) {
     const rooms = [...store.joinedRooms(), ...store.publicRooms().filter((r) => !r.joined)]
       .map((r) => ({ label: r.name, prefix: '#', hint: r.joined ? '' : 'not joined', roomId: r.id }));
     const dms = store.directRooms()
-      .map((r) => ({ label: store.roomTitle(r), prefix: '@', hint: 'direct message', roomId: r.id, userId: store.dmPeers.get(r.id)?.id }));
+      .map((r) => ({ label: store.roomTitle(r), prefix: '@', hint: 'direct message', roomId: r.id, userId: !isGroup(r) && store.dmPeers.get(r.id)?.id }));
     return [...rooms, ...dms];
   }
 

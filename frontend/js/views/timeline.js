@@ -2,14 +2,17 @@
 // scrolling, older history (and newer, after a jump), the "New since you left" divider before the
 // first message of others after my read marker, jumps to one message (a search result: scrolled
 // to, highlighted and focused), read markers (moved only for messages that were on screen in a
-// visible tab), the typing line, and the composer with its character count (counted as the server
-// counts), emoji picker and files (uploads.js; a message's files are attachments.js's, its
-// reactions reactions.js's: these load with the session, not with the sign-in screen).
-import { $ } from './dom.js';
+// visible tab), the typing line, and the composer (composer.js) with its emoji picker and files
+// (uploads.js; a message's files are attachments.js's, its reactions reactions.js's, its thread
+// threads.js's: these load with the session, not with the sign-in screen). Replies are not in the
+// timeline: the history it pages is the room's without them (`top_level`).
+import { $, h } from './dom.js';
 import { MessageList } from './messages.js';
+import { initComposer } from './composer.js';
 import { toast, announce } from './notices.js';
 import { plainText } from '../markdown.js';
-import { typingText, memberCount, bodyCounter, firstUnread, MAX_BODY } from '../format.js';
+import { oldestSeq } from '../store.js';
+import { typingText, memberCount, firstUnread } from '../format.js';
 
 const JUMP_LABEL = 'Jump to latest ↓';
 
@@ -21,39 +24,29 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
   let stickToBottom = true; // follow new messages; off while the user reads further up
   let anchorFromBottom = null; // set while prepending older history
   let membersOpen = false;
-  let typingTimer = 0; // a trailing typing notice is scheduled
   let wantFocus = false; // focus the composer (or Join) once the room's header has rendered it
   let readAtOpen; // my read marker in the room when it was opened (undefined: not a member)
   let unreadFrom; // id of the first unread message (null: none; undefined: not known until the history is in)
   let scrollToDivider = false;
   let jumpTo = null; // {id, seq}: the message to scroll to, highlight and focus once it is loaded
   let awaiting = false; // the page the room opens at (around a seq, or the newest) is on its way
-  let flashTimer = 0;
 
-  let views = null; // the session's views once loaded: {attachments, uploads, fileNames, picker, reactions}
-  const list = new MessageList($('messages'), {
-    onEdit: (msg) => { list.editingId = msg.id; renderTimeline(); },
-    onCancelEdit: () => { list.editingId = null; renderTimeline(); input.focus(); },
-    onSaveEdit: async (msg, body) => {
-      try {
-        if (body !== msg.body) store.mergeMessage(msg.room_id, await api.editMessage(msg.room_id, msg.id, body), { snapshot: true });
-        list.editingId = null;
-        renderTimeline();
-        input.focus();
-      } catch (e) { toast(e.detail || e.message); }
+  let views = null; // the session's views once loaded: {attachments, uploads, fileNames, picker, reactions, threads, mentions}
+  const list = new MessageList($('messages'), { store, api, sync, views: () => views, render: () => renderTimeline(), focus: () => input.focus(), prefix: '' });
+  const composer = initComposer({
+    form: $('composer'), input, count: $('composer-count'), button: $('btn-send'), store, sync,
+    roomId: () => store.activeRoomId, uploads: () => views && views.uploads,
+    send: (body, attached) => {
+      const roomId = store.activeRoomId;
+      stickToBottom = true;
+      sync.send(roomId, body, attached);
+      if (store.timeline(roomId).hasNewer) jumpToLatest(); // what I sent shows at the live end
     },
-    onDelete: async (msg) => {
-      try {
-        await api.deleteMessage(msg.room_id, msg.id);
-        store.markDeleted(msg.room_id, msg.id);
-        if (list.editingId === msg.id) { list.editingId = null; renderTimeline(); input.focus(); }
-      } catch (e) { toast(e.detail || e.message); }
+    onEmptyUp: () => {
+      const mine = store.messages(store.activeRoomId).filter((m) => !m.pending && !m.deleted && m.author && m.author.id === store.me.id);
+      if (mine.length) list.edit(mine[mine.length - 1].id);
+      return mine.length > 0;
     },
-    onToggle: () => renderTimeline(),
-    onRetry: (clientId) => sync.retry(clientId),
-    onDiscard: (clientId) => store.discardPending(clientId),
-    renderFiles: (attached) => (views ? views.attachments.node(attached) : null),
-    reactions: () => views && views.reactions,
   });
 
   // ---- header --------------------------------------------------------------------------------
@@ -62,11 +55,13 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     const has = Boolean(room);
     const title = has ? (room.kind === 'direct' ? store.roomTitle(room) : '#' + room.name) : '';
     $('room-name').textContent = has ? title : 'Welcome';
-    $('room-topic').textContent = has ? (room.kind === 'direct' ? 'Direct message' : room.topic || '') : 'Pick a room, or create one.';
+    $('room-topic').textContent = has ? (room.kind === 'direct' ? (room.member_count > 2 ? 'Group conversation' : 'Direct message') : room.topic || '') : 'Pick a room, or create one.';
     $('btn-members').hidden = !has;
     const count = has ? ((store.members.get(room.id) || []).length || room.member_count || 0) : 0;
     $('member-count').textContent = memberCount(count);
     $('btn-leave').hidden = !has || !room.joined || room.kind === 'direct';
+    $('btn-notify').hidden = !has || !room.joined;
+    $('btn-notify').dataset.level = has ? room.notify || '' : '';
     $('btn-join').hidden = !has || room.joined;
     $('composer').hidden = !has || !room.joined;
     $('composer-hint').hidden = !has || !room.joined;
@@ -75,7 +70,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     $('btn-members').setAttribute('aria-expanded', String(has && membersOpen));
     input.placeholder = has ? `Message ${title}` : 'Message';
     if (views) views.uploads.render();
-    updateSend();
+    composer.updateSend();
     if (wantFocus && has) {
       wantFocus = false;
       if (!$('composer').hidden) input.focus(); else if (!$('btn-join').hidden) $('btn-join').focus();
@@ -121,7 +116,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       unreadFrom = firstUnread(msgs, readAtOpen, store.me.id);
       scrollToDivider = unreadFrom !== null && !jumpTo;
     }
-    list.render(msgs, store.me, { unreadFrom: unreadFrom ?? null, connected: store.connection === 'connected' });
+    list.render(msgs, store.me, { divider: unreadFrom ? { before: unreadFrom, text: 'New since you left', cls: 'unread-divider', id: 'unread-divider' } : null, connected: store.connection === 'connected' });
     $('history-status').textContent = !ready ? 'Loading messages…' : t.loadingOlder ? 'Loading older messages…'
       : t.hasMore ? '' : (msgs.length ? 'This is the beginning of the room.' : 'No messages yet. Say hello!');
     $('newer-status').hidden = !(ready && t.hasNewer);
@@ -145,15 +140,8 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
 
   /** A jump's message: in the middle of the view, highlighted for a moment, and focused. */
   function showTarget(row) {
-    timelineEl.scrollTop = Math.max(0, row.offsetTop - (timelineEl.clientHeight - row.offsetHeight) / 2);
+    list.spotlight(row, timelineEl);
     stickToBottom = atEnd();
-    for (const old of $('messages').querySelectorAll('li.msg.flash')) old.classList.remove('flash');
-    row.classList.add('flash');
-    clearTimeout(flashTimer);
-    flashTimer = setTimeout(() => row.classList.remove('flash'), 2500);
-    list.selectedId = Number(row.dataset.id);
-    list.applyRoving();
-    row.focus({ preventScroll: true });
   }
 
   function updateJump() {
@@ -242,75 +230,30 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     $('typing').textContent = typingText(store.activeRoomId ? store.typingNames(store.activeRoomId) : []);
   }
 
-  // ---- composer ------------------------------------------------------------------------------
-  input.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
-    if (e.key === 'ArrowUp' && input.value === '') {
-      const mine = store.messages(store.activeRoomId).filter((m) => !m.pending && !m.deleted && m.author && m.author.id === store.me.id);
-      if (mine.length) { e.preventDefault(); list.editingId = mine[mine.length - 1].id; renderTimeline(); }
-    }
-  });
-  // Typing notices are throttled (sync.typing); a keystroke inside the window schedules one
-  // trailing notice so a short burst is still announced.
-  function sendTyping() {
-    typingTimer = 0;
-    if (!input.value.trim() || !store.activeRoomId) return;
-    const wait = sync.typing(store.activeRoomId);
-    if (wait > 0) typingTimer = setTimeout(sendTyping, wait);
-  }
-  input.addEventListener('input', () => { updateCount(); if (!typingTimer) sendTyping(); });
-  $('composer').addEventListener('submit', (e) => { e.preventDefault(); submit(); });
-
-  /** Shows the count near the limit, the way the server counts (code points of what is sent). */
-  function updateCount() {
-    const c = bodyCounter(input.value);
-    const el = $('composer-count');
-    el.hidden = !c;
-    el.textContent = c ? c.text : '';
-    el.classList.toggle('over', Boolean(c && c.over));
-  }
-
-  /** Send waits for the open room's uploads. */
-  function updateSend() { $('btn-send').disabled = Boolean(views) && views.uploads.busy(store.activeRoomId); }
-
-  /** Sends the text and the uploaded files (either may be missing, not both). */
-  function submit() {
-    const body = input.value.trim();
-    const roomId = store.activeRoomId;
-    if (!roomId) return;
-    const uploads = views && views.uploads;
-    if (uploads && uploads.busy(roomId)) { toast('Your files are still uploading: send once they are up, or cancel them.'); return; }
-    if (!body && !(uploads && uploads.files(roomId).length)) return;
-    const c = bodyCounter(body);
-    if (c && c.over) { toast(`Messages can be at most ${MAX_BODY} characters (this one has ${c.text.split(' ')[0]}).`); return; }
-    const attached = uploads ? uploads.take(roomId) : [];
-    input.value = '';
-    updateCount();
-    clearTimeout(typingTimer);
-    typingTimer = 0;
-    stickToBottom = true;
-    sync.send(roomId, body, attached);
-    if (store.timeline(roomId).hasNewer) jumpToLatest(); // what I sent shows at the live end
-  }
-
   return {
     /**
-     * Loads the session's views (once): files, reactions, the emoji picker, before the first room
-     * opens, so its messages show them. Without them messages show no files or reactions and
-     * nothing can be attached (said once).
+     * Loads the session's views (once): files, reactions, the emoji picker, threads and the
+     * names of mentions (and their stylesheet), before the first room opens, so its messages show
+     * them. Without them messages show no files, reactions or threads and nothing can be attached
+     * (said once).
      */
     async loadViews() {
       if (views) return;
+      document.head.append(h('link', { rel: 'stylesheet', href: '/conversations.css' }));
       try {
-        const [a, u, f, e, r] = await Promise.all([import('./attachments.js'), import('./uploads.js'), import('../files.js'), import('./emoji-picker.js'), import('./reactions.js')]);
+        const [a, u, f, e, r, t, m] = await Promise.all([import('./attachments.js'), import('./uploads.js'), import('../files.js'), import('./emoji-picker.js'), import('./reactions.js'), import('./threads.js'), import('../mentions.js')]);
         if (views) return;
-        const picker = e.initEmojiPicker({ input, onChange: updateCount });
-        views = {
-          attachments: a.initAttachments({ api }), uploads: u.initUploads({ store, api, onChange: updateSend }), fileNames: f.fileNames,
-          picker, reactions: r.initReactions({ store, sync, picker }),
+        const picker = e.initEmojiPicker({ input, onChange: composer.updateCount });
+        const els = { list: $('uploads'), input, picker: $('file-input'), attach: $('btn-attach'), area: $('main'), zone: $('drop-zone') };
+        const session = {
+          attachments: a.initAttachments({ api }), fileNames: f.fileNames, picker, reactions: r.initReactions({ store, sync, picker }),
+          uploads: u.initUploads({ api, els, roomId: () => store.activeRoomId, can: () => Boolean(store.activeRoomId) && !$('composer').hidden, onChange: composer.updateSend }),
+          mentions: (roomId) => { const nameOf = m.namesOf(store.members.get(roomId) || [], store.me); return (msg) => m.mentionedNames(msg, nameOf); },
         };
+        session.threads = t.initThreads({ store, api, sync, views: session, uploads: u.initUploads });
+        views = session;
       } catch {
-        toast('Files, reactions and emoji could not be loaded: reload the page to see them.');
+        toast('Files, reactions, threads and emoji could not be loaded: reload the page to see them.');
       }
     },
     renderHeader,
@@ -327,6 +270,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       const t = store.timeline(roomId);
       list.editingId = null;
       list.selectedId = null;
+      if (views && roomId !== store.activeRoomId) views.threads.close({ quiet: true });
       stickToBottom = !target;
       readAtOpen = room && room.joined && typeof room.last_read_seq === 'number' ? room.last_read_seq : undefined;
       unreadFrom = undefined;
@@ -339,7 +283,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
         if (!(shown(target.seq) && t.byId.has(target.id))) plan = { aroundSeq: target.seq };
       } else if (readAtOpen !== undefined && room.unread_count > 0) {
         // The first unread is loaded when the marker is within what is loaded (or nothing is older).
-        const oldest = Math.min(...[...t.byId.values()].map((m) => m.seq));
+        const oldest = oldestSeq(t) ?? Infinity;
         const covered = shown(readAtOpen + 1) && (!t.hasMore || oldest <= readAtOpen + 1);
         if (!covered) plan = { aroundSeq: readAtOpen };
       } else if (t.hasNewer) plan = { latest: true };
@@ -361,11 +305,15 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     },
     /** Closes the emoji picker if open (Escape); true when it was. */
     closeEmoji: () => Boolean(views) && views.picker.close(),
-    /** A new message from someone else in the open room. */
+    /** Closes the thread panel if open (Escape); true when it was. */
+    closeThread: () => Boolean(views) && views.threads.close(),
+    /** Opens the thread of `rootId` in the open room, at the reply `at` ({id, seq}) if given. */
+    openThread: (rootId, at) => views && views.threads.open(store.activeRoomId, rootId, { at }),
+    /** A new message from someone else in the open room (a reply: in a thread). */
     showIncoming(message) {
       const names = views && message.attachments.length ? `${message.body ? ' · ' : ''}files: ${views.fileNames(message.attachments)}` : '';
-      announce(`${message.author.username}: ${plainText(message.body)}${names}`);
-      if (!stickToBottom) jump.textContent = 'New messages ↓';
+      announce(`${message.author.username}${message.reply_to ? ' (in a thread)' : ''}: ${plainText(message.body)}${names}`);
+      if (!stickToBottom && !message.reply_to) jump.textContent = 'New messages ↓';
     },
     /** Closes the members panel if it is open (Escape); true when it was. */
     closeMembers() {
@@ -376,6 +324,6 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       return true;
     },
     /** The session ended. */
-    clear() { list.editingId = null; list.selectedId = null; $('messages').replaceChildren(); if (views) views.uploads.clear(); },
+    clear() { list.editingId = null; list.selectedId = null; $('messages').replaceChildren(); if (views) { views.uploads.clear(); views.threads.close({ quiet: true }); } },
   };
 }

@@ -1,27 +1,30 @@
-// The composer's files: the attach button (a hidden file input), files dropped on the open room
-// (the drop zone shows while they are dragged over it) and images pasted into the message box.
-// Each uploads at once to the open room, with a progress bar and Cancel; once up it can be
-// removed, and a refused one says why (the server's words, or the size limit checked first). The
-// list and its rules are js/files.js's UploadQueue; the message sent next takes the uploaded ones.
-import { $, h, syncChildren } from './dom.js';
+// A composer's files: the attach button (a hidden file input), files dropped on its area (the
+// drop zone shows while they are dragged over it) and images pasted into its message box. Each
+// uploads at once to its room, with a progress bar and Cancel; once up it can be removed, and a
+// refused one says why (the server's words, or the size limit checked first). The list and its
+// rules are js/files.js's UploadQueue, one list per room (or thread: `key`); the message sent
+// next takes the uploaded ones. The room's composer and a thread's have one each.
+import { h, syncChildren } from './dom.js';
 import { announce } from './notices.js';
 import { fileIcon } from './attachments.js';
 import { UploadQueue, sizeProblem, formatSize } from '../files.js';
 
 const hasFiles = (e) => Boolean(e.dataTransfer) && [...e.dataTransfer.types].includes('Files');
+let guarded = false; // files dropped outside every drop area are not opened in place of the app
+let maxBytes; // the server's upload limit (GET /server) once known; null: it has none to say
 
-/** store, api; onChange() when what the open room's message could carry changes. */
-export function initUploads({ store, api, onChange }) {
-  const listEl = $('uploads');
-  const input = $('composer-input');
-  const picker = $('file-input');
-  const main = $('main');
-  const zone = $('drop-zone');
+/**
+ * api; els: {list, input, picker (the file input), attach (its button), area (where files drop),
+ * zone (shown while they are over it)}; roomId() → the room they upload to; key() → whose list
+ * shows (the room's, or a thread's); can() → files can be attached now; onChange() when what its
+ * message could carry changes.
+ */
+export function initUploads({ api, els, roomId, key = roomId, can, onChange }) {
+  const { list: listEl, input, picker, attach, area, zone } = els;
   const running = new Map(); // entry key -> {abort()} of its request
   let rows = new Map(); // `${key}|${status}` -> its list item
-  let maxBytes; // the server's upload limit (GET /server) once known; null: it has none to say
-  const queue = new UploadQueue((roomId) => {
-    if (roomId === store.activeRoomId) render();
+  const queue = new UploadQueue((k) => {
+    if (k === key()) render();
     onChange();
   });
 
@@ -32,18 +35,18 @@ export function initUploads({ store, api, onChange }) {
     return maxBytes;
   }
 
-  /** Files chosen for the open room (an array: a drop's or a paste's list empties after its event). */
+  /** Files chosen (an array: a drop's or a paste's list empties after its event). */
   async function add(files) {
-    const roomId = store.activeRoomId;
-    if (!files.length || !canAttach()) return;
+    const [room, k] = [roomId(), key()];
+    if (!files.length || !can()) return;
     const max = await limit();
-    for (const file of files) start(roomId, file, sizeProblem(file.size, max));
+    for (const file of files) start(room, k, file, sizeProblem(file.size, max));
   }
 
-  function start(roomId, file, problem) {
-    const entry = queue.add(roomId, { name: file.name || 'file', size: file.size, type: file.type }, problem);
+  function start(room, k, file, problem) {
+    const entry = queue.add(k, { name: file.name || 'file', size: file.size, type: file.type }, problem);
     if (entry.status !== 'uploading') return;
-    const upload = api.upload(roomId, file, { onProgress: (loaded, total) => queue.progress(entry.key, loaded, total) });
+    const upload = api.upload(room, file, { onProgress: (loaded, total) => queue.progress(entry.key, loaded, total) });
     running.set(entry.key, upload);
     upload.promise.then((uploaded) => {
       queue.done(entry.key, uploaded);
@@ -73,10 +76,10 @@ export function initUploads({ store, api, onChange }) {
       e.status === 'failed' ? h('p', { class: 'upload-error', role: 'alert', text: e.error }) : null);
   }
 
-  /** The open room's uploads; a focused button whose row changed passes the focus on (or back to the message box). */
+  /** The shown list's uploads; a focused button whose row changed passes the focus on (or back to the message box). */
   function render() {
     const focusedKey = listEl.contains(document.activeElement) ? document.activeElement.closest('li').dataset.key : null;
-    const entries = queue.list(store.activeRoomId);
+    const entries = queue.list(key());
     const next = new Map();
     const items = entries.map((e) => {
       const id = `${e.key}|${e.status}`;
@@ -98,9 +101,6 @@ export function initUploads({ store, api, onChange }) {
     }
   }
 
-  const canAttach = () => Boolean(store.activeRoomId) && !$('composer').hidden;
-
-  const attach = $('btn-attach');
   attach.addEventListener('click', () => picker.click());
   attach.hidden = false; // shown once files can be attached
   picker.addEventListener('change', () => {
@@ -114,32 +114,34 @@ export function initUploads({ store, api, onChange }) {
     add(files);
   });
 
-  // Dropping files on the open room attaches them; the zone shows while they are over it.
-  main.addEventListener('dragenter', (e) => { if (hasFiles(e) && canAttach()) zone.hidden = false; });
-  main.addEventListener('dragover', (e) => {
-    if (!hasFiles(e) || !canAttach()) return;
+  // Dropping files on the area attaches them; the zone shows while they are over it.
+  area.addEventListener('dragenter', (e) => { if (hasFiles(e) && can()) zone.hidden = false; });
+  area.addEventListener('dragover', (e) => {
+    if (!hasFiles(e) || !can()) return;
     e.preventDefault();
+    e.stopPropagation();
     e.dataTransfer.dropEffect = 'copy';
     zone.hidden = false;
   });
-  main.addEventListener('dragleave', (e) => { if (!main.contains(e.relatedTarget)) zone.hidden = true; });
-  main.addEventListener('drop', (e) => {
+  area.addEventListener('dragleave', (e) => { if (!area.contains(e.relatedTarget)) zone.hidden = true; });
+  area.addEventListener('drop', (e) => {
     zone.hidden = true;
     if (!hasFiles(e)) return;
     e.preventDefault();
+    e.stopPropagation();
     add([...e.dataTransfer.files]);
   });
-  // Files dropped anywhere else are not opened in place of the app.
-  for (const type of ['dragover', 'drop']) document.addEventListener(type, (e) => { if (hasFiles(e)) e.preventDefault(); });
+  if (!guarded) for (const type of ['dragover', 'drop']) document.addEventListener(type, (e) => { if (hasFiles(e)) e.preventDefault(); });
+  guarded = true;
 
   return {
     render,
-    /** True while a file of the room is still uploading. */
-    busy: (roomId) => queue.busy(roomId),
-    /** The room's uploaded Files, in order. */
-    files: (roomId) => queue.files(roomId),
-    /** The room's message is sent: returns its Files, which leave the composer. */
-    take: (roomId) => queue.take(roomId),
+    /** True while a file of the shown list is still uploading. */
+    busy: () => queue.busy(key()),
+    /** The shown list's uploaded Files, in order. */
+    files: () => queue.files(key()),
+    /** Its message is sent: returns its Files, which leave the composer. */
+    take: () => queue.take(key()),
     /** The session ended: uploads under way stop, the list empties. */
     clear() { for (const e of queue.clear()) running.get(e.key).abort(); },
   };

@@ -1,0 +1,53 @@
+// A message's thread in the timeline: under a root with replies, "N replies" and the time of the
+// last one; among its actions, "Reply in thread". Both open the thread panel (thread-panel.js,
+// loaded the first time it opens). Loaded with the session.
+import { h } from './dom.js';
+import { toast } from './notices.js';
+import { dayLabel, formatTime, fullTimestamp } from '../format.js';
+
+/** "1 reply", "3 replies". */
+export const repliesLabel = (n) => `${n} ${n === 1 ? 'reply' : 'replies'}`;
+
+/** "14:05" today, "Yesterday 14:05", "Monday, November 23 14:05". */
+const when = (iso) => (dayLabel(iso) === 'Today' ? formatTime(iso) : `${dayLabel(iso)} ${formatTime(iso)}`);
+
+/**
+ * store, api, sync; views: the session's (files, reactions, the emoji picker); uploads:
+ * uploads.js's initUploads (the panel's composer has its own). Returns {key(msg), summary(msg),
+ * action(msg), open(roomId, rootId, {at, opener}), close({quiet}) → true if it was open}.
+ */
+export function initThreads({ store, api, sync, views, uploads }) {
+  let loading = null; // the panel, once asked for
+  let panel = null; // the panel, once loaded
+  const canReply = (msg) => Boolean(store.rooms.get(msg.room_id)?.joined) && !msg.deleted && !msg.pending && !msg.reply_to;
+
+  /** What a message's thread parts show, for reusing its row. */
+  const key = (msg) => `${msg.reply_count || 0} ${msg.last_reply_at || ''} ${canReply(msg)}`;
+
+  function summary(msg) {
+    if (!msg.reply_count || msg.reply_to) return null;
+    const last = msg.last_reply_at;
+    return h('button', {
+      type: 'button', class: 'link-btn thread-summary', dataset: { focus: 'thread' }, title: last ? `Last reply ${fullTimestamp(last)}` : null,
+      onclick: (e) => open(msg.room_id, msg.id, { opener: e.currentTarget }),
+    }, repliesLabel(msg.reply_count), last ? h('span', { class: 'thread-last', text: ` · last reply ${when(last)}` }) : null);
+  }
+
+  function action(msg) {
+    if (!canReply(msg)) return null;
+    return h('button', {
+      type: 'button', class: 'act reply', 'aria-label': 'Reply in thread', title: 'Reply in thread', dataset: { focus: 'reply' },
+      onclick: (e) => open(msg.room_id, msg.id, { opener: e.currentTarget }),
+    }, 'Reply');
+  }
+
+  async function open(roomId, rootId, opts = {}) {
+    loading ||= import('./thread-panel.js').then((m) => { panel = m.initThreadPanel({ store, api, sync, views, uploads }); return panel; });
+    try { (await loading).open(roomId, rootId, opts); } catch { loading = null; toast('The thread could not be loaded: reload the page to see it.'); }
+  }
+
+  return {
+    key, summary, action, open,
+    close: (opts) => Boolean(panel) && panel.close(opts),
+  };
+}
