@@ -3,7 +3,7 @@
 //! from the read marker, and notifications only to those whose level asks for them.
 
 use crate::helpers::{Backend, TestApp, Ws, assert_problem, both_stores};
-use crate::reactions::apply;
+use crate::reactions::{apply, resume_to_the_same_state};
 use confab_shared::{Message, NotificationReason, NotifyLevel, Room, RoomKind, ServerEvent};
 use std::collections::BTreeMap;
 
@@ -196,15 +196,7 @@ async fn a_device_away_resumes_to_the_same_state(backend: Backend) {
     let last = app.room_ok(alice, room).await.last_seq;
     online.until(|e| e.seq() == Some(last)).await.iter().for_each(|e| apply(&mut online_state, e));
 
-    let mut away = app.ws(alice).await;
-    let (replay, _) = away.subscribe(room, Some(cursor)).await;
-    let mut resumed = at_cursor;
-    replay.iter().for_each(|e| apply(&mut resumed, e));
-    assert!(replay.iter().filter_map(ServerEvent::seq).eq(cursor + 1..=last), "every change, in order");
-    assert_eq!(resumed, online_state, "the device that was away has exactly the other's state");
-    let history: BTreeMap<i64, Message> =
-        app.history_ok(alice, room, "limit=200").await.messages.into_iter().map(|m| (m.id, m)).collect();
-    assert_eq!(resumed, history, "and the store's");
+    let history = resume_to_the_same_state(&app, alice, room, (cursor, at_cursor), &online_state).await;
     let counted: i64 = history.values().filter(|m| m.reply_to.is_some() && !m.deleted).count() as i64;
     let on_roots: i64 = roots.iter().map(|id| history[id].reply_count).sum();
     assert_eq!(on_roots, counted, "the roots count their live replies");

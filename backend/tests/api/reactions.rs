@@ -190,16 +190,31 @@ async fn a_device_away_resumes_to_the_same_state(backend: Backend) {
     assert!(changes >= 30, "{changes} of the 50 changed something");
     online.until(|e| e.seq() == Some(last)).await.iter().for_each(|e| apply(&mut online_state, e));
 
-    let mut away = app.ws(alice).await;
+    let resumed = resume_to_the_same_state(&app, alice, room, (cursor, at_cursor), &online_state).await;
+    assert!(resumed.values().any(|m| !m.reactions.is_empty()), "some reactions survived the toggles");
+}
+
+/// A device that left `room` at `cursor` knowing `at_cursor` comes back (as `token`): its replay
+/// is every change since, in order, and ends in `online_state` (what a device that stayed built
+/// from live events, up to the room's head) and in the store's history, which it returns.
+pub async fn resume_to_the_same_state(
+    app: &TestApp,
+    token: &str,
+    room: i64,
+    (cursor, at_cursor): (i64, BTreeMap<i64, Message>),
+    online_state: &BTreeMap<i64, Message>,
+) -> BTreeMap<i64, Message> {
+    let last = app.room_ok(token, room).await.last_seq;
+    let mut away = app.ws(token).await;
     let (replay, _) = away.subscribe(room, Some(cursor)).await;
     let mut resumed = at_cursor;
     replay.iter().for_each(|e| apply(&mut resumed, e));
     assert!(replay.iter().filter_map(ServerEvent::seq).eq(cursor + 1..=last), "the replay is every change, in order");
-    assert_eq!(resumed, online_state, "the device that was away has exactly the other's state");
+    assert_eq!(&resumed, online_state, "the device that was away has exactly the other's state");
     let history: BTreeMap<i64, Message> =
-        app.history_ok(alice, room, "limit=200").await.messages.into_iter().map(|m| (m.id, m)).collect();
+        app.history_ok(token, room, "limit=200").await.messages.into_iter().map(|m| (m.id, m)).collect();
     assert_eq!(resumed, history, "and the store's");
-    assert!(resumed.values().any(|m| !m.reactions.is_empty()), "some reactions survived the toggles");
+    history
 }
 
 async fn refusals(backend: Backend) {
