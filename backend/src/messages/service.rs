@@ -127,8 +127,8 @@ async fn changed(db: impl Into<store::Db<'_>>, row: MessageRow) -> AppResult<(i6
 }
 
 /// Deletes a message (its author, or a room owner or admin), leaving a tombstone; its files are
-/// discarded with it and removed from storage right after; a reply's root counts one less. Deleting a tombstone again succeeds
-/// and changes nothing (DELETE is idempotent).
+/// discarded with it and removed from storage right after; a reply's root counts one less.
+/// Deleting a tombstone again succeeds and changes nothing (DELETE is idempotent).
 pub async fn delete(state: &AppState, auth: Auth, room_id: i64, message_id: i64) -> AppResult<()> {
     state.limits.send.take(auth.user_id).await?;
     let seq = store::transaction!(&state.store, |c| {

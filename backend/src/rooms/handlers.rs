@@ -189,6 +189,8 @@ pub async fn delete_room(auth: Auth, state: web::Data<AppState>, path: web::Path
 )]
 #[post("/dms")]
 pub async fn create_dm(auth: Auth, state: web::Data<AppState>, body: ApiJson<CreateDm>) -> AppResult<HttpResponse> {
+    // Each set of people makes a room: a repeatable write.
+    state.limits.actions_by_user.take(auth.user_id).await?;
     let me = auth.user_id;
     let mut others: BTreeSet<i64> = match body.0 {
         CreateDm { user_id: Some(id), user_ids: None } => BTreeSet::from([id]),

@@ -447,22 +447,15 @@ impl Hearers {
     /// their level is `none`, then those at level `all`; never its author.
     fn notify(&self, m: &NewMessage, mentions: &[i64]) -> Vec<(i64, NotificationReason)> {
         let level = |id: i64| self.levels.get(&(m.room_id, id)).copied();
-        let mut heard: Vec<(i64, NotificationReason)> = Vec::new();
         let everyone = self.everyone.get(&m.room_id).filter(|_| m.mentioned.room).into_iter().flatten().copied();
         let named = mentions.iter().copied().filter(|&id| level(id) != Some(NotifyLevel::None));
-        for id in named.chain(everyone) {
-            if id != m.author_id && !heard.iter().any(|&(u, _)| u == id) {
-                heard.push((id, NotificationReason::Mention));
-            }
-        }
         let reason =
             if self.direct.contains(&m.room_id) { NotificationReason::Direct } else { NotificationReason::All };
-        for &id in self.hear_all.get(&m.room_id).into_iter().flatten() {
-            if id != m.author_id && !heard.iter().any(|&(u, _)| u == id) {
-                heard.push((id, reason));
-            }
-        }
-        heard
+        let all = self.hear_all.get(&m.room_id).into_iter().flatten().copied();
+        // Each member once, the first reason winning (an `@room` of a large room lists them all).
+        let mut seen: HashSet<i64> = HashSet::from([m.author_id]);
+        let mentioned = named.chain(everyone).map(|id| (id, NotificationReason::Mention));
+        mentioned.chain(all.map(|id| (id, reason))).filter(|&(id, _)| seen.insert(id)).collect()
     }
 }
 
