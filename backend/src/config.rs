@@ -150,6 +150,17 @@ pub struct Config {
     /// Most changes a `subscribe` replays before answering `replay_truncated`.
     #[arg(long, env = "CONFAB_MAX_REPLAY", default_value_t = 5000, global = true)]
     pub max_replay: i64,
+    /// The VAPID private key of Web Push (a P-256 scalar, 32 bytes base64url); derived from the
+    /// token secret when unset, so the nodes of a cluster agree with no setting of their own.
+    #[arg(long, env = "CONFAB_VAPID_KEY", hide_env_values = true, global = true)]
+    pub vapid_key: Option<String>,
+    /// Who push services may contact about this server's pushes (`mailto:` or `https:`).
+    #[arg(long, env = "CONFAB_PUSH_CONTACT", default_value = "mailto:postmaster@localhost", global = true)]
+    pub push_contact: String,
+    /// Accept `http:` push endpoints and local hosts (a local push service, in development and
+    /// tests); off in production, where every push service is https.
+    #[arg(long, env = "CONFAB_PUSH_ALLOW_HTTP", default_value_t = false, global = true)]
+    pub push_allow_http: bool,
 }
 
 impl Config {

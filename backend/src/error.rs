@@ -246,7 +246,7 @@ impl From<Conflict> for AppError {
                 ErrorKind::Conflict,
                 format!(
                     "a message may carry at most {} different emoji",
-                    crate::store::messages::MAX_EMOJI_PER_MESSAGE
+                    crate::store::reactions::MAX_EMOJI_PER_MESSAGE
                 ),
             ),
             Conflict::NotRepliable => {

@@ -1,8 +1,8 @@
 //! Confab: a self-hostable real-time chat server.
 //!
 //! `startup::Application` assembles the server from: `auth` (accounts, sessions, tokens),
-//! `users`, `rooms`, `messages` (REST), `files`, `search`, `realtime` (WebSocket gateway, hub, broker,
-//! presence), and `store` (diesel on PostgreSQL or SQLite).
+//! `users`, `rooms`, `messages` (REST), `files`, `search`, `push` (Web Push), `realtime`
+//! (WebSocket gateway, hub, broker, presence), and `store` (diesel on PostgreSQL or SQLite).
 
 pub mod admin_cli;
 pub mod auth;
@@ -16,6 +16,7 @@ pub mod messages;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod push;
 pub mod realtime;
 pub mod rooms;
 pub mod search;

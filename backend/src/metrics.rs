@@ -163,7 +163,11 @@ impl Metrics {
             "Publish of a message change to its write on a socket.",
         );
         self.replay_size.render(&mut out, "confab_replay_changes", "Changes replayed per subscribe.");
-        self.write_batch.render(&mut out, "confab_write_batch_size", "Sends stored per group-commit transaction.");
+        self.write_batch.render(
+            &mut out,
+            "confab_write_batch_size",
+            "Jobs (sends and reaction toggles) stored per group-commit transaction.",
+        );
         out
     }
 }

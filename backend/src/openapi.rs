@@ -27,6 +27,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         (name = "messages", description = "History, sending, editing, read markers"),
         (name = "search", description = "Full-text search of messages"),
         (name = "server", description = "The server, its registration policy and invites"),
+        (name = "push", description = "Web Push: notifications on a browser with no tab open"),
         (name = "realtime", description = "The WebSocket event stream"),
         (name = "ops", description = "Health and readiness"),
     )

@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{RouteTable, WebRoot};
-use crate::{auth, files, invites, messages, openapi, ops, realtime, rooms, search, users};
+use crate::{auth, files, invites, messages, openapi, ops, push, realtime, rooms, search, users};
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
 pub fn api_routes(cfg: &mut ServiceConfig) {
@@ -57,6 +57,9 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(invites::create)
             .service(invites::list)
             .service(invites::revoke)
+            .service(push::handlers::vapid_key)
+            .service(push::handlers::subscribe)
+            .service(push::handlers::unsubscribe)
             .service(realtime::gateway::connect),
     )
     .service(ops::healthz)

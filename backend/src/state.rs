@@ -10,6 +10,7 @@ use crate::files::{Files, Storage};
 use crate::limits::{Limiter, RateLimiter};
 use crate::messages::writer::{Writer, WriterTask};
 use crate::metrics::Metrics;
+use crate::push::{Push, PushTask};
 use crate::realtime::Realtime;
 use crate::realtime::broker::{Broker, LocalBroker};
 use crate::realtime::cluster::ClusterPresence;
@@ -25,14 +26,17 @@ pub struct AppState {
     /// Redis connections (scale-out only): presence and readiness.
     pub redis: Option<deadpool_redis::Pool>,
     pub metrics: Arc<Metrics>,
-    /// The group-commit writer of new messages.
+    /// The group-commit writer of new messages and reactions.
     pub writer: Writer,
     pub files: Arc<Files>,
+    /// Web Push to people with no open connection.
+    pub push: Arc<Push>,
 }
 
 /// The tasks that run beside the handlers, not yet spawned.
 pub struct Background {
     writer: WriterTask,
+    push: PushTask,
     /// The Redis broker's publisher and listener (scale-out only).
     broker: Option<BrokerTasks>,
     realtime: Arc<Realtime>,
@@ -44,6 +48,7 @@ impl Background {
     /// Spawns every task, each with only what it uses.
     pub fn spawn(self) {
         self.writer.spawn();
+        self.push.spawn();
         self.files.spawn_sweeper(self.store);
         if let Some(broker) = self.broker {
             let hub: std::sync::Weak<dyn crate::realtime::broker::Inbox> = Arc::downgrade(&self.realtime.hub) as _;
@@ -123,7 +128,9 @@ impl AppState {
         };
         let realtime = Arc::new(Realtime::new(store.clone(), broker, cluster));
         let metrics = Arc::new(Metrics::default());
-        let (writer, writer_task) = Writer::new(store.clone(), realtime.clone(), metrics.clone());
+        let (push, push_task) = Push::new(&config, &secret, store.clone(), realtime.clone())?;
+        let push = Arc::new(push);
+        let (writer, writer_task) = Writer::new(store.clone(), realtime.clone(), push.clone(), metrics.clone());
         let state = Arc::new(AppState {
             tokens: TokenKeys::new(&secret, config.access_token_ttl),
             realtime: realtime.clone(),
@@ -134,8 +141,9 @@ impl AppState {
             metrics,
             writer,
             files: files.clone(),
+            push,
         });
         let store = state.store.clone();
-        Ok((state, Background { writer: writer_task, broker: broker_tasks, realtime, files, store }))
+        Ok((state, Background { writer: writer_task, push: push_task, broker: broker_tasks, realtime, files, store }))
     }
 }

@@ -141,6 +141,7 @@ pub async fn fanout(api: &Api, traffic: Traffic) -> anyhow::Result<Value> {
                             body,
                             attachments: Vec::new(),
                             reply_to: None,
+                            also_to_room: false,
                         },
                     )
                     .await?;
@@ -210,6 +211,7 @@ pub async fn ingest(api: &Api, senders: usize, messages: usize, window: usize, b
             body: body.clone(),
             attachments: Vec::new(),
             reply_to: None,
+            also_to_room: false,
         }
     })
     .await?;
@@ -351,6 +353,7 @@ pub async fn burst(api: &Api, server: &crate::server::Server, clients: usize, ea
                         body: format!("burst {c} {i}"),
                         attachments: Vec::new(),
                         reply_to: None,
+                        also_to_room: false,
                     };
                     send(&mut sink, &event).await?;
                 }

@@ -122,6 +122,7 @@ pub async fn search(
                 body: words.message(n),
                 attachments: Vec::new(),
                 reply_to: None,
+                also_to_room: false,
             }
         }
     })

@@ -35,6 +35,9 @@ pub enum ClientEvent {
         /// A reply in the thread of this message of the same room.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<i64>,
+        /// A reply also shown in the room's timeline (ignored without `reply_to`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        also_to_room: bool,
     },
     #[cfg_attr(feature = "schema", schema(title = "TypingCommand"))]
     Typing { room_id: i64 },

@@ -260,6 +260,56 @@ pub struct SetNotifications {
     pub level: NotifyLevel,
 }
 
+/// Answer of `GET /push/vapid-key`: the server's VAPID public key, for
+/// `pushManager.subscribe({applicationServerKey})`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct VapidKey {
+    /// The uncompressed P-256 point (65 bytes), base64url without padding.
+    pub public_key: String,
+}
+
+/// Body of `POST /push/subscriptions`: a browser's `PushSubscription.toJSON()` (other fields
+/// it may carry, such as `expirationTime`, are ignored).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct PushSubscription {
+    /// The push service's URL for this browser (https).
+    #[cfg_attr(feature = "schema", schema(min_length = 1, max_length = 2048))]
+    pub endpoint: String,
+    pub keys: PushKeys,
+}
+
+/// A push subscription's encryption keys (RFC 8291), base64url.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct PushKeys {
+    /// The browser's P-256 public key (65 bytes, uncompressed).
+    #[cfg_attr(feature = "schema", schema(max_length = 128))]
+    pub p256dh: String,
+    /// The browser's authentication secret (16 bytes).
+    #[cfg_attr(feature = "schema", schema(max_length = 64))]
+    pub auth: String,
+}
+
+/// What a Web Push message carries, encrypted (RFC 8291): a `notification` for a user with no
+/// open connection, made short for the system's notification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct PushPayload {
+    /// Always `"notification"`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub room_id: i64,
+    pub message_id: i64,
+    pub seq: i64,
+    pub reason: NotificationReason,
+    /// Who wrote, and where: `"alice in #general"`, or `"alice"` in a direct room.
+    pub title: String,
+    /// The start of the text (at most 200 characters), or what was attached.
+    pub body: String,
+}
+
 /// Why a `notification` event was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
@@ -426,6 +476,9 @@ pub struct Message {
     /// The text mentions `@room`: everyone in it.
     #[serde(default)]
     pub mentions_room: bool,
+    /// A reply also shown in the room's timeline (sent with "also send to room").
+    #[serde(default)]
+    pub also_to_room: bool,
 }
 
 /// One emoji's reactions to a message.
@@ -508,6 +561,9 @@ pub struct SendMessage {
     /// A reply in the thread of this message of the same room.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "optional_whole_number")]
     pub reply_to: Option<i64>,
+    /// A reply also shown in the room's timeline (ignored without `reply_to`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub also_to_room: bool,
 }
 
 /// The schema of [`SendMessage`]: one of its two shapes, since which fields are required
@@ -536,6 +592,9 @@ mod send_message_schema {
         attachments: Vec<i64>,
         /// A reply in the thread of this message of the same room.
         reply_to: Option<i64>,
+        /// A reply also shown in the room's timeline (ignored without `reply_to`).
+        #[serde(default)]
+        also_to_room: bool,
     }
 
     /// A message with files, and maybe text.
@@ -557,6 +616,9 @@ mod send_message_schema {
         attachments: Vec<i64>,
         /// A reply in the thread of this message of the same room.
         reply_to: Option<i64>,
+        /// A reply also shown in the room's timeline (ignored without `reply_to`).
+        #[serde(default)]
+        also_to_room: bool,
     }
 
     impl PartialSchema for super::SendMessage {

@@ -37,7 +37,8 @@ pub struct HistoryQuery {
     /// One thread only: its root (first) and its replies. A reply's id names its root's thread.
     #[param(minimum = 0)]
     pub thread: Option<i64>,
-    /// `true`: the room's timeline without replies (ignored with `thread`).
+    /// `true`: the room's timeline: no replies but those also sent to the room (ignored with
+    /// `thread`).
     pub top_level: Option<bool>,
 }
 
@@ -129,8 +130,8 @@ pub async fn send(
     path: web::Path<i64>,
     body: ApiJson<SendMessage>,
 ) -> AppResult<HttpResponse> {
-    let SendMessage { body, client_id, attachments, reply_to } = body.0;
-    let draft = service::Draft { body, client_id, attachments, reply_to };
+    let SendMessage { body, client_id, attachments, reply_to, also_to_room } = body.0;
+    let draft = service::Draft { body, client_id, attachments, reply_to, also_to_room };
     Ok(match service::send(&state, auth, path.into_inner(), draft).await? {
         Sent::New(message) => HttpResponse::Created().json(message),
         Sent::Repeat(message) => HttpResponse::Ok().json(message),

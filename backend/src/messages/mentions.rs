@@ -1,5 +1,5 @@
 //! Finding `@username` and `@room` in a message's text. The writer resolves the names against the
-//! room's members (see `store::messages::send_batch`), so only members are ever mentioned.
+//! room's members (see `store::messages::write_batch`), so only members are ever mentioned.
 
 /// What a text mentions, before the names are resolved: each `@name` as typed (lower case, in
 /// order of first mention), and whether it says `@room`.

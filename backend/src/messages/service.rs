@@ -2,7 +2,7 @@
 //! for the group-commit writer, which stores and then publishes. Publishing happens only after
 //! the commit, and a repeated send publishes the original again (hubs drop what they already
 //! delivered), so a node dying between commit and publish loses nothing once the client retries.
-//! Edits and deletes check and write in one transaction.
+//! Reactions go through the writer too; edits and deletes check and write in one transaction.
 
 use confab_shared::{Message, NotificationReason, Role, ServerEvent};
 use std::collections::BTreeSet;
@@ -11,11 +11,12 @@ use super::mentions;
 
 use super::writer::{Queued, Sent};
 use crate::auth::Auth;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 use crate::rooms::access;
 use crate::state::AppState;
 use crate::store::models::{MessageRow, mentioned_ids};
-use crate::store::{self, messages::NewMessage};
+use crate::store::reactions::{Toggle, Toggled};
+use crate::store::{self, StoreError, messages::NewMessage};
 use crate::validate;
 
 /// Sends a message and waits for its commit.
@@ -29,12 +30,14 @@ pub struct Draft {
     pub client_id: Option<String>,
     pub attachments: Vec<i64>,
     pub reply_to: Option<i64>,
+    /// A reply also shown in the room's timeline.
+    pub also_to_room: bool,
 }
 
 /// Checks a send and queues it for the group-commit writer (see [`super::writer`]). Sends
 /// queued in turn by one caller take the room's seqs in that order.
 pub async fn submit(state: &AppState, auth: Auth, room_id: i64, draft: Draft) -> AppResult<Queued> {
-    let Draft { body, client_id, attachments, reply_to } = draft;
+    let Draft { body, client_id, attachments, reply_to, also_to_room } = draft;
     let attachments = validate::attachments(attachments)?;
     // Text is optional when files are attached.
     if !body.is_empty() || attachments.is_empty() {
@@ -46,13 +49,23 @@ pub async fn submit(state: &AppState, auth: Auth, room_id: i64, draft: Draft) ->
     state.limits.send.take(auth.user_id).await?;
     // The names are found here, off the writer's task; the writer resolves them.
     let mentioned = mentions::find(&body);
-    let message = NewMessage { room_id, author_id: auth.user_id, body, client_id, attachments, reply_to, mentioned };
+    let also_to_room = also_to_room && reply_to.is_some();
+    let message = NewMessage {
+        room_id,
+        author_id: auth.user_id,
+        body,
+        client_id,
+        attachments,
+        reply_to,
+        also_to_room,
+        mentioned,
+    };
     state.writer.submit(message).await
 }
 
 /// Edits the caller's own message (its text: attachments stay; the text of a message with
 /// attachments may be emptied). Who it mentions is found again; members it mentions now and
-/// did not before get a `notification` (unless their level is `none`).
+/// did not before get a `notification` (unless their level is `none`), by Web Push when offline.
 pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, body: &str) -> AppResult<Message> {
     if !body.is_empty() {
         validate::message_body(body)?;
@@ -90,13 +103,15 @@ pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, b
     state.realtime.to_room(room_id, &ServerEvent::MessageUpdated { room_id, seq, message: message.clone() });
     if !newly.is_empty() {
         let reason = NotificationReason::Mention;
+        state.push.notify(&message, &newly.iter().map(|&user| (user, reason)).collect::<Vec<_>>());
         state.realtime.to_users(newly, &ServerEvent::Notification { room_id, message: message.clone(), reason });
     }
     Ok(message)
 }
 
-/// Adds (`on`) or removes the caller's reaction to a message (members); a change is a
-/// `message_updated` of it, with the room's next seq. Idempotent: nothing changes, nothing is sent.
+/// Adds (`on`) or removes the caller's reaction to a message (members), through the writer: a
+/// change is a `message_updated` of it with the room's next seq, one for all of the toggles of
+/// that message in one batch. Idempotent: nothing changes, nothing is sent.
 pub async fn react(
     state: &AppState,
     auth: Auth,
@@ -107,17 +122,17 @@ pub async fn react(
 ) -> AppResult<()> {
     validate::emoji(emoji)?;
     state.limits.actions_by_user.take(auth.user_id).await?;
-    let changed = store::transaction!(&state.store, |c| {
-        access::member(&mut *c, room_id, auth.user_id).await?;
-        match store::messages::react(&mut *c, room_id, message_id, auth.user_id, emoji, on).await? {
-            Some(row) => changed(&mut *c, row).await.map(Some),
-            None => Ok(None),
+    let toggle = Toggle { room_id, message_id, user_id: auth.user_id, emoji: emoji.to_owned(), on };
+    match state.writer.toggle(toggle).await? {
+        Toggled::Done => Ok(()),
+        Toggled::NoMessage => Err(AppError::not_found("message")),
+        Toggled::Refused(conflict) => Err(StoreError::Conflict(conflict).into()),
+        // Not a member when the batch was written: 404 or not_a_member, as for reads.
+        Toggled::NotAMember => {
+            access::member(&state.store, room_id, auth.user_id).await?;
+            Err(AppError::new(ErrorKind::NotAMember, "join the room first"))
         }
-    })?;
-    if let Some((seq, message)) = changed {
-        state.realtime.to_room(room_id, &ServerEvent::MessageUpdated { room_id, seq, message });
     }
-    Ok(())
 }
 
 /// A message just changed, as clients get it, with the seq of the change.

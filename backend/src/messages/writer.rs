@@ -1,9 +1,10 @@
-//! Group commit: the node's one writer of new messages.
+//! Group commit: the node's one writer of new messages and reactions.
 //!
-//! Every send (REST or WebSocket, any room) is queued here. The writer takes whatever is queued
-//! when it is free, up to [`MAX_BATCH`] sends, and stores them in one transaction
-//! ([`store::messages::send_batch`]); then it answers each sender and publishes the new
-//! messages in seq order. No timer: a lone send is written at once, and under load the batch
+//! Every send (REST or WebSocket, any room) and every reaction toggle is queued here. The writer
+//! takes whatever is queued when it is free, up to [`MAX_BATCH`] jobs, and stores them in one
+//! transaction ([`store::messages::write_batch`]); then it answers each sender and publishes
+//! the new messages in seq order, then the messages the batch changed (thread roots, reactions:
+//! one `message_updated` per message however many toggles it had). No timer: a lone send is written at once, and under load the batch
 //! is whatever arrived during the previous commit, so batches grow with the load and the
 //! per-transaction cost (a commit, a fsync) is shared by all of them.
 //!
@@ -11,7 +12,7 @@
 //! `client_id` first) is retried one send at a time, so one bad send never fails the others;
 //! when the database is unreachable every send of the batch gets `service_unavailable` at once.
 //!
-//! The writer's task holds only what it uses: the store, the publisher and the metrics.
+//! The writer's task holds only what it uses: the store, the publisher, Web Push and the metrics.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -21,14 +22,15 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::metrics::Metrics;
+use crate::push::Push;
 use crate::realtime::Realtime;
 use crate::rooms::access;
 use crate::store::messages::{self, Batch, NewMessage, Written};
-use crate::store::models::{MessageRow, UserRow};
+use crate::store::reactions::{Toggle, Toggled};
 use crate::store::{Conflict, Store, StoreError, StoreResult};
 
-/// At most this many sends per transaction (7 bound values each: far below SQLite's and
-/// PostgreSQL's limits on the parameters of one statement).
+/// At most this many jobs per transaction (a send binds 11 values on SQLite: far below SQLite's
+/// and PostgreSQL's limits on the parameters of one statement).
 const MAX_BATCH: usize = 512;
 
 /// Sends queued for the writer beyond this wait for room in the queue (back-pressure).
@@ -59,9 +61,9 @@ impl Sent {
 /// the batch was written (the sender's [`Queued::sent`] finds out which error that is).
 type Answer = AppResult<Option<Sent>>;
 
-struct Job {
-    message: NewMessage,
-    reply: oneshot::Sender<Answer>,
+enum Job {
+    Send { message: NewMessage, reply: oneshot::Sender<Answer> },
+    Toggle { toggle: Toggle, reply: oneshot::Sender<StoreResult<Toggled>> },
 }
 
 /// The queue into the writer.
@@ -74,21 +76,29 @@ pub struct WriterTask {
     jobs: mpsc::Receiver<Job>,
     store: Store,
     realtime: Arc<Realtime>,
+    push: Arc<Push>,
     metrics: Arc<Metrics>,
 }
 
 impl Writer {
-    pub fn new(store: Store, realtime: Arc<Realtime>, metrics: Arc<Metrics>) -> (Self, WriterTask) {
+    pub fn new(store: Store, realtime: Arc<Realtime>, push: Arc<Push>, metrics: Arc<Metrics>) -> (Self, WriterTask) {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        (Self { jobs }, WriterTask { jobs: rx, store, realtime, metrics })
+        (Self { jobs }, WriterTask { jobs: rx, store, realtime, push, metrics })
     }
 
     /// Queues a send. The order of calls is the order of seqs among one room's sends.
     pub async fn submit(&self, message: NewMessage) -> AppResult<Queued> {
         let (room_id, author_id) = (message.room_id, message.author_id);
         let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job { message, reply }).await.map_err(|_| AppError::unavailable(anyhow::anyhow!(STOPPED)))?;
+        self.jobs.send(Job::Send { message, reply }).await.map_err(|_| stopped())?;
         Ok(Queued { answer, room_id, author_id })
+    }
+
+    /// Adds or takes back a reaction, with the sends of the same batch; waits for the commit.
+    pub async fn toggle(&self, toggle: Toggle) -> AppResult<Toggled> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job::Toggle { toggle, reply }).await.map_err(|_| stopped())?;
+        Ok(answer.await.map_err(|_| stopped())??)
     }
 }
 
@@ -102,7 +112,7 @@ pub struct Queued {
 impl Queued {
     /// Waits for the commit: the stored message (published already, or about to be).
     pub async fn sent(self, store: &Store) -> AppResult<Sent> {
-        match self.answer.await.map_err(|_| AppError::unavailable(anyhow::anyhow!(STOPPED)))?? {
+        match self.answer.await.map_err(|_| stopped())?? {
             Some(sent) => Ok(sent),
             // Not a member when the batch was written: 404 or not_a_member, as for reads.
             None => {
@@ -113,7 +123,9 @@ impl Queued {
     }
 }
 
-const STOPPED: &str = "the message writer stopped";
+fn stopped() -> AppError {
+    AppError::unavailable(anyhow::anyhow!("the message writer stopped"))
+}
 
 impl WriterTask {
     /// Runs the writer until every [`Writer`] is dropped.
@@ -132,56 +144,90 @@ impl WriterTask {
     /// Stores one batch, answers every sender, publishes what it stored.
     async fn write(&self, jobs: Vec<Job>) {
         self.metrics.write_batch.observe(jobs.len() as f64);
-        let (messages, replies): (Vec<NewMessage>, Vec<_>) = jobs.into_iter().map(|j| (j.message, j.reply)).unzip();
-        match messages::send_batch(&self.store, &messages).await {
-            Ok(Batch { written, roots }) => {
-                for (reply, written) in replies.into_iter().zip(written) {
-                    self.answer(reply, Ok(written));
+        let (mut sends, mut send_replies, mut toggles, mut toggle_replies) = (vec![], vec![], vec![], vec![]);
+        for job in jobs {
+            match job {
+                Job::Send { message, reply } => {
+                    sends.push(message);
+                    send_replies.push(reply);
                 }
-                self.publish_roots(roots);
+                Job::Toggle { toggle, reply } => {
+                    toggles.push(toggle);
+                    toggle_replies.push(reply);
+                }
             }
-            // The database is unreachable: every send fails alike, and retrying them one by one
-            // would hold the queue for a pool timeout per send.
+        }
+        match messages::write_batch(&self.store, &sends, &toggles).await {
+            Ok(batch) => self.finish(batch, send_replies, toggle_replies),
+            // The database is unreachable: every job fails alike, and retrying them one by one
+            // would hold the queue for a pool timeout per job.
             Err(StoreError::Unavailable(cause)) => {
                 let cause = format!("{cause:#}");
-                for reply in replies {
-                    self.answer(reply, Err(StoreError::Unavailable(anyhow::anyhow!("{cause}"))));
+                let unavailable = || StoreError::Unavailable(anyhow::anyhow!("{cause}"));
+                for reply in send_replies {
+                    self.answer(reply, Err(unavailable()));
+                }
+                for reply in toggle_replies {
+                    let _ = reply.send(Err(unavailable()));
                 }
             }
             Err(err) => {
-                let mut err = Some(err).filter(|_| messages.len() == 1);
-                for (message, reply) in messages.iter().zip(replies) {
-                    let written = match err.take() {
+                let mut err = Some(err).filter(|_| sends.len() + toggles.len() == 1);
+                for (message, reply) in sends.iter().zip(send_replies) {
+                    let batch = match err.take() {
                         Some(err) => Err(err),
-                        None => self.send_one(message).await,
+                        None => self.write_one(std::slice::from_ref(message), &[]).await,
                     };
                     // Another node stored this client_id between our read and our insert: the
                     // retry reads it and answers with the original.
-                    let written = match written {
-                        Err(StoreError::Conflict(Conflict::Duplicate)) => self.send_one(message).await,
+                    let batch = match batch {
+                        Err(StoreError::Conflict(Conflict::Duplicate)) => {
+                            self.write_one(std::slice::from_ref(message), &[]).await
+                        }
                         other => other,
                     };
-                    match written {
-                        Ok((written, roots)) => {
-                            self.answer(reply, Ok(written));
-                            self.publish_roots(roots);
-                        }
+                    match batch {
+                        Ok(batch) => self.finish(batch, vec![reply], vec![]),
                         Err(err) => self.answer(reply, Err(err)),
+                    }
+                }
+                for (toggle, reply) in toggles.iter().zip(toggle_replies) {
+                    let batch = match err.take() {
+                        Some(err) => Err(err),
+                        None => self.write_one(&[], std::slice::from_ref(toggle)).await,
+                    };
+                    match batch {
+                        Ok(batch) => self.finish(batch, vec![], vec![reply]),
+                        Err(err) => drop(reply.send(Err(err))),
                     }
                 }
             }
         }
     }
 
-    async fn send_one(&self, message: &NewMessage) -> StoreResult<(Written, Vec<(MessageRow, UserRow)>)> {
-        let Batch { mut written, roots } = messages::send_batch(&self.store, std::slice::from_ref(message)).await?;
-        let written = written.pop().ok_or_else(|| StoreError::other("a batch of one gave no outcome"))?;
-        Ok((written, roots))
+    async fn write_one(&self, sends: &[NewMessage], toggles: &[Toggle]) -> StoreResult<Batch> {
+        let batch = messages::write_batch(&self.store, sends, toggles).await?;
+        if batch.written.len() != sends.len() || batch.toggled.len() != toggles.len() {
+            return Err(StoreError::other("a batch of one gave no outcome"));
+        }
+        Ok(batch)
     }
 
-    /// Publishes the thread roots a batch changed (after its new messages: their seqs are higher).
-    fn publish_roots(&self, roots: Vec<(MessageRow, UserRow)>) {
-        for (row, author) in roots {
+    /// Answers the senders and togglers of a committed batch, then publishes the messages it
+    /// changed (after its new messages: their seqs are higher).
+    fn finish(
+        &self,
+        batch: Batch,
+        send_replies: Vec<oneshot::Sender<Answer>>,
+        toggle_replies: Vec<oneshot::Sender<StoreResult<Toggled>>>,
+    ) {
+        for (reply, written) in send_replies.into_iter().zip(batch.written) {
+            self.answer(reply, Ok(written));
+        }
+        for (reply, toggled) in toggle_replies.into_iter().zip(batch.toggled) {
+            let _ = reply.send(Ok(toggled));
+        }
+        for (row, author) in batch.updated {
             let (room_id, seq) = (row.room_id, row.updated_seq);
             let message = row.into_message(author);
             self.realtime.to_room(room_id, &ServerEvent::MessageUpdated { room_id, seq, message });
@@ -223,8 +269,10 @@ impl WriterTask {
         }
     }
 
-    /// Tells those who should hear of a new message (see `Written::New`), one publish per reason.
+    /// Tells those who should hear of a new message (see `Written::New`), one publish per
+    /// reason; those with no open connection hear of it by Web Push.
     fn notify(&self, message: &Message, notify: Vec<(i64, NotificationReason)>) {
+        self.push.notify(message, &notify);
         for reason in [NotificationReason::Mention, NotificationReason::Direct, NotificationReason::All] {
             let users: Vec<i64> = notify.iter().filter(|&&(_, r)| r == reason).map(|&(u, _)| u).collect();
             if !users.is_empty() {

@@ -528,9 +528,14 @@ impl Connection {
                 self.registration.unsubscribe(room_id);
                 Ok(self.send(&ServerEvent::Unsubscribed { room_id }).await?)
             }
-            ClientEvent::Send { room_id, client_id, body, attachments, reply_to } => {
-                let draft =
-                    messages::service::Draft { body, client_id: Some(client_id.clone()), attachments, reply_to };
+            ClientEvent::Send { room_id, client_id, body, attachments, reply_to, also_to_room } => {
+                let draft = messages::service::Draft {
+                    body,
+                    client_id: Some(client_id.clone()),
+                    attachments,
+                    reply_to,
+                    also_to_room,
+                };
                 let queued = messages::service::submit(&state, self.auth, room_id, draft).await?;
                 self.sends.push(Box::pin(async move {
                     (client_id, queued.sent(&state.store).await.map(Sent::into_message))

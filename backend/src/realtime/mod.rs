@@ -11,7 +11,7 @@
 //!    `messages::service::submit` (`messages/service.rs`), then queued with
 //!    [`Writer::submit`](crate::messages::writer::Writer::submit), which gives back a
 //!    **`Queued`** (`messages/writer.rs`) for the sender to await.
-//! 3. **`Written`** (`store/messages.rs`): what `send_batch` did with each send of a batch, in
+//! 3. **`Written`** (`store/messages.rs`): what `write_batch` did with each send of a batch, in
 //!    one transaction per batch (group commit).
 //! 4. **`Sent`** (`messages/writer.rs`): `New` or `Repeat` (a repeated `client_id`), the
 //!    writer's answer to each sender: the gateway writes it as **`ServerEvent::Ack`**, REST

@@ -1,6 +1,6 @@
 //! Files uploaded to rooms. A file row is created when its upload is complete, attached to one
 //! message by the send that names it (in the send's own transaction, see
-//! `messages::send_batch`), and discarded (`deleted_at`) when its message or room is deleted or
+//! `messages::write_batch`), and discarded (`deleted_at`) when its message or room is deleted or
 //! when it stayed unattached too long. Discarded rows are kept until their objects are gone
 //! from storage ([`discarded`], then [`remove`]), so a crash between the two leaks nothing.
 //!

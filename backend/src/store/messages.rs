@@ -10,10 +10,11 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::models::{Change, ChangeKind, FileRow, MessageRow, UserRow, mention_list, parse_notify};
+use super::reactions::{self, Applied, Changed, Toggle, Toggled};
 use super::schema::{changes, memberships, messages, rooms, users};
 use super::{Conflict, Db, SqliteConn, StoreError, StoreResult, files, now, read, write_tx};
 use crate::messages::mentions::Mentioned;
-use confab_shared::{NotificationReason, NotifyLevel, Reaction};
+use confab_shared::{NotificationReason, NotifyLevel};
 use diesel_async::AsyncPgConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -54,6 +55,8 @@ pub struct NewMessage {
     pub attachments: Vec<i64>,
     /// A reply: the message of the same room whose thread it joins.
     pub reply_to: Option<i64>,
+    /// A reply also shown in the room's timeline.
+    pub also_to_room: bool,
     /// The names the text mentions (found by the caller, resolved against the room's members here).
     pub mentioned: Mentioned,
 }
@@ -72,16 +75,18 @@ pub enum Written {
     Refused(Conflict),
 }
 
-/// What a batch did: each send's outcome in batch order, and the thread roots its replies
-/// changed, as they are now (each with the seq after all of its room's new messages).
+/// What a batch did: each send's and each toggle's outcome in batch order, and the messages it
+/// changed, as they are now, in seq order per room: the thread roots its replies changed (each
+/// with a seq after all of its room's new messages), then those whose reactions it changed.
 #[derive(Debug, Default)]
 pub struct Batch {
     pub written: Vec<Written>,
-    pub roots: Vec<(MessageRow, UserRow)>,
+    pub toggled: Vec<Toggled>,
+    pub updated: Vec<(MessageRow, UserRow)>,
 }
 
-/// Stores a batch of new messages in one write transaction (group commit) and returns their
-/// outcomes in batch order. Per room, the batch's messages take consecutive seqs in batch
+/// Stores a batch of new messages and reaction toggles in one write transaction (group commit)
+/// and returns their outcomes in batch order. Per room, the batch's messages take consecutive seqs in batch
 /// order: each room's `last_seq` goes up by its count (rooms locked in id order, so two nodes'
 /// batches cannot deadlock), then one multi-row insert of the messages and one of the change
 /// log. Membership, authors, earlier uses of the batch's `client_id`s, the files to attach and
@@ -91,10 +96,13 @@ pub struct Batch {
 /// a message of another room or a deleted one, is refused whole. Each thread root replied to
 /// then takes one more seq of its room: its `reply_count` and `last_reply_at` change with it.
 /// Mentioned names are resolved against the rooms' members, and who is to be notified is read
-/// from the memberships (one more query per batch: the partial index of level `all`). A
-/// failing statement (a room deleted meanwhile, another node storing the same `client_id`)
-/// rolls the batch back; the writer then retries one by one.
-pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreResult<Batch> {
+/// from the memberships (one more query per batch: the partial index of level `all`). The
+/// toggles' rooms are locked with the others, then the toggles are applied in order
+/// ([`reactions::apply`]) and each message whose reactions changed takes one more seq of its
+/// room, whatever the number of toggles it had. A failing statement (a room deleted meanwhile,
+/// another node storing the same `client_id`) rolls the batch back; the writer then retries
+/// one by one.
+pub async fn write_batch(db: impl Into<Db<'_>>, batch: &[NewMessage], toggles: &[Toggle]) -> StoreResult<Batch> {
     let room_ids: BTreeSet<i64> = batch.iter().map(|m| m.room_id).collect();
     let author_ids: BTreeSet<i64> = batch.iter().map(|m| m.author_id).collect();
     let mut client_ids: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
@@ -189,6 +197,10 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
         for &(room_id, _) in threads.keys() {
             *per_room.entry(room_id).or_default() += 1;
         }
+        // Locked with the others (in id order) before their messages' reactions are read.
+        for t in toggles {
+            per_room.entry(t.room_id).or_default();
+        }
         let hearers = Hearers::load(&mut *c, batch, &fresh).await?;
 
         // Each room's first seq for the batch: its new messages first, then its threads' roots.
@@ -221,6 +233,7 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
                     reply_to: root,
                     mentions: mention_list(&mentions),
                     mentions_room: m.mentioned.room,
+                    also_to_room: m.also_to_room,
                 })
             })
             .collect::<StoreResult<_>>()?;
@@ -246,11 +259,13 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
                 }
             }
         }
-        let mut roots = Vec::with_capacity(threads.len());
+        let mut updated = Vec::with_capacity(threads.len());
         for (&(room_id, root), &replies) in &threads {
-            roots.push(replied(&mut *c, room_id, root, take(room_id), replies, Some(at)).await?);
+            updated.push(replied(&mut *c, room_id, root, take(room_id), replies, Some(at)).await?);
         }
-        let roots = with_authors(&mut *c, roots).await?;
+        let Applied { toggled, changed } = reactions::apply(&mut *c, toggles).await?;
+        updated.extend(c.store_reactions(changed).await?);
+        let updated = with_authors(&mut *c, updated).await?;
 
         // Outcomes in batch order.
         let mut fresh_seqs = fresh.iter().map(|&(i, _)| i).zip(seqs).peekable();
@@ -289,7 +304,7 @@ pub async fn send_batch(db: impl Into<Db<'_>>, batch: &[NewMessage]) -> StoreRes
             };
             outcomes.push(outcome);
         }
-        Ok(Batch { written: outcomes, roots })
+        Ok(Batch { written: outcomes, toggled, updated })
     })
 }
 
@@ -498,6 +513,7 @@ struct MessageInsert {
     reply_to: Option<i64>,
     mentions: Option<String>,
     mentions_room: bool,
+    also_to_room: bool,
 }
 
 /// One row of a multi-row insert into the change log.
@@ -520,6 +536,33 @@ trait BatchSql {
     async fn take_seqs(&mut self, per_room: &BTreeMap<i64, i64>) -> StoreResult<HashMap<i64, i64>>;
     async fn insert_messages(&mut self, rows: Vec<MessageInsert>) -> QueryResult<Vec<MessageRow>>;
     async fn insert_changes(&mut self, rows: Vec<ChangeInsert>) -> QueryResult<usize>;
+    /// Writes reactions back (`reactions::Changed`), as a change of their room each.
+    async fn set_reactions(&mut self, rows: Vec<(i64, Option<String>, i64)>) -> QueryResult<Vec<MessageRow>>;
+
+    /// Stores what a batch's toggles changed: each message takes its room's next seq, and the
+    /// change log says so; returns the messages as they are now.
+    async fn store_reactions(&mut self, changed: Vec<Changed>) -> StoreResult<Vec<MessageRow>> {
+        let mut per_room: BTreeMap<i64, i64> = BTreeMap::new();
+        for change in &changed {
+            *per_room.entry(change.room_id).or_default() += 1;
+        }
+        let mut next = self.take_seqs(&per_room).await?;
+        let mut log = Vec::with_capacity(changed.len());
+        let mut rows = Vec::with_capacity(changed.len());
+        for Changed { room_id, message_id, json } in changed {
+            let slot = next.get_mut(&room_id).ok_or_else(|| StoreError::other("a room without a seq"))?;
+            log.push(ChangeInsert { room_id, seq: *slot, message_id, kind: ChangeKind::Edited as i16 });
+            rows.push((message_id, json, *slot));
+            *slot += 1;
+        }
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.insert_changes(log).await?;
+        let mut stored = self.set_reactions(rows).await?;
+        stored.sort_by_key(|row| (row.room_id, row.updated_seq)); // RETURNING order is not promised
+        Ok(stored)
+    }
 }
 
 /// On PostgreSQL each column travels as one array parameter and `unnest` turns the arrays back
@@ -585,11 +628,12 @@ impl BatchSql for AsyncPgConnection {
         let reply_to: Vec<Option<i64>> = rows.iter().map(|r| r.reply_to).collect();
         let mentions: Vec<Option<&str>> = rows.iter().map(|r| r.mentions.as_deref()).collect();
         let mentions_room: Vec<bool> = rows.iter().map(|r| r.mentions_room).collect();
+        let also_to_room: Vec<bool> = rows.iter().map(|r| r.also_to_room).collect();
         diesel::sql_query(
             "INSERT INTO messages (room_id, seq, updated_seq, author_id, body, client_id, created_at, attachments, \
-             reply_to, mentions, mentions_room) \
-             SELECT r, s, s, a, b, c, t, f, p, m, e FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-             AS u(r, s, a, b, c, t, f, p, m, e) RETURNING *",
+             reply_to, mentions, mentions_room, also_to_room) \
+             SELECT r, s, s, a, b, c, t, f, p, m, e, o FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             AS u(r, s, a, b, c, t, f, p, m, e, o) RETURNING *",
         )
         .bind::<Array<BigInt>, _>(room_ids)
         .bind::<Array<BigInt>, _>(seqs)
@@ -601,6 +645,7 @@ impl BatchSql for AsyncPgConnection {
         .bind::<Array<Nullable<BigInt>>, _>(reply_to)
         .bind::<Array<Nullable<Text>>, _>(mentions)
         .bind::<Array<Bool>, _>(mentions_room)
+        .bind::<Array<Bool>, _>(also_to_room)
         .load(self)
         .await
     }
@@ -614,6 +659,27 @@ impl BatchSql for AsyncPgConnection {
             .bind::<Array<SmallInt>, _>(rows.iter().map(|r| r.kind).collect::<Vec<i16>>())
             .execute(self)
             .await
+    }
+
+    async fn set_reactions(&mut self, rows: Vec<(i64, Option<String>, i64)>) -> QueryResult<Vec<MessageRow>> {
+        use diesel::sql_types::{Array, BigInt, Nullable, Text};
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut lists = Vec::with_capacity(rows.len());
+        let mut seqs = Vec::with_capacity(rows.len());
+        for (id, json, seq) in rows {
+            ids.push(id);
+            lists.push(json);
+            seqs.push(seq);
+        }
+        diesel::sql_query(
+            "UPDATE messages SET reactions = k.r, updated_seq = k.s FROM unnest($1, $2, $3) AS k(id, r, s) \
+             WHERE messages.id = k.id RETURNING messages.*",
+        )
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<Array<Nullable<Text>>, _>(lists)
+        .bind::<Array<BigInt>, _>(seqs)
+        .load(self)
+        .await
     }
 }
 
@@ -662,6 +728,19 @@ impl BatchSql for SqliteConn {
     async fn insert_changes(&mut self, rows: Vec<ChangeInsert>) -> QueryResult<usize> {
         self.spawn_blocking(move |c| diesel::RunQueryDsl::execute(diesel::insert_into(changes::table).values(rows), c))
             .await
+    }
+
+    async fn set_reactions(&mut self, rows: Vec<(i64, Option<String>, i64)>) -> QueryResult<Vec<MessageRow>> {
+        let mut stored = Vec::with_capacity(rows.len());
+        for (id, json, seq) in rows {
+            let row = diesel::update(messages::table.find(id))
+                .set((messages::reactions.eq(json), messages::updated_seq.eq(seq)))
+                .returning(MessageRow::as_returning())
+                .get_result(self)
+                .await?;
+            stored.push(row);
+        }
+        Ok(stored)
     }
 }
 
@@ -788,88 +867,12 @@ async fn change(
     })
 }
 
-/// The most different emoji one message may carry.
-pub const MAX_EMOJI_PER_MESSAGE: usize = 20;
-
-/// Adds (`on`) or removes `user_id`'s `emoji` reaction to a live message, as a new change of
-/// the room (`Edited`: clients get a `message_updated`). `None` when nothing changes (already
-/// so): no seq is taken. The room's change counter is locked first (a no-op update), so two
-/// changes of one message's reactions cannot interleave between read and write.
-pub async fn react(
-    db: impl Into<Db<'_>>,
-    room_id: i64,
-    message_id: i64,
-    user_id: i64,
-    emoji: &str,
-    on: bool,
-) -> StoreResult<Option<MessageRow>> {
-    write_tx!(db, |c| {
-        diesel::update(rooms::table.find(room_id)).set(rooms::last_seq.eq(rooms::last_seq)).execute(c).await?;
-        let current: Option<(bool, Option<String>)> = messages::table
-            .filter(messages::id.eq(message_id))
-            .filter(messages::room_id.eq(room_id))
-            .select((messages::deleted, messages::reactions))
-            .first(c)
-            .await
-            .optional()?;
-        let Some((false, json)) = current else { return Err(StoreError::NotFound("message")) };
-        let mut reactions: Vec<Reaction> = json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
-        if !toggle(&mut reactions, emoji, user_id, on)? {
-            return Ok(None);
-        }
-        let json = if reactions.is_empty() {
-            None
-        } else {
-            Some(serde_json::to_string(&reactions).map_err(|e| StoreError::Other(e.into()))?)
-        };
-        let seq = next_seq!(c, room_id);
-        let row = diesel::update(messages::table.find(message_id))
-            .set((messages::reactions.eq(json), messages::updated_seq.eq(seq)))
-            .returning(MessageRow::as_returning())
-            .get_result(c)
-            .await?;
-        log_change!(c, room_id, seq, message_id, ChangeKind::Edited);
-        Ok(Some(row))
-    })
-}
-
-/// Applies one reaction change to a message's list; false when it was so already. A new emoji
-/// goes last (first-use order) and a removed user leaves the others' order; an emoji nobody
-/// uses any more goes away.
-fn toggle(reactions: &mut Vec<Reaction>, emoji: &str, user_id: i64, on: bool) -> StoreResult<bool> {
-    let at = reactions.iter().position(|r| r.emoji == emoji);
-    match (at, on) {
-        (Some(i), true) if reactions[i].user_ids.contains(&user_id) => Ok(false),
-        (Some(i), true) => {
-            reactions[i].user_ids.push(user_id);
-            reactions[i].count = reactions[i].user_ids.len() as i64;
-            Ok(true)
-        }
-        (None, true) if reactions.len() >= MAX_EMOJI_PER_MESSAGE => {
-            Err(StoreError::Conflict(Conflict::TooManyReactions))
-        }
-        (None, true) => {
-            reactions.push(Reaction { emoji: emoji.to_owned(), count: 1, user_ids: vec![user_id] });
-            Ok(true)
-        }
-        (Some(i), false) if reactions[i].user_ids.contains(&user_id) => {
-            reactions[i].user_ids.retain(|&u| u != user_id);
-            reactions[i].count = reactions[i].user_ids.len() as i64;
-            if reactions[i].user_ids.is_empty() {
-                reactions.remove(i);
-            }
-            Ok(true)
-        }
-        (_, false) => Ok(false),
-    }
-}
-
 /// Which of a room's messages a page of history holds.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope {
     /// All of them.
     Room,
-    /// Those of the timeline: no replies.
+    /// Those of the timeline: no replies but those also sent to the room.
     TopLevel,
     /// One thread: its root and its replies (the `messages_thread` index).
     Thread(i64),
@@ -895,7 +898,7 @@ pub async fn history(
             .into_boxed();
         query = match scope {
             Scope::Room => query,
-            Scope::TopLevel => query.filter(messages::reply_to.is_null()),
+            Scope::TopLevel => query.filter(messages::reply_to.is_null().or(messages::also_to_room)),
             Scope::Thread(root) => query.filter(messages::id.eq(root).or(messages::reply_to.eq(root))),
         };
         if let Some(before) = before_seq {

@@ -12,6 +12,8 @@ pub mod files;
 pub mod invites;
 pub mod messages;
 pub mod models;
+pub mod push;
+pub mod reactions;
 pub mod rooms;
 pub mod schema;
 pub mod search;

@@ -151,7 +151,7 @@ pub struct MessageRow {
     pub deleted: bool,
     /// `[File]` as JSON, or NULL for none (see `store::files`).
     pub attachments: Option<String>,
-    /// `[Reaction]` as JSON, or NULL for none (see `store::messages::react`).
+    /// `[Reaction]` as JSON, or NULL for none (see `store::reactions`).
     pub reactions: Option<String>,
     /// A reply's thread root.
     pub reply_to: Option<i64>,
@@ -160,6 +160,7 @@ pub struct MessageRow {
     /// The mentioned members' ids as `,3,17,`, or NULL for none (see [`mention_list`]).
     pub mentions: Option<String>,
     pub mentions_room: bool,
+    pub also_to_room: bool,
 }
 
 /// How a message's mentioned ids are stored: `,3,17,` (so `LIKE '%,3,%'` finds one), NULL for none.
@@ -192,6 +193,7 @@ impl MessageRow {
             last_reply_at: self.last_reply_at.map(utc),
             mentions: if self.deleted { Vec::new() } else { mentioned_ids(self.mentions.as_deref()) },
             mentions_room: self.mentions_room && !self.deleted,
+            also_to_room: self.also_to_room,
         }
     }
 }

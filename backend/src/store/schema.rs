@@ -83,6 +83,18 @@ diesel::table! {
         last_reply_at -> Nullable<Timestamp>,
         mentions -> Nullable<Text>,
         mentions_room -> Bool,
+        also_to_room -> Bool,
+    }
+}
+
+diesel::table! {
+    push_subscriptions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        endpoint -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -124,6 +136,7 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(invites -> users (created_by));
+diesel::joinable!(push_subscriptions -> users (user_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> rooms (room_id));
 diesel::joinable!(messages -> users (author_id));
@@ -139,5 +152,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     changes,
     messages_fts,
     invites,
-    files
+    files,
+    push_subscriptions
 );

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 both_stores!(
     a_reply_counts_on_its_root_in_the_same_commit,
     threads_page_apart_from_the_timeline,
+    replies_also_sent_to_the_room_are_in_its_timeline,
     replies_are_refused_outside_their_room,
     a_device_away_resumes_to_the_same_state,
     mentions_are_members_and_counted_until_read,
@@ -62,6 +63,7 @@ async fn a_reply_counts_on_its_root_in_the_same_commit(backend: Backend) {
         body: "agreed".into(),
         attachments: Vec::new(),
         reply_to: Some(reply.id),
+        also_to_room: false,
     })
     .await;
     let second = ws.ack("r2").await;
@@ -124,6 +126,39 @@ async fn threads_page_apart_from_the_timeline(backend: Backend) {
     assert_problem(app.history(bob, room, "thread=-1").await, 400, "validation_failed").await;
 }
 
+async fn replies_also_sent_to_the_room_are_in_its_timeline(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (room, users) = app.room_with_members(&["alice", "bob"], "public").await;
+    let (alice, bob) = (&users[0].access_token, &users[1].access_token);
+    let root = app.send_message_ok(alice, room, "release on friday?").await;
+    let quiet = app.reply_ok(bob, room, root.id, "fine by me").await;
+    let body = serde_json::json!({"body": "friday it is", "reply_to": root.id, "also_to_room": true});
+    let res = app.send_message_json(alice, room, &body).await;
+    assert_eq!(res.status(), 201);
+    let loud: Message = res.json().await.expect("message");
+    assert_eq!((loud.reply_to, loud.also_to_room, quiet.also_to_room), (Some(root.id), true, false));
+    // Over the socket too; and without reply_to the flag means nothing (it is the room's anyway).
+    let mut ws = app.ws(bob).await;
+    ws.subscribe(room, None).await;
+    let send = serde_json::json!({"type": "send", "room_id": room, "client_id": "s1", "body": "and the notes",
+        "reply_to": root.id, "also_to_room": true});
+    ws.send_text(&send.to_string()).await;
+    let by_socket = ws.ack("s1").await;
+    assert!(by_socket.also_to_room);
+    let plain = app.send_message_json(bob, room, &serde_json::json!({"body": "hi", "also_to_room": true})).await;
+    assert_eq!(plain.status(), 201);
+    let plain: Message = plain.json().await.expect("message");
+    assert!(!plain.also_to_room);
+
+    let ids = |list: confab_shared::MessageList| list.messages.into_iter().map(|m| m.id).collect::<Vec<_>>();
+    let top = ids(app.history_ok(bob, room, "top_level=true").await);
+    assert_eq!(top, [root.id, loud.id, by_socket.id, plain.id], "the timeline holds the replies sent to it");
+    let thread = ids(app.history_ok(bob, room, &format!("thread={}", root.id)).await);
+    assert_eq!(thread, [root.id, quiet.id, loud.id, by_socket.id], "and the thread holds them all");
+    let root_now = app.history_ok(bob, room, &format!("thread={}&limit=4", root.id)).await.messages.remove(0);
+    assert_eq!(root_now.reply_count, 3);
+}
+
 async fn replies_are_refused_outside_their_room(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (room, users) = app.room_with_members(&["alice", "bob"], "public").await;
@@ -146,6 +181,7 @@ async fn replies_are_refused_outside_their_room(backend: Backend) {
         body: "hm".into(),
         attachments: Vec::new(),
         reply_to: Some(there.id),
+        also_to_room: false,
     })
     .await;
     let error = next_of(&mut ws, |e| match e {

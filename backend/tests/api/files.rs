@@ -136,6 +136,7 @@ async fn upload_attach_download_round_trip(backend: Backend) {
             body: String::new(),
             attachments: vec![file.id, picture.id],
             reply_to: None,
+            also_to_room: false,
         })
         .await;
     let acked = alice_ws.ack("f1").await;
@@ -228,6 +229,7 @@ async fn attachments_are_checked(backend: Backend) {
         body: String::new(),
         attachments: vec![bobs],
         reply_to: None,
+        also_to_room: false,
     })
     .await;
     let events = ws.until(|e| matches!(e, ServerEvent::Error { .. })).await;

@@ -538,5 +538,6 @@ pub fn send_event(room_id: i64, client_id: &str, body: &str) -> ClientEvent {
         body: body.to_owned(),
         attachments: Vec::new(),
         reply_to: None,
+        also_to_room: false,
     }
 }

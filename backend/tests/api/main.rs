@@ -17,6 +17,7 @@ mod invites;
 mod messages;
 mod ops;
 mod outage;
+mod push;
 mod raw_ws;
 mod reactions;
 mod realtime;

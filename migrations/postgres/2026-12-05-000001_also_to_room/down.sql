@@ -1,0 +1,1 @@
+ALTER TABLE messages DROP COLUMN also_to_room;
