@@ -218,9 +218,9 @@ export class Api {
     if (beforeId !== undefined) q.set('before_id', String(beforeId));
     return this.request('GET', `/search?${q}`, undefined, { signal });
   }
-  /** A new message; `attachments`: ids of files I uploaded to the room (none: the field is left out); `replyTo`: a thread's root. */
-  sendMessage(id, body, clientId, attachments = [], replyTo = null) {
-    return this.request('POST', `/rooms/${id}/messages`, { body, client_id: clientId, ...(attachments.length ? { attachments } : {}), ...(replyTo ? { reply_to: replyTo } : {}) });
+  /** A new message; `attachments`: ids of files I uploaded to the room (none: the field is left out); `replyTo`: a thread's root (`alsoToRoom`: in the timeline too). */
+  sendMessage(id, body, clientId, attachments = [], replyTo = null, alsoToRoom = false) {
+    return this.request('POST', `/rooms/${id}/messages`, { body, client_id: clientId, ...(attachments.length ? { attachments } : {}), ...(replyTo ? { reply_to: replyTo } : {}), ...(replyTo && alsoToRoom ? { also_to_room: true } : {}) });
   }
   editMessage(id, messageId, body) { return this.request('PATCH', `/rooms/${id}/messages/${messageId}`, { body }); }
   deleteMessage(id, messageId) { return this.request('DELETE', `/rooms/${id}/messages/${messageId}`); }

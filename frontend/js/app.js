@@ -1,6 +1,6 @@
 // Entry point: wires the API client, the socket, the store, the sync and the views together, and
 // owns the session (start, end), the route (#/rooms/{id}; #/join/{code} belongs to the sign-in
-// screen), the render schedule and the browser's network and visibility signals.
+// screen), the render schedule, the browser's network and visibility signals, and push's part.
 import { Api } from './api.js';
 import { Socket, wsUrl } from './socket.js';
 import { Store } from './store.js';
@@ -57,6 +57,10 @@ for (const d of document.querySelectorAll('dialog')) {
 }
 // The title's count, the favicon's badge and browser notifications load with the session.
 let attention = null;
+// Push on this device (push.js, loaded only where its flag is set): `then(devicePush)`.
+const push = (then) => { try { if (localStorage.getItem('confab.push')) return import('./push.js').then((m) => then(new m.DevicePush({ api }))).catch(() => {}); } catch { /* no storage */ } return null; };
+// A click on a push notification while a tab is open (sw.js): the room opens in it.
+if (navigator.serviceWorker) navigator.serviceWorker.onmessage = ({ data: d }) => { if (d && d.type === 'open-room' && store.rooms.has(d.room_id)) openRoom(d.room_id); };
 initShortcuts({
   store, openRoom, switcher, search, focusComposer: () => timeline.focusComposer(),
   closers: [() => timeline.closeEmoji(), () => timeline.closeThread(), () => { if (!navOpen()) return false; closeNav(); $('btn-nav').focus(); return true; }, () => timeline.closeMembers()],
@@ -168,6 +172,7 @@ async function startSession() {
     toast(e.detail || e.message);
   }
   for (const r of store.directRooms()) sync.loadMembers(r.id);
+  push((p) => p.resume()); // the worker registered, the subscription handed over again
   const socket = new Socket({
     url: wsUrl(),
     getToken: () => api.accessToken(),
@@ -189,6 +194,7 @@ async function startSession() {
 }
 
 function endSession(message) {
+  push((p) => p.disable({ server: false })); // no token left: the server drops it once it fails
   sync.disconnect();
   api.save(null);
   store.reset();
@@ -203,6 +209,7 @@ function endSession(message) {
 
 $('btn-logout').addEventListener('click', async () => {
   sync.disconnect();
+  await push((p) => p.disable());
   await api.logout();
   endSession(null);
 });

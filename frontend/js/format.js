@@ -43,7 +43,8 @@ export function fullTimestamp(iso) {
 
 /**
  * Turns an ordered message list into rows: {kind:'day', key, label} and
- * {kind:'msg', msg, first} where `first` starts a group (new author, new day or a 5-minute gap).
+ * {kind:'msg', msg, first} where `first` starts a group (new author, new day, a 5-minute gap, or a
+ * reply also sent to the room: its own header).
  * Messages are {author:{id}, created_at, ...}.
  */
 export function groupRows(messages, now = new Date()) {
@@ -53,7 +54,7 @@ export function groupRows(messages, now = new Date()) {
     const day = dayKey(msg.created_at);
     const newDay = !prev || dayKey(prev.created_at) !== day;
     if (newDay) rows.push({ kind: 'day', key: 'day-' + day, label: dayLabel(msg.created_at, now) });
-    const first = newDay || prev.author.id !== msg.author.id
+    const first = newDay || prev.author.id !== msg.author.id || Boolean(msg.reply_to && msg.also_to_room)
       || new Date(msg.created_at) - new Date(prev.created_at) > GROUP_GAP_MS;
     rows.push({ kind: 'msg', msg, first });
     prev = msg;

@@ -14,8 +14,9 @@
 //
 // Replies are room messages like any other (their seq moves the cursor, they count as unread and
 // mentions), kept with the rest by id but shown only in their thread: `messages` is the timeline
-// without them, `threadMessages` a root and its replies. A root known only from a thread page
-// (`extra`) stays out of the timeline until a page of it brings it, so no hole shows there.
+// without them (but those `also_to_room`), `threadMessages` a root and its replies. A root (or
+// such a reply) known only from a thread page (`extra`) stays out of the timeline until a page of
+// it brings it, so no hole shows there.
 
 export function createTimeline() {
   return {
@@ -245,7 +246,7 @@ export class Store {
       else if (snapshot && !(msg.edited_at && (!old.edited_at || msg.edited_at > old.edited_at))) next = old;
     }
     t.byId.set(msg.id, next);
-    if (thread && !old && !msg.reply_to) t.extra.add(msg.id);
+    if (thread && !old && inMainTimeline(msg)) t.extra.add(msg.id);
     if (msg.client_id && t.pending.has(msg.client_id) && this.me && msg.author.id === this.me.id) {
       t.pending.delete(msg.client_id);
     }
@@ -331,9 +332,9 @@ export class Store {
     for (const m of messages) { this.mergeMessage(roomId, m); t.extra.delete(m.id); }
   }
 
-  /** Forgets the timeline's messages up to `seq` (replies and roots of threads only stay for their threads). */
+  /** Forgets the timeline's messages up to `seq` (replies stay for their threads, out of the timeline). */
   dropStoredUpTo(t, seq) {
-    for (const [id, m] of t.byId) if (m.seq <= seq && inTimeline(t, m)) t.byId.delete(id);
+    for (const [id, m] of t.byId) if (m.seq <= seq && inTimeline(t, m)) { if (m.reply_to) t.extra.add(id); else t.byId.delete(id); }
   }
 
   // ---- threads -------------------------------------------------------------------------------
@@ -435,10 +436,10 @@ export class Store {
     return true;
   }
 
-  /** Adds a pending (unsent) message, with the Files it carries (a reply: in the thread of `replyTo`), at the end of its room's queue; returns it. */
-  addPending(roomId, body, clientId, { attachments = [], replyTo = null, now = new Date() } = {}) {
+  /** Adds a pending (unsent) message, with the Files it carries (a reply: in the thread of `replyTo`; `alsoToRoom`), at the end of its room's queue; returns it. */
+  addPending(roomId, body, clientId, { attachments = [], replyTo = null, alsoToRoom = false, now = new Date() } = {}) {
     const t = this.timeline(roomId);
-    const p = { client_id: clientId, room_id: roomId, body, attachments, reply_to: replyTo, status: 'pending', reason: '', created_at: now.toISOString(), author: this.me, order: ++this.pendingOrder };
+    const p = { client_id: clientId, room_id: roomId, body, attachments, reply_to: replyTo, also_to_room: Boolean(replyTo && alsoToRoom), status: 'pending', reason: '', created_at: now.toISOString(), author: this.me, order: ++this.pendingOrder };
     t.pending.set(clientId, p);
     this.emit('timeline', roomId);
     return p;
@@ -504,7 +505,7 @@ export class Store {
   /** The timeline in display order: stored messages by seq (with my reactions on their way), then pending ones in queue order. */
   messages(roomId) {
     const t = this.timelines.get(roomId);
-    return t ? this.ordered(t, (m) => inTimeline(t, m) && (!t.hasNewer || m.seq <= t.newestPaged), (p) => !p.reply_to) : [];
+    return t ? this.ordered(t, (m) => inTimeline(t, m) && (!t.hasNewer || m.seq <= t.newestPaged), inMainTimeline) : [];
   }
 
   /** A thread in display order: its root (once loaded), its replies, then mine on their way. */
@@ -516,7 +517,7 @@ export class Store {
   ordered(t, storedOf, pendingOf) {
     const stored = [...t.byId.values()].filter(storedOf).sort((a, b) => a.seq - b.seq);
     const pending = [...t.pending.values()].filter(pendingOf).sort((a, b) => a.order - b.order)
-      .map((p) => ({ id: 'p:' + p.client_id, pending: p.status, reason: p.reason, client_id: p.client_id, room_id: p.room_id, reply_to: p.reply_to, body: p.body, attachments: p.attachments, reactions: [], author: p.author, created_at: p.created_at, edited_at: null, deleted: false }));
+      .map((p) => ({ id: 'p:' + p.client_id, pending: p.status, reason: p.reason, client_id: p.client_id, room_id: p.room_id, reply_to: p.reply_to, also_to_room: p.also_to_room, body: p.body, attachments: p.attachments, reactions: [], author: p.author, created_at: p.created_at, edited_at: null, deleted: false }));
     return (t.reacting.size ? stored.map((m) => this.withMine(t, m)) : stored).concat(pending);
   }
 
@@ -611,8 +612,10 @@ export function withReaction(reactions = [], emoji, userId, on) {
 }
 /** A direct room of more than two people. */
 export const isGroup = (room) => room.kind === 'direct' && room.member_count > 2;
-/** A message of the timeline: not a reply, not a root known from its thread only. */
-const inTimeline = (t, m) => !m.reply_to && !t.extra.has(m.id);
+/** A message the room's timeline shows: not a reply, unless also sent to the room. */
+export const inMainTimeline = (m) => !m.reply_to || Boolean(m.also_to_room);
+/** A message of the timeline: one it shows, not a root known from its thread only. */
+const inTimeline = (t, m) => inMainTimeline(m) && !t.extra.has(m.id);
 function byName(a, b) { return a.name.localeCompare(b.name); }
 function laterMarker(a, b) { return typeof a === 'number' && typeof b === 'number' ? Math.max(a, b) : (typeof b === 'number' ? b : a); }
 function tombstone(m) { return { ...m, body: '', attachments: [], reactions: [], deleted: true }; }

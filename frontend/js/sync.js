@@ -45,7 +45,7 @@ export function finalStatus(status) { return status >= 400 && status < 500 && ![
 
 /** The ids of a pending send's Files (the field is left out of a send without any). */
 const fileIds = (p) => p.attachments.map((f) => f.id);
-const sendFrame = (roomId, p) => ({ type: 'send', room_id: roomId, client_id: p.client_id, body: p.body, ...(p.attachments.length ? { attachments: fileIds(p) } : {}), ...(p.reply_to ? { reply_to: p.reply_to } : {}) });
+const sendFrame = (roomId, p) => ({ type: 'send', room_id: roomId, client_id: p.client_id, body: p.body, ...(p.attachments.length ? { attachments: fileIds(p) } : {}), ...(p.reply_to ? { reply_to: p.reply_to } : {}), ...(p.also_to_room ? { also_to_room: true } : {}) });
 
 export class Sync {
   /**
@@ -171,11 +171,11 @@ export class Sync {
   // ---- sending -------------------------------------------------------------------------------
   /**
    * Sends a new message with the Files uploaded for it (`attachments`), a reply in the thread of
-   * `replyTo` if given: it joins its room's queue and shows as pending until its ack; every write
-   * of it carries the same client_id and files.
+   * `replyTo` if given (`alsoToRoom`: shown in the timeline too): it joins its room's queue and
+   * shows as pending until its ack; every write of it carries the same client_id and files.
    */
-  send(roomId, body, attachments = [], replyTo = null) {
-    this.store.addPending(roomId, body, clientId(), { attachments, replyTo });
+  send(roomId, body, attachments = [], replyTo = null, alsoToRoom = false) {
+    this.store.addPending(roomId, body, clientId(), { attachments, replyTo, alsoToRoom });
     this.pump(roomId);
   }
 
@@ -206,7 +206,7 @@ export class Sync {
     }
     if (this.store.connection === 'offline') return; // the next ready writes it
     this.inFlight.set(roomId, { clientId: head.client_id, at: now, via: 'rest' });
-    this.api.sendMessage(roomId, head.body, head.client_id, fileIds(head), head.reply_to)
+    this.api.sendMessage(roomId, head.body, head.client_id, fileIds(head), head.reply_to, head.also_to_room)
       .then((message) => this.settled(roomId, head.client_id, () => this.store.applyAck({ client_id: head.client_id, message })))
       .catch((e) => this.refused(roomId, head.client_id, finalStatus(e.status), e.status === 429 ? 'rate_limited' : null, e.detail || e.message));
   }

@@ -58,7 +58,7 @@ export class MessageList {
           rx && this.editingId !== m.id ? rx.key(m) : '', th ? th.key(m) : '', shown ? [...shown].join() : ''].join('|'); // an edit box under way stays (its chips catch up after)
       }
       if (divider && row.kind === 'msg' && row.msg.id === divider.before) nodes.push(this.reuse(next, divider.text, () => h('li', { class: divider.cls, id: divider.id }, h('span', { text: divider.text }))));
-      nodes.push(this.reuse(next, key, () => (row.kind === 'day' ? dayRow(row) : this.messageRow(row, me, connected, { rx, th, shown, files: views && views.attachments }))));
+      nodes.push(this.reuse(next, key, () => (row.kind === 'day' ? dayRow(row) : this.messageRow(row, me, connected, { rx, th, shown, files: views && views.attachments, threads: views && views.threads }))));
     }
     this.cache = next;
     syncChildren(this.el, nodes);
@@ -133,7 +133,7 @@ export class MessageList {
     return true;
   }
 
-  messageRow({ msg, first }, me, connected, { rx, th, shown, files }) {
+  messageRow({ msg, first }, me, connected, { rx, th, shown, files, threads }) {
     const mine = me && msg.author && msg.author.id === me.id;
     const toMe = !mine && !msg.deleted && this.ctx.store.mentionsMe(msg);
     const cls = ['msg'];
@@ -144,6 +144,8 @@ export class MessageList {
     if (toMe) cls.push('to-me');
     const name = msg.author ? msg.author.username : '?';
     const li = h('li', { class: cls.join(' '), tabindex: '-1', dataset: { id: String(msg.id), seq: msg.seq !== undefined ? String(msg.seq) : '' } });
+    const origin = threads && threads.origin(msg, this.ctx.thread); // a reply also sent to the room: above it
+    if (origin) li.append(origin);
     const time = h('time', { datetime: msg.created_at, title: fullTimestamp(msg.created_at), text: formatTime(msg.created_at) });
     const hint = toMe ? h('span', { class: 'sr-only', text: msg.mentions_room ? ', mentions everyone' : ', mentions you' }) : null;
     if (first) {

@@ -25,6 +25,7 @@ export function initNotifySettings({ store, api }) {
         LEVELS.map(([, label], i) => h('label', { for: radios[i].id }, radios[i], ` ${label}`))),
       h('p', { class: 'form-error', id: 'notify-error', role: 'alert', hidden: true }),
       saved, browserNote, allow,
+      h('p', { class: 'muted small', id: 'notify-push', text: 'To hear of messages while Confab is closed, turn on "Notify me on this device" in Settings.' }),
       h('div', { class: 'dialog-actions' }, h('button', { type: 'button', class: 'btn subtle', 'data-close': true }, 'Close'))));
   document.body.append(dlg);
   dlg.addEventListener('click', (e) => { if (e.target.closest('[data-close]') || e.target === dlg) dlg.close(); });

@@ -1,14 +1,17 @@
-// The settings dialog: change the password, see where I am signed in and end those sessions, and
-// log out everywhere (PUT /me/password, GET and DELETE /sessions, DELETE /sessions/{id}).
+// The settings dialog: change the password, push notifications on this device (push-settings.js),
+// see where I am signed in and end those sessions, and log out everywhere (PUT /me/password, GET
+// and DELETE /sessions, DELETE /sessions/{id}).
 import { $, h, setChildren, fieldError } from './dom.js';
 import { showProblem } from './auth.js';
 import { describeAgent, fullTimestamp } from '../format.js';
+import { initPushSettings } from './push-settings.js';
 
 /** api; onLoggedOutEverywhere() once every session has ended. Returns {open()}. */
 export function initSettings({ api, onLoggedOutEverywhere }) {
   const dlg = $('dlg-settings');
   const endAll = $('btn-end-all');
   const END_ALL_LABEL = endAll.textContent;
+  const push = initPushSettings({ api });
 
   const sessionItem = (s) => h('li', { class: 'browse-item session', dataset: { sessionId: String(s.id) } },
     h('div', {}, h('strong', { text: describeAgent(s.user_agent) }), s.current ? h('span', { class: 'tag', text: 'this browser' }) : null,
@@ -53,7 +56,7 @@ export function initSettings({ api, onLoggedOutEverywhere }) {
       setTimeout(() => { delete endAll.dataset.armed; endAll.textContent = END_ALL_LABEL; }, 5000);
       return;
     }
-    try { await api.endAllSessions(); dlg.close(); onLoggedOutEverywhere(); } catch (e) { fieldError('sessions-error', e.detail || e.message); }
+    try { await push.disable(); await api.endAllSessions(); dlg.close(); onLoggedOutEverywhere(); } catch (e) { fieldError('sessions-error', e.detail || e.message); }
   });
 
   return {
@@ -66,6 +69,7 @@ export function initSettings({ api, onLoggedOutEverywhere }) {
       dlg.showModal();
       $('pw-current').focus();
       loadSessions();
+      push.refresh();
     },
   };
 }

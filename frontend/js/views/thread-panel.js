@@ -1,7 +1,8 @@
 // The thread panel, beside the timeline (on a phone it takes the screen, with a back button): the
 // root, "N replies", older replies on request, the replies live (new ones, edits, deletes and
 // reactions come with the room's events), and a composer of its own (composer.js: text, emoji,
-// files, mentions) whose messages are replies. Opened at a reply (a search result, a
+// files, mentions) whose messages are replies, and under it "Also send to #room" (off again after
+// each send: such a reply shows in the room's timeline too). Opened at a reply (a search result, a
 // notification) it loads the page around it and the pages after it, so it runs to the live end.
 // Escape or the close button closes it and the focus goes back to what opened it. Loaded the
 // first time a thread opens.
@@ -36,9 +37,12 @@ export function initThreadPanel({ store, api, sync, views, uploads }) {
   const send = h('button', { type: 'submit', class: 'btn primary' }, 'Send');
   const form = h('form', { class: 'composer thread-composer' }, files, h('label', { for: 'thread-input', class: 'sr-only', text: 'Reply in thread' }), input, count, attach, fileInput, emoji, send);
   const zone = h('div', { class: 'drop-zone', 'aria-hidden': 'true', hidden: true }, h('p', { text: 'Drop files to attach them to your reply' }));
+  const also = h('input', { type: 'checkbox', id: 'thread-also' });
+  const alsoText = h('span');
+  const alsoRow = h('p', { class: 'thread-also' }, h('label', { for: 'thread-also' }, also, alsoText));
   const panel = h('aside', { id: 'thread', class: 'thread', 'aria-labelledby': 'thread-title', hidden: true },
     h('div', { class: 'thread-head' }, back, h('div', { class: 'room-title' }, h('h2', { id: 'thread-title', text: 'Thread' }), roomLabel), closeBtn),
-    scroller, zone, form);
+    scroller, zone, form, alsoRow);
   $('main').after(panel);
 
   let current = null; // {roomId, rootId} shown
@@ -61,7 +65,12 @@ export function initThreadPanel({ store, api, sync, views, uploads }) {
   });
   const composer = initComposer({
     form, input, count, button: send, store, sync, roomId: () => current && current.roomId, uploads: () => files$,
-    send: (body, attached) => { stick = true; sync.send(current.roomId, body, attached, current.rootId); },
+    send: (body, attached) => {
+      stick = true;
+      const toRoom = also.checked;
+      also.checked = false;
+      sync.send(current.roomId, body, attached, current.rootId, toRoom);
+    },
     onEmptyUp: () => {
       const mine = store.threadMessages(current.roomId, current.rootId).filter((m) => m.reply_to && !m.pending && !m.deleted && m.author.id === store.me.id);
       if (mine.length) replies.edit(mine[mine.length - 1].id);
@@ -95,6 +104,8 @@ export function initThreadPanel({ store, api, sync, views, uploads }) {
     roomLabel.textContent = room ? (room.kind === 'direct' ? store.roomTitle(room) : '#' + room.name) : '';
     back.setAttribute('aria-label', `Back to ${roomLabel.textContent || 'the room'}`);
     form.hidden = !(room && room.joined);
+    alsoRow.hidden = form.hidden;
+    alsoText.textContent = ` Also send to ${room && room.kind !== 'direct' ? '#' + room.name : 'the conversation'}`;
     const connected = store.connection === 'connected';
     rootList.render(root ? [root] : [], store.me, { connected });
     replies.render(rest, store.me, { connected, after: root });
@@ -176,6 +187,7 @@ export function initThreadPanel({ store, api, sync, views, uploads }) {
     opener = { el: from, rootId };
     target = at;
     stick = !at;
+    also.checked = false;
     replies.editingId = null;
     replies.selectedId = null;
     panel.hidden = false;

@@ -1,6 +1,7 @@
 // A message's thread in the timeline: under a root with replies, "N replies" and the time of the
-// last one; among its actions, "Reply in thread". Both open the thread panel (thread-panel.js,
-// loaded the first time it opens). Loaded with the session.
+// last one; among its actions, "Reply in thread"; above a reply also sent to the room, "replied to
+// a thread" (in the thread itself: "Also sent to #room"). They open the thread panel
+// (thread-panel.js, loaded the first time it opens). Loaded with the session.
 import { h } from './dom.js';
 import { toast } from './notices.js';
 import { dayLabel, formatTime, fullTimestamp } from '../format.js';
@@ -14,12 +15,14 @@ const when = (iso) => (dayLabel(iso) === 'Today' ? formatTime(iso) : `${dayLabel
 /**
  * store, api, sync; views: the session's (files, reactions, the emoji picker); uploads:
  * uploads.js's initUploads (the panel's composer has its own). Returns {key(msg), summary(msg),
- * action(msg), open(roomId, rootId, {at, opener}), close({quiet}) → true if it was open}.
+ * action(msg), origin(msg, inThread), open(roomId, rootId, {at, opener}), close({quiet}) → true if it was open}.
  */
 export function initThreads({ store, api, sync, views, uploads }) {
   let loading = null; // the panel, once asked for
   let panel = null; // the panel, once loaded
-  const canReply = (msg) => Boolean(store.rooms.get(msg.room_id)?.joined) && !msg.deleted && !msg.pending && !msg.reply_to;
+  // A reply shown in the timeline (also sent to the room) replies in its root's thread.
+  const canReply = (msg) => Boolean(store.rooms.get(msg.room_id)?.joined) && !msg.deleted && !msg.pending && (!msg.reply_to || msg.also_to_room);
+  const rootOf = (msg) => msg.reply_to || msg.id;
 
   /** What a message's thread parts show, for reusing its row. */
   const key = (msg) => `${msg.reply_count || 0} ${msg.last_reply_at || ''} ${canReply(msg)}`;
@@ -37,8 +40,21 @@ export function initThreads({ store, api, sync, views, uploads }) {
     if (!canReply(msg)) return null;
     return h('button', {
       type: 'button', class: 'act reply', 'aria-label': 'Reply in thread', title: 'Reply in thread', dataset: { focus: 'reply' },
-      onclick: (e) => open(msg.room_id, msg.id, { opener: e.currentTarget }),
+      onclick: (e) => open(msg.room_id, rootOf(msg), { opener: e.currentTarget }),
     }, 'Reply');
+  }
+
+  /** Over a reply also sent to the room: in the timeline "replied to a thread" (a button opening it), in the thread where else it shows. */
+  function origin(msg, inThread) {
+    if (!(msg.reply_to && msg.also_to_room)) return null;
+    if (inThread) {
+      const room = store.rooms.get(msg.room_id);
+      return h('p', { class: 'thread-origin', text: `Also sent to ${room && room.kind !== 'direct' ? '#' + room.name : 'the conversation'}` });
+    }
+    return h('p', { class: 'thread-origin' }, h('button', {
+      type: 'button', class: 'link-btn', dataset: { focus: 'origin' }, title: 'Open the thread',
+      onclick: (e) => open(msg.room_id, msg.reply_to, { opener: e.currentTarget }),
+    }, 'replied to a thread'));
   }
 
   async function open(roomId, rootId, opts = {}) {
@@ -47,7 +63,7 @@ export function initThreads({ store, api, sync, views, uploads }) {
   }
 
   return {
-    key, summary, action, open,
+    key, summary, action, origin, open,
     close: (opts) => Boolean(panel) && panel.close(opts),
   };
 }

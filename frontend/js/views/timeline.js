@@ -5,13 +5,14 @@
 // visible tab), the typing line, and the composer (composer.js) with its emoji picker and files
 // (uploads.js; a message's files are attachments.js's, its reactions reactions.js's, its thread
 // threads.js's: these load with the session, not with the sign-in screen). Replies are not in the
-// timeline: the history it pages is the room's without them (`top_level`).
+// timeline, but for those also sent to the room: the history it pages is the room's without the
+// others (`top_level`).
 import { $, h } from './dom.js';
 import { MessageList } from './messages.js';
 import { initComposer } from './composer.js';
 import { toast, announce } from './notices.js';
 import { plainText } from '../markdown.js';
-import { oldestSeq } from '../store.js';
+import { oldestSeq, inMainTimeline } from '../store.js';
 import { typingText, memberCount, firstUnread } from '../format.js';
 
 const JUMP_LABEL = 'Jump to latest ↓';
@@ -312,8 +313,8 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     /** A new message from someone else in the open room (a reply: in a thread). */
     showIncoming(message) {
       const names = views && message.attachments.length ? `${message.body ? ' · ' : ''}files: ${views.fileNames(message.attachments)}` : '';
-      announce(`${message.author.username}${message.reply_to ? ' (in a thread)' : ''}: ${plainText(message.body)}${names}`);
-      if (!stickToBottom && !message.reply_to) jump.textContent = 'New messages ↓';
+      announce(`${message.author.username}${message.reply_to ? (message.also_to_room ? ' (replied to a thread)' : ' (in a thread)') : ''}: ${plainText(message.body)}${names}`);
+      if (!stickToBottom && inMainTimeline(message)) jump.textContent = 'New messages ↓';
     },
     /** Closes the members panel if it is open (Escape); true when it was. */
     closeMembers() {

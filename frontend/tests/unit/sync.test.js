@@ -200,7 +200,7 @@ test('a send carries its files on every write: the socket frame, the resend afte
   h.clock.now = SEND_TIMEOUT_MS + 1;
   h.sync.pumpAll();
   await tick();
-  assert.deepEqual(calls(h, 'sendMessage'), [[1, '', pending.client_id, [5, 6], null]]);
+  assert.deepEqual(calls(h, 'sendMessage'), [[1, '', pending.client_id, [5, 6], null, false]]);
   assert.deepEqual(h.store.messages(1).map((m) => [m.pending, m.reason]), [['failed', 'already attached']]);
   h.socket.up = true;
   h.sync.retry(pending.client_id);
