@@ -19,6 +19,7 @@ use std::sync::atomic::Ordering;
 
 use confab_shared::{Message, NotificationReason, ServerEvent};
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Duration, Instant};
 
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::metrics::Metrics;
@@ -35,6 +36,9 @@ const MAX_BATCH: usize = 512;
 
 /// Sends queued for the writer beyond this wait for room in the queue (back-pressure).
 const QUEUE: usize = 8192;
+
+/// How long a reaction toggle may wait for others to share its transaction (see `run`).
+const TOGGLE_WINDOW: Duration = Duration::from_millis(10);
 
 /// A committed send: a new message, or the original of a repeated `client_id`.
 #[derive(Debug, Clone)]
@@ -133,11 +137,45 @@ impl WriterTask {
         tokio::spawn(self.run());
     }
 
+    /// Sends are written as soon as the writer is free; toggles wait until the oldest of them
+    /// is [`TOGGLE_WINDOW`] old (or there are [`MAX_BATCH`] of them), riding with the sends of
+    /// that moment, so a busy room's clicks cost one change per message per window rather than
+    /// a commit each.
     async fn run(mut self) {
         let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-        while self.jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            self.write(std::mem::take(&mut batch)).await;
-            batch.reserve(MAX_BATCH);
+        let mut toggles: Vec<Job> = Vec::new();
+        let mut due: Option<Instant> = None;
+        loop {
+            let window = async {
+                match due {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                received = self.jobs.recv_many(&mut batch, MAX_BATCH) => {
+                    if received == 0 {
+                        if !toggles.is_empty() {
+                            self.write(toggles).await;
+                        }
+                        return;
+                    }
+                }
+                () = window => {}
+            }
+            let (mut jobs, waiting): (Vec<Job>, Vec<Job>) =
+                batch.drain(..).partition(|j| matches!(j, Job::Send { .. }));
+            if toggles.is_empty() && !waiting.is_empty() {
+                due = Some(Instant::now() + TOGGLE_WINDOW);
+            }
+            toggles.extend(waiting);
+            if due.is_some_and(|at| Instant::now() >= at) || toggles.len() >= MAX_BATCH {
+                jobs.append(&mut toggles);
+                due = None;
+            }
+            if !jobs.is_empty() {
+                self.write(jobs).await;
+            }
         }
     }
 
