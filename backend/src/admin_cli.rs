@@ -1,5 +1,6 @@
 //! `confab admin …`: managing accounts and invites from the shell, on the configured store
-//! (also while the server runs: every change is an ordinary transaction).
+//! (also while the server runs: every change is an ordinary transaction), each recorded in the
+//! audit log with no actor.
 
 use clap::Subcommand;
 use std::io::BufRead;
@@ -25,6 +26,21 @@ pub enum AdminCommand {
         name: String,
         #[arg(value_parser = ["admin", "member"])]
         role: String,
+    },
+    /// Deactivate an account: its sessions end and it cannot log in (its messages stay); a
+    /// running server closes its open sockets within 5 seconds.
+    Deactivate {
+        name: String,
+        /// Reactivate it instead.
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Print a one-time password reset link (24 hours), or set the password from stdin.
+    ResetPassword {
+        name: String,
+        /// Read the new password from the first line of stdin; every session of the account ends.
+        #[arg(long)]
+        password_stdin: bool,
     },
     /// Create an invite and print its code and join path.
     Invite {
@@ -55,25 +71,50 @@ pub async fn run(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
     match command {
         AdminCommand::CreateUser { name, admin, password_stdin } => {
             validate::username(&name).map_err(|e| anyhow::anyhow!("{}", e.detail))?;
-            let (secret, generated) = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line)?;
-                (line.trim_end_matches(['\n', '\r']).to_owned(), false)
-            } else {
-                (crate::invites::new_code(), true)
-            };
-            validate::password("password", &secret).map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            let (secret, generated) =
+                if password_stdin { (read_password()?, false) } else { (crate::invites::new_code(), true) };
             let hash = password::hash(secret.clone()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let role = if admin { "admin" } else { "member" };
             let user = store::users::create(store, &name, &hash, role).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            audit(store, "user.created", Some(user.id), Some(role.to_owned())).await?;
             println!("created {} (id {}, {role})", user.username, user.id);
             if generated {
                 println!("password: {secret}");
             }
         }
         AdminCommand::SetRole { name, role } => {
-            anyhow::ensure!(store::users::set_role(store, &name, &role).await?, "no account named {name:?}");
-            println!("{name} is now {role}");
+            let user = account(store, &name).await?;
+            store::admin::update_user(store, user.id, Some(&role), None).await.map_err(said)?;
+            audit(store, "user.role", Some(user.id), Some(role.clone())).await?;
+            println!("{} is now {role}", user.username);
+        }
+        AdminCommand::Deactivate { name, undo } => {
+            let user = account(store, &name).await?;
+            store::admin::update_user(store, user.id, None, Some(!undo)).await.map_err(said)?;
+            if undo {
+                audit(store, "user.reactivated", Some(user.id), None).await?;
+                println!("{} may log in again", user.username);
+            } else {
+                let ended = store::sessions::revoke_all_but(store, user.id, None).await?;
+                audit(store, "user.deactivated", Some(user.id), None).await?;
+                println!("{} is deactivated ({} sessions ended)", user.username, ended.len());
+            }
+        }
+        AdminCommand::ResetPassword { name, password_stdin } => {
+            let user = account(store, &name).await?;
+            if password_stdin {
+                let hash = password::hash(read_password()?).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                store::users::set_password_hash(store, user.id, &hash).await?;
+                let ended = store::sessions::revoke_all_but(store, user.id, None).await?;
+                audit(store, "user.password_set", Some(user.id), None).await?;
+                println!("{}'s password is set ({} sessions ended)", user.username, ended.len());
+            } else {
+                let (token, expires_at) =
+                    crate::admin::new_reset(store, user.id).await.map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+                audit(store, "user.password_reset", Some(user.id), None).await?;
+                println!("reset page: <your server's address>/#/reset/{token}");
+                println!("expires:    {} UTC (it works once)", expires_at.format("%Y-%m-%d %H:%M"));
+            }
         }
         AdminCommand::Invite { uses, expires } => {
             anyhow::ensure!(uses.is_none_or(|n| n >= 1), "--uses must be at least 1");
@@ -82,10 +123,36 @@ pub async fn run(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
             })?;
             let expires_at = expires.map(|s| store::now() + chrono::Duration::seconds(s));
             let invite = store::invites::create(store, &crate::invites::new_code(), admin.id, uses, expires_at).await?;
+            store::admin::record(store, crate::invites::invite_action(None, "invite.created", &invite.code)).await?;
             println!("invite code: {}", invite.code);
             println!("join page:   <your server's address>/#/join/{}", invite.code);
         }
     }
+    Ok(())
+}
+
+/// A refused change, as the server would explain it.
+fn said(err: store::StoreError) -> anyhow::Error {
+    anyhow::anyhow!("{}", crate::error::AppError::from(err).detail)
+}
+
+/// The account named `name` (ignoring case).
+async fn account(store: &Store, name: &str) -> anyhow::Result<store::models::UserRow> {
+    Ok(store::users::by_name(store, name).await?.ok_or_else(|| anyhow::anyhow!("no account named {name:?}"))?.0)
+}
+
+/// The first line of stdin, as a valid password.
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let secret = line.trim_end_matches(['\n', '\r']).to_owned();
+    validate::password("password", &secret).map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    Ok(secret)
+}
+
+/// An audit entry of the command line (no actor).
+async fn audit(store: &Store, action: &str, target: Option<i64>, detail: Option<String>) -> anyhow::Result<()> {
+    store::admin::record(store, store::admin::Action { actor: None, action, target, room_id: None, detail }).await?;
     Ok(())
 }
 

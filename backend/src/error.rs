@@ -21,6 +21,10 @@ pub enum ErrorKind {
     NotAMember,
     InviteRequired,
     RegistrationClosed,
+    /// A deactivated account tried to log in.
+    AccountDeactivated,
+    /// A user banned from a room tried to join it, or was added.
+    Banned,
     NotFound,
     MethodNotAllowed,
     UpgradeRequired,
@@ -43,7 +47,9 @@ impl ErrorKind {
         match self {
             Validation | MalformedJson | UnknownType | ImageTooLarge => StatusCode::BAD_REQUEST,
             Unauthenticated | InvalidCredentials | SessionRevoked => StatusCode::UNAUTHORIZED,
-            Forbidden | NotAMember | InviteRequired | RegistrationClosed => StatusCode::FORBIDDEN,
+            Forbidden | NotAMember | InviteRequired | RegistrationClosed | AccountDeactivated | Banned => {
+                StatusCode::FORBIDDEN
+            }
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
@@ -71,6 +77,8 @@ impl ErrorKind {
             NotAMember => "not_a_member",
             InviteRequired => "invite_required",
             RegistrationClosed => "registration_closed",
+            AccountDeactivated => "account_deactivated",
+            Banned => "banned",
             NotFound => "not_found",
             MethodNotAllowed => "method_not_allowed",
             UpgradeRequired => "upgrade_required",
@@ -254,6 +262,10 @@ impl From<Conflict> for AppError {
                 let mut err = Self::new(ErrorKind::Conflict, format!("reply_to: {message}"));
                 err.errors.push(FieldError { field: "reply_to".into(), message: message.into() });
                 err
+            }
+            Conflict::Banned => Self::new(ErrorKind::Banned, "banned from this room"),
+            Conflict::LastAdmin => {
+                Self::new(ErrorKind::Conflict, "the server needs an active admin: make someone else admin first")
             }
             Conflict::Unattachable => {
                 let message = "each must be a file you uploaded to this room and have not attached to a message yet";

@@ -1,23 +1,14 @@
 //! `/invites` (server admins) and `GET /server` (anyone): how people get an account.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use confab_shared::{Invite, InviteList, NewInvite, ServerInfo, ServerRole, User};
+use confab_shared::{Invite, InviteList, NewInvite, ServerInfo, User};
 
+use crate::admin::{record, require_admin};
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::json::ApiJson;
 use crate::state::AppState;
 use crate::store::{self, models::InviteRow, models::utc};
-
-/// The caller, if they are a server admin; `forbidden` otherwise.
-pub async fn require_admin(state: &AppState, auth: Auth) -> AppResult<User> {
-    let user: User =
-        store::users::by_id(&state.store, auth.user_id).await?.ok_or_else(|| AppError::not_found("user"))?.into();
-    if user.role != ServerRole::Admin {
-        return Err(AppError::forbidden("only a server admin may manage invites"));
-    }
-    Ok(user)
-}
 
 /// A new invite code: 128 random bits, URL-safe.
 pub fn new_code() -> String {
@@ -88,6 +79,7 @@ pub async fn create(
     }
     let expires_at = expires_in.map(|s| store::now() + chrono::Duration::seconds(s));
     let row = store::invites::create(&state.store, &new_code(), admin.id, max_uses, expires_at).await?;
+    record(&state, invite_action(Some(admin.id), "invite.created", &row.code)).await;
     Ok(HttpResponse::Created().json(invite(&req, row, admin)))
 }
 
@@ -123,9 +115,17 @@ pub async fn list(req: HttpRequest, auth: Auth, state: web::Data<AppState>) -> A
 )]
 #[delete("/invites/{code}")]
 pub async fn revoke(auth: Auth, state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
-    require_admin(&state, auth).await?;
-    if !store::invites::revoke(&state.store, &path.into_inner()).await? {
+    let admin = require_admin(&state, auth).await?;
+    let code = path.into_inner();
+    if !store::invites::revoke(&state.store, &code).await? {
         return Err(AppError::not_found("invite"));
     }
+    record(&state, invite_action(Some(admin.id), "invite.revoked", &code)).await;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// An invite's audit entry: its code's first characters (enough to tell it, not to use it).
+pub fn invite_action<'a>(actor: Option<i64>, action: &'a str, code: &str) -> store::admin::Action<'a> {
+    let detail = Some(code.chars().take(6).collect::<String>() + "…");
+    store::admin::Action { actor, action, target: None, room_id: None, detail }
 }

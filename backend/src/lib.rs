@@ -1,9 +1,10 @@
 //! Confab: a self-hostable real-time chat server.
 //!
-//! `startup::Application` assembles the server from: `auth` (accounts, sessions, tokens),
+//! `startup::Application` assembles the server from: `auth` (accounts, sessions, tokens), `admin`,
 //! `users`, `rooms`, `messages` (REST), `files`, `search`, `push` (Web Push), `realtime`
 //! (WebSocket gateway, hub, broker, presence), and `store` (diesel on PostgreSQL or SQLite).
 
+pub mod admin;
 pub mod admin_cli;
 pub mod auth;
 pub mod config;

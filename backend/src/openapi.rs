@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         (name = "search", description = "Full-text search of messages"),
         (name = "server", description = "The server, its registration policy and invites"),
         (name = "push", description = "Web Push: notifications on a browser with no tab open"),
+        (name = "admin", description = "Server administration: accounts, password resets, the audit log"),
         (name = "realtime", description = "The WebSocket event stream"),
         (name = "ops", description = "Health and readiness"),
     )
@@ -62,7 +63,7 @@ pub struct Unauthorized(#[allow(dead_code)] Problem);
 
 #[derive(ToResponse)]
 #[response(
-    description = "Authenticated but not allowed (`forbidden`, `not_a_member`)",
+    description = "Authenticated but not allowed (`forbidden`, `not_a_member`, `banned`)",
     content_type = "application/problem+json"
 )]
 pub struct Forbidden(#[allow(dead_code)] Problem);

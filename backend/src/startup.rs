@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{RouteTable, WebRoot};
-use crate::{auth, files, invites, messages, openapi, ops, push, realtime, rooms, search, users};
+use crate::{admin, auth, files, invites, messages, openapi, ops, push, realtime, rooms, search, users};
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
 pub fn api_routes(cfg: &mut ServiceConfig) {
@@ -42,6 +42,9 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(rooms::members::add)
             .service(rooms::members::remove_member)
             .service(rooms::members::set_role)
+            .service(rooms::bans::ban)
+            .service(rooms::bans::unban)
+            .service(rooms::bans::list)
             .service(messages::handlers::history)
             .service(messages::handlers::send)
             .service(messages::handlers::edit)
@@ -60,6 +63,11 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(push::handlers::vapid_key)
             .service(push::handlers::subscribe)
             .service(push::handlers::unsubscribe)
+            .service(admin::users)
+            .service(admin::update_user)
+            .service(admin::password_reset)
+            .service(admin::audit)
+            .service(auth::handlers::reset_password)
             .service(realtime::gateway::connect),
     )
     .service(ops::healthz)

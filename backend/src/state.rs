@@ -54,6 +54,7 @@ impl Background {
             let hub: std::sync::Weak<dyn crate::realtime::broker::Inbox> = Arc::downgrade(&self.realtime.hub) as _;
             broker.spawn(hub);
         }
+        crate::realtime::revocations::spawn(Arc::downgrade(&self.realtime));
         if self.realtime.cluster.is_some() {
             ClusterPresence::spawn_heartbeat(Arc::downgrade(&self.realtime));
         }

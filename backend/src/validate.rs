@@ -10,10 +10,15 @@ pub fn username(name: &str) -> AppResult<()> {
     if !(3..=32).contains(&len) {
         return Err(AppError::invalid("username", "must be 3 to 32 characters"));
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+    if !name.chars().all(is_username_char) {
         return Err(AppError::invalid("username", "may contain only letters, digits, '_', '.' and '-'"));
     }
     Ok(())
+}
+
+/// The characters of usernames: ASCII letters and digits, `_`, `.` and `-`.
+pub fn is_username_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
 }
 
 pub fn password(field: &str, password: &str) -> AppResult<()> {

@@ -100,6 +100,98 @@ pub struct InviteList {
     pub invites: Vec<Invite>,
 }
 
+/// An account as a server admin sees it (`GET /admin/users`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct AdminUser {
+    pub id: i64,
+    pub username: String,
+    pub created_at: DateTime<Utc>,
+    pub role: ServerRole,
+    /// Deactivated: cannot log in; their messages stay.
+    pub deactivated: bool,
+    /// When one of their sessions was last used (a login or a token refresh), if ever.
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /admin/users`: a page of accounts in id order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct AdminUserList {
+    pub users: Vec<AdminUser>,
+    /// More accounts follow: ask again with `after_id` = the last id.
+    pub has_more: bool,
+}
+
+/// Body of `PATCH /admin/users/{user_id}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<ServerRole>,
+    /// `true` ends every session of the account at once and refuses its logins; `false` lets
+    /// it log in again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deactivated: Option<bool>,
+}
+
+/// Answer of `POST /admin/users/{user_id}/password-reset`: a link that sets a new password once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct PasswordResetLink {
+    /// The web app's page for it (the token is the last part).
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Body of `POST /auth/password-reset`: the token of a reset link and the new password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResetPassword {
+    #[cfg_attr(feature = "schema", schema(max_length = 64))]
+    pub token: String,
+    /// 8–128 characters.
+    #[cfg_attr(feature = "schema", schema(min_length = 8, max_length = 128))]
+    pub password: String,
+}
+
+/// One admin or moderation action.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub id: i64,
+    /// Who did it; null for the command line (`confab admin`).
+    pub actor: Option<User>,
+    /// `user.role`, `user.deactivated`, `user.reactivated`, `user.password_reset`,
+    /// `user.password_reset_used`, `user.password_set`, `user.created`, `invite.created`,
+    /// `invite.revoked`, `room.ban`, `room.unban`.
+    pub action: String,
+    /// The account it was done to, if any.
+    pub target: Option<User>,
+    pub room_id: Option<i64>,
+    /// More about it (a new role, an invite code's first characters).
+    pub detail: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /admin/audit`: the newest entries first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct AuditLog {
+    pub entries: Vec<AuditEntry>,
+    /// Older entries follow: ask again with `before_id` = the last id.
+    pub has_more: bool,
+}
+
+/// `GET /rooms/{room_id}/bans`: who is banned from the room.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct BanList {
+    pub users: Vec<User>,
+}
+
 /// Body of `POST /auth/register` and `POST /auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]

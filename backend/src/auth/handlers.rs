@@ -1,7 +1,8 @@
-//! `/auth/*` and `/me`: register, login, refresh, logout, current user, password change.
+//! `/auth/*` and `/me`: register, login, refresh, logout, current user, password change and
+//! reset.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use confab_shared::{ChangePassword, Credentials, RefreshRequest, TokenPair, User};
+use confab_shared::{ChangePassword, Credentials, RefreshRequest, ResetPassword, TokenPair, User};
 
 use super::{Auth, admission, password, tokens};
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -73,7 +74,8 @@ pub async fn register(
     Ok(HttpResponse::Created().json(pair))
 }
 
-/// Opens a new session. Unknown user and wrong password get the same answer.
+/// Opens a new session. Unknown user and wrong password get the same answer; a deactivated
+/// account with the right password gets `account_deactivated`.
 #[utoipa::path(
     tag = "auth",
     request_body = Credentials,
@@ -81,6 +83,8 @@ pub async fn register(
         (status = 200, description = "A new session", body = TokenPair),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "The account is deactivated (`account_deactivated`)", body = confab_shared::Problem,
+            content_type = "application/problem+json"),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
         (status = 429, response = crate::openapi::TooMany),
@@ -114,6 +118,9 @@ pub async fn login(
     };
     let password = password.chars().take(128).collect();
     match (password::verify(password, hash).await?, user) {
+        (true, Some(user)) if user.deactivated_at.is_some() => {
+            Err(AppError::new(ErrorKind::AccountDeactivated, "this account is deactivated; ask an admin"))
+        }
         (true, Some(user)) => Ok(web::Json(open_session(&state, user, &req).await?)),
         _ => Err(AppError::new(ErrorKind::InvalidCredentials, "wrong username or password")),
     }
@@ -255,5 +262,47 @@ pub async fn change_password(
     store::users::set_password_hash(&state.store, auth.user_id, &new_hash).await?;
     let revoked = store::sessions::revoke_all_but(&state.store, auth.user_id, Some(auth.session_id)).await?;
     state.realtime.close_sessions(auth.user_id, &revoked);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sets a new password with the token of a reset link an admin made (once, within 24 hours),
+/// and ends every session of the account.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ResetPassword,
+    responses(
+        (status = 204, description = "The password is set; log in with it"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::Unsupported),
+        (status = 429, response = crate::openapi::TooMany),
+    )
+)]
+#[post("/auth/password-reset")]
+pub async fn reset_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<ResetPassword>,
+) -> AppResult<HttpResponse> {
+    let ResetPassword { token, password } = body.0;
+    validate::password("password", &password)?;
+    state.limits.login_by_addr.take(client_addr(&req)).await?;
+    let invalid = || AppError::invalid("token", "this link is unknown, used or expired: ask an admin for a new one");
+    if token.len() > 64 {
+        return Err(invalid());
+    }
+    let hash = password::hash(password).await?;
+    let user_id =
+        store::admin::use_reset(&state.store, &tokens::hash_refresh_token(&token), &hash).await?.ok_or_else(invalid)?;
+    let revoked = store::sessions::revoke_all_but(&state.store, user_id, None).await?;
+    state.realtime.close_sessions(user_id, &revoked);
+    let action = store::admin::Action {
+        actor: Some(user_id),
+        action: "user.password_reset_used",
+        target: Some(user_id),
+        room_id: None,
+        detail: None,
+    };
+    crate::admin::record(&state, action).await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -48,6 +48,7 @@ pub mod presence;
 pub mod recent;
 pub mod redis_broker;
 pub mod registration;
+pub mod revocations;
 
 use confab_shared::ServerEvent;
 use std::collections::HashSet;

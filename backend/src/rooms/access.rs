@@ -6,7 +6,7 @@ use confab_shared::Role;
 
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::store::models::{MembershipRow, RoomRow};
-use crate::store::{Db, rooms};
+use crate::store::{Db, bans, rooms};
 
 pub struct RoomAccess {
     pub room: RoomRow,
@@ -35,13 +35,19 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
-/// The room, if `user_id` may read it: any public room, or a private one they belong to.
+/// The room, if `user_id` may read it: any public room they are not banned from, or a
+/// private one they belong to.
 pub async fn readable(db: impl Into<Db<'_>>, room_id: i64, user_id: i64) -> AppResult<RoomAccess> {
     let mut db = db.into();
     let room = rooms::by_id(db.reborrow(), room_id).await?.ok_or_else(|| AppError::not_found("room"))?;
-    let membership = rooms::membership(db, room_id, user_id).await?;
-    if membership.is_none() && !room.is_public() {
-        return Err(AppError::not_found("room"));
+    let membership = rooms::membership(db.reborrow(), room_id, user_id).await?;
+    if membership.is_none() {
+        if !room.is_public() {
+            return Err(AppError::not_found("room"));
+        }
+        if bans::is_banned(db, room_id, user_id).await? {
+            return Err(AppError::new(ErrorKind::Banned, "banned from this room"));
+        }
     }
     Ok(RoomAccess { room, membership })
 }

@@ -1,6 +1,7 @@
-//! Rooms: creation and settings, membership and roles, direct rooms, read markers, typing.
+//! Rooms: creation and settings, membership and roles, bans, direct rooms, read markers, typing.
 
 pub mod access;
+pub mod bans;
 pub mod handlers;
 pub mod members;
 pub mod service;

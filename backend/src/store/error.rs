@@ -42,6 +42,10 @@ pub enum Conflict {
     TooManyReactions,
     /// A reply to a message of another room, a deleted one, or none.
     NotRepliable,
+    /// The server's last active admin cannot stop being one.
+    LastAdmin,
+    /// The user is banned from the room.
+    Banned,
 }
 
 impl StoreError {

@@ -7,6 +7,8 @@
 //! [`write_tx!`] (a transaction, a savepoint inside one); both macros expand the same code once
 //! per backend. They fail with [`StoreError`], never with an HTTP error.
 
+pub mod admin;
+pub mod bans;
 pub mod error;
 pub mod files;
 pub mod invites;

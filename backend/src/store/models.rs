@@ -17,6 +17,8 @@ pub struct UserRow {
     pub username: String,
     pub created_at: NaiveDateTime,
     pub role: String,
+    /// Set while the account is deactivated.
+    pub deactivated_at: Option<NaiveDateTime>,
 }
 
 impl From<UserRow> for User {

@@ -288,6 +288,9 @@ pub async fn delete(db: impl Into<Db<'_>>, id: i64) -> StoreResult<()> {
 pub async fn add_member(db: impl Into<Db<'_>>, room_id: i64, user_id: i64, role: Role) -> StoreResult<bool> {
     let at = now();
     write_tx!(db, |c| {
+        if super::bans::is_banned(&mut *c, room_id, user_id).await? {
+            return Err(StoreError::Conflict(Conflict::Banned));
+        }
         let head: i64 = rooms::table.find(room_id).select(rooms::last_seq).first(c).await?;
         Ok(diesel::insert_into(memberships::table)
             .values((

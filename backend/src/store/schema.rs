@@ -9,6 +9,38 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamp,
         role -> Text,
+        deactivated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    room_bans (room_id, user_id) {
+        room_id -> BigInt,
+        user_id -> BigInt,
+        banned_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        target_user_id -> Nullable<BigInt>,
+        room_id -> Nullable<BigInt>,
+        detail -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -137,6 +169,8 @@ diesel::table! {
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(invites -> users (created_by));
 diesel::joinable!(push_subscriptions -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(room_bans -> users (user_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> rooms (room_id));
 diesel::joinable!(messages -> users (author_id));
@@ -153,5 +187,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages_fts,
     invites,
     files,
-    push_subscriptions
+    push_subscriptions,
+    password_resets,
+    room_bans,
+    audit_log
 );

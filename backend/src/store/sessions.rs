@@ -128,6 +128,21 @@ pub async fn revoke(db: impl Into<Db<'_>>, id: i64) -> StoreResult<()> {
     })
 }
 
+/// The sessions revoked in `(after, up_to]`, as (user, session) (the partial index of revoked
+/// sessions).
+pub async fn revoked_between(
+    db: impl Into<Db<'_>>,
+    after: NaiveDateTime,
+    up_to: NaiveDateTime,
+) -> StoreResult<Vec<(i64, i64)>> {
+    read!(db, |c| Ok(sessions::table
+        .filter(sessions::revoked_at.gt(after))
+        .filter(sessions::revoked_at.le(up_to))
+        .select((sessions::user_id, sessions::id))
+        .load(c)
+        .await?))
+}
+
 /// Revokes every live session of `user_id` but `keep`; returns the ids revoked.
 pub async fn revoke_all_but(db: impl Into<Db<'_>>, user_id: i64, keep: Option<i64>) -> StoreResult<Vec<i64>> {
     let at = now();

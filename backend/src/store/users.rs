@@ -38,16 +38,6 @@ pub async fn by_name(db: impl Into<Db<'_>>, username: &str) -> StoreResult<Optio
         .optional()?))
 }
 
-/// Sets an account's server role (`admin` or `member`); false for an unknown name.
-pub async fn set_role(db: impl Into<Db<'_>>, username: &str, role: &str) -> StoreResult<bool> {
-    let key = username.to_ascii_lowercase();
-    write_tx!(db, |c| Ok(diesel::update(users::table.filter(users::username_key.eq(&key)))
-        .set(users::role.eq(role))
-        .execute(c)
-        .await?
-        == 1))
-}
-
 /// The oldest server admin.
 pub async fn first_admin(db: impl Into<Db<'_>>) -> StoreResult<Option<UserRow>> {
     read!(db, |c| Ok(users::table

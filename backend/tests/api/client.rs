@@ -454,6 +454,45 @@ impl TestApp {
         self.call(Method::GET, "/api/openapi.json", None, None).await
     }
 
+    // Administration and moderation.
+
+    /// `GET /admin/users?query`.
+    pub async fn admin_users(&self, token: &str, query: &str) -> Response {
+        self.call(Method::GET, &with_query(api("/admin/users"), query), Some(token), None).await
+    }
+
+    /// `PATCH /admin/users/{id}` with `changes` (`role`, `deactivated`).
+    pub async fn admin_update_user(&self, token: &str, user_id: i64, changes: &Value) -> Response {
+        self.call(Method::PATCH, &api(&format!("/admin/users/{user_id}")), Some(token), Some(changes)).await
+    }
+
+    /// `POST /admin/users/{id}/password-reset`.
+    pub async fn admin_password_reset(&self, token: &str, user_id: i64) -> Response {
+        self.call(Method::POST, &api(&format!("/admin/users/{user_id}/password-reset")), Some(token), None).await
+    }
+
+    /// `POST /auth/password-reset` with `{token, password}`.
+    pub async fn reset_password(&self, reset_token: &str, password: &str) -> Response {
+        let body = json!({"token": reset_token, "password": password});
+        self.call(Method::POST, &api("/auth/password-reset"), None, Some(&body)).await
+    }
+
+    /// `GET /admin/audit?query`.
+    pub async fn audit(&self, token: &str, query: &str) -> Response {
+        self.call(Method::GET, &with_query(api("/admin/audit"), query), Some(token), None).await
+    }
+
+    /// `PUT` (`on`) or `DELETE /rooms/{id}/bans/{user_id}`.
+    pub async fn ban(&self, token: &str, room_id: i64, user_id: i64, on: bool) -> Response {
+        let method = if on { Method::PUT } else { Method::DELETE };
+        self.call(method, &api(&format!("/rooms/{room_id}/bans/{user_id}")), Some(token), None).await
+    }
+
+    /// `GET /rooms/{id}/bans`.
+    pub async fn bans(&self, token: &str, room_id: i64) -> Response {
+        self.call(Method::GET, &api(&format!("/rooms/{room_id}/bans")), Some(token), None).await
+    }
+
     /// `GET /docs/`: the API docs UI.
     pub async fn docs(&self) -> Response {
         self.call(Method::GET, "/docs/", None, None).await

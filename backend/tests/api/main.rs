@@ -5,6 +5,7 @@
 mod client;
 mod helpers;
 
+mod administration;
 mod auth;
 mod backpressure;
 mod cluster;
