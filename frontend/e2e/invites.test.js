@@ -1,8 +1,9 @@
 // Invites on a server that asks for them (CONFAB_REGISTRATION=invite): the first person creates the
 // first account and is its admin, creates an invite link and copies it; a second person opens the
 // link, creates an account and lands in #general; a third without a link is told one is needed,
-// and a revoked link is refused at the form; a closed server offers no create-account tab. axe on the invite dialog and the join page, light and
-// dark. Prints E2E-AXE lines.
+// and a revoked link is refused at the form; a closed server offers no create-account tab. The
+// sidebar's "Invite people" opens Administration at its Invites tab. axe on it and the join page,
+// light and dark. Prints E2E-AXE lines.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.js';
@@ -50,7 +51,9 @@ describe('invites', () => {
 
   test('an admin creates an invite link, copies it, and sees it listed', async () => {
     await admin.click('#btn-invite');
-    await admin.waitForSelector('#dlg-invites[open] #invite-list li');
+    await admin.waitForSelector('#dlg-admin[open] #admin-invites:not([hidden]) #invite-list li');
+    assert.equal(await admin.getAttribute('#admin-tab-invites', 'aria-selected'), 'true');
+    assert.equal(await admin.evaluate(() => location.hash), '#/admin/invites');
     assert.equal(await admin.evaluate(() => document.activeElement.name), 'uses', 'focus on the first choice');
     assert.match(await admin.locator('#invite-list').textContent(), /No active invite links/);
     await axeBoth(admin, 'invites');

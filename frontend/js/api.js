@@ -9,12 +9,15 @@ const REFRESH_MARGIN_MS = 60 * 1000;
 const UNREACHABLE = { code: 'network_error', detail: 'The server cannot be reached. Check your connection.' };
 const ABORTED = { code: 'aborted', detail: 'The request was cancelled.' };
 
+// Refusals the app words itself (the server's detail is for the logs and other clients).
+const SAID = { banned: 'You are banned from this room.', account_deactivated: 'This account is deactivated. Ask an admin.' };
+
 export class ApiError extends Error {
   constructor(status, problem) {
-    super((problem && (problem.detail || problem.title)) || `Request failed (${status})`);
+    super((problem && (SAID[problem.code] || problem.detail || problem.title)) || `Request failed (${status})`);
     this.status = status;
     this.code = (problem && problem.code) || 'http_' + status;
-    this.detail = problem && problem.detail;
+    this.detail = problem && (SAID[problem.code] || problem.detail);
     this.errors = (problem && Array.isArray(problem.errors)) ? problem.errors : [];
   }
   /** {field: message} from a validation problem. */

@@ -1,6 +1,7 @@
 // Entry point: wires the API client, the socket, the store, the sync and the views together, and
-// owns the session (start, end), the route (#/rooms/{id}; #/join/{code} belongs to the sign-in
-// screen), the render schedule, the browser's network and visibility signals, and push's part.
+// owns the session (start, end), the route (#/rooms/{id}, #/admin/{tab}; #/join/{code} belongs to
+// the sign-in screen, #/reset/{token} has its own page), the render schedule, the browser's
+// network and visibility signals, and push's part.
 import { Api } from './api.js';
 import { Socket, wsUrl } from './socket.js';
 import { Store } from './store.js';
@@ -43,14 +44,30 @@ const search = {
 };
 // Dialogs used now and then load on first use (one load, however fast the keys come): the quick
 // switcher, create and browse rooms, settings, a new direct message, a room's notifications;
-// invites (for admins only). `lazy(load)` → a function giving the view's promise.
+// Administration (for admins only). `lazy(load)` → a function giving the view's promise.
 const lazy = (load) => { let view = null; return () => (view ||= load().catch((e) => { view = null; throw e; })); };
 const switcherView = lazy(() => import('./views/switcher.js').then((m) => m.initSwitcher({ store, api, sync, openRoom })));
 const dialogs = lazy(() => import('./views/dialogs.js').then((m) => m.initDialogs({ store, api, sync, openRoom })));
-const settings = lazy(() => import('./views/settings.js').then((m) => m.initSettings({ api, onLoggedOutEverywhere: () => endSession('You logged out on every device.') })));
+const settings = lazy(() => import('./views/settings.js').then((m) => m.initSettings({ api, store, openAdmin, onLoggedOutEverywhere: () => endSession('You logged out on every device.') })));
 const directMessage = lazy(() => import('./views/direct-message.js').then((m) => m.initDirectMessage({ store, api, sync, openRoom })));
 const notifySettings = lazy(() => import('./views/notify-settings.js').then((m) => m.initNotifySettings({ store, api })));
-const invites = lazy(() => import('./views/invites.js').then((m) => m.initInvites({ api })));
+const admin = lazy(() => import('./views/admin.js').then((m) => m.initAdmin({ store, api, toast, onClose: () => navigate(store.activeRoomId) })));
+const openAdmin = async (tab) => (await admin()).open(tab);
+// Bans and adding people (moderation.js) load once I show the members of a room I may moderate
+// (roughly: the module decides exactly).
+let moderation = null;
+function moderate() {
+  const r = store.rooms.get(store.activeRoomId);
+  if (!moderation && !(r && r.kind !== 'direct' && !$('members').hidden && (store.me.role === 'admin' || r.role === 'owner' || r.role === 'admin'))) return;
+  moderation ||= import('./views/moderation.js').then((m) => m.initModeration({ store, api, sync })).catch(() => { moderation = null; });
+  moderation.then((v) => v && v.render(store.activeRoomId));
+}
+// A password reset link's page (reset.js, loaded for it) shows instead of the app.
+const isReset = () => location.hash.startsWith('#/reset/');
+const resetPage = () => import('./views/reset.js').then((m) => m.showReset({ api, leave: (done) => {
+  history.replaceState(null, '', '#/');
+  if (done || !api.loggedIn) endSession(null); else startSession();
+} }));
 const switcher = { open: async () => (await switcherView()).open() };
 for (const d of document.querySelectorAll('dialog')) {
   d.addEventListener('click', (e) => { if (e.target.closest('[data-close]') || e.target === d) d.close(); });
@@ -82,7 +99,7 @@ function flush() {
   if (parts.has('connection')) renderConnection(store);
   if (parts.has('header')) timeline.renderHeader();
   if (parts.has('timeline')) timeline.renderTimeline();
-  if (parts.has('members') && store.activeRoomId) renderMembers(store, store.activeRoomId);
+  if (parts.has('members') && store.activeRoomId) { renderMembers(store, store.activeRoomId); moderate(); }
   if (parts.has('typing')) timeline.renderTyping();
 }
 
@@ -127,6 +144,12 @@ function roomInHash() {
   return m ? Number(m[1]) : null;
 }
 
+/** The Administration tab of `#/admin/<tab>` ('people' for `#/admin`), else null. */
+function adminInHash() {
+  const m = /^#\/admin\/?(\w*)/.exec(location.hash);
+  return m && (m[1] || 'people');
+}
+
 /**
  * Opens a room (null or an unknown room: none), at `target` ({id, seq}: a message to jump to,
  * highlighted and focused) or where the timeline decides (the first unread, else the newest);
@@ -149,10 +172,13 @@ async function openRoom(roomId, { target, thread } = {}) {
 window.addEventListener('hashchange', () => {
   const id = roomInHash();
   if (id && store.rooms.has(id) && id !== store.activeRoomId) openRoom(id);
+  if (adminInHash() && store.me) openAdmin(adminInHash());
+  if (isReset() && !store.me) resetPage();
 });
 
 // ---- session ---------------------------------------------------------------------------------
 async function startSession() {
+  const adminAt = adminInHash(); // the route the first room replaces
   const views = timeline.loadViews(); // alongside the session's first requests
   attention ||= import('./views/attention.js').then((m) => m.initAttention({ store, open: openRoom })).catch(() => null);
   store.setVisible(document.visibilityState === 'visible');
@@ -191,6 +217,7 @@ async function startSession() {
   await views;
   if (first) await openRoom(first); else { invalidate('header', 'timeline'); $('btn-browse').focus(); }
   markInteractive();
+  if (adminAt) openAdmin(adminAt);
 }
 
 function endSession(message) {
@@ -216,7 +243,7 @@ $('btn-logout').addEventListener('click', async () => {
 
 $('btn-settings').addEventListener('click', async () => (await settings()).open());
 $('btn-search').addEventListener('click', () => search.open());
-$('btn-invite').addEventListener('click', async () => (await invites()).open());
+$('btn-invite').addEventListener('click', () => openAdmin('invites'));
 $('btn-create').addEventListener('click', async () => (await dialogs()).create());
 $('btn-browse').addEventListener('click', async () => (await dialogs()).browse());
 $('btn-dm').addEventListener('click', async () => (await directMessage()).open());
@@ -246,7 +273,9 @@ function markInteractive() {
 }
 
 window.confab = { store, api, sync, socket: null, connectionLog: [], notificationLog: [] }; // debug and test hook
-if (api.loggedIn) {
+if (isReset()) {
+  resetPage().then(markInteractive);
+} else if (api.loggedIn) {
   startSession();
 } else {
   auth.show();

@@ -118,8 +118,10 @@ export class Sync {
 
   historyFailed(roomId, e) {
     if (e.status === 404 || e.status === 403) {
-      this.toast('You no longer have access to that room.');
+      this.toast(e.code === 'banned' ? e.detail : 'You no longer have access to that room.');
+      const open = this.store.activeRoomId === roomId;
       this.store.removeRoom(roomId);
+      if (open) this.store.setActiveRoom(null);
       this.navigate(null);
     } else this.toast(e.detail || e.message);
   }
@@ -337,7 +339,7 @@ export class Sync {
         if (ev.client_id) {
           const f = store.findPending(ev.client_id);
           if (f) this.refused(f.roomId, ev.client_id, FINAL_CODES.has(ev.code), ev.code, ev.message);
-        } else if (ev.code === 'not_found' || ev.code === 'not_a_member') {
+        } else if (ev.code === 'not_found' || ev.code === 'not_a_member' || ev.code === 'banned') {
           // A room went away under us: the member and room events update the UI.
         } else this.toast(ev.message || ev.code);
         return;
@@ -348,7 +350,8 @@ export class Sync {
         if (ev.user.id === store.me.id) {
           this.subscribed.delete(ev.room_id);
           store.leaveRoom(ev.room_id);
-          if (store.activeRoomId === ev.room_id && !store.rooms.has(ev.room_id)) { store.setActiveRoom(null); this.navigate(null); }
+          // The open room: a private one goes; a public one stays to read, unless I am banned from it.
+          if (store.activeRoomId === ev.room_id) { if (store.rooms.has(ev.room_id)) await this.loadHistory(ev.room_id); else { store.setActiveRoom(null); this.navigate(null); } }
         } else store.memberLeft(ev.room_id, ev.user);
         return;
       case 'room_updated': store.upsertRoom(ev.room, { neutral: true }); return;

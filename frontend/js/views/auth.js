@@ -33,7 +33,7 @@ export function initAuth({ getServer, onSubmit }) {
     fieldError('auth-note', registering ? offer.note : null);
     $('auth-fields').hidden = registering && !offer.fields;
   };
-  const clearErrors = () => { fieldError('err-username'); fieldError('err-password'); fieldError('auth-error'); };
+  const clearErrors = () => { for (const id of ['err-username', 'err-password', 'auth-error', 'auth-ok']) fieldError(id); }; // auth-ok: reset.js's
   const pick = (m) => { chosen = true; setMode(m); };
   $('tab-login').addEventListener('click', () => pick('login'));
   $('tab-register').addEventListener('click', () => pick('register'));
@@ -72,6 +72,7 @@ export function initAuth({ getServer, onSubmit }) {
     show() {
       $('auth').hidden = false;
       $('app').hidden = true;
+      setMode('login'); // after a session ends too (a join link moves it on)
       followHash();
       loadServer();
       $('auth-username').focus();

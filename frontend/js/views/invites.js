@@ -1,36 +1,39 @@
-// The "Invite people" dialog for server admins (markup in index.html): create an invite link (how
-// many people, when it expires), copy it, list the live ones and revoke them (POST, GET and DELETE
-// /invites).
-import { $, h, setChildren, fieldError } from './dom.js';
+// Invite links, the "Invites" part of Administration (views/admin.js; the sidebar's "Invite
+// people" opens it there): create an invite link (how many people, when it expires), copy it,
+// list the live ones and revoke them (POST, GET and DELETE /invites). Its markup is built here:
+// only server admins ever load it.
+import { h, setChildren, fieldError } from './dom.js';
 import { showProblem } from './auth.js';
+import { copyLink } from './copy.js';
 import { inviteBody, inviteUses, inviteExpiry } from '../invites.js';
 import { fullTimestamp } from '../format.js';
 
-/** api. Returns {open()}. */
-export function initInvites({ api }) {
-  const dlg = $('dlg-invites');
-  const form = $('form-invite');
-  let shown = null; // the invite in the "New invite link" box
-  const status = (text) => { $('invite-status').textContent = text || ''; };
+const radios = (name, legend, choices, checked) => h('fieldset', { class: 'radio-row inline' }, h('legend', { text: legend }),
+  choices.map(([value, label]) => h('label', {}, h('input', { type: 'radio', name, value, checked: value === checked }), ' ' + label)));
 
-  /** Selects the text of `el` (an input, or any element) for the person to copy. */
-  const select = (el) => {
-    if (el instanceof HTMLInputElement) { el.focus(); el.select(); return; }
-    const range = document.createRange();
-    range.selectNodeContents(el);
-    getSelection().removeAllRanges();
-    getSelection().addRange(range);
-  };
-  /** Copies `url`; without a clipboard (or its permission), selects it in `el` instead. */
-  const copy = async (url, el) => {
-    try {
-      await navigator.clipboard.writeText(url);
-      status('Link copied.');
-    } catch {
-      select(el);
-      status('The link is selected: press Ctrl+C (⌘C on a Mac) to copy it.');
-    }
-  };
+/** api; `container`: where the invite form and list go (in the document). Returns {show()}. */
+export function initInvites({ api, container }) {
+  const submit = h('button', { type: 'submit', class: 'btn primary', id: 'invite-submit' }, 'Create invite link');
+  const form = h('form', { id: 'form-invite', class: 'form', novalidate: true },
+    radios('uses', 'How many people can use it', [['1', '1'], ['5', '5'], ['25', '25'], ['unlimited', 'No limit']], '1'),
+    radios('expires', 'Expires after', [['86400', '1 day'], ['604800', '7 days'], ['never', 'Never']], '604800'),
+    h('p', { class: 'form-error', id: 'invite-error', role: 'alert', hidden: true }), submit);
+  const linkInput = h('input', { id: 'invite-link', readonly: true, spellcheck: 'false' });
+  const copyButton = h('button', { type: 'button', class: 'btn', id: 'btn-copy-invite' }, 'Copy');
+  const fresh = h('div', { class: 'invite-new', id: 'invite-new', hidden: true },
+    h('label', { for: 'invite-link', text: 'New invite link' }), h('div', { class: 'copy-row' }, linkInput, copyButton));
+  const statusLine = h('p', { class: 'muted small invite-status', id: 'invite-status', role: 'status' });
+  const list = h('ul', { id: 'invite-list', class: 'browse-list', 'aria-labelledby': 'invites-live-title' });
+  container.append(h('div', { class: 'form settings invites' },
+    h('p', { class: 'muted small invite-intro', text: 'Anyone with an invite link can create an account on this server.' }),
+    form, fresh, statusLine,
+    h('section', { 'aria-labelledby': 'invites-live-title' },
+      h('h3', { id: 'invites-live-title', text: 'Active invite links' }), list,
+      h('p', { class: 'form-error', id: 'invites-error', role: 'alert', hidden: true }))));
+
+  let shown = null; // the invite in the "New invite link" box
+  const status = (text) => { statusLine.textContent = text || ''; };
+  const copy = async (url, el) => status(await copyLink(url, el));
 
   const inviteItem = (inv) => {
     const url = h('code', { class: 'invite-url', text: inv.url });
@@ -49,22 +52,22 @@ export function initInvites({ api }) {
     fieldError('invites-error');
     try {
       const { invites } = await api.invites();
-      setChildren($('invite-list'), invites.length ? invites.map(inviteItem) : h('li', { class: 'muted', text: 'No active invite links.' }));
+      setChildren(list, invites.length ? invites.map(inviteItem) : h('li', { class: 'muted', text: 'No active invite links.' }));
     } catch (e) { fieldError('invites-error', e.detail || e.message); }
   }
 
   async function revoke(inv) {
-    const buttons = () => [...$('invite-list').querySelectorAll('button.revoke')];
+    const buttons = () => [...list.querySelectorAll('button.revoke')];
     const at = buttons().findIndex((b) => b.closest('li').dataset.code === inv.code);
     try {
       await api.revokeInvite(inv.code);
     } catch (e) { fieldError('invites-error', e.detail || e.message); return; }
-    if (shown === inv.code) { shown = null; $('invite-new').hidden = true; }
+    if (shown === inv.code) { shown = null; fresh.hidden = true; }
     status('Invite link revoked.');
     await load();
     // Focus stays in the list: on the next link's Revoke, else back to the form.
     const left = buttons();
-    (left[Math.min(at, left.length - 1)] || $('invite-submit')).focus();
+    (left[Math.min(at, left.length - 1)] || submit).focus();
   }
 
   form.addEventListener('submit', async (e) => {
@@ -72,31 +75,31 @@ export function initInvites({ api }) {
     fieldError('invite-error');
     status('');
     const values = new FormData(form);
-    $('invite-submit').disabled = true;
+    submit.disabled = true;
     try {
       const inv = await api.createInvite(inviteBody({ uses: values.get('uses'), expires: values.get('expires') }));
       shown = inv.code;
-      $('invite-link').value = inv.url;
-      $('invite-new').hidden = false;
+      linkInput.value = inv.url;
+      fresh.hidden = false;
       status('Invite link created: copy it and send it to the people you invite.');
-      $('btn-copy-invite').focus();
+      copyButton.focus();
       await load();
-    } catch (err) { showProblem(err, {}, 'invite-error'); } finally { $('invite-submit').disabled = false; }
+    } catch (err) { showProblem(err, {}, 'invite-error'); } finally { submit.disabled = false; }
   });
-  $('btn-copy-invite').addEventListener('click', () => copy($('invite-link').value, $('invite-link')));
-  $('invite-link').addEventListener('focus', () => $('invite-link').select());
+  copyButton.addEventListener('click', () => copy(linkInput.value, linkInput));
+  linkInput.addEventListener('focus', () => linkInput.select());
 
   return {
-    open() {
+    /** Fresh: the form at its defaults, no new link, the live links loaded again. `focus`: on the first choice. */
+    show({ focus = false } = {}) {
       form.reset();
       fieldError('invite-error');
       status('');
       shown = null;
-      $('invite-new').hidden = true;
-      setChildren($('invite-list'));
-      dlg.showModal();
-      form.querySelector('input[name=uses]:checked').focus();
-      load();
+      fresh.hidden = true;
+      setChildren(list);
+      if (focus) form.querySelector('input[name=uses]:checked').focus();
+      return load();
     },
   };
 }

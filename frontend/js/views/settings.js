@@ -1,17 +1,23 @@
 // The settings dialog: change the password, push notifications on this device (push-settings.js),
 // see where I am signed in and end those sessions, and log out everywhere (PUT /me/password, GET
-// and DELETE /sessions, DELETE /sessions/{id}).
+// and DELETE /sessions, DELETE /sessions/{id}); for server admins, the way to Administration.
 import { $, h, setChildren, fieldError } from './dom.js';
 import { showProblem } from './auth.js';
 import { describeAgent, fullTimestamp } from '../format.js';
 import { initPushSettings } from './push-settings.js';
 
-/** api; onLoggedOutEverywhere() once every session has ended. Returns {open()}. */
-export function initSettings({ api, onLoggedOutEverywhere }) {
+/** api, store; openAdmin() opens Administration; onLoggedOutEverywhere() once every session has ended. Returns {open()}. */
+export function initSettings({ api, store, openAdmin, onLoggedOutEverywhere }) {
   const dlg = $('dlg-settings');
   const endAll = $('btn-end-all');
   const END_ALL_LABEL = endAll.textContent;
   const push = initPushSettings({ api });
+  // Server admins only (the server checks every call anyway).
+  const adminPart = h('section', { 'aria-labelledby': 'settings-admin-title', id: 'settings-admin', hidden: true },
+    h('h3', { id: 'settings-admin-title', text: 'Administration' }),
+    h('p', { class: 'muted small', text: 'People and their accounts, invite links, the audit log and the server\'s settings.' }),
+    h('button', { type: 'button', class: 'btn', id: 'btn-admin', onclick: () => { dlg.close(); openAdmin('people'); } }, 'Open Administration'));
+  dlg.querySelector('.dialog-actions').before(adminPart);
 
   const sessionItem = (s) => h('li', { class: 'browse-item session', dataset: { sessionId: String(s.id) } },
     h('div', {}, h('strong', { text: describeAgent(s.user_agent) }), s.current ? h('span', { class: 'tag', text: 'this browser' }) : null,
@@ -65,6 +71,7 @@ export function initSettings({ api, onLoggedOutEverywhere }) {
       clearPasswordNotes();
       delete endAll.dataset.armed;
       endAll.textContent = END_ALL_LABEL;
+      adminPart.hidden = !(store.me && store.me.role === 'admin');
       setChildren($('session-list'));
       dlg.showModal();
       $('pw-current').focus();

@@ -261,6 +261,41 @@ test('removed from the open private room: it goes away and the route with it', a
   assert.equal(h.sync.subscribed.has(2), false);
 });
 
+test('banned from the open public room: it goes, and the ban is said in the app\'s words', async () => {
+  const banned = Object.assign(new Error('banned'), { status: 403, code: 'banned', detail: 'You are banned from this room.' });
+  const h = harness({ api: { history: async () => { throw banned; } } });
+  h.store.setActiveRoom(1);
+  h.sync.subscribed.add(1);
+  await h.sync.onEvent({ type: 'member_left', room_id: 1, user: alice });
+  assert.deepEqual(calls(h, 'history').length, 1, 'a public room is read again: it answers banned');
+  assert.deepEqual(h.toasts, ['You are banned from this room.']);
+  assert.equal(h.store.rooms.has(1), false);
+  assert.equal(h.store.activeRoomId, null);
+  assert.deepEqual(h.routes, [null]);
+  assert.equal(h.sync.subscribed.has(1), false);
+});
+
+test('removed from the open public room (not banned): it stays, to read, its history loaded again', async () => {
+  const h = harness({ api: { history: async () => ({ messages: [msg(1, 1)], has_more: false }) } });
+  h.store.setActiveRoom(1);
+  await h.sync.onEvent({ type: 'member_left', room_id: 1, user: alice });
+  assert.equal(h.store.activeRoomId, 1);
+  assert.equal(h.store.rooms.get(1).joined, false);
+  assert.deepEqual(h.store.messages(1).map((m) => m.id), [1]);
+  assert.deepEqual(h.toasts, []);
+  // A room that is not open is only marked left.
+  await h.sync.onEvent({ type: 'member_left', room_id: 2, user: alice });
+  assert.equal(calls(h, 'history').length, 1);
+});
+
+test('a socket refusal of a room I am banned from is left to the member events', async () => {
+  const h = harness();
+  await h.sync.onEvent({ type: 'error', code: 'banned', message: 'banned from this room' });
+  assert.deepEqual(h.toasts, []);
+  await h.sync.onEvent({ type: 'error', code: 'rate_limited', message: 'slow down' });
+  assert.deepEqual(h.toasts, ['slow down']);
+});
+
 test('the open room is deleted: a notice, no route, and the room is gone', async () => {
   const h = harness();
   h.store.setActiveRoom(1);
