@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 
@@ -94,6 +95,10 @@ def map_body(ctx, body):
     operation = ctx.operation
     if operation is not None and (operation.method.upper(), operation.path) == CREATE_DM:
         return _known_people(body)
+    if operation is not None and (operation.method.upper(), operation.path) == SUBSCRIBE_PUSH:
+        return _real_keys(body)
+    if operation is not None and (operation.method.upper(), operation.path) == RESET_PASSWORD:
+        return _live_reset(body)
     if operation is None or (operation.method.upper(), operation.path) != CHANGE_PASSWORD:
         return body
     valid = (
@@ -127,6 +132,65 @@ def _known_people(body):
     return body
 
 
+SUBSCRIBE_PUSH = ("POST", "/api/v1/push/subscriptions")
+# A P-256 public key and an auth secret made for this run's fixtures (openssl): random strings of
+# the schema's shape are almost never a point of the curve, so without them only 400 would run.
+PUSH_KEYS = {"p256dh": "BLwsaw8beXIjnpoGeplj_bFrLe7ETw_B5wC8OArh05J3hSRm7qlhjJjiDUCR4itdFNThv_MY-UqIZKiiJim063U",
+             "auth": "wPBSuicv4UZ9Q4SUMRVDfQ"}
+
+
+def _real_keys(body):
+    """Gives schema-valid `POST /push/subscriptions` bodies a real key pair, and an endpoint on a
+    host that never resolves (`.invalid`), so the success path (201) runs and nothing is ever
+    posted anywhere. Invalid bodies are left as they are (their 400 stays)."""
+    keys = body.get("keys") if isinstance(body, dict) else None
+    matches = lambda pattern, value: isinstance(value, str) and re.fullmatch(pattern, value) is not None
+    valid = (
+        isinstance(keys, dict)
+        and set(body) == {"endpoint", "keys"}
+        and set(keys) == {"p256dh", "auth"}
+        and matches(r"[A-Za-z0-9_-]{87}=?", keys["p256dh"])
+        and matches(r"[A-Za-z0-9_-]{22}(==)?", keys["auth"])
+        and matches(r"https://[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z][A-Za-z0-9-]*)*(:[0-9]{1,4})?(/\S*)?", body["endpoint"])
+        and len(body["endpoint"]) <= 2048
+    )
+    if valid:
+        return {"endpoint": "https://push.invalid/" + str(abs(hash(body["endpoint"]))), "keys": dict(PUSH_KEYS)}
+    return body
+
+
+RESET_PASSWORD = ("POST", "/api/v1/auth/password-reset")
+_third = []
+
+
+def _live_reset(body):
+    """Lets some valid `POST /auth/password-reset` bodies carry the token of a real link (made
+    by run.sh's user, the server's admin, for a third account of the run's, `<username>_c`, that
+    nothing else uses), so the success path (204) runs, not only 404. Only valid bodies are
+    touched, and only those whose password has an even length, so unknown tokens keep being
+    tried too."""
+    valid = (
+        isinstance(body, dict)
+        and set(body) == {"token", "password"}
+        and all(isinstance(value, str) for value in body.values())
+        and len(body["token"]) <= 64
+        and 8 <= len(body["password"]) <= 128
+    )
+    if not valid or len(body["password"]) % 2 == 1:
+        return body
+    token = _login()
+    try:
+        if not _third:
+            name = os.environ["CONFAB_ST_USERNAME"] + "_c"
+            credentials = {"username": name, "password": os.environ["CONFAB_ST_PASSWORD"]}
+            _third.append(_call("POST", "/api/v1/auth/register", token, credentials)["user"]["id"])
+        link = _call("POST", f"/api/v1/admin/users/{_third[0]}/password-reset", token)
+    except urllib.error.HTTPError:
+        return body
+    return {"token": link["url"].rsplit("/", 1)[-1], "password": body["password"]}
+
+
+UPDATE_USER = ("PATCH", "/api/v1/admin/users/{user_id}")
 END_SESSION = ("DELETE", "/api/v1/sessions/{session_id}")
 REACTION = "/api/v1/rooms/{room_id}/messages/{message_id}/reactions/{emoji}"
 
@@ -193,6 +257,13 @@ def map_path_parameters(ctx, path_parameters):
     operation = ctx.operation
     if operation is not None and operation.path == REACTION:
         return _seeded_message(path_parameters)
+    if operation is not None and (operation.method.upper(), operation.path) == UPDATE_USER:
+        # The run's own accounts are never demoted or deactivated (it would lock the run out);
+        # any other id, existing or not, is fair game.
+        seeded = {int(v) for v in os.environ["CONFAB_ST_USER_IDS"].split(",")}
+        if (path_parameters or {}).get("user_id") in seeded:
+            path_parameters["user_id"] = 2**62
+        return path_parameters
     if operation is None or (operation.method.upper(), operation.path) != END_SESSION:
         return path_parameters
     value = (path_parameters or {}).get("session_id")

@@ -58,10 +58,12 @@ fn role_name(role: ServerRole) -> &'static str {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct UserQuery {
     /// Names starting with this (ignoring case).
+    #[param(max_length = 32, pattern = r"^[A-Za-z0-9_.-]*$")]
     pub q: Option<String>,
     /// Accounts after this id (the last of the previous page).
     pub after_id: Option<i64>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -203,6 +205,7 @@ pub struct AuditQuery {
     /// Entries before this id (the last of the previous page).
     pub before_id: Option<i64>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

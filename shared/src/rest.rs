@@ -366,8 +366,16 @@ pub struct VapidKey {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct PushSubscription {
-    /// The push service's URL for this browser (https).
-    #[cfg_attr(feature = "schema", schema(min_length = 1, max_length = 2048))]
+    /// The push service's URL for this browser: https, a host name (not an address), no user
+    /// or password.
+    #[cfg_attr(
+        feature = "schema",
+        schema(
+            min_length = 1,
+            max_length = 2048,
+            pattern = r"^https://[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z][A-Za-z0-9-]*)*(:[0-9]{1,4})?(/\S*)?$"
+        )
+    )]
     pub endpoint: String,
     pub keys: PushKeys,
 }
@@ -376,11 +384,11 @@ pub struct PushSubscription {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct PushKeys {
-    /// The browser's P-256 public key (65 bytes, uncompressed).
-    #[cfg_attr(feature = "schema", schema(max_length = 128))]
+    /// The browser's P-256 public key (65 bytes, uncompressed), base64url.
+    #[cfg_attr(feature = "schema", schema(pattern = r"^[A-Za-z0-9_-]{87}=?$"))]
     pub p256dh: String,
-    /// The browser's authentication secret (16 bytes).
-    #[cfg_attr(feature = "schema", schema(max_length = 64))]
+    /// The browser's authentication secret (16 bytes), base64url.
+    #[cfg_attr(feature = "schema", schema(pattern = r"^[A-Za-z0-9_-]{22}(==)?$"))]
     pub auth: String,
 }
 

@@ -273,6 +273,8 @@ pub async fn change_password(
     responses(
         (status = 204, description = "The password is set; log in with it"),
         (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, description = "The link is unknown, used or expired (`not_found`, field `token`)", body = confab_shared::Problem,
+            content_type = "application/problem+json"),
         (status = 413, response = crate::openapi::TooLarge),
         (status = 415, response = crate::openapi::Unsupported),
         (status = 429, response = crate::openapi::TooMany),
@@ -287,9 +289,15 @@ pub async fn reset_password(
     let ResetPassword { token, password } = body.0;
     validate::password("password", &password)?;
     state.limits.login_by_addr.take(client_addr(&req)).await?;
-    let invalid = || AppError::invalid("token", "this link is unknown, used or expired: ask an admin for a new one");
+    // 404 naming the field: the request is well-formed, the link it names is not there (any more).
+    let invalid = || {
+        let message = "this link is unknown, used or expired: ask an admin for a new one";
+        let mut err = AppError::new(ErrorKind::NotFound, format!("token: {message}"));
+        err.errors.push(confab_shared::FieldError { field: "token".into(), message: message.into() });
+        err
+    };
     if token.len() > 64 {
-        return Err(invalid());
+        return Err(AppError::invalid("token", "must be at most 64 characters"));
     }
     let hash = password::hash(password).await?;
     let user_id =

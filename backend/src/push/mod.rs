@@ -167,26 +167,36 @@ impl PushTask {
 
     /// Sends one push; forgets the subscription when its service says it is gone.
     async fn send(&self, sub: SubscriptionRow, body: Vec<u8>, reason: NotificationReason) {
-        match self.request(&sub, body, reason).await {
+        let key = URL_SAFE_NO_PAD.decode(&sub.p256dh).ok().and_then(|k| p256::PublicKey::from_sec1_bytes(&k).ok());
+        let Some(ua_public) = key else {
+            tracing::warn!(
+                subscription = sub.id,
+                "web push: a key that is not a P-256 point; the subscription is forgotten"
+            );
+            return self.forget(&sub).await;
+        };
+        match self.request(&sub, ua_public, body, reason).await {
             Ok(status) if status.is_success() => {}
-            Ok(status) if status.as_u16() == 404 || status.as_u16() == 410 => {
-                if let Err(err) = store::push::expired(&self.store, sub.id).await {
-                    tracing::warn!(error = %err, "web push: an expired subscription was not removed");
-                }
-            }
+            Ok(status) if status.as_u16() == 404 || status.as_u16() == 410 => self.forget(&sub).await,
             Ok(status) => tracing::warn!(%status, subscription = sub.id, "web push refused"),
             Err(err) => tracing::warn!(error = %err, subscription = sub.id, "web push failed"),
+        }
+    }
+
+    async fn forget(&self, sub: &SubscriptionRow) {
+        if let Err(err) = store::push::expired(&self.store, sub.id).await {
+            tracing::warn!(error = %err, "web push: a dead subscription was not removed");
         }
     }
 
     async fn request(
         &self,
         sub: &SubscriptionRow,
+        ua_public: p256::PublicKey,
         body: Vec<u8>,
         reason: NotificationReason,
     ) -> anyhow::Result<reqwest_tls::StatusCode> {
         let endpoint = url::Url::parse(&sub.endpoint)?;
-        let ua_public = p256::PublicKey::from_sec1_bytes(&URL_SAFE_NO_PAD.decode(&sub.p256dh)?)?;
         let auth: [u8; 16] =
             URL_SAFE_NO_PAD.decode(&sub.auth)?.try_into().map_err(|_| anyhow::anyhow!("auth secret"))?;
         let request = WebPushBuilder::new(sub.endpoint.parse()?, ua_public, Auth::from(auth))

@@ -265,7 +265,7 @@ async fn subscriptions_are_checked_and_can_be_removed(backend: Backend) {
     let bob = app.register("bob").await;
     let browser = Browser::new(&service, "/push/bob");
     let mut bad_key = browser.subscription();
-    bad_key["keys"]["p256dh"] = json!(URL_SAFE_NO_PAD.encode([4u8; 65]));
+    bad_key["keys"]["p256dh"] = json!(URL_SAFE_NO_PAD.encode([4u8; 64]));
     let mut short_auth = browser.subscription();
     short_auth["keys"]["auth"] = json!(URL_SAFE_NO_PAD.encode([1u8; 8]));
     let mut not_a_url = browser.subscription();
@@ -290,12 +290,19 @@ async fn subscriptions_are_checked_and_can_be_removed(backend: Backend) {
     service.nothing_for(Duration::from_millis(500)).await;
     assert_eq!(unsubscribe(&app, &bob.access_token, &browser.endpoint).await.status(), 204);
     assert_eq!(unsubscribe(&app, &bob.access_token, &browser.endpoint).await.status(), 204, "idempotent");
-    // Another browser of Bob's stays subscribed: the next push goes there alone.
+    // Another browser of Bob's stays subscribed: the next push goes there alone. A key that is
+    // not a point of the curve is taken (its length is right) and forgotten at the first push.
     let other = Browser::new(&service, "/push/bob-other");
     assert_eq!(subscribe(&app, &bob.access_token, &other.subscription()).await.status(), 201);
-    app.send_message_ok(&alice.access_token, room.id, "two").await;
-    assert_eq!(service.next().await.path, "/push/bob-other");
-    service.nothing_for(Duration::from_millis(500)).await;
+    let mut not_a_point = Browser::new(&service, "/push/bob-broken").subscription();
+    not_a_point["keys"]["p256dh"] = json!(URL_SAFE_NO_PAD.encode([4u8; 65]));
+    assert_eq!(subscribe(&app, &bob.access_token, &not_a_point).await.status(), 201);
+    for text in ["two", "three"] {
+        app.send_message_ok(&alice.access_token, room.id, text).await;
+        assert_eq!(service.next().await.path, "/push/bob-other");
+        service.nothing_for(Duration::from_millis(500)).await;
+    }
+    assert!(app.log.lock().unwrap().matches("not a P-256 point").count() == 1, "forgotten after the first push");
 }
 
 /// Two nodes: the node that commits the message pushes it, once, with the key both nodes share;
