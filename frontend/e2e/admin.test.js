@@ -317,6 +317,8 @@ describe('administration and moderation', () => {
     // Escape closes it and the route goes back; the route opens it again after a reload.
     await anna.keyboard.press('Escape');
     await anna.waitForSelector('#dlg-admin', { state: 'hidden' });
+    // The dialog's `close` event (which moves the route back) is queued after it hides.
+    await anna.waitForFunction(() => !/admin/.test(location.hash), null, { timeout: 5000 });
     assert.doesNotMatch(await anna.evaluate(() => location.hash), /admin/);
     await anna.evaluate(() => { location.hash = '#/admin/audit'; });
     await anna.reload();
