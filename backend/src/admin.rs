@@ -19,12 +19,14 @@ pub const RESET_TTL_HOURS: i64 = 24;
 
 /// The caller, if they are a server admin; `forbidden` otherwise.
 pub async fn require_admin(state: &AppState, auth: Auth) -> AppResult<User> {
+    server_admin(state, auth.user_id).await?.ok_or_else(|| AppError::forbidden("only a server admin may do this"))
+}
+
+/// The account, if it is a server admin.
+pub async fn server_admin(state: &AppState, user_id: i64) -> AppResult<Option<User>> {
     let user: User =
-        store::users::by_id(&state.store, auth.user_id).await?.ok_or_else(|| AppError::not_found("user"))?.into();
-    if user.role != ServerRole::Admin {
-        return Err(AppError::forbidden("only a server admin may do this"));
-    }
-    Ok(user)
+        store::users::by_id(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("user"))?.into();
+    Ok((user.role == ServerRole::Admin).then_some(user))
 }
 
 /// Writes an audit entry; a failure is logged, not returned (the action itself is done).
@@ -134,8 +136,7 @@ pub async fn update_user(
     if user_id == admin.id && deactivated == Some(true) {
         return Err(AppError::forbidden("you cannot deactivate your own account"));
     }
-    let before = store::users::by_id(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
-    let row = store::admin::update_user(&state.store, user_id, role.map(role_name), deactivated).await?;
+    let (before, row) = store::admin::update_user(&state.store, user_id, role.map(role_name), deactivated).await?;
     let entry = |action, detail| Action { actor: Some(admin.id), action, target: Some(user_id), room_id: None, detail };
     if row.role != before.role {
         record(&state, entry("user.role", Some(row.role.clone()))).await;
@@ -149,8 +150,7 @@ pub async fn update_user(
         (true, false) => record(&state, entry("user.reactivated", None)).await,
         _ => {}
     }
-    let (mut page, _) = store::admin::users(&state.store, None, user_id - 1, 1).await?;
-    let seen = page.pop().and_then(|(_, seen)| seen);
+    let seen = store::admin::last_seen(&state.store, &[user_id]).await?.remove(&user_id);
     Ok(web::Json(admin_user(row, seen)))
 }
 

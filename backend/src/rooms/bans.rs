@@ -6,29 +6,29 @@ use actix_web::{HttpResponse, delete, get, put, web};
 use confab_shared::{BanList, Role, RoomKind, ServerEvent};
 
 use super::access;
-use crate::admin::record;
+use crate::admin::{self, record};
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::{self, admin::Action, models::RoomRow};
 
-/// The room, if the caller may moderate it: a room owner or admin, or a server admin. Others
-/// get what a read would give them (404 for a private room they are not in), or `forbidden`.
-async fn moderated(state: &AppState, room_id: i64, user_id: i64) -> AppResult<(RoomRow, bool)> {
-    let server_admin = store::users::by_id(&state.store, user_id)
-        .await?
-        .is_some_and(|u| u.role == "admin" && u.deactivated_at.is_none());
-    let room = if server_admin {
-        store::rooms::by_id(&state.store, room_id).await?.ok_or_else(|| AppError::not_found("room"))?
+/// The room, if the caller may moderate it, and the caller's role in it: a room owner or admin
+/// (`Some` role), or a server admin (`None`, whether in the room or not). Others get what a read
+/// would give them (404 for a private room they are not in), or `forbidden`. (A deactivated
+/// account has no session, so it never gets here.)
+async fn moderated(state: &AppState, room_id: i64, user_id: i64) -> AppResult<(RoomRow, Option<Role>)> {
+    let (room, role) = if admin::server_admin(state, user_id).await?.is_some() {
+        (store::rooms::by_id(&state.store, room_id).await?.ok_or_else(|| AppError::not_found("room"))?, None)
     } else {
         let access = access::readable(&state.store, room_id, user_id).await?;
         access.require(Role::Admin, "ban people")?;
-        access.room
+        let role = access.role();
+        (access.room, role)
     };
     if room.kind() == RoomKind::Direct {
         return Err(AppError::forbidden("nobody can be banned from a direct room"));
     }
-    Ok((room, server_admin))
+    Ok((room, role))
 }
 
 /// Bans a user from the room: their membership ends (the room and they are told, as for a
@@ -50,15 +50,14 @@ async fn moderated(state: &AppState, room_id: i64, user_id: i64) -> AppResult<(R
 #[put("/rooms/{room_id}/bans/{user_id}")]
 pub async fn ban(auth: Auth, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
     let (room_id, user_id) = path.into_inner();
-    let (room, server_admin) = moderated(&state, room_id, auth.user_id).await?;
+    let (room, mine) = moderated(&state, room_id, auth.user_id).await?;
     if user_id == auth.user_id {
         return Err(AppError::forbidden("you cannot ban yourself"));
     }
     let user = store::users::by_id(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
-    if !server_admin {
-        let mine = store::rooms::membership(&state.store, room_id, auth.user_id).await?.map(|m| m.role());
+    if mine.is_some_and(|r| r != Role::Owner) {
         let theirs = store::rooms::membership(&state.store, room_id, user_id).await?.map(|m| m.role());
-        if mine != Some(Role::Owner) && theirs.is_some_and(|r| r >= Role::Admin) {
+        if theirs.is_some_and(|r| r >= Role::Admin) {
             return Err(AppError::forbidden("only an owner may ban an owner or admin"));
         }
     }

@@ -36,25 +36,30 @@ pub async fn users(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let ids: Vec<i64> = rows.iter().map(|u| u.id).collect();
-    let seen: HashMap<i64, Option<NaiveDateTime>> = read!(db, |c| Ok(sessions::table
-        .filter(sessions::user_id.eq_any(&ids))
+    let seen = last_seen(db, &ids).await?;
+    Ok((rows.into_iter().map(|u| (u.clone(), seen.get(&u.id).copied())).collect(), more))
+}
+
+/// When a session of each of these accounts was last used (accounts never logged in: absent).
+pub async fn last_seen(db: impl Into<Db<'_>>, ids: &[i64]) -> StoreResult<HashMap<i64, NaiveDateTime>> {
+    let rows: Vec<(i64, Option<NaiveDateTime>)> = read!(db, |c| Ok(sessions::table
+        .filter(sessions::user_id.eq_any(ids))
         .group_by(sessions::user_id)
         .select((sessions::user_id, diesel::dsl::max(sessions::last_used_at)))
-        .load::<(i64, Option<NaiveDateTime>)>(c)
-        .await?))?
-    .into_iter()
-    .collect();
-    Ok((rows.into_iter().map(|u| (u.clone(), seen.get(&u.id).copied().flatten())).collect(), more))
+        .load(c)
+        .await?))?;
+    Ok(rows.into_iter().filter_map(|(id, at)| Some((id, at?))).collect())
 }
 
 /// Changes an account's role and whether it is deactivated; refuses to leave the server
-/// without an active admin (`Conflict::LastAdmin`). Returns the account as it is now.
+/// without an active admin (`Conflict::LastAdmin`). Returns the account as it was, read in the
+/// same transaction, and as it is now.
 pub async fn update_user(
     db: impl Into<Db<'_>>,
     id: i64,
     role: Option<&str>,
     deactivated: Option<bool>,
-) -> StoreResult<UserRow> {
+) -> StoreResult<(UserRow, UserRow)> {
     write_tx!(db, |c| {
         let current: UserRow = users::table
             .find(id)
@@ -92,7 +97,8 @@ pub async fn update_user(
             }
             _ => {}
         }
-        Ok(users::table.find(id).select(UserRow::as_select()).first(c).await?)
+        let now: UserRow = users::table.find(id).select(UserRow::as_select()).first(c).await?;
+        Ok((current, now))
     })
 }
 
