@@ -57,7 +57,6 @@ pub async fn subscribe(
     // browser's always is); one that is not makes the server forget the subscription then.
     let p256dh = key(&keys.p256dh, "keys.p256dh", 65)?;
     let auth_secret = key(&keys.auth, "keys.auth", 16)?;
-    state.limits.actions_by_user.take(auth.user_id).await?;
     store::push::subscribe(&state.store, auth.user_id, &endpoint, &p256dh, &auth_secret).await?;
     Ok(HttpResponse::Created().finish())
 }
@@ -86,7 +85,6 @@ pub async fn unsubscribe(
     state: web::Data<AppState>,
     query: web::Query<EndpointQuery>,
 ) -> AppResult<HttpResponse> {
-    state.limits.actions_by_user.take(auth.user_id).await?;
     store::push::unsubscribe(&state.store, auth.user_id, &query.endpoint).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -21,6 +21,7 @@ both_stores!(
     password_work_is_bounded,
     room_creation_is_rate_limited,
     other_writes_are_rate_limited,
+    each_write_costs_one_token,
     room_list_pages,
     room_list_filters_by_membership,
     room_list_parameters_are_validated,
@@ -190,6 +191,27 @@ async fn other_writes_are_rate_limited(backend: Backend) {
     let (_, answer) = ws.subscribe(room, None).await;
     assert!(matches!(&answer, confab_shared::ServerEvent::Error { code, .. } if code == "rate_limited"), "{answer:?}");
     assert_eq!(app.rooms(&bob, "").await.status(), 200, "reads are not throttled");
+}
+
+/// Each write costs one token of that bucket (the `Auth` extractor takes it), however the
+/// handler is written: notification levels, direct rooms and push subscriptions included.
+async fn each_write_costs_one_token(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &["--action-rate", "0.1", "--action-burst", "6"]).await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let token = &alice.access_token;
+    let room = app.create_room(token, "r", "public").await.id;
+    let mut statuses = Vec::new();
+    statuses.push(app.set_notify(token, room, "all").await.status().as_u16());
+    statuses.push(app.set_notify(token, room, "none").await.status().as_u16());
+    statuses.push(app.dm(token, bob.user.id).await.status().as_u16());
+    let unsubscribe = app.url("/api/v1/push/subscriptions?endpoint=https%3A%2F%2Fpush.example%2Fx");
+    for _ in 0..2 {
+        statuses.push(app.http.delete(&unsubscribe).bearer_auth(token).send().await.expect("DELETE").status().as_u16());
+    }
+    statuses.push(app.dm(token, bob.user.id).await.status().as_u16());
+    statuses.push(app.set_notify(token, room, "all").await.status().as_u16());
+    assert_eq!(statuses, [204, 204, 201, 204, 204, 429, 429], "the room took 1 of 6; then one each");
 }
 
 /// Bob's view: 5 public rooms of Alice's (he joined the first), a private one of hers, and a
