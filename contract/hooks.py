@@ -99,6 +99,8 @@ def map_body(ctx, body):
         return _real_keys(body)
     if operation is not None and (operation.method.upper(), operation.path) == RESET_PASSWORD:
         return _live_reset(body)
+    if operation is not None and (operation.method.upper(), operation.path) == SET_AVATAR:
+        return AVATAR_PNG
     if operation is None or (operation.method.upper(), operation.path) != CHANGE_PASSWORD:
         return body
     valid = (
@@ -157,6 +159,14 @@ def _real_keys(body):
     if valid:
         return {"endpoint": "https://push.invalid/" + str(abs(hash(body["endpoint"]))), "keys": dict(PUSH_KEYS)}
     return body
+
+
+SET_AVATAR = ("PUT", "/api/v1/me/avatar")
+# `PUT /me/avatar` takes any `image/*` bytes the schema allows, but only an image the server can
+# read is one (random bytes are a 400 that no schema can say): every case sends this 2 × 2 PNG.
+AVATAR_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGM4YWMDRAwQCgAlPgUBdJmUYAAAAABJRU5ErkJggg=="
+)
 
 
 RESET_PASSWORD = ("POST", "/api/v1/auth/password-reset")

@@ -43,6 +43,7 @@ fn admin_user(row: UserRow, last_seen: Option<chrono::NaiveDateTime>) -> AdminUs
     AdminUser {
         id: user.id,
         username: user.username,
+        display_name: user.display_name,
         created_at: user.created_at,
         role: user.role,
         deactivated,

@@ -27,6 +27,15 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::admin_cli::AdminCommand,
     },
+    /// Back up the store and the files into DIR (new or empty), also while the server runs:
+    /// on SQLite a consistent snapshot; on PostgreSQL it prints the pg_dump command to run.
+    Backup { dir: PathBuf },
+    /// Print a room's messages as JSON lines, oldest first, with their files' metadata.
+    Export {
+        /// The room's id.
+        #[arg(long)]
+        room: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

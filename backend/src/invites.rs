@@ -1,7 +1,7 @@
-//! `/invites` (server admins) and `GET /server` (anyone): how people get an account.
+//! `/invites` (server admins): how people get an account where registration needs an invite.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use confab_shared::{Invite, InviteList, NewInvite, ServerInfo, User};
+use confab_shared::{Invite, InviteList, NewInvite, User};
 
 use crate::admin::{record, require_admin};
 use crate::auth::Auth;
@@ -31,19 +31,6 @@ fn invite(req: &HttpRequest, row: InviteRow, created_by: User) -> Invite {
         expires_at: row.expires_at.map(utc),
         created_by,
     }
-}
-
-/// What a client shows before anyone signs in.
-#[utoipa::path(tag = "server", responses((status = 200, description = "The server's name and registration policy", body = ServerInfo)))]
-#[get("/server")]
-pub async fn server(state: web::Data<AppState>) -> AppResult<web::Json<ServerInfo>> {
-    Ok(web::Json(ServerInfo {
-        name: state.config.server_name.clone(),
-        registration: state.config.registration,
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        setup: store::users::count(&state.store).await? == 0,
-        max_upload_bytes: state.files.max_upload_bytes,
-    }))
 }
 
 /// Creates an invite (server admins).

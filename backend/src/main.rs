@@ -1,4 +1,5 @@
-//! The `confab` command: `serve` (default), `migrate`, `openapi`, `reindex`, `admin`.
+//! The `confab` command: `serve` (default), `migrate`, `openapi`, `reindex`, `admin`, `backup`,
+//! `export`.
 
 use clap::Parser;
 use confab::config::{Cli, Command, LogFormat};
@@ -40,6 +41,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Admin { command } => {
             let store = confab::store::Store::open(&config.database_url(), 1).await?;
             confab::admin_cli::run(&store, command).await
+        }
+        Command::Backup { dir } => confab::backup::backup(&config, &dir).await,
+        Command::Export { room } => {
+            let store = confab::store::Store::open(&config.database_url(), 1).await?;
+            confab::backup::export(&store, room).await
         }
         Command::Serve => {
             init_logging(config.log_format);

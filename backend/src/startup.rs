@@ -12,7 +12,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{RouteTable, WebRoot};
-use crate::{admin, auth, files, invites, messages, openapi, ops, push, realtime, rooms, search, users};
+use crate::{
+    admin, auth, files, invites, messages, openapi, ops, profiles, push, realtime, rooms, search, server, users,
+};
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
 pub fn api_routes(cfg: &mut ServiceConfig) {
@@ -24,11 +26,15 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(auth::handlers::logout)
             .service(auth::handlers::me)
             .service(auth::handlers::change_password)
+            .service(profiles::update)
+            .service(profiles::set_avatar)
+            .service(profiles::remove_avatar)
             .service(auth::sessions::list)
             .service(auth::sessions::end)
             .service(auth::sessions::end_all)
             .service(users::search)
             .service(users::presence)
+            .service(profiles::avatar)
             .service(rooms::handlers::list)
             .service(rooms::handlers::create)
             .service(rooms::handlers::get_room)
@@ -56,7 +62,7 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(files::handlers::download)
             .service(files::handlers::thumbnail)
             .service(search::search)
-            .service(invites::server)
+            .service(server::server)
             .service(invites::create)
             .service(invites::list)
             .service(invites::revoke)
@@ -67,6 +73,7 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(admin::update_user)
             .service(admin::password_reset)
             .service(admin::audit)
+            .service(server::update)
             .service(auth::handlers::reset_password)
             .service(realtime::gateway::connect),
     )

@@ -46,21 +46,42 @@ pub fn is_invisible_format(c: char) -> bool {
         | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{180E}')
 }
 
-/// A room name: trimmed, 1–64 characters, no control characters, no bidi controls or
-/// zero-width characters. Returns the trimmed name.
+/// A room name: 1–64 characters (see [`line`]). Returns the trimmed name.
 pub fn room_name(name: &str) -> AppResult<String> {
-    let name = name.trim();
-    let len = name.chars().count();
-    if !(1..=64).contains(&len) {
-        return Err(AppError::invalid("name", "must be 1 to 64 characters"));
+    line("name", name, 1, 64)
+}
+
+/// The server's name (`PATCH /admin/server`): 1–64 characters.
+pub fn server_name(name: &str) -> AppResult<String> {
+    line("name", name, 1, 64)
+}
+
+/// A display name (`PATCH /me`): at most 64 characters; empty clears it.
+pub fn display_name(name: &str) -> AppResult<String> {
+    line("display_name", name, 0, 64)
+}
+
+/// A status line (`PATCH /me`): at most 140 characters; empty clears it.
+pub fn status(status: &str) -> AppResult<String> {
+    line("status", status, 0, 140)
+}
+
+/// One line people read as a name: trimmed, `min`–`max` characters, no control characters, no
+/// bidi controls or zero-width characters. Returns the trimmed text.
+fn line(field: &str, text: &str, min: usize, max: usize) -> AppResult<String> {
+    let text = text.trim();
+    let len = text.chars().count();
+    if !(min..=max).contains(&len) {
+        let range = if min == 0 { format!("at most {max}") } else { format!("{min} to {max}") };
+        return Err(AppError::invalid(field, format!("must be {range} characters")));
     }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::invalid("name", "must not contain control characters"));
+    if text.chars().any(char::is_control) {
+        return Err(AppError::invalid(field, "must not contain control characters"));
     }
-    if name.chars().any(is_invisible_format) {
-        return Err(AppError::invalid("name", "must not contain bidi controls or zero-width characters"));
+    if text.chars().any(is_invisible_format) {
+        return Err(AppError::invalid(field, "must not contain bidi controls or zero-width characters"));
     }
-    Ok(name.to_owned())
+    Ok(text.to_owned())
 }
 
 pub fn topic(topic: &str) -> AppResult<String> {

@@ -1,6 +1,7 @@
 //! `confab-bench`: starts a fresh `confab` (release build) per scenario and store, drives it
 //! with real WebSocket clients built on `confab-shared`, and prints one JSON line per run.
 
+mod backup;
 mod client;
 mod files;
 mod scenarios;
@@ -31,6 +32,8 @@ enum Scenario {
     Files,
     /// 1 room × 20 clients at 1,000 messages/s, without and with 1,000 reaction toggles/s.
     Reactions,
+    /// `--search-messages` of generated text, then the time and size of a backup.
+    Backup,
     All,
 }
 
@@ -98,7 +101,7 @@ fn psql_url(url: &str, sql: &str) -> bool {
 }
 
 /// The size of a PostgreSQL database on disk (0 if it cannot be read).
-fn postgres_bytes(url: &str) -> u64 {
+pub fn postgres_bytes(url: &str) -> u64 {
     std::process::Command::new("psql")
         .arg(url)
         .args(["-tAq", "-c", "SELECT pg_database_size(current_database())"])
@@ -114,7 +117,20 @@ async fn main() -> anyhow::Result<()> {
     let scenarios = match args.scenario {
         Scenario::All => {
             use Scenario::*;
-            vec![Startup, Ingest, Fanout, Latency, Resume, Connections, Burst, BurstWide, Search, Files, Reactions]
+            vec![
+                Startup,
+                Ingest,
+                Fanout,
+                Latency,
+                Resume,
+                Connections,
+                Burst,
+                BurstWide,
+                Search,
+                Files,
+                Reactions,
+                Backup,
+            ]
         }
         one => vec![one],
     };
@@ -184,6 +200,7 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
             search::search(&api, args.search_messages, size, analyze).await?
         }
         Scenario::Files => files::files(&api, &server).await?,
+        Scenario::Backup => backup::backup(&api, &server, &args.server, database_url, args.search_messages).await?,
         Scenario::All => unreachable!("expanded above"),
     };
     result["server_cpu_seconds"] = json!(server.cpu_seconds() - cpu_before);

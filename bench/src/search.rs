@@ -82,14 +82,9 @@ impl Words {
     }
 }
 
-/// `analyze` runs between the fill and the queries: on PostgreSQL, fresh statistics (a bulk
-/// load outruns autovacuum; with the statistics of an empty table the planner picks bad plans).
-pub async fn search(
-    api: &Api,
-    messages: usize,
-    size_on_disk: impl Fn() -> u64,
-    analyze: impl Fn(),
-) -> anyhow::Result<Value> {
+/// Fills the store: `SENDERS` accounts, members of `ROOMS` rooms, send `messages` of generated
+/// text between them. Returns their tokens and the fill's figures.
+pub async fn fill(api: &Api, messages: usize) -> anyhow::Result<(Vec<String>, Value)> {
     let mut tokens = Vec::with_capacity(SENDERS);
     for i in 0..SENDERS {
         tokens.push(api.register(&format!("searcher{i}")).await?.access_token);
@@ -127,8 +122,21 @@ pub async fn search(
         }
     })
     .await?;
-    let mut result = json!({"messages": acked, "rooms": ROOMS, "fill_seconds": seconds,
-                            "acked_per_sec": acked as f64 / seconds, "size_on_disk_bytes": size_on_disk()});
+    let figures =
+        json!({"messages": acked, "rooms": ROOMS, "fill_seconds": seconds, "acked_per_sec": acked as f64 / seconds});
+    Ok((tokens, figures))
+}
+
+/// `analyze` runs between the fill and the queries: on PostgreSQL, fresh statistics (a bulk
+/// load outruns autovacuum; with the statistics of an empty table the planner picks bad plans).
+pub async fn search(
+    api: &Api,
+    messages: usize,
+    size_on_disk: impl Fn() -> u64,
+    analyze: impl Fn(),
+) -> anyhow::Result<Value> {
+    let (tokens, mut result) = fill(api, messages).await?;
+    result["size_on_disk_bytes"] = json!(size_on_disk());
     if !api.search_exists(&tokens[0]).await? {
         result["queries"] = json!("skipped: this build has no /search");
         return Ok(result);

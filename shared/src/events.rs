@@ -77,6 +77,10 @@ pub enum ServerEvent {
     Typing { room_id: i64, user: User },
     #[cfg_attr(feature = "schema", schema(title = "PresenceEvent"))]
     Presence { user: User, online: bool },
+    /// Someone who shares a room with the receiver (or the receiver, on another device) changed
+    /// their profile: their display name, status or avatar.
+    #[cfg_attr(feature = "schema", schema(title = "UserUpdatedEvent"))]
+    UserUpdated { user: User },
     #[cfg_attr(feature = "schema", schema(title = "ReadEvent"))]
     Read { room_id: i64, seq: i64 },
     #[cfg_attr(feature = "schema", schema(title = "MemberJoinedEvent"))]

@@ -13,6 +13,45 @@ pub struct User {
     /// The account's role on the server (the first account is its admin).
     #[serde(default)]
     pub role: ServerRole,
+    /// The name to show instead of the username, if the person set one (`PATCH /me`).
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// The path of the avatar image (fetched with the bearer token; the path changes whenever
+    /// the image does, so it can be cached by it), or null.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+    /// A short line: "on holiday until Monday".
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// Body of `PATCH /me`: the fields to change; an empty string clears one.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProfile {
+    /// At most 64 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(max_length = 64))]
+    pub display_name: Option<String>,
+    /// At most 140 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(max_length = 140))]
+    pub status: Option<String>,
+}
+
+/// Body of `PATCH /admin/server`: the settings to change. They are kept in the store and win
+/// over `--server-name` and `--registration` from then on.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateServer {
+    /// 1–64 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(min_length = 1, max_length = 64))]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration: Option<Registration>,
 }
 
 /// A role on the server, as opposed to a room's `Role`.
@@ -65,6 +104,17 @@ impl std::str::FromStr for Registration {
     }
 }
 
+impl Registration {
+    /// The name `FromStr` reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registration::Open => "open",
+            Registration::Invite => "invite",
+            Registration::Closed => "closed",
+        }
+    }
+}
+
 /// Body of `POST /invites`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
@@ -106,6 +156,8 @@ pub struct InviteList {
 pub struct AdminUser {
     pub id: i64,
     pub username: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub role: ServerRole,
     /// Deactivated: cannot log in; their messages stay.

@@ -30,7 +30,7 @@ pub async fn precheck(state: &AppState, invite: Option<&str>) -> AppResult<()> {
     if store::users::count(&state.store).await? == 0 {
         return Ok(());
     }
-    let policy = state.config.registration;
+    let policy = crate::server::registration(state, &state.store).await?;
     let live = match invite {
         Some(code) if policy == Registration::Invite => store::invites::is_live(&state.store, code).await?,
         _ => false,
@@ -41,10 +41,10 @@ pub async fn precheck(state: &AppState, invite: Option<&str>) -> AppResult<()> {
 /// Creates the account if the policy admits it: the first one as the admin; under `invite`,
 /// using up one use of the invite in the same transaction.
 pub async fn register(state: &AppState, username: &str, hash: &str, invite: Option<&str>) -> AppResult<UserRow> {
-    let policy = state.config.registration;
     store::transaction!(&state.store, |c| {
         let first = store::users::count(&mut *c).await? == 0;
         if !first {
+            let policy = crate::server::registration(state, &mut *c).await?;
             let taken = match invite {
                 Some(code) if policy == Registration::Invite => store::invites::take(&mut *c, code).await?,
                 _ => false,

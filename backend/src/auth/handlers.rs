@@ -296,7 +296,7 @@ pub async fn reset_password(
         err.errors.push(confab_shared::FieldError { field: "token".into(), message: message.into() });
         err
     };
-    if token.len() > 64 {
+    if token.chars().count() > 64 {
         return Err(AppError::invalid("token", "must be at most 64 characters"));
     }
     let hash = password::hash(password).await?;

@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::store::{self, models::FileRow};
 
 /// What a downloaded file may do when opened: nothing.
-const FILE_CSP: &str = "default-src 'none'; sandbox";
+pub const FILE_CSP: &str = "default-src 'none'; sandbox";
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -242,12 +242,8 @@ impl Files {
             Err(object_store::Error::NotFound { .. }) => {}
             Err(err) => return Err(AppError::storage_unavailable(err)),
         }
-        let _permit = self.thumbnails.acquire().await.map_err(AppError::internal)?;
         let original = self.storage.read_all(&file.storage_key).await.map_err(AppError::storage_unavailable)?;
-        let made = tokio::task::spawn_blocking(move || super::images::thumbnail(&original))
-            .await
-            .map_err(AppError::internal)??;
-        let bytes = bytes::Bytes::from(made);
+        let bytes = self.resize(original, super::images::thumbnail, "file").await?;
         self.storage.put(&key, bytes.clone()).await.map_err(AppError::storage_unavailable)?;
         Ok(bytes)
     }

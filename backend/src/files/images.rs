@@ -10,6 +10,8 @@ use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 
 /// Longest side of a thumbnail, in pixels.
 pub const THUMBNAIL: u32 = 400;
+/// Side of an avatar, in pixels.
+pub const AVATAR: u32 = 256;
 /// The largest image accepted: 16,384 pixels a side and 50 megapixels (a modern camera's
 /// photo fits; a 50,000 × 50,000 PNG of a few kilobytes does not).
 pub const MAX_SIDE: u32 = 16_384;
@@ -27,12 +29,19 @@ pub enum ImageError {
     Unreadable(#[from] image::ImageError),
 }
 
+impl ImageError {
+    /// The answer to the request whose `field` held the image.
+    pub fn problem(self, field: &str) -> AppError {
+        match self {
+            ImageError::TooLarge(..) => AppError::new(ErrorKind::ImageTooLarge, self.to_string()),
+            ImageError::Unreadable(_) => AppError::invalid(field, self.to_string()),
+        }
+    }
+}
+
 impl From<ImageError> for AppError {
     fn from(err: ImageError) -> Self {
-        match err {
-            ImageError::TooLarge(..) => AppError::new(ErrorKind::ImageTooLarge, err.to_string()),
-            ImageError::Unreadable(_) => AppError::invalid("file", err.to_string()),
-        }
+        err.problem("file")
     }
 }
 
@@ -51,6 +60,24 @@ pub fn dimensions(head: &[u8]) -> Result<Option<(u32, u32)>, ImageError> {
 /// no metadata; JPEG, or PNG when the image has transparency (its bytes say which). CPU-bound:
 /// run it on the blocking pool.
 pub fn thumbnail(bytes: &[u8]) -> Result<Vec<u8>, ImageError> {
+    let image = decode(bytes)?;
+    let small =
+        if image.width().max(image.height()) > THUMBNAIL { image.thumbnail(THUMBNAIL, THUMBNAIL) } else { image };
+    encode(&small)
+}
+
+/// An avatar: the middle square of the image, at most [`AVATAR`] pixels a side, encoded like a
+/// thumbnail. CPU-bound: run it on the blocking pool.
+pub fn avatar(bytes: &[u8]) -> Result<Vec<u8>, ImageError> {
+    let mut image = decode(bytes)?;
+    let side = image.width().min(image.height());
+    let square = image.crop((image.width() - side) / 2, (image.height() - side) / 2, side, side);
+    let small = if side > AVATAR { square.thumbnail(AVATAR, AVATAR) } else { square };
+    encode(&small)
+}
+
+/// The whole image, under the decoder limits, turned as its EXIF orientation says.
+fn decode(bytes: &[u8]) -> Result<DynamicImage, ImageError> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -61,13 +88,16 @@ pub fn thumbnail(bytes: &[u8]) -> Result<Vec<u8>, ImageError> {
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder)?;
     image.apply_orientation(orientation);
-    let small =
-        if image.width().max(image.height()) > THUMBNAIL { image.thumbnail(THUMBNAIL, THUMBNAIL) } else { image };
+    Ok(image)
+}
+
+/// PNG when the image has transparency, else JPEG; no metadata.
+fn encode(image: &DynamicImage) -> Result<Vec<u8>, ImageError> {
     let mut out = Cursor::new(Vec::new());
-    if small.color().has_alpha() {
-        small.write_to(&mut out, image::ImageFormat::Png)?;
+    if image.color().has_alpha() {
+        image.write_to(&mut out, image::ImageFormat::Png)?;
     } else {
-        JpegEncoder::new_with_quality(&mut out, 82).encode_image(&small.to_rgb8())?;
+        JpegEncoder::new_with_quality(&mut out, 82).encode_image(&image.to_rgb8())?;
     }
     Ok(out.into_inner())
 }

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
+use crate::error::{AppError, AppResult};
 use crate::store::{self, Store};
 pub use storage::Storage;
 pub use upload::upload;
@@ -29,15 +30,28 @@ const SWEEP_BATCH: i64 = 100;
 pub struct Files {
     pub storage: Storage,
     pub max_upload_bytes: u64,
-    /// Thumbnails being made at once (each decodes a whole image on the blocking pool).
-    thumbnails: Semaphore,
+    /// Images being resized at once (each decodes a whole image on the blocking pool).
+    resizing: Semaphore,
     unattached_ttl: Duration,
 }
 
 impl Files {
     pub fn new(storage: Storage, max_upload_bytes: u64, unattached_ttl: Duration) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Self { storage, max_upload_bytes, thumbnails: Semaphore::new(cores), unattached_ttl }
+        Self { storage, max_upload_bytes, resizing: Semaphore::new(cores), unattached_ttl }
+    }
+
+    /// Runs `resize` ([`images::thumbnail`], [`images::avatar`]) on the blocking pool, one
+    /// image per core at a time; an image it cannot read is a problem with `field`.
+    pub async fn resize(
+        &self,
+        original: bytes::Bytes,
+        resize: fn(&[u8]) -> Result<Vec<u8>, images::ImageError>,
+        field: &str,
+    ) -> AppResult<bytes::Bytes> {
+        let _permit = self.resizing.acquire().await.map_err(AppError::internal)?;
+        let made = tokio::task::spawn_blocking(move || resize(&original)).await.map_err(AppError::internal)?;
+        Ok(bytes::Bytes::from(made.map_err(|err| err.problem(field))?))
     }
 
     /// The key of a file's thumbnail, beside the original.

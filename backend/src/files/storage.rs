@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use bytes::Bytes;
+use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
@@ -73,6 +74,29 @@ impl Storage {
     /// The whole object in memory (for the bounded sizes of uploads).
     pub async fn read_all(&self, key: &str) -> object_store::Result<Bytes> {
         self.objects.get(&Path::from(key)).await?.bytes().await
+    }
+
+    /// Copies every object into `to` (a backup), one at a time as its bytes arrive; returns
+    /// how many objects and bytes were copied. An object removed while the copy runs is skipped.
+    pub async fn copy_all(&self, to: &Storage) -> object_store::Result<(u64, u64)> {
+        let (mut objects, mut bytes) = (0, 0);
+        let mut listing = self.objects.list(None);
+        while let Some(meta) = listing.next().await {
+            let key = meta?.location;
+            let mut source = match self.read(key.as_ref(), None).await {
+                Err(object_store::Error::NotFound { .. }) => continue,
+                other => other?,
+            };
+            let mut copy = to.create(key.as_ref()).await?;
+            while let Some(chunk) = source.next().await {
+                let chunk = chunk?;
+                bytes += chunk.len() as u64;
+                copy.write(chunk).await?;
+            }
+            copy.finish().await?;
+            objects += 1;
+        }
+        Ok((objects, bytes))
     }
 
     /// Removes an object; one already gone is not an error.

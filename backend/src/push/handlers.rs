@@ -96,7 +96,7 @@ pub async fn unsubscribe(
 /// is not caught: see docs/deploy.md).
 fn endpoint_url(endpoint: &str, allow_http: bool) -> AppResult<url::Url> {
     const FIELD: &str = "endpoint";
-    if endpoint.len() > 2048 {
+    if endpoint.chars().count() > 2048 {
         return Err(AppError::invalid(FIELD, "must be at most 2048 characters"));
     }
     let url = url::Url::parse(endpoint).map_err(|_| AppError::invalid(FIELD, "must be a URL"))?;

@@ -20,6 +20,7 @@ pub mod rooms;
 pub mod schema;
 pub mod search;
 pub mod sessions;
+pub mod settings;
 pub mod users;
 
 use anyhow::Context;

@@ -19,12 +19,25 @@ pub struct UserRow {
     pub role: String,
     /// Set while the account is deactivated.
     pub deactivated_at: Option<NaiveDateTime>,
+    pub display_name: Option<String>,
+    pub status: Option<String>,
+    /// Where the resized avatar is in the file storage (`avatars/{user_id}/{digest}.{ext}`).
+    pub avatar_key: Option<String>,
 }
 
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
         let role = if row.role == "admin" { ServerRole::Admin } else { ServerRole::Member };
-        User { id: row.id, username: row.username, created_at: utc(row.created_at), role }
+        let avatar_url = row.avatar_key.as_deref().map(|key| crate::profiles::avatar_url(row.id, key));
+        User {
+            id: row.id,
+            username: row.username,
+            created_at: utc(row.created_at),
+            role,
+            display_name: row.display_name,
+            avatar_url,
+            status: row.status,
+        }
     }
 }
 

@@ -10,6 +10,17 @@ diesel::table! {
         created_at -> Timestamp,
         role -> Text,
         deactivated_at -> Nullable<Timestamp>,
+        display_name -> Nullable<Text>,
+        status -> Nullable<Text>,
+        avatar_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    server_settings (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
     }
 }
 

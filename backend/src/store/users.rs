@@ -92,3 +92,32 @@ pub async fn search_prefix(db: impl Into<Db<'_>>, prefix: &str, limit: i64) -> S
         .load(c)
         .await?))
 }
+
+/// Sets the profile fields given (`Some("")` clears one) and returns the account as it is now.
+pub async fn update_profile(
+    db: impl Into<Db<'_>>,
+    id: i64,
+    display_name: Option<&str>,
+    status: Option<&str>,
+) -> StoreResult<UserRow> {
+    let cleared = |value: &str| Some(value.to_owned()).filter(|v| !v.is_empty());
+    write_tx!(db, |c| {
+        if let Some(name) = display_name {
+            diesel::update(users::table.find(id)).set(users::display_name.eq(cleared(name))).execute(c).await?;
+        }
+        if let Some(status) = status {
+            diesel::update(users::table.find(id)).set(users::status.eq(cleared(status))).execute(c).await?;
+        }
+        Ok(users::table.find(id).select(UserRow::as_select()).first(c).await?)
+    })
+}
+
+/// Points the account at a new avatar object (or none) and returns the account as it is now
+/// with the key of the avatar it replaced, for the caller to delete after the commit.
+pub async fn set_avatar(db: impl Into<Db<'_>>, id: i64, key: Option<&str>) -> StoreResult<(UserRow, Option<String>)> {
+    write_tx!(db, |c| {
+        let replaced: Option<String> = users::table.find(id).select(users::avatar_key).first(c).await?;
+        diesel::update(users::table.find(id)).set(users::avatar_key.eq(key)).execute(c).await?;
+        Ok((users::table.find(id).select(UserRow::as_select()).first(c).await?, replaced))
+    })
+}

@@ -102,6 +102,37 @@ impl TestApp {
         parsed(self.me(token).await, 200, "me").await
     }
 
+    /// `PATCH /me` with any body (`display_name`, `status`).
+    pub async fn update_profile(&self, token: &str, changes: &Value) -> Response {
+        self.call(Method::PATCH, &api("/me"), Some(token), Some(changes)).await
+    }
+
+    pub async fn update_profile_ok(&self, token: &str, changes: &Value) -> User {
+        parsed(self.update_profile(token, changes).await, 200, "update profile").await
+    }
+
+    /// `PUT /me/avatar` with `bytes` as the body.
+    pub async fn set_avatar(&self, token: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+        self.http
+            .put(self.url(&api("/me/avatar")))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("set avatar: {e}"))
+    }
+
+    /// `DELETE /me/avatar`.
+    pub async fn remove_avatar(&self, token: &str) -> Response {
+        self.call(Method::DELETE, &api("/me/avatar"), Some(token), None).await
+    }
+
+    /// `GET` of an `avatar_url` (a path with its query), with or without a token.
+    pub async fn avatar(&self, token: Option<&str>, avatar_url: &str) -> Response {
+        self.call(Method::GET, avatar_url, token, None).await
+    }
+
     /// `PUT /me/password`.
     pub async fn change_password(&self, token: &str, current: &str, new: &str) -> Response {
         let body = json!({"current_password": current, "new_password": new});
@@ -308,6 +339,11 @@ impl TestApp {
     /// `GET /server` (no authentication).
     pub async fn server_ok(&self) -> ServerInfo {
         parsed(self.call(Method::GET, &api("/server"), None, None).await, 200, "server").await
+    }
+
+    /// `PATCH /admin/server` with any body (`name`, `registration`).
+    pub async fn update_server(&self, token: Option<&str>, changes: &Value) -> Response {
+        self.call(Method::PATCH, &api("/admin/server"), token, Some(changes)).await
     }
 
     /// `POST /auth/register` with an invite code.
