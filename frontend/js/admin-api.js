@@ -1,6 +1,7 @@
 // The administration and moderation endpoints over the Api client (api.js): accounts, reset
-// links and the audit log (server admins), a room's bans and members (its moderators), a reset
-// link's use (signed out). Loaded with the views that use them, not with the sign-in page.
+// links, the audit log and the server's settings (server admins), a room's bans, members, roles,
+// name and topic (its moderators), a reset link's use (signed out). Loaded with the views that use
+// them, not with the sign-in page.
 
 /** `api`: an Api. Every call resolves with the server's JSON (null for a 204) or throws an ApiError. */
 export function adminApi(api) {
@@ -31,5 +32,11 @@ export function adminApi(api) {
     bans(roomId) { return r('GET', `/rooms/${roomId}/bans`); },
     /** Adds someone to a room (its owners and admins) → their Member. */
     addMember(roomId, userId) { return r('PUT', `/rooms/${roomId}/members/${userId}`); },
+    /** A member's role in a room (its owners): 'admin' | 'member' → their Member. */
+    setRole(roomId, userId, role) { return r('PUT', `/rooms/${roomId}/members/${userId}/role`, { role }); },
+    /** A room's name and topic (its owners and admins): `changes` `{name?, topic?}` → the Room. */
+    updateRoom(roomId, changes) { return r('PATCH', `/rooms/${roomId}`, changes); },
+    /** The server's settings (server admins): `changes` `{name?, registration?}` → GET /server's answer. */
+    updateServer(changes) { return r('PATCH', '/admin/server', changes); },
   };
 }

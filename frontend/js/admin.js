@@ -63,6 +63,7 @@ export function auditLine(entry, roomName = () => null) {
     case 'invite.revoked': return `${actor} revoked an invite link${code}`;
     case 'room.ban': return `${actor} banned ${target} from ${name || 'a room'}`;
     case 'room.unban': return `${actor} lifted ${target}'s ban from ${name || 'a room'}`;
+    case 'server.updated': return `${actor} changed the server's settings${code}`;
     default: return `${actor}: ${entry.action}${entry.target ? ' ' + target : ''}${code}`;
   }
 }
@@ -136,6 +137,15 @@ export function canBan({ me, myRole, member }) {
   if (!me || !member || member.user.id === me.id) return false;
   if (me.role === 'admin' || myRole === 'owner') return true;
   return myRole === 'admin' && (member.role || 'member') === 'member';
+}
+
+/**
+ * May I change `member`'s role in the room ({user, role})? Its owners, for anyone but themselves
+ * and the other owners (PUT …/role with 'admin' or 'member'; server admins are no exception).
+ */
+export function canSetRole(room, me, member) {
+  if (!room || !me || !member || room.kind === 'direct' || room.role !== 'owner') return false;
+  return member.user.id !== me.id && member.role !== 'owner';
 }
 
 /** May I moderate the room (ban, see who is banned, add people)? Not in direct rooms. */

@@ -1,7 +1,5 @@
-// Entry point: wires the API client, the socket, the store, the sync and the views together, and
-// owns the session (start, end), the route (#/rooms/{id}, #/admin/{tab}; #/join/{code} belongs to
-// the sign-in screen, #/reset/{token} has its own page), the render schedule, the browser's
-// network and visibility signals, and push's part.
+// Entry point: wires api, socket, store, sync and views; owns the session, the route (#/rooms/{id},
+// #/admin/{tab}; #/join/… is the sign-in's, #/reset/… its own page), rendering, network and push.
 import { Api } from './api.js';
 import { Socket, wsUrl } from './socket.js';
 import { Store } from './store.js';
@@ -9,7 +7,6 @@ import { Sync } from './sync.js';
 import { $, fieldError } from './views/dom.js';
 import { initAuth } from './views/auth.js';
 import { renderSidebar, renderConnection, navOpen, openNav, closeNav } from './views/sidebar.js';
-import { renderMembers } from './views/members.js';
 import { initTimeline } from './views/timeline.js';
 import { initShortcuts } from './views/shortcuts.js';
 import { toast, announce } from './views/notices.js';
@@ -26,15 +23,15 @@ const sync = new Sync({
 });
 const auth = initAuth({
   getServer: () => api.server(),
-  onSubmit: async (mode, username, password, invite) => { // invite: sent with a new account only
+  onSubmit: async (mode, username, password, invite) => { // invite: with a new account only
     if (mode === 'login') await api.login(username, password);
     else await api.register(username, password, invite);
     await startSession();
   },
 });
 const timeline = initTimeline({ store, api, sync, invalidate, openRoom });
-// Search loads on first use: the first page load stays small.
-let searchView = null; // the module's view, once loaded (one load, however fast the keys come)
+// Loaded on first use (one load, however fast the keys come): the first page stays small.
+let searchView = null;
 const search = {
   async open() {
     searchView ||= import('./views/search.js').then((m) => m.initSearch({ store, api, sync, openRoom }));
@@ -42,19 +39,17 @@ const search = {
   },
   clear() { if (searchView) searchView.then((v) => v.clear()); },
 };
-// Dialogs used now and then load on first use (one load, however fast the keys come): the quick
-// switcher, create and browse rooms, settings, a new direct message, a room's notifications;
-// Administration (for admins only). `lazy(load)` → a function giving the view's promise.
+// `lazy(load)` → a function giving the view's promise.
 const lazy = (load) => { let view = null; return () => (view ||= load().catch((e) => { view = null; throw e; })); };
 const switcherView = lazy(() => import('./views/switcher.js').then((m) => m.initSwitcher({ store, api, sync, openRoom })));
 const dialogs = lazy(() => import('./views/dialogs.js').then((m) => m.initDialogs({ store, api, sync, openRoom })));
-const settings = lazy(() => import('./views/settings.js').then((m) => m.initSettings({ api, store, openAdmin, onLoggedOutEverywhere: () => endSession('You logged out on every device.') })));
+const settings = lazy(() => import('./views/settings.js').then((m) => m.initSettings({ api, store, avatars: timeline.avatars, openAdmin, onLoggedOutEverywhere: () => endSession('You logged out on every device.') })));
 const directMessage = lazy(() => import('./views/direct-message.js').then((m) => m.initDirectMessage({ store, api, sync, openRoom })));
 const notifySettings = lazy(() => import('./views/notify-settings.js').then((m) => m.initNotifySettings({ store, api })));
+const roomSettings = lazy(() => import('./views/room-settings.js').then((m) => m.initRoomSettings({ store, api })));
 const admin = lazy(() => import('./views/admin.js').then((m) => m.initAdmin({ store, api, toast, onClose: () => navigate(store.activeRoomId) })));
 const openAdmin = async (tab) => (await admin()).open(tab);
-// Bans and adding people (moderation.js) load once I show the members of a room I may moderate
-// (roughly: the module decides exactly).
+// Moderation loads once the members of a room I may moderate show (the module decides exactly).
 let moderation = null;
 function moderate() {
   const r = store.rooms.get(store.activeRoomId);
@@ -62,7 +57,7 @@ function moderate() {
   moderation ||= import('./views/moderation.js').then((m) => m.initModeration({ store, api, sync })).catch(() => { moderation = null; });
   moderation.then((v) => v && v.render(store.activeRoomId));
 }
-// A password reset link's page (reset.js, loaded for it) shows instead of the app.
+// A reset link's page shows instead of the app.
 const isReset = () => location.hash.startsWith('#/reset/');
 const resetPage = () => import('./views/reset.js').then((m) => m.showReset({ api, leave: (done) => {
   history.replaceState(null, '', '#/');
@@ -72,18 +67,18 @@ const switcher = { open: async () => (await switcherView()).open() };
 for (const d of document.querySelectorAll('dialog')) {
   d.addEventListener('click', (e) => { if (e.target.closest('[data-close]') || e.target === d) d.close(); });
 }
-// The title's count, the favicon's badge and browser notifications load with the session.
+// The title's count, the favicon and notifications: with the session.
 let attention = null;
-// Push on this device (push.js, loaded only where its flag is set): `then(devicePush)`.
+// Push (loaded only where its flag is set): `then(devicePush)`.
 const push = (then) => { try { if (localStorage.getItem('confab.push')) return import('./push.js').then((m) => then(new m.DevicePush({ api }))).catch(() => {}); } catch { /* no storage */ } return null; };
-// A click on a push notification while a tab is open (sw.js): the room opens in it.
+// A push notification's click with a tab open (sw.js) opens the room.
 if (navigator.serviceWorker) navigator.serviceWorker.onmessage = ({ data: d }) => { if (d && d.type === 'open-room' && store.rooms.has(d.room_id)) openRoom(d.room_id); };
 initShortcuts({
   store, openRoom, switcher, search, focusComposer: () => timeline.focusComposer(),
   closers: [() => timeline.closeEmoji(), () => timeline.closeThread(), () => { if (!navOpen()) return false; closeNav(); $('btn-nav').focus(); return true; }, () => timeline.closeMembers()],
 });
 
-// ---- rendering: store changes mark parts dirty, one animation frame renders them ---------------
+// ---- rendering: changes mark parts dirty, one frame renders them
 const dirty = new Set();
 let frame = 0;
 function invalidate(...parts) {
@@ -99,7 +94,7 @@ function flush() {
   if (parts.has('connection')) renderConnection(store);
   if (parts.has('header')) timeline.renderHeader();
   if (parts.has('timeline')) timeline.renderTimeline();
-  if (parts.has('members') && store.activeRoomId) { renderMembers(store, store.activeRoomId); moderate(); }
+  if (parts.has('members') && store.activeRoomId) { timeline.renderMembers(); moderate(); }
   if (parts.has('typing')) timeline.renderTyping();
 }
 
@@ -108,7 +103,7 @@ store.subscribe((what, roomId) => {
     case 'rooms': invalidate('sidebar', 'header'); break;
     case 'connection': invalidate('connection', 'timeline'); break;
     case 'timeline': if (roomId === store.activeRoomId) invalidate('timeline'); break;
-    case 'members': if (roomId === store.activeRoomId) invalidate('members', 'header', 'timeline'); break; // reactions name members
+    case 'members': if (roomId === store.activeRoomId) invalidate('members', 'header', 'timeline'); break;
     case 'presence': invalidate('members', 'sidebar'); break;
     case 'typing': if (roomId === store.activeRoomId) invalidate('typing'); break;
     case 'active': invalidate('sidebar', 'header', 'timeline', 'members', 'typing'); break;
@@ -116,8 +111,7 @@ store.subscribe((what, roomId) => {
   }
 });
 
-// Once a second: typing lines expire, the reconnect countdown ticks, and a send that got no
-// answer in time is written again.
+// Once a second: typing expires, the countdown ticks, unanswered sends are written again.
 setInterval(() => {
   if (!store.me) return;
   timeline.renderTyping();
@@ -125,7 +119,7 @@ setInterval(() => {
   sync.pumpAll();
 }, 1000);
 
-// A change of connection state is read out once (the badge's countdown is not).
+// A change of connection state is read out once.
 let lastAnnounced = '';
 store.subscribe((what) => {
   if (what !== 'connection' || store.connection === lastAnnounced || !store.me) return;
@@ -133,7 +127,7 @@ store.subscribe((what) => {
   lastAnnounced = store.connection;
 });
 
-// ---- route -----------------------------------------------------------------------------------
+// ---- route
 function navigate(roomId) {
   const hash = roomId ? `#/rooms/${roomId}` : '#/';
   if (location.hash !== hash) history.replaceState(null, '', hash);
@@ -144,17 +138,13 @@ function roomInHash() {
   return m ? Number(m[1]) : null;
 }
 
-/** The Administration tab of `#/admin/<tab>` ('people' for `#/admin`), else null. */
+/** The tab of `#/admin/<tab>` ('people' for `#/admin`), else null. */
 function adminInHash() {
   const m = /^#\/admin\/?(\w*)/.exec(location.hash);
   return m && (m[1] || 'people');
 }
 
-/**
- * Opens a room (null or an unknown room: none), at `target` ({id, seq}: a message to jump to,
- * highlighted and focused) or where the timeline decides (the first unread, else the newest);
- * `thread` ({rootId, at}): and the thread of rootId in it (at a reply).
- */
+/** Opens a room (unknown: none) at `target` ({id, seq}) or where the timeline decides; `thread`: {rootId, at} too. */
 async function openRoom(roomId, { target, thread } = {}) {
   const room = store.rooms.get(roomId);
   if (!room) { navigate(null); store.setActiveRoom(null); return; }
@@ -176,29 +166,27 @@ window.addEventListener('hashchange', () => {
   if (isReset() && !store.me) resetPage();
 });
 
-// ---- session ---------------------------------------------------------------------------------
+// ---- session
 async function startSession() {
-  const adminAt = adminInHash(); // the route the first room replaces
-  const views = timeline.loadViews(); // alongside the session's first requests
+  const adminAt = adminInHash(); // the first room replaces it
+  const views = timeline.loadViews();
   attention ||= import('./views/attention.js').then((m) => m.initAttention({ store, open: openRoom })).catch(() => null);
   store.setVisible(document.visibilityState === 'visible');
   store.setMe(api.user);
   auth.hide();
   $('app').hidden = false;
   $('skip-link').hidden = false;
-  $('me-name').textContent = api.user ? api.user.username : '';
   invalidate('sidebar', 'header', 'connection');
   try {
     const [me, rooms] = await Promise.all([api.me(), api.allRooms({ joined: true })]);
     store.setMe(me);
-    $('me-name').textContent = me.username;
     store.setRooms(rooms);
   } catch (e) {
-    if (!api.loggedIn) return; // session ended: back at the login screen
+    if (!api.loggedIn) return; // session ended
     toast(e.detail || e.message);
   }
   for (const r of store.directRooms()) sync.loadMembers(r.id);
-  push((p) => p.resume()); // the worker registered, the subscription handed over again
+  push((p) => p.resume());
   const socket = new Socket({
     url: wsUrl(),
     getToken: () => api.accessToken(),
@@ -211,7 +199,7 @@ async function startSession() {
   sync.connect(socket);
   window.confab.socket = socket;
   socket.start();
-  if (joinCode(location.hash)) navigate(null); // an invite link has done its job (or is not for me)
+  if (joinCode(location.hash)) navigate(null); // an invite link has done its job
   const want = roomInHash();
   const first = (want && store.rooms.has(want)) ? want : (store.joinedRooms()[0] || store.directRooms()[0] || {}).id;
   await views;
@@ -221,7 +209,7 @@ async function startSession() {
 }
 
 function endSession(message) {
-  push((p) => p.disable({ server: false })); // no token left: the server drops it once it fails
+  push((p) => p.disable({ server: false })); // no token left: the server drops it
   sync.disconnect();
   api.save(null);
   store.reset();
@@ -247,24 +235,25 @@ $('btn-invite').addEventListener('click', () => openAdmin('invites'));
 $('btn-create').addEventListener('click', async () => (await dialogs()).create());
 $('btn-browse').addEventListener('click', async () => (await dialogs()).browse());
 $('btn-dm').addEventListener('click', async () => (await directMessage()).open());
+$('btn-room-settings').addEventListener('click', async () => (await roomSettings()).open(store.activeRoomId));
 $('btn-notify').addEventListener('click', async (e) => { const from = e.currentTarget; (await notifySettings()).open(store.activeRoomId, from); });
 
-// ---- the network and the tab: the socket is told at once ----------------------------------------
+// ---- the network and the tab: the socket is told at once
 const socketNow = (fn) => { if (window.confab.socket) fn(window.confab.socket); };
 window.addEventListener('online', () => socketNow((s) => s.network(true)));
 window.addEventListener('offline', () => socketNow((s) => s.network(false)));
-// A tab coming back (or a laptop waking up) checks its connection instead of trusting it.
+// A tab coming back checks its connection instead of trusting it.
 document.addEventListener('visibilitychange', () => {
   store.setVisible(document.visibilityState === 'visible');
   if (document.visibilityState === 'visible') socketNow((s) => s.network(navigator.onLine));
 });
 $('btn-reconnect').addEventListener('click', () => socketNow((s) => s.reconnectNow()));
 
-// ---- navigation drawer (narrow screens) ---------------------------------------------------------
+// ---- navigation drawer (narrow screens)
 $('btn-nav').addEventListener('click', openNav);
 $('scrim').addEventListener('click', closeNav);
 
-// ---- boot ------------------------------------------------------------------------------------
+// ---- boot
 let interactiveMarked = false;
 function markInteractive() {
   if (interactiveMarked) return;
@@ -272,7 +261,7 @@ function markInteractive() {
   performance.mark('confab-interactive');
 }
 
-window.confab = { store, api, sync, socket: null, connectionLog: [], notificationLog: [] }; // debug and test hook
+window.confab = { store, api, sync, socket: null, connectionLog: [], notificationLog: [] }; // debug, tests
 if (isReset()) {
   resetPage().then(markInteractive);
 } else if (api.loggedIn) {

@@ -80,6 +80,12 @@ export function avatarHue(id) {
   return ((Number(id) * 47) % 12 + 12) % 12;
 }
 
+/** A person's name: their display name, else their username. */
+export const displayName = (u) => (u && (u.display_name || u.username)) || '?';
+
+/** An avatar's letters: the first of the name's first two words ("Anna Berg" → "AB"). */
+export const initials = (u) => displayName(u).split(/\s+/).filter(Boolean).slice(0, 2).map((w) => (w.match(/[\p{L}\p{N}]/u) || [...w])[0]).join('').toUpperCase();
+
 /** The server's limit for a message body, in Unicode scalar values. */
 export const MAX_BODY = 4000;
 

@@ -24,8 +24,10 @@ export function mentionAt(text, caret) {
 export function mentionChoices(members, query, { meId = null, limit = 8 } = {}) {
   const q = query.toLowerCase();
   const rank = (name) => { const n = name.toLowerCase(); return n.startsWith(q) ? 0 : n.includes(q) ? 1 : -1; };
+  // By the username or the display name, whichever matches better; the mention is @username.
+  const best = (user) => Math.min(...[user.username, user.display_name].filter(Boolean).map(rank).map((r) => (r < 0 ? 9 : r)));
   const users = members.map((m) => m.user || m).filter((u) => u.id !== meId)
-    .map((user) => ({ name: user.username, user, r: rank(user.username) })).filter((c) => c.r >= 0)
+    .map((user) => ({ name: user.username, user, r: best(user) })).filter((c) => c.r < 9)
     .sort((a, b) => a.r - b.r || a.name.localeCompare(b.name));
   const room = 'room'.startsWith(q) ? [{ name: 'room', room: true, r: 0 }] : [];
   return [...users.filter((c) => c.r === 0), ...room, ...users.filter((c) => c.r > 0)].slice(0, limit).map(({ r, ...c }) => c);

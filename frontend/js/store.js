@@ -17,6 +17,7 @@
 // without them (but those `also_to_room`), `threadMessages` a root and its replies. A root (or
 // such a reply) known only from a thread page (`extra`) stays out of the timeline until a page of
 // it brings it, so no hole shows there.
+import { displayName } from './format.js';
 
 export function createTimeline() {
   return {
@@ -127,12 +128,12 @@ export class Store {
     return [...this.rooms.values()].filter((r) => r.kind !== 'direct' && r.visibility === 'public').sort(byName);
   }
 
-  /** Display name: the other member's username for a direct room; a group's is the others' names. */
+  /** Display name: the other member's name for a direct room; a group's is the others' names. */
   roomTitle(room) {
     if (!room) return '';
     if (room.kind === 'direct') {
       const peer = !isGroup(room) && this.dmPeers.get(room.id);
-      return peer ? peer.username : (isGroup(room) && room.name) || 'Direct message';
+      return peer ? displayName(peer) : (isGroup(room) && room.name) || 'Direct message';
     }
     return room.name;
   }
@@ -592,12 +593,25 @@ export class Store {
     const m = this.typing.get(roomId);
     if (m && m.delete(userId)) this.emit('typing', roomId);
   }
-  /** Usernames currently typing in a room (expired entries dropped). */
+  /** The names of those typing in a room (expired entries dropped). */
   typingNames(roomId, now = Date.now()) {
     const m = this.typing.get(roomId);
     if (!m) return [];
     for (const [id, e] of m) if (e.until <= now) m.delete(id);
-    return [...m.values()].map((e) => e.user.username).sort();
+    return [...m.values()].map((e) => displayName(e.user)).sort();
+  }
+
+  /** user_updated (or my profile saved): a person's new profile wherever they show. */
+  updateUser(u) {
+    const fix = (x) => (x && x.id === u.id ? { ...x, ...u } : x);
+    this.me = fix(this.me);
+    for (const l of this.members.values()) for (const m of l) m.user = fix(m.user);
+    for (const [id, p] of this.dmPeers) this.dmPeers.set(id, fix(p));
+    for (const t of this.timelines.values()) {
+      for (const [id, m] of t.byId) if (m.author?.id === u.id) t.byId.set(id, { ...m, author: fix(m.author) });
+      for (const p of t.pending.values()) p.author = fix(p.author);
+    }
+    this.emit('user');
   }
 }
 

@@ -345,6 +345,7 @@ export class Sync {
         return;
       case 'typing': store.setTyping(ev.room_id, ev.user); return;
       case 'presence': store.setPresence(ev.user, ev.online); return;
+      case 'user_updated': store.updateUser(ev.user); return;
       case 'member_joined': await this.memberJoined(ev); return;
       case 'member_left':
         if (ev.user.id === store.me.id) {

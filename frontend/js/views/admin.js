@@ -4,8 +4,8 @@
 // member, deactivate or reactivate (asked first, naming the person), a one-time password reset
 // link to copy with its expiry (GET and PATCH /admin/users, POST …/password-reset). Invites: the
 // invite links (views/invites.js). Audit log: who did what, newest first, older on request (GET
-// /admin/audit). Server: name, registration policy, version and upload limit (GET /server), read
-// only: the server's options set them. Its markup and stylesheet (admin.css) load with it.
+// /admin/audit). Server: its name and registration policy, editable (PATCH /admin/server), its
+// version and upload limit (GET /server). Its markup and stylesheet (admin.css) load with it.
 import { h, setChildren, fieldError } from './dom.js';
 import { announce } from './notices.js';
 import { initInvites } from './invites.js';
@@ -15,6 +15,7 @@ import { adminApi } from '../admin-api.js';
 import { Pager, auditLine, lastSeen, relativeTime, problemText, registrationText } from '../admin.js';
 import { fullTimestamp, dayKey } from '../format.js';
 import { formatSize } from '../files.js';
+import { serverChanges, problemsByField, REGISTRATIONS, SERVER_NAME_MAX } from '../forms.js';
 
 export const TABS = [['people', 'People'], ['invites', 'Invites'], ['audit', 'Audit log'], ['server', 'Server']];
 const PAGE = 50; // people and audit entries per request
@@ -139,6 +140,7 @@ export async function initAdmin({ store, api, toast, onClose }) {
     return h('li', { class: 'browse-item person' + (u.deactivated ? ' off' : ''), dataset: { userId: String(u.id) } },
       h('div', { class: 'person-main' },
         h('strong', { class: 'person-name', text: name }),
+        u.display_name ? h('span', { class: 'person-display muted', text: ` (${u.display_name})` }) : null,
         isMe(u) ? h('span', { class: 'tag', text: 'you' }) : null,
         h('span', { class: 'tag role', text: u.role === 'admin' ? 'admin' : 'member' }),
         u.deactivated ? h('span', { class: 'tag tag-off', text: 'deactivated' }) : null,
@@ -255,21 +257,63 @@ export async function initAdmin({ store, api, toast, onClose }) {
   }
 
   // ---- Server ----------------------------------------------------------------------------------
+  // Its name and who may create an account, editable (PATCH /admin/server: kept by the server over
+  // its options from then on); its version and upload limit, read only.
   const server = tabs.get('server').panel;
   const facts = h('dl', { class: 'server-info', id: 'admin-server-info' });
-  server.append(
-    facts,
+  const serverName = h('input', { id: 'admin-server-name', name: 'name', required: true, maxlength: String(SERVER_NAME_MAX), autocomplete: 'off', 'aria-describedby': 'admin-server-name-help err-admin-server-name' });
+  const policy = REGISTRATIONS.map((value) => h('label', {}, h('input', { type: 'radio', name: 'registration', value }), ' ', registrationText(value)));
+  const serverSave = h('button', { type: 'submit', class: 'btn primary', id: 'admin-server-save' }, 'Save server settings');
+  const serverForm = h('form', { class: 'form admin-server-form', id: 'form-admin-server', novalidate: true },
+    h('label', { for: 'admin-server-name', text: 'Server name' }), serverName,
+    h('p', { class: 'muted small', id: 'admin-server-name-help', text: 'Shown on the sign-in page and in invitations.' }),
+    h('p', { class: 'field-error', id: 'err-admin-server-name', hidden: true }),
+    h('fieldset', { class: 'radio-row', id: 'admin-server-registration', 'aria-describedby': 'err-admin-server-registration' }, h('legend', { text: 'Who may create an account' }), policy),
+    h('p', { class: 'field-error', id: 'err-admin-server-registration', hidden: true }),
     h('p', { class: 'form-error', id: 'admin-server-error', role: 'alert', hidden: true }),
-    h('p', { class: 'muted small', text: 'These are set by the server\'s options when it starts (--server-name, --registration and --max-upload-bytes, or CONFAB_SERVER_NAME, CONFAB_REGISTRATION and CONFAB_MAX_UPLOAD_BYTES); they cannot be changed here.' }));
-  async function loadServer() {
-    fieldError('admin-server-error');
-    try {
-      const s = await api.server();
-      const fact = (term, value) => [h('dt', { text: term }), h('dd', { text: value })];
-      setChildren(facts, fact('Name', s.name), fact('Registration', registrationText(s.registration)), fact('Version', s.version),
-        Number.isFinite(s.max_upload_bytes) ? fact('Largest upload', formatSize(s.max_upload_bytes)) : null);
-    } catch (e) { fieldError('admin-server-error', problemText(e)); }
+    h('p', { class: 'form-ok', id: 'admin-server-ok', role: 'status', hidden: true }),
+    serverSave);
+  server.append(
+    serverForm,
+    facts,
+    h('p', { class: 'muted small', text: 'The largest upload is set by the server\'s options when it starts (--max-upload-bytes or CONFAB_MAX_UPLOAD_BYTES). A name or registration policy saved here wins over --server-name and --registration from then on.' }));
+  let shownServer = null; // GET /server's (or the last save's) answer, which the form shows
+  const SERVER_ERRORS = { name: 'err-admin-server-name', registration: 'err-admin-server-registration' };
+  const clearServer = () => { for (const id of [...Object.values(SERVER_ERRORS), 'admin-server-error', 'admin-server-ok']) fieldError(id); };
+  function showServer(s) {
+    shownServer = s;
+    serverName.value = s.name;
+    for (const label of policy) { const radio = label.firstElementChild; radio.checked = radio.value === s.registration; }
+    const fact = (term, value) => [h('dt', { text: term }), h('dd', { text: value })];
+    setChildren(facts, fact('Version', s.version),
+      Number.isFinite(s.max_upload_bytes) ? fact('Largest upload', formatSize(s.max_upload_bytes)) : null);
   }
+  async function loadServer() {
+    clearServer();
+    try { showServer(await api.server()); } catch (e) { fieldError('admin-server-error', problemText(e)); }
+  }
+  serverForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearServer();
+    if (!shownServer) { await loadServer(); if (!shownServer) return; }
+    const registration = (serverForm.querySelector('input[name=registration]:checked') || {}).value;
+    const { body, errors } = serverChanges(shownServer, { name: serverName.value, registration });
+    const say = (fields, general) => {
+      for (const [f, text] of Object.entries(fields)) fieldError(SERVER_ERRORS[f] || 'admin-server-error', text);
+      if (general) fieldError('admin-server-error', general);
+      if (fields.name) serverName.focus();
+    };
+    if (errors) { say(errors); return; }
+    if (!Object.keys(body).length) { fieldError('admin-server-ok', 'Nothing to save: the settings are as shown.'); return; }
+    serverSave.disabled = true;
+    try {
+      showServer(await admin.updateServer(body));
+      fieldError('admin-server-ok', 'Server settings saved.');
+    } catch (err) {
+      const { fields, general } = problemsByField(err, { name: 'The name', registration: 'The registration policy' });
+      say(fields, general);
+    } finally { serverSave.disabled = false; }
+  });
 
   return {
     /** Opens the page at `tab` (a key of TABS; unknown: People), its first control focused. False for non-admins. */

@@ -5,6 +5,7 @@
 // box picks the first person found (or starts the group when the box is empty). Loaded the first
 // time it opens.
 import { $, h, setChildren, fieldError } from './dom.js';
+import { displayName } from '../format.js';
 
 /** At most this many other people in a direct room. */
 export const MAX_OTHERS = 8;
@@ -57,7 +58,7 @@ export function initDirectMessage({ store, api, sync, openRoom }) {
     const users = found.filter((u) => !picked.some((p) => p.id === u.id));
     if (!query.value.trim()) { results.replaceChildren(); return; }
     setChildren(results, users.length ? users.map((u) => h('li', { class: 'browse-item' },
-      h('span', {}, h('span', { class: 'dot' + (store.isOnline(u.id) ? ' on' : ''), 'aria-hidden': 'true' }), ' ', h('strong', { text: u.username })),
+      h('span', {}, h('span', { class: 'dot' + (store.isOnline(u.id) ? ' on' : ''), 'aria-hidden': 'true' }), ' ', h('strong', { text: displayName(u) }), u.display_name ? h('span', { class: 'muted small', text: ` @${u.username}` }) : null),
       h('span', { class: 'browse-actions' },
         h('button', { type: 'button', class: 'btn subtle dm-add', 'aria-label': `Add ${u.username} to a group`, 'aria-disabled': full ? 'true' : null, onclick: () => add(u) }, 'Add'),
         picked.length ? null : h('button', { type: 'button', class: 'btn primary', 'aria-label': `Message ${u.username}`, onclick: () => openWith(null, u) }, 'Message'))))

@@ -6,7 +6,7 @@ import { h, setChildren, fieldError } from './dom.js';
 import { showProblem } from './auth.js';
 import { copyLink } from './copy.js';
 import { inviteBody, inviteUses, inviteExpiry } from '../invites.js';
-import { fullTimestamp } from '../format.js';
+import { fullTimestamp, displayName } from '../format.js';
 
 const radios = (name, legend, choices, checked) => h('fieldset', { class: 'radio-row inline' }, h('legend', { text: legend }),
   choices.map(([value, label]) => h('label', {}, h('input', { type: 'radio', name, value, checked: value === checked }), ' ' + label)));
@@ -42,7 +42,7 @@ export function initInvites({ api, container }) {
       h('div', {}, url,
         h('p', { class: 'muted small', id: metaId },
           `${inviteUses(inv)} · `, h('time', { datetime: inv.expires_at || null, title: inv.expires_at ? fullTimestamp(inv.expires_at) : null, text: inviteExpiry(inv) }),
-          ` · by ${inv.created_by.username}`)),
+          ` · by ${displayName(inv.created_by)}`)),
       h('div', { class: 'browse-actions' },
         h('button', { type: 'button', class: 'btn subtle copy', 'aria-describedby': metaId, onclick: () => copy(inv.url, url) }, 'Copy'),
         h('button', { type: 'button', class: 'btn subtle danger revoke', 'aria-describedby': metaId, onclick: () => revoke(inv) }, 'Revoke')));

@@ -37,7 +37,8 @@ export function initMentionPicker({ form, input, store, roomId, onChange }) {
       role: 'option', id: `${id}-${i}`, class: 'mention-opt', 'aria-selected': String(i === active),
       onmousedown: (e) => e.preventDefault(), // the box keeps the focus (and its caret)
       onclick: () => pick(i),
-    }, h('span', { class: 'mention-at', 'aria-hidden': 'true', text: '@' }), c.name, c.room ? h('span', { class: 'muted small', text: ' · everyone in the room' }) : null)));
+    }, h('span', { class: 'mention-at', 'aria-hidden': 'true', text: '@' }), c.name, c.room ? h('span', { class: 'muted small', text: ' · everyone in the room' }) : null,
+      c.user && c.user.display_name ? h('span', { class: 'muted small', text: ` · ${c.user.display_name}` }) : null)));
     box.hidden = false;
     input.setAttribute('aria-activedescendant', `${id}-${active}`);
     box.children[active].scrollIntoView({ block: 'nearest' });

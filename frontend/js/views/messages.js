@@ -7,7 +7,7 @@
 import { h, syncChildren } from './dom.js';
 import { renderBody } from './markdown-dom.js';
 import { toast } from './notices.js';
-import { groupRows, formatTime, fullTimestamp, avatarHue, isLong } from '../format.js';
+import { groupRows, formatTime, fullTimestamp, avatarHue, isLong, displayName, initials } from '../format.js';
 
 const MOVE_KEYS = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
 
@@ -55,10 +55,10 @@ export class MessageList {
         const m = row.msg;
         shown = names && names(m);
         key = [m.id, row.first, m.edited_at, m.deleted, m.pending || '', m.reason || '', m.pending && connected, this.editingId === m.id, this.expanded.has(m.id), m.body, me && me.username,
-          rx && this.editingId !== m.id ? rx.key(m) : '', th ? th.key(m) : '', shown ? [...shown].join() : ''].join('|'); // an edit box under way stays (its chips catch up after)
+          rx && this.editingId !== m.id ? rx.key(m) : '', th ? th.key(m) : '', shown ? [...shown].join() : '', m.author && [m.author.display_name, m.author.avatar_url]].join('|'); // an edit box under way stays (its chips catch up after)
       }
       if (divider && row.kind === 'msg' && row.msg.id === divider.before) nodes.push(this.reuse(next, divider.text, () => h('li', { class: divider.cls, id: divider.id }, h('span', { text: divider.text }))));
-      nodes.push(this.reuse(next, key, () => (row.kind === 'day' ? dayRow(row) : this.messageRow(row, me, connected, { rx, th, shown, files: views && views.attachments, threads: views && views.threads }))));
+      nodes.push(this.reuse(next, key, () => (row.kind === 'day' ? dayRow(row) : this.messageRow(row, me, connected, { rx, th, shown, files: views && views.attachments, threads: views && views.threads, avatars: views && views.avatars }))));
     }
     this.cache = next;
     syncChildren(this.el, nodes);
@@ -133,7 +133,7 @@ export class MessageList {
     return true;
   }
 
-  messageRow({ msg, first }, me, connected, { rx, th, shown, files, threads }) {
+  messageRow({ msg, first }, me, connected, { rx, th, shown, files, threads, avatars }) {
     const mine = me && msg.author && msg.author.id === me.id;
     const toMe = !mine && !msg.deleted && this.ctx.store.mentionsMe(msg);
     const cls = ['msg'];
@@ -142,15 +142,16 @@ export class MessageList {
     if (msg.deleted) cls.push('deleted');
     if (mine) cls.push('mine');
     if (toMe) cls.push('to-me');
-    const name = msg.author ? msg.author.username : '?';
+    const name = displayName(msg.author);
     const li = h('li', { class: cls.join(' '), tabindex: '-1', dataset: { id: String(msg.id), seq: msg.seq !== undefined ? String(msg.seq) : '' } });
     const origin = threads && threads.origin(msg, this.ctx.thread); // a reply also sent to the room: above it
     if (origin) li.append(origin);
     const time = h('time', { datetime: msg.created_at, title: fullTimestamp(msg.created_at), text: formatTime(msg.created_at) });
     const hint = toMe ? h('span', { class: 'sr-only', text: msg.mentions_room ? ', mentions everyone' : ', mentions you' }) : null;
     if (first) {
-      li.append(h('span', { class: `avatar hue-${avatarHue(msg.author ? msg.author.id : 0)}`, 'aria-hidden': 'true', text: name.slice(0, 1).toUpperCase() }));
-      li.append(h('div', { class: 'msg-head' }, h('strong', { class: 'author', text: name }), time, hint));
+      const face = h('span', { class: `avatar hue-${avatarHue(msg.author ? msg.author.id : 0)}`, 'aria-hidden': 'true', text: initials(msg.author) });
+      if (avatars) avatars.fill(face, msg.author);
+      li.append(face, h('div', { class: 'msg-head' }, h('strong', { class: 'author', text: name, title: msg.author && '@' + msg.author.username }), time, hint));
     } else {
       time.className = 'side-time';
       li.append(time);

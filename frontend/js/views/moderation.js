@@ -7,7 +7,8 @@ import { $, h, setChildren, fieldError } from './dom.js';
 import { announce } from './notices.js';
 import { confirmAction } from './confirm.js';
 import { adminApi } from '../admin-api.js';
-import { canBan, canModerate, problemText } from '../admin.js';
+import { canBan, canModerate, canSetRole, problemText } from '../admin.js';
+import { displayName } from '../format.js';
 
 /** store, api, sync. Returns {render(roomId)}: call it after each render of the members list. */
 export function initModeration({ store, api, sync }) {
@@ -43,11 +44,28 @@ export function initModeration({ store, api, sync }) {
     const members = store.members.get(id) || [];
     for (const li of $('member-list').children) {
       const m = members.find((x) => String(x.user.id) === li.dataset.userId);
-      if (m && canBan({ me: store.me, myRole: r.role, member: m }) && !li.querySelector('.ban')) {
-        li.append(h('button', { type: 'button', class: 'btn subtle mini danger ban', 'aria-label': `Ban ${m.user.username}`, onclick: () => ban(m.user) }, 'Ban'));
-      }
+      if (!m || li.querySelector('.member-actions')) continue;
+      const to = canSetRole(r, store.me, m) && (m.role === 'admin' ? 'member' : 'admin');
+      const actions = [
+        to && h('button', { type: 'button', class: 'btn subtle mini set-role', dataset: { role: to }, 'aria-label': `${to === 'admin' ? 'Make admin' : 'Make member'}: ${displayName(m.user)}`, title: to === 'admin' ? 'Make them an admin of this room' : 'Make them a plain member of this room', onclick: () => setRole(m, to) }, to === 'admin' ? 'Make admin' : 'Make member'),
+        canBan({ me: store.me, myRole: r.role, member: m }) && h('button', { type: 'button', class: 'btn subtle mini danger ban', 'aria-label': `Ban ${displayName(m.user)}`, onclick: () => ban(m.user) }, 'Ban'),
+      ].filter(Boolean);
+      if (actions.length) li.append(h('div', { class: 'member-actions' }, actions));
     }
+    const b = refocus && $('member-list').querySelector(`li[data-user-id="${refocus.id}"] .set-role[data-role="${refocus.next}"]`);
+    if (b) { refocus = null; b.focus(); }
     if (fresh) loadBans();
+  }
+
+  // ---- a member's role in the room (its owners: PUT /rooms/{id}/members/{user_id}/role) ------------
+  let refocus = null; // {id, next}: the role button of that user (now offering `next`) takes the focus once drawn
+  async function setRole(m, role) {
+    const r = room();
+    say();
+    try { await admin.setRole(r.id, m.user.id, role); } catch (e) { say(problemText(e)); return; }
+    announce(`${displayName(m.user)} is ${role === 'admin' ? 'now an admin' : 'now a member'} of #${r.name}.`);
+    refocus = { id: m.user.id, next: role === 'admin' ? 'member' : 'admin' };
+    await sync.loadMembers(r.id); // no event says it: the list with the new role
   }
 
   async function loadBans() {
@@ -64,16 +82,17 @@ export function initModeration({ store, api, sync }) {
 
   async function ban(user) {
     const r = room();
+    const name = displayName(user);
     const ok = await confirmAction({
-      title: `Ban ${user.username} from #${r.name}?`,
-      text: `${user.username} leaves the room at once, and cannot join it, be added to it or read it until unbanned.`,
-      action: `Ban ${user.username}`,
+      title: `Ban ${name} from #${r.name}?`,
+      text: `${name} leaves the room at once, and cannot join it, be added to it or read it until unbanned.`,
+      action: `Ban ${name}`,
     });
     if (!ok || room() !== r) return;
     say();
     try { await admin.ban(r.id, user.id); } catch (e) { say(problemText(e)); return; }
     store.memberLeft(r.id, user); // the room's member_left says it too
-    announce(`${user.username} is banned from #${r.name}.`);
+    announce(`${name} is banned from #${r.name}.`);
     await loadBans();
     const undo = banList.querySelector(`li[data-user-id="${user.id}"] .unban`);
     (undo || $('btn-members-close')).focus();

@@ -4,6 +4,7 @@
 // and in a thread's panel alike). Loaded with the session (not with the sign-in screen).
 import { $, h } from './dom.js';
 import { reactionLabel, reactedBy } from '../reactions.js';
+import { displayName } from '../format.js';
 
 const LONG_PRESS_MS = 500;
 const PRESS_SLOP_PX = 10; // a finger that moves further is scrolling
@@ -13,9 +14,9 @@ export function initReactions({ store, sync, picker }) {
   const rowIn = (listEl, id) => listEl && listEl.querySelector(`li.msg[data-id="${id}"]`);
   const canReact = (msg) => Boolean(store.rooms.get(msg.room_id)?.joined) && !msg.deleted && !msg.pending;
 
-  /** Usernames by id for a room's reactions: its members, me as "you" (others are not known). */
+  /** Names by id for a room's reactions: its members, me as "you" (others are not known). */
   function names(roomId) {
-    const byId = new Map((store.members.get(roomId) || []).map((m) => [m.user.id, m.user.username]));
+    const byId = new Map((store.members.get(roomId) || []).map((m) => [m.user.id, displayName(m.user)]));
     return (id) => (id === store.me.id ? 'you' : byId.get(id));
   }
 

@@ -6,7 +6,7 @@
 import { $, h, setChildren } from './dom.js';
 import { toast } from './notices.js';
 import { SearchSession, highlightSegments, snippet, filterChips, removeToken, setFilter, groupByRoom } from '../search.js';
-import { dayLabel, formatTime, fullTimestamp } from '../format.js';
+import { dayLabel, formatTime, fullTimestamp, displayName } from '../format.js';
 import { fileNames } from '../files.js';
 
 const MOVE_KEYS = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
@@ -97,10 +97,11 @@ export function initSearch({ store, api, sync, openRoom }) {
   function hitNode({ message: m, highlights }) {
     const cut = snippet(m.body, highlights);
     const headId = `hit-head-${m.id}`;
-    const author = m.author ? m.author.username : '?';
+    const author = m.author ? m.author.username : '?'; // what from: takes
+    const name = displayName(m.author);
     return h('li', { class: 'hit', dataset: { id: String(m.id) } },
       h('div', { class: 'hit-head', id: headId },
-        h('button', { type: 'button', class: 'filter-link hit-author', title: `Only messages from ${author}`, 'aria-describedby': 'search-filter-hint', onclick: () => edit(setFilter(input.value, 'from', author)) }, author),
+        h('button', { type: 'button', class: 'filter-link hit-author', title: `Only messages from @${author}`, 'aria-describedby': 'search-filter-hint', onclick: () => edit(setFilter(input.value, 'from', author)) }, name),
         h('time', { datetime: m.created_at, title: fullTimestamp(m.created_at), text: `${dayLabel(m.created_at)} ${formatTime(m.created_at)}` })),
       h('button', { type: 'button', class: 'hit-open', 'aria-describedby': headId, onclick: () => choose(m) },
         highlightSegments(cut.body, cut.highlights).map((s) => (s.mark ? h('mark', { text: s.text }) : s.text)),

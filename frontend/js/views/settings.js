@@ -1,17 +1,24 @@
-// The settings dialog: change the password, push notifications on this device (push-settings.js),
-// see where I am signed in and end those sessions, and log out everywhere (PUT /me/password, GET
-// and DELETE /sessions, DELETE /sessions/{id}); for server admins, the way to Administration.
+// The settings dialog: my profile (profile-settings.js: display name, status, avatar), change the
+// password, push notifications on this device (push-settings.js), see where I am signed in and end
+// those sessions, and log out everywhere (PUT /me/password, GET and DELETE /sessions, DELETE
+// /sessions/{id}); for server admins, the way to Administration.
 import { $, h, setChildren, fieldError } from './dom.js';
 import { showProblem } from './auth.js';
 import { describeAgent, fullTimestamp } from '../format.js';
 import { initPushSettings } from './push-settings.js';
+import { initProfileSettings } from './profile-settings.js';
 
-/** api, store; openAdmin() opens Administration; onLoggedOutEverywhere() once every session has ended. Returns {open()}. */
-export function initSettings({ api, store, openAdmin, onLoggedOutEverywhere }) {
+/**
+ * api, store; avatars() → the session's avatars (or null); openAdmin() opens Administration;
+ * onLoggedOutEverywhere() once every session has ended. Returns {open()}.
+ */
+export function initSettings({ api, store, avatars = () => null, openAdmin, onLoggedOutEverywhere }) {
   const dlg = $('dlg-settings');
   const endAll = $('btn-end-all');
   const END_ALL_LABEL = endAll.textContent;
   const push = initPushSettings({ api });
+  const profile = initProfileSettings({ api, store, avatars });
+  $('form-password').before(profile.section);
   // Server admins only (the server checks every call anyway).
   const adminPart = h('section', { 'aria-labelledby': 'settings-admin-title', id: 'settings-admin', hidden: true },
     h('h3', { id: 'settings-admin-title', text: 'Administration' }),
@@ -73,8 +80,9 @@ export function initSettings({ api, store, openAdmin, onLoggedOutEverywhere }) {
       endAll.textContent = END_ALL_LABEL;
       adminPart.hidden = !(store.me && store.me.role === 'admin');
       setChildren($('session-list'));
+      profile.open();
       dlg.showModal();
-      $('pw-current').focus();
+      $('profile-name').focus();
       loadSessions();
       push.refresh();
     },

@@ -2,7 +2,7 @@
 // "Invite people" for server admins, the connection state, and the drawer it becomes on narrow
 // screens. (The title's count is views/attention.js's.)
 import { $, h, setChildren } from './dom.js';
-import { connectionLabel } from '../format.js';
+import { connectionLabel, displayName } from '../format.js';
 import { isGroup } from '../store.js';
 
 export function renderSidebar(store, { onOpen }) {
@@ -26,6 +26,7 @@ export function renderSidebar(store, { onOpen }) {
     return h('li', {}, a);
   };
   $('invite-section').hidden = !(store.me && store.me.role === 'admin');
+  $('me-name').textContent = displayName(store.me);
   const rooms = store.joinedRooms();
   setChildren($('room-list'), rooms.length ? rooms.map(item) : h('li', { class: 'muted side-empty', text: 'No rooms yet' }));
   const dms = store.directRooms();

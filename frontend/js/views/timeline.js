@@ -13,7 +13,7 @@ import { initComposer } from './composer.js';
 import { toast, announce } from './notices.js';
 import { plainText } from '../markdown.js';
 import { oldestSeq, inMainTimeline } from '../store.js';
-import { typingText, memberCount, firstUnread } from '../format.js';
+import { typingText, memberCount, firstUnread, displayName } from '../format.js';
 
 const JUMP_LABEL = 'Jump to latest ↓';
 
@@ -62,6 +62,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     $('member-count').textContent = memberCount(count);
     $('btn-leave').hidden = !has || !room.joined || room.kind === 'direct';
     $('btn-notify').hidden = !has || !room.joined;
+    $('btn-room-settings').hidden = !(has && room.kind !== 'direct' && /^(owner|admin)$/.test(room.role));
     $('btn-notify').dataset.level = has ? room.notify || '' : '';
     $('btn-join').hidden = !has || room.joined;
     $('composer').hidden = !has || !room.joined;
@@ -233,32 +234,34 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
 
   return {
     /**
-     * Loads the session's views (once): files, reactions, the emoji picker, threads and the
-     * names of mentions (and their stylesheet), before the first room opens, so its messages show
-     * them. Without them messages show no files, reactions or threads and nothing can be attached
-     * (said once).
+     * Loads the session's views (once): files, reactions, the emoji picker, threads, the names
+     * of mentions, avatars and the members panel (and their stylesheet), before the first room
+     * opens, so its messages show them. Without them messages show no files, reactions or threads
+     * and nothing can be attached (said once).
      */
     async loadViews() {
       if (views) return;
       document.head.append(h('link', { rel: 'stylesheet', href: '/conversations.css' }));
       try {
-        const [a, u, f, e, r, t, m] = await Promise.all([import('./attachments.js'), import('./uploads.js'), import('../files.js'), import('./emoji-picker.js'), import('./reactions.js'), import('./threads.js'), import('../mentions.js')]);
+        const [a, u, f, e, r, t, m, p, mb] = await Promise.all([import('./attachments.js'), import('./uploads.js'), import('../files.js'), import('./emoji-picker.js'), import('./reactions.js'), import('./threads.js'), import('../mentions.js'), import('./avatars.js'), import('./members.js')]);
         if (views) return;
         const picker = e.initEmojiPicker({ input, onChange: composer.updateCount });
         const els = { list: $('uploads'), input, picker: $('file-input'), attach: $('btn-attach'), area: $('main'), zone: $('drop-zone') };
         const session = {
-          attachments: a.initAttachments({ api }), fileNames: f.fileNames, picker, reactions: r.initReactions({ store, sync, picker }),
+          attachments: a.initAttachments({ api }), avatars: p.initAvatars({ api }), members: mb.renderMembers, fileNames: f.fileNames, picker, reactions: r.initReactions({ store, sync, picker }),
           uploads: u.initUploads({ api, els, roomId: () => store.activeRoomId, can: () => Boolean(store.activeRoomId) && !$('composer').hidden, onChange: composer.updateSend }),
           mentions: (roomId) => { const nameOf = m.namesOf(store.members.get(roomId) || [], store.me); return (msg) => m.mentionedNames(msg, nameOf); },
         };
         session.threads = t.initThreads({ store, api, sync, views: session, uploads: u.initUploads });
         views = session;
       } catch {
-        toast('Files, reactions, threads and emoji could not be loaded: reload the page to see them.');
+        toast('Files, reactions, threads, emoji and members could not be loaded: reload the page to see them.');
       }
     },
     renderHeader,
     renderTimeline,
+    avatars: () => views && views.avatars,
+    renderMembers() { if (views) views.members(store, store.activeRoomId, views.avatars); },
     renderTyping,
     /**
      * A room is about to open: no edit box or selection carries over; it starts at `target`
@@ -313,7 +316,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     /** A new message from someone else in the open room (a reply: in a thread). */
     showIncoming(message) {
       const names = views && message.attachments.length ? `${message.body ? ' · ' : ''}files: ${views.fileNames(message.attachments)}` : '';
-      announce(`${message.author.username}${message.reply_to ? (message.also_to_room ? ' (replied to a thread)' : ' (in a thread)') : ''}: ${plainText(message.body)}${names}`);
+      announce(`${displayName(message.author)}${message.reply_to ? (message.also_to_room ? ' (replied to a thread)' : ' (in a thread)') : ''}: ${plainText(message.body)}${names}`);
       if (!stickToBottom && inMainTimeline(message)) jump.textContent = 'New messages ↓';
     },
     /** Closes the members panel if it is open (Escape); true when it was. */
