@@ -3,8 +3,8 @@
 // refusals (a name with a bidi control: its `errors[].field`; a name taken: 409) show under the
 // name; she renames the room and sets its topic, and Mike's open page shows both at once (header
 // and sidebar). Olga makes Mike a room admin from the members panel (the focus stays on the
-// button, now "Make member"); after a reload Mike is an admin there, gets "Room settings" and still
-// no role controls (only owners have them). axe on the dialog and the panel, light and dark.
+// button, now "Make member"); Mike's open page follows at once (member_updated), and after a
+// reload: he gets "Room settings" and still no role controls (only owners have them). axe on the dialog and the panel, light and dark.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.js';
@@ -131,7 +131,11 @@ describe('room settings and roles', () => {
     const role = await olga.evaluate(async (id) => (await window.confab.api.members(id)).members.find((m) => m.user.username === 'mike').role, roomId);
     assert.equal(role, 'admin');
 
-    // Mike, now a room admin: "Room settings" after a reload, still no role controls.
+    // Mike, now a room admin, hears of it (member_updated): "Room settings" and his role tag
+    // without a reload, still no role controls; the same after one.
+    await mike.waitForSelector('#btn-room-settings', { state: 'visible' });
+    await openMembers(mike);
+    await memberRow(mike, 'mike').locator('.role:has-text("admin")').waitFor();
     await mike.reload();
     await waitConnected(mike);
     await mike.waitForSelector('#btn-room-settings', { state: 'visible' });
@@ -146,6 +150,7 @@ describe('room settings and roles', () => {
       const li = document.querySelector(`#member-list li[data-user-id="${id}"]`);
       return li && !li.querySelector('.role') && li.querySelector('.set-role').textContent === 'Make admin';
     }, mikeId);
+    await mike.waitForSelector('#btn-room-settings', { state: 'hidden' });
     assert.deepEqual(problems, []);
   });
 });

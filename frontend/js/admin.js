@@ -144,7 +144,7 @@ export function canBan({ me, myRole, member }) {
  * and the other owners (PUT …/role with 'admin' or 'member'; server admins are no exception).
  */
 export function canSetRole(room, me, member) {
-  if (!room || !me || !member || room.kind === 'direct' || room.role !== 'owner') return false;
+  if (!room || !me || !member || room.kind === 'direct' || (room.role !== 'owner' && me.role !== 'admin')) return false;
   return member.user.id !== me.id && member.role !== 'owner';
 }
 

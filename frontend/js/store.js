@@ -575,6 +575,16 @@ export class Store {
       this.emit('rooms');
     }
   }
+  /** member_updated: a member's role changed (mine too: the room's role follows). */
+  memberUpdated(roomId, user, role) {
+    const list = this.members.get(roomId);
+    const m = list && list.find((x) => x.user.id === user.id);
+    if (m) m.role = role;
+    const r = this.rooms.get(roomId);
+    if (r && this.me && user.id === this.me.id) this.rooms.set(roomId, { ...r, role });
+    this.emit('members', roomId);
+    this.emit('rooms');
+  }
   setPresence(user, online) {
     if (online) this.online.add(user.id); else this.online.delete(user.id);
     for (const list of this.members.values()) for (const m of list) if (m.user.id === user.id) m.online = online;

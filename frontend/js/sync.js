@@ -347,6 +347,7 @@ export class Sync {
       case 'presence': store.setPresence(ev.user, ev.online); return;
       case 'user_updated': store.updateUser(ev.user); return;
       case 'member_joined': await this.memberJoined(ev); return;
+      case 'member_updated': store.memberUpdated(ev.room_id, ev.user, ev.role); return;
       case 'member_left':
         if (ev.user.id === store.me.id) {
           this.subscribed.delete(ev.room_id);

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::rest::{Message, NotificationReason, NotifyLevel, Room, User};
+use crate::rest::{Message, NotificationReason, NotifyLevel, Role, Room, User};
 
 /// A frame a client sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +87,9 @@ pub enum ServerEvent {
     MemberJoined { room_id: i64, user: User },
     #[cfg_attr(feature = "schema", schema(title = "MemberLeftEvent"))]
     MemberLeft { room_id: i64, user: User },
+    /// A member's role in the room changed (to the room, and to that member's connections).
+    #[cfg_attr(feature = "schema", schema(title = "MemberUpdatedEvent"))]
+    MemberUpdated { room_id: i64, user: User, role: Role },
     /// `joined`, `role`, `unread_count`, `last_read_seq`, `mention_count` and `notify` of `room`
     /// are not the receiver's: keep your own.
     #[cfg_attr(feature = "schema", schema(title = "RoomUpdatedEvent"))]

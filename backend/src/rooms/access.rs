@@ -5,6 +5,7 @@
 use confab_shared::Role;
 
 use crate::error::{AppError, AppResult, ErrorKind};
+use crate::state::AppState;
 use crate::store::models::{MembershipRow, RoomRow};
 use crate::store::{Db, bans, rooms};
 
@@ -50,6 +51,26 @@ pub async fn readable(db: impl Into<Db<'_>>, room_id: i64, user_id: i64) -> AppR
         }
     }
     Ok(RoomAccess { room, membership })
+}
+
+/// The room, if `user_id` may act on it as at least `min` (`forbidden` otherwise), or is a server
+/// admin, who may in any room, private ones included; with their own role in it (`None` for a
+/// server admin, who is not held to it).
+pub async fn moderated(
+    state: &AppState,
+    room_id: i64,
+    user_id: i64,
+    min: Role,
+    action: &str,
+) -> AppResult<(RoomRow, Option<Role>)> {
+    if crate::admin::server_admin(state, user_id).await?.is_some() {
+        let room = rooms::by_id(&state.store, room_id).await?.ok_or_else(|| AppError::not_found("room"))?;
+        return Ok((room, None));
+    }
+    let access = readable(&state.store, room_id, user_id).await?;
+    access.require(min, action)?;
+    let role = access.role();
+    Ok((access.room, role))
 }
 
 /// The room, if `user_id` is a member of it (`not_a_member` for a public room they have not joined).

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, delete, get, put, web};
 use confab_shared::{BanList, Role, RoomKind, ServerEvent};
 
 use super::access;
-use crate::admin::{self, record};
+use crate::admin::record;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -17,14 +17,7 @@ use crate::store::{self, admin::Action, models::RoomRow};
 /// would give them (404 for a private room they are not in), or `forbidden`. (A deactivated
 /// account has no session, so it never gets here.)
 async fn moderated(state: &AppState, room_id: i64, user_id: i64) -> AppResult<(RoomRow, Option<Role>)> {
-    let (room, role) = if admin::server_admin(state, user_id).await?.is_some() {
-        (store::rooms::by_id(&state.store, room_id).await?.ok_or_else(|| AppError::not_found("room"))?, None)
-    } else {
-        let access = access::readable(&state.store, room_id, user_id).await?;
-        access.require(Role::Admin, "ban people")?;
-        let role = access.role();
-        (access.room, role)
-    };
+    let (room, role) = access::moderated(state, room_id, user_id, Role::Admin, "ban people").await?;
     if room.kind() == RoomKind::Direct {
         return Err(AppError::forbidden("nobody can be banned from a direct room"));
     }

@@ -9,11 +9,12 @@ use std::collections::BTreeSet;
 use utoipa::IntoParams;
 
 use super::{access, view};
+use crate::admin::record;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::json::ApiJson;
 use crate::state::AppState;
-use crate::store::{self, models::notify_str, models::visibility_str};
+use crate::store::{self, admin::Action, models::notify_str, models::visibility_str};
 use crate::validate;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -128,14 +129,29 @@ pub async fn update(
     path: web::Path<i64>,
     body: ApiJson<UpdateRoom>,
 ) -> AppResult<web::Json<Room>> {
-    let access = access::readable(&state.store, path.into_inner(), auth.user_id).await?;
-    access.require(Role::Admin, "change the room")?;
-    if access.room.kind() == RoomKind::Direct {
+    let (room, _) = access::moderated(&state, path.into_inner(), auth.user_id, Role::Admin, "change the room").await?;
+    if room.kind() == RoomKind::Direct {
         return Err(AppError::forbidden("direct rooms have no name or topic to change"));
     }
     let name = body.0.name.as_deref().map(validate::room_name).transpose()?;
     let topic = body.0.topic.as_deref().map(validate::topic).transpose()?;
-    let row = store::rooms::update(&state.store, access.room.id, name.as_deref(), topic.as_deref()).await?;
+    let row = store::rooms::update(&state.store, room.id, name.as_deref(), topic.as_deref()).await?;
+    let changes = [("name", &room.name, &row.name), ("topic", &room.topic, &row.topic)];
+    let detail: Vec<String> = changes
+        .iter()
+        .filter(|(_, before, after)| before != after)
+        .map(|(field, _, after)| format!("{field}={after}"))
+        .collect();
+    if !detail.is_empty() {
+        let entry = Action {
+            actor: Some(auth.user_id),
+            action: "room.updated",
+            target: None,
+            room_id: Some(room.id),
+            detail: Some(detail.join(", ")),
+        };
+        record(&state, entry).await;
+    }
     let event = ServerEvent::RoomUpdated { room: view::neutral(&state, row.clone()).await? };
     state.realtime.to_room(row.id, &event);
     Ok(web::Json(view::for_viewer(&state, row, auth.user_id).await?))

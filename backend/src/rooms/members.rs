@@ -4,11 +4,12 @@ use actix_web::{HttpResponse, delete, get, put, web};
 use confab_shared::{Member, MemberList, Role, Room, RoomKind, ServerEvent, SetRole, User};
 
 use super::{access, view};
+use crate::admin::record;
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::json::ApiJson;
 use crate::state::AppState;
-use crate::store::{self, models::parse_role};
+use crate::store::{self, admin::Action, models::parse_role};
 
 /// Joins a public room (a no-op for a member).
 #[utoipa::path(
@@ -176,11 +177,27 @@ pub async fn set_role(
     body: ApiJson<SetRole>,
 ) -> AppResult<web::Json<Member>> {
     let (room_id, user_id) = path.into_inner();
-    let access = access::readable(&state.store, room_id, auth.user_id).await?;
-    access.require(Role::Owner, "change roles")?;
-    store::rooms::set_role(&state.store, room_id, user_id, body.0.role).await?;
+    access::moderated(&state, room_id, auth.user_id, Role::Owner, "change roles").await?;
+    let role = body.0.role;
+    let before = store::rooms::membership(&state.store, room_id, user_id).await?.map(|m| m.role());
+    store::rooms::set_role(&state.store, room_id, user_id, role).await?;
     let user = store::users::by_id(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
-    member(&state, room_id, user.into()).await.map(web::Json)
+    let member = member(&state, room_id, user.into()).await?;
+    if before != Some(role) {
+        let event = ServerEvent::MemberUpdated { room_id, user: member.user.clone(), role };
+        state.realtime.to_room(room_id, &event);
+        state.realtime.to_users([user_id], &event);
+        let detail = Some(store::models::role_str(role).to_owned());
+        let entry = Action {
+            actor: Some(auth.user_id),
+            action: "room.role",
+            target: Some(user_id),
+            room_id: Some(room_id),
+            detail,
+        };
+        record(&state, entry).await;
+    }
+    Ok(web::Json(member))
 }
 
 async fn member(state: &AppState, room_id: i64, user: User) -> AppResult<Member> {

@@ -4,7 +4,7 @@
 
 use crate::cluster::{Cluster, SHARED_REDIS, services_available};
 use crate::helpers::{Backend, TestApp, assert_problem, both_stores};
-use confab_shared::{AdminUser, AdminUserList, AuditLog, BanList, PasswordResetLink, ServerEvent, ServerRole};
+use confab_shared::{AdminUser, AdminUserList, AuditLog, BanList, PasswordResetLink, Role, ServerEvent, ServerRole};
 use serde_json::json;
 
 both_stores!(
@@ -14,6 +14,7 @@ both_stores!(
     bans_remove_and_keep_out,
     admin_endpoints_refuse_members_and_strangers,
     the_admin_command_deactivates_and_resets,
+    server_admins_manage_any_room,
 );
 
 async fn users(app: &TestApp, token: &str, query: &str) -> AdminUserList {
@@ -179,6 +180,47 @@ async fn bans_remove_and_keep_out(backend: Backend) {
     assert_eq!(kinds, ["room.unban", "room.unban", "room.ban", "room.ban"], "a repeat is not an action");
     assert_eq!(actions[3].1.as_deref(), Some("anna"));
     assert_eq!(actions[3].2.as_deref(), Some("ben"));
+}
+
+/// A server admin renames a private room they are not in and changes roles in it; the room and
+/// the member hear of the role, and both changes are in the audit log. A room admin may rename,
+/// not change roles.
+async fn server_admins_manage_any_room(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let anna = app.register("anna").await.access_token;
+    let ben = app.register("ben").await;
+    let carl = app.register("carl").await;
+    let room = app.create_room(&ben.access_token, "hidden", "private").await;
+    assert_eq!(app.add_member(&ben.access_token, room.id, carl.user.id).await.status(), 200);
+    let mut carls = app.ws(&carl.access_token).await;
+    let mut bens = app.ws(&ben.access_token).await;
+    bens.subscribe(room.id, None).await;
+
+    let res = app.update_room(&anna, room.id, &json!({"name": "renamed", "topic": "by the admin"})).await;
+    assert_eq!(res.status(), 200);
+    let res = app.set_role(&anna, room.id, carl.user.id, "admin").await;
+    assert_eq!(res.status(), 200);
+    let role_of = |e: &ServerEvent| match e {
+        ServerEvent::MemberUpdated { room_id, user, role } if *room_id == room.id => Some((user.id, *role)),
+        _ => None,
+    };
+    for ws in [&mut bens, &mut carls] {
+        let events = ws.until(|e| role_of(e).is_some()).await;
+        assert_eq!(events.last().and_then(role_of), Some((carl.user.id, Role::Admin)));
+    }
+    let changed = app.update_room(&carl.access_token, room.id, &json!({"topic": "now mine"})).await;
+    assert_eq!(changed.status(), 200, "a room admin may change the room");
+    assert_problem(app.set_role(&carl.access_token, room.id, carl.user.id, "owner").await, 403, "forbidden").await;
+    let actions = audit_actions(&app, &anna).await;
+    let room_actions: Vec<_> = actions.iter().filter(|a| a.0.starts_with("room.")).cloned().collect();
+    assert_eq!(
+        room_actions,
+        [
+            ("room.updated".to_owned(), Some("carl".to_owned()), None),
+            ("room.role".to_owned(), Some("anna".to_owned()), Some("carl".to_owned())),
+            ("room.updated".to_owned(), Some("anna".to_owned()), None),
+        ]
+    );
 }
 
 async fn admin_endpoints_refuse_members_and_strangers(backend: Backend) {

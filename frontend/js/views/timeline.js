@@ -62,7 +62,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     $('member-count').textContent = memberCount(count);
     $('btn-leave').hidden = !has || !room.joined || room.kind === 'direct';
     $('btn-notify').hidden = !has || !room.joined;
-    $('btn-room-settings').hidden = !(has && room.kind !== 'direct' && /^(owner|admin)$/.test(room.role));
+    $('btn-room-settings').hidden = !(has && room.kind !== 'direct' && (/^(owner|admin)$/.test(room.role) || store.me?.role === 'admin'));
     $('btn-notify').dataset.level = has ? room.notify || '' : '';
     $('btn-join').hidden = !has || room.joined;
     $('composer').hidden = !has || !room.joined;

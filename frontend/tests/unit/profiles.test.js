@@ -156,7 +156,8 @@ test('roles: a room\'s owners change those of others who are not owners; nobody 
   assert.equal(canSetRole(room('owner'), me, member(2, 'owner')), false, 'not another owner');
   assert.equal(canSetRole(room('owner'), me, member(1, 'owner')), false, 'not myself');
   assert.equal(canSetRole(room('admin'), me, member(2, 'member')), false, 'room admins do not');
-  assert.equal(canSetRole(room('member'), { id: 1, role: 'admin' }, member(2, 'member')), false, 'nor server admins who are no owner');
+  assert.equal(canSetRole(room('member'), { id: 1, role: 'admin' }, member(2, 'member')), true, 'server admins in any room');
+  assert.equal(canSetRole(null, { id: 1, role: 'admin' }, member(2, 'member')), false);
   assert.equal(canSetRole(room('owner', 'direct'), me, member(2, 'member')), false, 'no roles in direct rooms');
 });
 
@@ -169,4 +170,21 @@ test('the mention autocomplete finds people by their display name too; the menti
 
 test('the audit log says who changed the server\'s settings', () => {
   assert.equal(auditLine({ action: 'server.updated', actor: { username: 'ann' }, target: null, room_id: null, detail: 'registration=invite' }), 'ann changed the server\'s settings (registration=invite)');
+});
+
+test('member_updated: the member role changes in the panel, and a change of mine changes the room role', async () => {
+  const me = { id: 1, username: 'ann', role: 'member' };
+  const store = new Store();
+  store.setMe(me);
+  store.setRooms([{ id: 1, name: 'r1', kind: 'room', visibility: 'public', joined: true, role: 'member', member_count: 2 }]);
+  store.setMembers(1, [{ user: me, role: 'member', online: true }, { user: ben, role: 'member', online: true }]);
+  const said = [];
+  store.subscribe((what) => said.push(what));
+  const sync = new Sync({ store, api: {}, toast: () => {}, navigate: () => {}, onMessage: () => {} });
+  await sync.onEvent({ type: 'member_updated', room_id: 1, user: ben, role: 'admin' });
+  assert.equal(store.members.get(1)[1].role, 'admin');
+  assert.equal(store.rooms.get(1).role, 'member', 'not mine');
+  await sync.onEvent({ type: 'member_updated', room_id: 1, user: me, role: 'admin' });
+  assert.equal(store.rooms.get(1).role, 'admin', 'mine: Room settings may show now');
+  assert.ok(said.includes('members') && said.includes('rooms'));
 });
