@@ -21,7 +21,7 @@ test: web
 # (see contract/README.md). ST_MAX_TIME sets the budget in seconds.
 contract:
     cargo build -p confab --locked
-    ST_MAX_TIME="${ST_MAX_TIME:-120}" bash contract/run.sh target/debug/confab
+    ST_MAX_TIME="${ST_MAX_TIME:-240}" bash contract/run.sh target/debug/confab
 
 # The web app's pure modules, with node --test.
 frontend-test:

@@ -203,13 +203,49 @@ def _live_reset(body):
 UPDATE_USER = ("PATCH", "/api/v1/admin/users/{user_id}")
 END_SESSION = ("DELETE", "/api/v1/sessions/{session_id}")
 REACTION = "/api/v1/rooms/{room_id}/messages/{message_id}/reactions/{emoji}"
+DELETE_MESSAGE = ("DELETE", "/api/v1/rooms/{room_id}/messages/{message_id}")
+REMOVE_MEMBER = ("DELETE", "/api/v1/rooms/{room_id}/members/{user_id}")
+GET_AVATAR = ("GET", "/api/v1/users/{user_id}/avatar")
 
 
-def _call(method: str, path: str, token: str, body: dict | None = None):
+def _own_avatar(path_parameters):
+    """Lets half the valid `GET /users/{user_id}/avatar` cases (odd ids) name run.sh's user after
+    giving it an avatar (other cases remove it), so the image itself is served and checked, not
+    only 404 for users without one."""
+    value = (path_parameters or {}).get("user_id")
+    if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 and value % 2 == 1):
+        return path_parameters
+    try:
+        user = _call("PUT", "/api/v1/me/avatar", _login(), raw=AVATAR_PNG)
+    except urllib.error.HTTPError:
+        return path_parameters
+    path_parameters["user_id"] = user["id"]
+    return path_parameters
+
+
+def _removable_member(path_parameters):
+    """Lets half the valid `DELETE /rooms/{room_id}/members/{user_id}` cases (odd user ids)
+    remove a real member: run.sh's second user, added first to the run's reaction room (which
+    run.sh's user owns), so the success path (204) runs, not only 403 and 404 for random pairs."""
+    value = (path_parameters or {}).get("user_id")
+    if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 and value % 2 == 1):
+        return path_parameters
+    token = _login()
+    second = int(os.environ["CONFAB_ST_USER_IDS"].split(",")[1])
+    try:
+        room = _reaction_room(token)
+        _call("PUT", f"/api/v1/rooms/{room}/members/{second}", token)
+    except urllib.error.HTTPError:
+        return path_parameters
+    path_parameters["room_id"], path_parameters["user_id"] = room, second
+    return path_parameters
+
+
+def _call(method: str, path: str, token: str, body: dict | None = None, raw: bytes | None = None):
     request = urllib.request.Request(
         os.environ["CONFAB_ST_URL"].rstrip("/") + path,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        data=raw if raw is not None else json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "image/png" if raw is not None else "application/json", "Authorization": f"Bearer {token}"},
         method=method,
     )
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -267,6 +303,17 @@ def map_path_parameters(ctx, path_parameters):
     operation = ctx.operation
     if operation is not None and operation.path == REACTION:
         return _seeded_message(path_parameters)
+    if operation is not None and (operation.method.upper(), operation.path) == GET_AVATAR:
+        return _own_avatar(path_parameters)
+    if operation is not None and (operation.method.upper(), operation.path) == REMOVE_MEMBER:
+        return _removable_member(path_parameters)
+    if operation is not None and (operation.method.upper(), operation.path) == DELETE_MESSAGE:
+        # Half the valid cases delete a real message of the run's user (204), the rest stay
+        # random (404); random pairs alone seldom reach past 404 and 403.
+        value = (path_parameters or {}).get("message_id")
+        if isinstance(value, int) and not isinstance(value, bool) and value % 2 == 1:
+            return _seeded_message(path_parameters)
+        return path_parameters
     if operation is not None and (operation.method.upper(), operation.path) == UPDATE_USER:
         # The run's own accounts are never demoted or deactivated (it would lock the run out);
         # any other id, existing or not, is fair game.

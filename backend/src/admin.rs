@@ -44,6 +44,7 @@ fn admin_user(row: UserRow, last_seen: Option<chrono::NaiveDateTime>) -> AdminUs
         id: user.id,
         username: user.username,
         display_name: user.display_name,
+        bot: user.bot,
         created_at: user.created_at,
         role: user.role,
         deactivated,

@@ -88,6 +88,12 @@ pub struct Config {
     /// Messages a user may send in a burst.
     #[arg(long, env = "CONFAB_SEND_BURST", default_value_t = 30.0, global = true)]
     pub send_burst: f64,
+    /// Messages a bot may send per second (sustained), with its API token.
+    #[arg(long, env = "CONFAB_BOT_SEND_RATE", default_value_t = 10.0, global = true)]
+    pub bot_send_rate: f64,
+    /// Messages a bot may send in a burst (a CI run's results at once, say).
+    #[arg(long, env = "CONFAB_BOT_SEND_BURST", default_value_t = 100.0, global = true)]
+    pub bot_send_burst: f64,
     /// Login attempts per minute for one account from one client address (an address gets three
     /// times as many over all accounts, an account ten times as many over all addresses); also
     /// the limit of password changes per account.

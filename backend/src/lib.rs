@@ -8,6 +8,7 @@ pub mod admin;
 pub mod admin_cli;
 pub mod auth;
 pub mod backup;
+pub mod bots;
 pub mod config;
 pub mod error;
 pub mod files;

@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         (name = "server", description = "The server, its registration policy and invites"),
         (name = "push", description = "Web Push: notifications on a browser with no tab open"),
         (name = "admin", description = "Server administration: accounts, password resets, the audit log"),
+        (name = "bots", description = "Accounts for integrations, with long-lived API tokens"),
         (name = "realtime", description = "The WebSocket event stream"),
         (name = "ops", description = "Health and readiness"),
     )

@@ -125,6 +125,7 @@ pub struct AvatarQuery {
     params(("user_id" = i64, Path, description = "Account id"), AvatarQuery),
     responses(
         (status = 200, description = "The image: JPEG, or PNG for one with transparency", content_type = "image/*", body = crate::openapi::Bytes),
+        (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
         (status = 503, response = crate::openapi::Unavailable),
@@ -135,8 +136,11 @@ pub async fn avatar(
     _auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    _query: web::Query<AvatarQuery>,
+    query: web::Query<AvatarQuery>,
 ) -> AppResult<HttpResponse> {
+    if query.v.as_ref().is_some_and(|v| v.chars().count() > 64) {
+        return Err(AppError::invalid("v", "must be at most 64 characters"));
+    }
     let user = store::users::by_id(&state.store, path.into_inner()).await?;
     let key = user.and_then(|u| u.avatar_key).ok_or_else(|| AppError::not_found("avatar"))?;
     let bytes = match state.files.storage.read_all(&key).await {

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{RouteTable, WebRoot};
 use crate::{
-    admin, auth, files, invites, messages, openapi, ops, profiles, push, realtime, rooms, search, server, users,
+    admin, auth, bots, files, invites, messages, openapi, ops, profiles, push, realtime, rooms, search, server, users,
 };
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
@@ -74,6 +74,10 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(admin::password_reset)
             .service(admin::audit)
             .service(server::update)
+            .service(bots::create)
+            .service(bots::list)
+            .service(bots::rotate)
+            .service(bots::remove)
             .service(auth::handlers::reset_password)
             .service(realtime::gateway::connect),
     )

@@ -73,6 +73,8 @@ pub struct Limits {
     pub password_by_user: Limiter,
     /// Message writes per user: sends, edits and deletes.
     pub send: Limiter,
+    /// The same for bots, with their API tokens.
+    pub bot_send: Limiter,
     pub rooms_by_user: Limiter,
     pub uploads_by_user: Limiter,
     /// Every other repeatable write per user (see `Config::action_rate`).
@@ -123,6 +125,7 @@ impl AppState {
             refresh_by_addr: Limiter::new(RateLimiter::per_minute(config.refresh_rate_per_minute), shared, "refresh"),
             password_by_user: Limiter::new(RateLimiter::per_minute(config.login_rate_per_minute), shared, "password"),
             send: Limiter::new(RateLimiter::new(config.send_rate, config.send_burst), shared, "send"),
+            bot_send: Limiter::new(RateLimiter::new(config.bot_send_rate, config.bot_send_burst), shared, "bot-send"),
             rooms_by_user: Limiter::new(RateLimiter::per_hour(config.room_rate_per_hour), shared, "rooms"),
             uploads_by_user: Limiter::new(RateLimiter::per_minute(config.upload_rate_per_minute), shared, "uploads"),
             actions_by_user: Limiter::new(RateLimiter::new(config.action_rate, config.action_burst), shared, "actions"),

@@ -181,6 +181,22 @@ describe('profiles and the server\'s settings', () => {
     await ben.keyboard.press('Escape');
   });
 
+  test('a bot the admin made joins and posts with its token; it shows as a bot', async () => {
+    const made = await ann.evaluate(() => window.confab.api.request('POST', '/bots', { username: 'ci-bot', display_name: 'CI' }));
+    const call = (method, path, body) => fetch(server.url + '/api/v1' + path, {
+      method, headers: { Authorization: 'Bearer ' + made.token, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body),
+    });
+    assert.equal((await call('PUT', `/rooms/${lobby}/members/me`)).status, 200);
+    assert.equal((await call('POST', `/rooms/${lobby}/messages`, { body: 'build 42 passed' })).status, 201);
+    const row = msgRow(ann, 'build 42 passed');
+    await row.waitFor();
+    assert.equal(await row.locator('.author').textContent(), 'CI');
+    assert.equal(await row.locator('.bot-tag').textContent(), 'bot');
+    if (!(await ann.isVisible('#member-list'))) await ann.click('#btn-members');
+    await ann.locator(`#member-list li[data-user-id="${made.user.id}"] .bot-tag`).waitFor();
+    assert.equal(await benInPanel(ann).locator('.bot-tag').count(), 0, 'people are not bots');
+  });
+
   test('the admin edits the server\'s name and registration; a fresh visitor sees them', async () => {
     // Her own profile form, for axe (Ben's page keeps the CSP).
     await ann.click('#btn-settings');

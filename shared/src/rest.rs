@@ -23,6 +23,47 @@ pub struct User {
     /// A short line: "on holiday until Monday".
     #[serde(default)]
     pub status: Option<String>,
+    /// An integration's account (`POST /bots`), not a person's.
+    #[serde(default)]
+    pub bot: bool,
+}
+
+/// Body of `POST /bots`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewBot {
+    /// As a person's: 3–32 characters of `A-Z a-z 0-9 _ . -`, unique ignoring case.
+    #[cfg_attr(feature = "schema", schema(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.-]+$"))]
+    pub username: String,
+    /// At most 64 characters; no control, bidi or zero-width characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        schema(
+            max_length = 64,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+        )
+    )]
+    pub display_name: Option<String>,
+}
+
+/// Answer of `POST /bots` and `POST /bots/{user_id}/token`: the bot's API token, shown once.
+/// Use it as `Authorization: Bearer <token>` on REST and in the WebSocket's `auth`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct BotToken {
+    /// The bot (`POST /bots` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    pub token: String,
+}
+
+/// `GET /bots`: the server's bots that are not deleted, by name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct BotList {
+    pub bots: Vec<User>,
 }
 
 /// Body of `PATCH /me`: the fields to change; an empty string clears one.
@@ -30,13 +71,25 @@ pub struct User {
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfile {
-    /// At most 64 characters.
+    /// At most 64 characters; no control, bidi or zero-width characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", schema(max_length = 64))]
+    #[cfg_attr(
+        feature = "schema",
+        schema(
+            max_length = 64,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+        )
+    )]
     pub display_name: Option<String>,
-    /// At most 140 characters.
+    /// At most 140 characters; no control, bidi or zero-width characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", schema(max_length = 140))]
+    #[cfg_attr(
+        feature = "schema",
+        schema(
+            max_length = 140,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+        )
+    )]
     pub status: Option<String>,
 }
 
@@ -46,9 +99,16 @@ pub struct UpdateProfile {
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateServer {
-    /// 1–64 characters.
+    /// 1–64 characters after trimming; no control, bidi or zero-width characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "schema",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\x00-\x1F\x7F-\x9F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\x00-\x1F\x7F-\x9F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+        )
+    )]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration: Option<Registration>,
@@ -162,6 +222,9 @@ pub struct AdminUser {
     pub role: ServerRole,
     /// Deactivated: cannot log in; their messages stay.
     pub deactivated: bool,
+    /// An integration's account (`POST /bots`).
+    #[serde(default)]
+    pub bot: bool,
     /// When one of their sessions was last used (a login or a token refresh), if ever.
     pub last_seen_at: Option<DateTime<Utc>>,
 }

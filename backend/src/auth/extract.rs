@@ -1,4 +1,4 @@
-//! The `Auth` extractor: a valid bearer access token of a live session. It also takes one token
+//! The `Auth` extractor: a valid bearer access token (or bot token, see `bots`) of a live session. It also takes one token
 //! of the caller's action bucket for every write (any method but GET and HEAD), so no write a
 //! user can repeat goes unthrottled; message writes draw from their own bucket instead
 //! (`Limits::send`, taken by the message service).
@@ -18,16 +18,21 @@ use crate::store;
 pub struct Auth {
     pub user_id: i64,
     pub session_id: i64,
+    /// Came with a bot's API token (bots have their own send limit).
+    pub bot: bool,
 }
 
 impl Auth {
-    /// Checks an access token and that its session is still live.
+    /// Checks an access token (or a bot's API token) and that its session is still live.
     pub async fn from_token(state: &AppState, token: &str) -> AppResult<Self> {
+        if token.starts_with(crate::bots::TOKEN_PREFIX) {
+            return crate::bots::authenticate(state, token).await;
+        }
         let (user_id, session_id) = state.tokens.verify(token)?;
         if !store::sessions::is_active(&state.store, session_id).await? {
             return Err(AppError::new(ErrorKind::SessionRevoked, "this session has ended; log in again"));
         }
-        Ok(Auth { user_id, session_id })
+        Ok(Auth { user_id, session_id, bot: false })
     }
 }
 

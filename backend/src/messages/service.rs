@@ -19,6 +19,11 @@ use crate::store::reactions::{Toggle, Toggled};
 use crate::store::{self, StoreError, messages::NewMessage};
 use crate::validate;
 
+/// The send limit the caller draws from: a bot's own, or the people's.
+fn send_limit(state: &AppState, auth: Auth) -> &crate::limits::Limiter {
+    if auth.bot { &state.limits.bot_send } else { &state.limits.send }
+}
+
 /// Sends a message and waits for its commit.
 pub async fn send(state: &AppState, auth: Auth, room_id: i64, draft: Draft) -> AppResult<Sent> {
     submit(state, auth, room_id, draft).await?.sent(&state.store).await
@@ -46,7 +51,7 @@ pub async fn submit(state: &AppState, auth: Auth, room_id: i64, draft: Draft) ->
     if let Some(id) = &client_id {
         validate::client_id(id)?;
     }
-    state.limits.send.take(auth.user_id).await?;
+    send_limit(state, auth).take(auth.user_id).await?;
     // The names are found here, off the writer's task; the writer resolves them.
     let mentioned = mentions::find(&body);
     let also_to_room = also_to_room && reply_to.is_some();
@@ -70,7 +75,7 @@ pub async fn edit(state: &AppState, auth: Auth, room_id: i64, message_id: i64, b
     if !body.is_empty() {
         validate::message_body(body)?;
     }
-    state.limits.send.take(auth.user_id).await?;
+    send_limit(state, auth).take(auth.user_id).await?;
     let mentioned = mentions::find(body);
     let names: BTreeSet<&str> = mentioned.candidates().collect();
     let (seq, message, newly) = store::transaction!(&state.store, |c| {
@@ -145,7 +150,7 @@ async fn changed(db: impl Into<store::Db<'_>>, row: MessageRow) -> AppResult<(i6
 /// discarded with it and removed from storage right after; a reply's root counts one less.
 /// Deleting a tombstone again succeeds and changes nothing (DELETE is idempotent).
 pub async fn delete(state: &AppState, auth: Auth, room_id: i64, message_id: i64) -> AppResult<()> {
-    state.limits.send.take(auth.user_id).await?;
+    send_limit(state, auth).take(auth.user_id).await?;
     let seq = store::transaction!(&state.store, |c| {
         let access = access::member(&mut *c, room_id, auth.user_id).await?;
         let current = store::messages::by_id(&mut *c, room_id, message_id)

@@ -23,6 +23,8 @@ pub struct UserRow {
     pub status: Option<String>,
     /// Where the resized avatar is in the file storage (`avatars/{user_id}/{digest}.{ext}`).
     pub avatar_key: Option<String>,
+    /// An integration's account (`POST /bots`), not a person's.
+    pub bot: bool,
 }
 
 impl From<UserRow> for User {
@@ -37,6 +39,7 @@ impl From<UserRow> for User {
             display_name: row.display_name,
             avatar_url,
             status: row.status,
+            bot: row.bot,
         }
     }
 }

@@ -13,6 +13,7 @@ diesel::table! {
         display_name -> Nullable<Text>,
         status -> Nullable<Text>,
         avatar_key -> Nullable<Text>,
+        bot -> Bool,
     }
 }
 

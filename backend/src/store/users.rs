@@ -10,6 +10,17 @@ use super::{Conflict, Db, StoreResult, now, read, write_tx};
 /// Creates an account with a server role (`admin` or `member`); `username_taken` when the name
 /// is in use, ignoring case.
 pub async fn create(db: impl Into<Db<'_>>, username: &str, password_hash: &str, role: &str) -> StoreResult<UserRow> {
+    insert(db, username, password_hash, role, false, None).await
+}
+
+async fn insert(
+    db: impl Into<Db<'_>>,
+    username: &str,
+    password_hash: &str,
+    role: &str,
+    bot: bool,
+    display_name: Option<&str>,
+) -> StoreResult<UserRow> {
     let key = username.to_ascii_lowercase();
     let result = write_tx!(db, |c| {
         Ok(diesel::insert_into(users::table)
@@ -19,6 +30,8 @@ pub async fn create(db: impl Into<Db<'_>>, username: &str, password_hash: &str, 
                 users::password_hash.eq(password_hash),
                 users::created_at.eq(now()),
                 users::role.eq(role),
+                users::bot.eq(bot),
+                users::display_name.eq(display_name),
             ))
             .returning(UserRow::as_returning())
             .get_result(c)
@@ -120,4 +133,25 @@ pub async fn set_avatar(db: impl Into<Db<'_>>, id: i64, key: Option<&str>) -> St
         diesel::update(users::table.find(id)).set(users::avatar_key.eq(key)).execute(c).await?;
         Ok((users::table.find(id).select(UserRow::as_select()).first(c).await?, replaced))
     })
+}
+
+/// Creates a bot's account: a member, with a password nobody knows.
+pub async fn create_bot(
+    db: impl Into<Db<'_>>,
+    username: &str,
+    password_hash: &str,
+    display_name: Option<&str>,
+) -> StoreResult<UserRow> {
+    insert(db, username, password_hash, "member", true, display_name).await
+}
+
+/// The bots that are not deleted (deactivated), by name.
+pub async fn bots(db: impl Into<Db<'_>>) -> StoreResult<Vec<UserRow>> {
+    read!(db, |c| Ok(users::table
+        .filter(users::bot)
+        .filter(users::deactivated_at.is_null())
+        .order(users::username_key)
+        .select(UserRow::as_select())
+        .load(c)
+        .await?))
 }

@@ -6,7 +6,7 @@
 
 use crate::helpers::TestApp;
 use confab_shared::{
-    File, Invite, MemberList, Message, MessageList, PresenceList, Room, RoomList, SearchResults, ServerInfo,
+    BotToken, File, Invite, MemberList, Message, MessageList, PresenceList, Room, RoomList, SearchResults, ServerInfo,
     SessionList, TokenPair, User, UserList,
 };
 use reqwest::{Method, Response};
@@ -339,6 +339,32 @@ impl TestApp {
     /// `GET /server` (no authentication).
     pub async fn server_ok(&self) -> ServerInfo {
         parsed(self.call(Method::GET, &api("/server"), None, None).await, 200, "server").await
+    }
+
+    // Bots.
+
+    /// `POST /bots` with any body (`username`, `display_name`).
+    pub async fn create_bot(&self, token: &str, body: &Value) -> Response {
+        self.call(Method::POST, &api("/bots"), Some(token), Some(body)).await
+    }
+
+    pub async fn create_bot_ok(&self, token: &str, username: &str) -> BotToken {
+        parsed(self.create_bot(token, &json!({"username": username})).await, 201, "create bot").await
+    }
+
+    /// `GET /bots`.
+    pub async fn bots(&self, token: &str) -> Response {
+        self.call(Method::GET, &api("/bots"), Some(token), None).await
+    }
+
+    /// `POST /bots/{user_id}/token`.
+    pub async fn rotate_bot_token(&self, token: &str, bot_id: i64) -> Response {
+        self.call(Method::POST, &api(&format!("/bots/{bot_id}/token")), Some(token), None).await
+    }
+
+    /// `DELETE /bots/{user_id}`.
+    pub async fn delete_bot(&self, token: &str, bot_id: i64) -> Response {
+        self.call(Method::DELETE, &api(&format!("/bots/{bot_id}")), Some(token), None).await
     }
 
     /// `PATCH /admin/server` with any body (`name`, `registration`).

@@ -9,6 +9,7 @@ mod administration;
 mod auth;
 mod backpressure;
 mod backup;
+mod bots;
 mod cluster;
 mod cluster_trust;
 mod conversations;

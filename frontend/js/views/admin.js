@@ -143,6 +143,7 @@ export async function initAdmin({ store, api, toast, onClose }) {
         u.display_name ? h('span', { class: 'person-display muted', text: ` (${u.display_name})` }) : null,
         isMe(u) ? h('span', { class: 'tag', text: 'you' }) : null,
         h('span', { class: 'tag role', text: u.role === 'admin' ? 'admin' : 'member' }),
+        u.bot ? h('span', { class: 'tag bot-tag', text: 'bot' }) : null,
         u.deactivated ? h('span', { class: 'tag tag-off', text: 'deactivated' }) : null,
         h('p', { class: 'muted small', id: metaId },
           u.last_seen_at ? h('time', { datetime: u.last_seen_at, title: fullTimestamp(u.last_seen_at), text: lastSeen(u) }) : lastSeen(u),

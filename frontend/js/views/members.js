@@ -17,6 +17,7 @@ export function renderMembers(store, roomId, avatars) {
       h('span', { class: 'dot' + (on ? ' on' : ''), role: 'img', 'aria-label': on ? 'online' : 'offline' }), face,
       h('span', { class: 'member-main' }, h('span', { class: 'member-name', text: displayName(u) }),
         u.display_name ? h('span', { class: 'member-user', text: ` @${u.username}` }) : null,
+        u.bot ? h('span', { class: 'role bot-tag', text: 'bot' }) : null,
         u.status ? h('span', { class: 'member-status', text: u.status }) : null),
       role && role !== 'member' ? h('span', { class: 'role', text: role }) : null);
   }));

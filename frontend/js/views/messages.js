@@ -151,7 +151,8 @@ export class MessageList {
     if (first) {
       const face = h('span', { class: `avatar hue-${avatarHue(msg.author ? msg.author.id : 0)}`, 'aria-hidden': 'true', text: initials(msg.author) });
       if (avatars) avatars.fill(face, msg.author);
-      li.append(face, h('div', { class: 'msg-head' }, h('strong', { class: 'author', text: name, title: msg.author && '@' + msg.author.username }), time, hint));
+      const bot = msg.author && msg.author.bot ? h('span', { class: 'role bot-tag', text: 'bot' }) : null;
+      li.append(face, h('div', { class: 'msg-head' }, h('strong', { class: 'author', text: name, title: msg.author && '@' + msg.author.username }), bot, time, hint));
     } else {
       time.className = 'side-time';
       li.append(time);
