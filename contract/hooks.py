@@ -101,6 +101,8 @@ def map_body(ctx, body):
         return _live_reset(body)
     if operation is not None and (operation.method.upper(), operation.path) == SET_AVATAR:
         return AVATAR_PNG
+    if operation is not None and (operation.method.upper(), operation.path) == HOOK_POST:
+        return _something_to_post(body)
     if operation is None or (operation.method.upper(), operation.path) != CHANGE_PASSWORD:
         return body
     valid = (
@@ -206,6 +208,81 @@ REACTION = "/api/v1/rooms/{room_id}/messages/{message_id}/reactions/{emoji}"
 DELETE_MESSAGE = ("DELETE", "/api/v1/rooms/{room_id}/messages/{message_id}")
 REMOVE_MEMBER = ("DELETE", "/api/v1/rooms/{room_id}/members/{user_id}")
 GET_AVATAR = ("GET", "/api/v1/users/{user_id}/avatar")
+PUT_DRAFT = ("PUT", "/api/v1/rooms/{room_id}/draft")
+HOOK_POST = ("POST", "/hooks/{token}")
+WEBHOOK = "/api/v1/rooms/{room_id}/webhooks/{webhook_id}"
+
+
+def _new_webhook() -> dict:
+    """A new incoming webhook of the run's reaction room (owned by run.sh's user)."""
+    token = _login()
+    return _call("POST", f"/api/v1/rooms/{_reaction_room(token)}/webhooks", token, {"name": "contract"})
+
+
+def _live_hook_token(path_parameters):
+    """Lets half the `POST /hooks/{token}` cases (those whose token's characters sum to an odd
+    number) name a real webhook's token, so posts reach the writer (200), not only 404 for
+    random tokens. A new webhook every 20 uses: other cases rotate and delete webhooks."""
+    value = (path_parameters or {}).get("token")
+    if not (isinstance(value, str) and sum(map(ord, value)) % 2 == 1):
+        return path_parameters
+    if _hook_uses[0] % 20 == 0:
+        try:
+            _hook_urls.append(_new_webhook()["url"])
+        except urllib.error.HTTPError:
+            return path_parameters
+    _hook_uses[0] += 1
+    if _hook_urls:
+        path_parameters["token"] = _hook_urls[-1].rsplit("/", 1)[-1]
+    return path_parameters
+
+
+def _something_to_post(body):
+    """Gives three in four `POST /hooks/{token}` bodies with neither `text` nor `body` a text, so
+    they have something to post (a Slack payload of only a username or colours shows nothing, and
+    the server refuses it: valid by the schema, which cannot say what mrkdwn shows). Adding a
+    text never makes an invalid body valid: a field of the wrong type stays wrong."""
+    if isinstance(body, dict) and "text" not in body and "body" not in body and len(json.dumps(body)) % 4:
+        return {**body, "text": "posted by the contract run"}
+    return body
+
+
+_hook_urls: list[str] = []
+_hook_uses = [0]
+
+
+def _real_webhook(path_parameters):
+    """Lets half the valid rotate and delete cases (odd webhook ids) name a new webhook of the
+    reaction room, so they reach their success paths (200, 204), not only 404."""
+    value = (path_parameters or {}).get("webhook_id")
+    if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 and value % 2 == 1):
+        return path_parameters
+    try:
+        hook = _new_webhook()
+    except urllib.error.HTTPError:
+        return path_parameters
+    path_parameters["room_id"], path_parameters["webhook_id"] = hook["room_id"], hook["id"]
+    return path_parameters
+
+
+def _undrafted_room(path_parameters):
+    """Lets half the valid `PUT /rooms/{room_id}/draft` cases (odd room ids) name a new room of
+    run.sh's user, whose draft has never changed, so a body with `base_seq` 0 (a boundary
+    schemathesis tries often) is stored (200); other bases still meet 409 with the newer draft,
+    and random rooms 403 or 404."""
+    value = (path_parameters or {}).get("room_id")
+    if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 and value % 2 == 1):
+        return path_parameters
+    _drafted_rooms[0] += 1
+    name = f"{os.environ['CONFAB_ST_USERNAME']}-drafts-{_drafted_rooms[0]}"
+    try:
+        path_parameters["room_id"] = _call("POST", "/api/v1/rooms", _login(), {"name": name})["id"]
+    except urllib.error.HTTPError:
+        pass
+    return path_parameters
+
+
+_drafted_rooms = [0]
 
 
 def _own_avatar(path_parameters):
@@ -307,6 +384,12 @@ def map_path_parameters(ctx, path_parameters):
         return _own_avatar(path_parameters)
     if operation is not None and (operation.method.upper(), operation.path) == REMOVE_MEMBER:
         return _removable_member(path_parameters)
+    if operation is not None and (operation.method.upper(), operation.path) == PUT_DRAFT:
+        return _undrafted_room(path_parameters)
+    if operation is not None and (operation.method.upper(), operation.path) == HOOK_POST:
+        return _live_hook_token(path_parameters)
+    if operation is not None and operation.path.startswith(WEBHOOK):
+        return _real_webhook(path_parameters)
     if operation is not None and (operation.method.upper(), operation.path) == DELETE_MESSAGE:
         # Half the valid cases delete a real message of the run's user (204), the rest stay
         # random (404); random pairs alone seldom reach past 404 and 403.

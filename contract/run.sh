@@ -80,6 +80,9 @@ trap 'exit 143' TERM
     --login-rate-per-minute 100000 \
     --send-rate 10000 \
     --send-burst 10000 \
+    --bot-send-rate 10000 \
+    --bot-send-burst 10000 \
+    --webhook-allow-private \
     --refresh-rate-per-minute 100000 \
     --room-rate-per-hour 100000 \
     --upload-rate-per-minute 100000 \

@@ -189,8 +189,7 @@ pub async fn password_reset(
         detail: None,
     };
     record(&state, action).await;
-    let info = req.connection_info();
-    let url = format!("{}://{}/#/reset/{token}", info.scheme(), info.host());
+    let url = format!("{}/#/reset/{token}", crate::web::origin(&req));
     Ok(HttpResponse::Created().json(PasswordResetLink { url, expires_at: utc(expires_at) }))
 }
 

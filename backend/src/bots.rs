@@ -51,12 +51,14 @@ async fn issue(state: &AppState, user_id: i64) -> AppResult<String> {
     Ok(token)
 }
 
+/// A password hash nobody knows the password of: a bot never logs in, it has its token.
+pub(crate) async fn unknown_password() -> AppResult<String> {
+    password::hash(base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())).await
+}
+
 /// The bot `user_id` names, not deleted; `not_found` for anyone else.
 async fn bot(state: &AppState, user_id: i64) -> AppResult<UserRow> {
-    store::users::by_id(&state.store, user_id)
-        .await?
-        .filter(|u| u.bot && u.deactivated_at.is_none())
-        .ok_or_else(|| AppError::not_found("bot"))
+    store::users::bot(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("bot"))
 }
 
 /// Ends every token of the bot; its open sockets close on every node.
@@ -92,9 +94,8 @@ pub async fn create(auth: Auth, state: web::Data<AppState>, body: ApiJson<NewBot
     let NewBot { username, display_name } = body.0;
     validate::username(&username)?;
     let display_name = display_name.as_deref().map(validate::display_name).transpose()?.filter(|n| !n.is_empty());
-    // A password nobody knows: a bot never logs in, it has its token.
-    let unknown = password::hash(base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())).await?;
-    let row = store::users::create_bot(&state.store, &username, &unknown, display_name.as_deref()).await?;
+    let row =
+        store::users::create_bot(&state.store, &username, &unknown_password().await?, display_name.as_deref()).await?;
     let token = issue(&state, row.id).await?;
     audit(&state, &admin, "bot.created", row.id).await;
     Ok(HttpResponse::Created().json(BotToken { user: Some(row.into()), token }))

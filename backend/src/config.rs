@@ -165,6 +165,10 @@ pub struct Config {
     /// Most changes a `subscribe` replays before answering `replay_truncated`.
     #[arg(long, env = "CONFAB_MAX_REPLAY", default_value_t = 5000, global = true)]
     pub max_replay: i64,
+    /// Most entries of a user's stream a `sync` (or `GET /sync`) replays before answering
+    /// `replay_truncated`; each user's older entries are deleted hourly.
+    #[arg(long, env = "CONFAB_MAX_USER_REPLAY", default_value_t = 10_000, global = true)]
+    pub max_user_replay: i64,
     /// The VAPID private key of Web Push (a P-256 scalar, 32 bytes base64url); derived from the
     /// token secret when unset, so the nodes of a cluster agree with no setting of their own.
     #[arg(long, env = "CONFAB_VAPID_KEY", hide_env_values = true, global = true)]
@@ -176,6 +180,18 @@ pub struct Config {
     /// tests); off in production, where every push service is https.
     #[arg(long, env = "CONFAB_PUSH_ALLOW_HTTP", default_value_t = false, global = true)]
     pub push_allow_http: bool,
+    /// Let outgoing webhooks reach private, loopback and link-local addresses (a receiver on the
+    /// same host or network); off by default, so a room admin cannot make the server call into
+    /// its own network (SSRF).
+    #[arg(long, env = "CONFAB_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, global = true)]
+    pub webhook_allow_private: bool,
+    /// Failed deliveries in a row after which an outgoing webhook is disabled (until its secret
+    /// is replaced).
+    #[arg(long, env = "CONFAB_WEBHOOK_MAX_FAILURES", default_value_t = 50, global = true)]
+    pub webhook_max_failures: i64,
+    /// Seconds an outgoing webhook's receiver has to answer a delivery.
+    #[arg(long, env = "CONFAB_WEBHOOK_TIMEOUT_SECS", default_value_t = 10, global = true)]
+    pub webhook_timeout_secs: u64,
 }
 
 impl Config {

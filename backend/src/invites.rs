@@ -18,8 +18,7 @@ pub fn new_code() -> String {
 
 /// The web app's join page for `code` on the server the request reached.
 fn join_url(req: &HttpRequest, code: &str) -> String {
-    let info = req.connection_info();
-    format!("{}://{}/#/join/{code}", info.scheme(), info.host())
+    format!("{}/#/join/{code}", crate::web::origin(req))
 }
 
 fn invite(req: &HttpRequest, row: InviteRow, created_by: User) -> Invite {

@@ -30,6 +30,8 @@ use utoipa::{Modify, OpenApi, ToResponse};
         (name = "push", description = "Web Push: notifications on a browser with no tab open"),
         (name = "admin", description = "Server administration: accounts, password resets, the audit log"),
         (name = "bots", description = "Accounts for integrations, with long-lived API tokens"),
+        (name = "webhooks", description = "Incoming webhooks: tools post to a room at a secret address"),
+        (name = "sync", description = "Staying in step: my user stream, a room's changes, drafts"),
         (name = "realtime", description = "The WebSocket event stream"),
         (name = "ops", description = "Health and readiness"),
     )

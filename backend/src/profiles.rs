@@ -17,7 +17,8 @@ use crate::error::{AppError, AppResult, ErrorKind};
 use crate::files::{handlers::FILE_CSP, images, sniff};
 use crate::json::ApiJson;
 use crate::state::AppState;
-use crate::store::{self, models::UserRow};
+use crate::store::user_stream::Entry;
+use crate::store::{self, Db, StoreResult, models::UserRow};
 use crate::validate;
 
 /// The largest image `PUT /me/avatar` takes, in bytes.
@@ -54,9 +55,13 @@ pub async fn update(
     let UpdateProfile { display_name, status } = body.0;
     let display_name = display_name.as_deref().map(validate::display_name).transpose()?;
     let status = status.as_deref().map(validate::status).transpose()?;
-    let row =
-        store::users::update_profile(&state.store, auth.user_id, display_name.as_deref(), status.as_deref()).await?;
-    Ok(web::Json(changed(&state, row).await))
+    let (user, entries) = store::transaction!(&state.store, |c| {
+        let row =
+            store::users::update_profile(&mut *c, auth.user_id, display_name.as_deref(), status.as_deref()).await?;
+        Ok(announced(&mut *c, row).await?)
+    })?;
+    state.realtime.to_streams(entries);
+    Ok(web::Json(user))
 }
 
 /// Sets the caller's avatar from an image (PNG, JPEG, GIF or WebP, at most 5 MiB): its middle
@@ -87,9 +92,9 @@ pub async fn set_avatar(auth: Auth, state: web::Data<AppState>, body: web::Paylo
     let extension = if sniff::content_type(&resized) == "image/png" { "png" } else { "jpg" };
     let key = format!("avatars/{}/{digest}.{extension}", auth.user_id);
     state.files.storage.put(&key, resized).await.map_err(AppError::storage_unavailable)?;
-    let (row, replaced) = store::users::set_avatar(&state.store, auth.user_id, Some(&key)).await?;
+    let (user, replaced) = avatar_changed(&state, auth.user_id, Some(&key)).await?;
     forget(&state, replaced.filter(|old| *old != key)).await;
-    Ok(web::Json(changed(&state, row).await))
+    Ok(web::Json(user))
 }
 
 /// Removes the caller's avatar.
@@ -105,9 +110,9 @@ pub async fn set_avatar(auth: Auth, state: web::Data<AppState>, body: web::Paylo
 )]
 #[delete("/me/avatar")]
 pub async fn remove_avatar(auth: Auth, state: web::Data<AppState>) -> AppResult<web::Json<User>> {
-    let (row, replaced) = store::users::set_avatar(&state.store, auth.user_id, None).await?;
+    let (user, replaced) = avatar_changed(&state, auth.user_id, None).await?;
     forget(&state, replaced).await;
-    Ok(web::Json(changed(&state, row).await))
+    Ok(web::Json(user))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -181,16 +186,25 @@ async fn forget(state: &AppState, replaced: Option<String>) {
     }
 }
 
-/// Tells the user's other devices and everyone who shares a room with them; returns the user.
-async fn changed(state: &AppState, row: UserRow) -> User {
+/// Sets (or removes) the avatar and announces it; returns the user and the replaced key.
+async fn avatar_changed(state: &AppState, user_id: i64, key: Option<&str>) -> AppResult<(User, Option<String>)> {
+    let (user, entries, replaced) = store::transaction!(&state.store, |c| {
+        let (row, replaced) = store::users::set_avatar(&mut *c, user_id, key).await?;
+        let (user, entries) = announced(&mut *c, row).await?;
+        Ok((user, entries, replaced))
+    })?;
+    state.realtime.to_streams(entries);
+    Ok((user, replaced))
+}
+
+/// Records the changed profile as a `user_updated` entry in the streams of the user and of
+/// everyone sharing a room with them, in the change's transaction; returns the user and the
+/// entries to send once it commits.
+async fn announced(db: impl Into<Db<'_>>, row: UserRow) -> StoreResult<(User, Vec<Entry>)> {
+    let mut db = db.into();
     let user = User::from(row);
-    match store::rooms::co_member_ids(&state.store, user.id).await {
-        Ok(ids) => {
-            let me = user.id;
-            let receivers = ids.into_iter().filter(|id| *id != me).chain([me]);
-            state.realtime.to_users(receivers, &ServerEvent::UserUpdated { user: user.clone() });
-        }
-        Err(err) => tracing::warn!(error = %err, "profile announcement failed"),
-    }
-    user
+    let receivers = store::rooms::co_member_ids(db.reborrow(), user.id).await?.into_iter().chain([user.id]);
+    let event = ServerEvent::UserUpdated { user: user.clone(), user_seq: None };
+    let entries = store::user_stream::append(db.reborrow(), receivers, &event).await?;
+    Ok((user, entries))
 }

@@ -13,7 +13,8 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{RouteTable, WebRoot};
 use crate::{
-    admin, auth, bots, files, invites, messages, openapi, ops, profiles, push, realtime, rooms, search, server, users,
+    admin, auth, bots, drafts, files, invites, messages, openapi, ops, profiles, push, realtime, rooms, search, server,
+    sync, users, webhooks,
 };
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
@@ -78,9 +79,18 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .service(bots::list)
             .service(bots::rotate)
             .service(bots::remove)
+            .service(webhooks::create)
+            .service(webhooks::list)
+            .service(webhooks::rotate)
+            .service(webhooks::remove)
             .service(auth::handlers::reset_password)
+            .service(sync::user_stream)
+            .service(sync::room_changes)
+            .service(drafts::list)
+            .service(drafts::put)
             .service(realtime::gateway::connect),
     )
+    .service(webhooks::incoming::receive)
     .service(ops::healthz)
     .service(ops::readyz)
     .service(ops::metrics);
@@ -101,7 +111,7 @@ impl Application {
         let web_root = web::Data::new(WebRoot(config.web_dir.clone()));
         let origins = config.allowed_origins.clone();
         let (state, background) = AppState::build(config).await?;
-        background.spawn();
+        background.spawn(&state);
         let doc = openapi::document();
         let routes = web::Data::new(RouteTable::from_openapi(&doc));
         let data = web::Data::from(state.clone());

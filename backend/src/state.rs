@@ -42,13 +42,20 @@ pub struct Background {
     realtime: Arc<Realtime>,
     files: Arc<Files>,
     store: Store,
+    /// Entries of each user's stream kept (`--max-user-replay`).
+    max_user_replay: i64,
+    /// Changes after each commit of the writer (outgoing webhooks wake on it).
+    commits: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Background {
-    /// Spawns every task, each with only what it uses.
-    pub fn spawn(self) {
+    /// Spawns every task, each with only what it uses (the outgoing webhooks post replies back
+    /// as sends, so they hold the state, weakly).
+    pub fn spawn(self, state: &Arc<AppState>) {
+        crate::webhooks::outgoing::spawn(Arc::downgrade(state), self.commits);
         self.writer.spawn();
         self.push.spawn();
+        crate::sync::spawn_pruner(self.store.clone(), self.max_user_replay);
         self.files.spawn_sweeper(self.store);
         if let Some(broker) = self.broker {
             let hub: std::sync::Weak<dyn crate::realtime::broker::Inbox> = Arc::downgrade(&self.realtime.hub) as _;
@@ -134,7 +141,8 @@ impl AppState {
         let metrics = Arc::new(Metrics::default());
         let (push, push_task) = Push::new(&config, &secret, store.clone(), realtime.clone())?;
         let push = Arc::new(push);
-        let (writer, writer_task) = Writer::new(store.clone(), realtime.clone(), push.clone(), metrics.clone());
+        let (writer, writer_task, commits) =
+            Writer::new(store.clone(), realtime.clone(), push.clone(), metrics.clone());
         let state = Arc::new(AppState {
             tokens: TokenKeys::new(&secret, config.access_token_ttl),
             realtime: realtime.clone(),
@@ -147,7 +155,17 @@ impl AppState {
             files: files.clone(),
             push,
         });
-        let store = state.store.clone();
-        Ok((state, Background { writer: writer_task, push: push_task, broker: broker_tasks, realtime, files, store }))
+        let (store, max_user_replay) = (state.store.clone(), state.config.max_user_replay);
+        let background = Background {
+            writer: writer_task,
+            push: push_task,
+            broker: broker_tasks,
+            realtime,
+            files,
+            store,
+            max_user_replay,
+            commits,
+        };
+        Ok((state, background))
     }
 }

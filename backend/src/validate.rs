@@ -61,6 +61,11 @@ pub fn display_name(name: &str) -> AppResult<String> {
     line("display_name", name, 0, 64)
 }
 
+/// A webhook's name (shown as the sender of its posts): 1–64 characters, as a display name.
+pub fn webhook_name(name: &str) -> AppResult<String> {
+    line("name", name, 1, 64)
+}
+
 /// A status line (`PATCH /me`): at most 140 characters; empty clears it.
 pub fn status(status: &str) -> AppResult<String> {
     line("status", status, 0, 140)
@@ -109,6 +114,17 @@ pub fn message_body(body: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// A draft: at most 4000 characters (empty clears it), no control characters but newline and tab.
+pub fn draft(body: &str) -> AppResult<()> {
+    if body.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(AppError::invalid("body", "must be at most 4000 characters"));
+    }
+    if body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(AppError::invalid("body", "must not contain control characters other than newline and tab"));
+    }
+    Ok(())
+}
+
 /// A reaction's emoji: 1–32 characters, no whitespace or control characters (any emoji,
 /// sequences with joiners and variation selectors included).
 pub fn emoji(emoji: &str) -> AppResult<()> {
@@ -139,6 +155,40 @@ pub fn client_id(id: &str) -> AppResult<()> {
         return Err(AppError::invalid("client_id", "must be 1 to 64 printable ASCII characters"));
     }
     Ok(())
+}
+
+/// The documented shape of a URL a server calls out to (the schemas' patterns): one of
+/// `schemes` and `://`, dot-separated labels that start with a letter and hold letters, digits
+/// and hyphens (a host name, not an address), an optional port (1–4 digits, or with `any_port`
+/// 1–65535 without a leading zero), an optional path with no white space; nothing else (no
+/// query or fragment outside a path).
+pub fn url_shape(url: &str, schemes: &[&str], any_port: bool) -> bool {
+    let Some(rest) = schemes.iter().find_map(|s| url.strip_prefix(s).and_then(|r| r.strip_prefix("://"))) else {
+        return false;
+    };
+    let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
+    let label = |l: &str| {
+        l.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let digits = !port.is_empty() && port.chars().all(|c| c.is_ascii_digit());
+    let port_ok = !authority.contains(':')
+        || if any_port {
+            digits && !port.starts_with('0') && port.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p))
+        } else {
+            digits && port.len() <= 4
+        };
+    host.split('.').all(label) && port_ok && !path.chars().any(schema_space)
+}
+
+/// White space as the schema's `\s` means it (ECMAScript's: U+FEFF is, U+0085 is not).
+fn schema_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}' | '\u{FEFF}'
+    )
 }
 
 #[cfg(test)]

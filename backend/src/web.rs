@@ -22,6 +22,12 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
+/// `scheme://host` of this server as the request reached it, for the links it hands out.
+pub fn origin(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
 /// Adds security headers to every response, and cache headers to static files: trunk's
 /// hashed files never change (cached for a year), everything else is revalidated.
 pub async fn headers(

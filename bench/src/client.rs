@@ -1,9 +1,11 @@
-//! A minimal, fast Confab client for load: REST setup calls and WebSocket connections whose
-//! hot path scans frames instead of parsing them.
+//! A minimal, fast Confab client for load: its REST setup calls go through `confab-client`;
+//! its WebSocket connections are its own, their hot path scanning frames instead of parsing them
+//! (a load generator must not be slower than the server it measures).
 
-use confab_shared::{ClientEvent, TokenPair};
+use confab_client::types::{ClientEvent, SearchResults, TokenPair, Visibility};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use reqwest::Method;
 use serde_json::json;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -24,33 +26,30 @@ impl Api {
         Api { base: format!("http://{addr}"), addr: addr.to_owned(), http: reqwest::Client::new() }
     }
 
+    /// The account of `token`, for the REST calls of `confab-client` (sharing one pool).
+    fn account(&self, token: &str) -> confab_client::Client {
+        confab_client::Client::with_token(&self.base, token).with_http(self.http.clone())
+    }
+
     pub async fn register(&self, name: &str) -> anyhow::Result<TokenPair> {
-        let res = self
-            .http
-            .post(format!("{}/api/v1/auth/register", self.base))
-            .json(&json!({"username": name, "password": "bench-password"}))
-            .send()
-            .await?;
-        anyhow::ensure!(res.status() == 201, "register {name}: {}", res.status());
-        Ok(res.json().await?)
+        let client = confab_client::Client::new(&self.base).with_http(self.http.clone());
+        client.register(name, "bench-password").await?;
+        client.tokens().ok_or_else(|| anyhow::anyhow!("register {name}: no session"))
     }
 
     pub async fn create_room(&self, token: &str, name: &str) -> anyhow::Result<i64> {
-        let res = self
-            .http
-            .post(format!("{}/api/v1/rooms", self.base))
-            .bearer_auth(token)
-            .json(&json!({"name": name}))
-            .send()
-            .await?;
-        anyhow::ensure!(res.status() == 201, "create room: {}", res.status());
-        Ok(res.json::<serde_json::Value>().await?["id"].as_i64().unwrap_or_default())
+        Ok(self.account(token).create_room(name, Visibility::Public).await?.id)
     }
 
     pub async fn join(&self, token: &str, room: i64) -> anyhow::Result<()> {
-        let res =
-            self.http.put(format!("{}/api/v1/rooms/{room}/members/me", self.base)).bearer_auth(token).send().await?;
-        anyhow::ensure!(res.status() == 200, "join: {}", res.status());
+        self.account(token).join(room).await?;
+        Ok(())
+    }
+
+    /// Sets my notification level for the room (one entry of my user stream).
+    pub async fn set_notify(&self, token: &str, room: i64, level: &str) -> anyhow::Result<()> {
+        let path = format!("/rooms/{room}/notifications");
+        self.account(token).call::<_, ()>(Method::PUT, &path, Some(&json!({"level": level}))).await?;
         Ok(())
     }
 
@@ -86,17 +85,15 @@ impl Api {
 
     /// Whether the server has `GET /api/v1/search` (builds before it answer 404).
     pub async fn search_exists(&self, token: &str) -> anyhow::Result<bool> {
-        let res = self.http.get(format!("{}/api/v1/search?q=x", self.base)).bearer_auth(token).send().await?;
-        Ok(res.status() != reqwest::StatusCode::NOT_FOUND)
+        match self.account(token).get::<SearchResults>("/search?q=x").await {
+            Err(e) if e.status() == Some(404) => Ok(false),
+            other => other.map(|_| true).map_err(Into::into),
+        }
     }
 
     /// Runs a search; returns the number of results (of the first page).
     pub async fn search(&self, token: &str, q: &str) -> anyhow::Result<usize> {
-        let res = self.http.get(format!("{}/api/v1/search", self.base)).query(&[("q", q)]).bearer_auth(token);
-        let res = res.send().await?;
-        anyhow::ensure!(res.status().is_success(), "search {q:?}: {}", res.status());
-        let results: confab_shared::SearchResults = res.json().await?;
-        Ok(results.results.len())
+        Ok(self.account(token).search(q).await?.results.len())
     }
 
     /// Uploads `bytes` to a room; returns the file's id.
@@ -129,18 +126,19 @@ impl Api {
 
     /// Sends a message over REST; returns its id.
     pub async fn send_message(&self, token: &str, room: i64, body: &str) -> anyhow::Result<i64> {
-        let url = format!("{}/api/v1/rooms/{room}/messages", self.base);
-        let res = self.http.post(url).bearer_auth(token).json(&json!({"body": body})).send().await?;
-        anyhow::ensure!(res.status() == 201, "send: {}", res.status());
-        Ok(res.json::<confab_shared::Message>().await?.id)
+        Ok(self.account(token).send(room, body, None).await?.id)
+    }
+
+    /// Sends a message over REST; returns its seq.
+    pub async fn send_message_seq(&self, token: &str, room: i64, body: &str) -> anyhow::Result<i64> {
+        Ok(self.account(token).send(room, body, None).await?.seq)
     }
 
     /// Adds (`on`) or takes back a reaction.
     pub async fn react(&self, token: &str, room: i64, message: i64, emoji: &str, on: bool) -> anyhow::Result<()> {
-        let url = format!("{}/api/v1/rooms/{room}/messages/{message}/reactions/{emoji}", self.base);
-        let req = if on { self.http.put(url) } else { self.http.delete(url) };
-        let res = req.bearer_auth(token).send().await?;
-        anyhow::ensure!(res.status() == 204, "react: {}", res.status());
+        let path = format!("/rooms/{room}/messages/{message}/reactions/{emoji}");
+        let method = if on { Method::PUT } else { Method::DELETE };
+        self.account(token).call::<(), ()>(method, &path, None).await?;
         Ok(())
     }
 

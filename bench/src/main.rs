@@ -7,6 +7,7 @@ mod files;
 mod scenarios;
 mod search;
 mod server;
+mod webhooks;
 
 use scenarios::Traffic;
 
@@ -20,6 +21,8 @@ enum Scenario {
     Latency,
     Ingest,
     Resume,
+    /// `--resume-changes` entries of one user's stream, then one `sync {after_user_seq: 0}`.
+    UserResume,
     Connections,
     Startup,
     /// 1 room × `--burst-clients`, each sending `--burst-each` messages as fast as it can.
@@ -34,6 +37,10 @@ enum Scenario {
     Reactions,
     /// `--search-messages` of generated text, then the time and size of a backup.
     Backup,
+    /// 16 posters sending 20,000 posts to one incoming webhook.
+    HookIngest,
+    /// 1,000 messages at 100/s to a room with an outgoing webhook: commit-to-receiver lag.
+    HookLag,
     All,
 }
 
@@ -123,6 +130,7 @@ async fn main() -> anyhow::Result<()> {
                 Fanout,
                 Latency,
                 Resume,
+                UserResume,
                 Connections,
                 Burst,
                 BurstWide,
@@ -130,6 +138,8 @@ async fn main() -> anyhow::Result<()> {
                 Files,
                 Reactions,
                 Backup,
+                HookIngest,
+                HookLag,
             ]
         }
         one => vec![one],
@@ -166,6 +176,8 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
     let extra: &[&str] = match scenario {
         Scenario::Burst | Scenario::BurstWide => &["--outbound-queue", "1024"],
         Scenario::Files => files::OPTIONS,
+        Scenario::HookIngest | Scenario::HookLag => webhooks::OPTIONS,
+        Scenario::UserResume => &["--action-rate", "1000000", "--action-burst", "1000000"],
         _ => &[],
     };
     let server = server::Server::start(&args.server, database_url, extra)?;
@@ -186,6 +198,7 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
             scenarios::ingest(&api, args.ingest_senders, args.ingest_messages, args.ingest_window, body).await?
         }
         Scenario::Resume => scenarios::resume(&api, args.resume_changes).await?,
+        Scenario::UserResume => scenarios::user_resume(&api, args.resume_changes).await?,
         Scenario::Connections => scenarios::connections(&api, &server, args.connections).await?,
         Scenario::Startup => scenarios::startup(&api, &server).await?,
         Scenario::Burst => scenarios::burst(&api, &server, args.burst_clients, args.burst_each).await?,
@@ -201,6 +214,8 @@ async fn run(args: &Args, scenario: Scenario, database_url: Option<&str>) -> any
         }
         Scenario::Files => files::files(&api, &server).await?,
         Scenario::Backup => backup::backup(&api, &server, &args.server, database_url, args.search_messages).await?,
+        Scenario::HookIngest => webhooks::incoming(&api, 16, 20_000).await?,
+        Scenario::HookLag => webhooks::outgoing(&api, 100.0, 1000).await?,
         Scenario::All => unreachable!("expanded above"),
     };
     result["server_cpu_seconds"] = json!(server.cpu_seconds() - cpu_before);

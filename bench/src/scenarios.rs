@@ -285,6 +285,42 @@ pub async fn resume(api: &Api, changes: usize) -> anyhow::Result<Value> {
     )
 }
 
+/// Makes `changes` entries of one user's stream (notification levels set over REST, 8 at a
+/// time), then times a `sync` that replays all of them on a new connection.
+pub async fn user_resume(api: &Api, changes: usize) -> anyhow::Result<Value> {
+    let token = api.register("syncer").await?.access_token;
+    let room = api.create_room(&token, "levels").await?;
+    let made = Instant::now();
+    let mut tasks = Vec::new();
+    for lane in 0..8 {
+        let (api, token) = (api.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in (lane..changes.saturating_sub(1)).step_by(8) {
+                api.set_notify(&token, room, if i % 2 == 0 { "all" } else { "none" }).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let made = made.elapsed().as_secs_f64();
+    let (mut sink, mut stream) = api.connect(&token).await?;
+    let started = Instant::now();
+    send(&mut sink, &ClientEvent::Sync { after_user_seq: 0 }).await?;
+    let mut replayed = 0;
+    loop {
+        match stream.next().await {
+            Some(Ok(WsMessage::Text(text))) if text.starts_with("{\"type\":\"synced\"") => break,
+            Some(Ok(WsMessage::Text(text))) if text.contains("\"user_seq\":") => replayed += 1,
+            Some(Ok(_)) => {}
+            _ => anyhow::bail!("connection lost during replay"),
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    Ok(json!({"changes": changes, "replayed": replayed, "seconds": elapsed, "made_per_sec": changes as f64 / made}))
+}
+
 /// 1 room × `clients`, each sending `each` messages as fast as it can (a burst of
 /// `clients × each` messages) while every client reads as fast as it can. Every client must
 /// receive every message once; counts the clients disconnected and samples the server's peak

@@ -7,7 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.js';
-import { launch, watch, register, createRoom, waitConnected, axeBoth, msgRow } from './helpers.js';
+import { launch, watch, register, createRoom, waitConnected, axeBoth, msgRow, forgetLocalCopy } from './helpers.js';
 
 const ROOT = 'where shall we meet?';
 let server; let browser; let ctxA; let ctxB; let A; let B; let plans; let rootId;
@@ -102,6 +102,7 @@ describe('also send to the room', () => {
 
   test('after a reload it comes with the top_level history; one sent over REST shows live too', async () => {
     const page = B.waitForResponse((r) => new RegExp(`/rooms/${plans}/messages\\?.*top_level=true`).test(r.url()));
+    await forgetLocalCopy(B); // from the server, not the local copy
     await B.reload();
     const loaded = await (await page).json();
     assert.deepEqual(loaded.messages.map((m) => [m.body, m.reply_to, m.also_to_room]), [[ROOT, null, false], ['at the station', rootId, true]]);

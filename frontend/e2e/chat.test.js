@@ -6,7 +6,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startServer } from './server.js';
-import { ARGS, PASSWORD, register, send, waitConnected } from './helpers.js';
+import { ARGS, PASSWORD, register, send, waitConnected, forgetLocalCopy } from './helpers.js';
 
 const shots = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -250,6 +250,8 @@ describe('confab web app', () => {
     // Bob has read it all (elsewhere): the room opens at its newest page, not at his first unread.
     await B.evaluate(async (id) => { await window.confab.api.markRead(id, (await window.confab.api.room(id)).last_seq); }, roomId);
     await B.click('#room-list .room-link:has-text("general")');
+    // A start without the local copy (which has all 70 from the live stream): the newest page over REST.
+    await forgetLocalCopy(B);
     await B.reload();
     await B.waitForSelector('#messages .msg-body:has-text("bulk 70")');
     assert.equal(await B.locator('#messages .msg-body p:text-is("bulk 1")').count(), 0, 'only the newest page is loaded at first');

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './server.js';
-import { launch, watch, register, send, createRoom, waitConnected, axeBoth, msgRow, PASSWORD } from './helpers.js';
+import { launch, watch, register, send, createRoom, waitConnected, axeBoth, msgRow, PASSWORD, forgetLocalCopy } from './helpers.js';
 
 const ROOT = 'where shall we meet?';
 let server; let browser; let ctxA; let ctxB; let A; let B; let plans; let elsewhere; let rootId;
@@ -108,6 +108,7 @@ describe('conversations: threads, mentions, notifications, group messages', () =
 
   test('the timeline pages without replies (top_level); after a reload the count and the thread come from the server', async () => {
     const page = B.waitForResponse((r) => new RegExp(`/rooms/${plans}/messages\\?`).test(r.url()));
+    await forgetLocalCopy(B); // from the server, not the local copy
     await B.reload();
     const url = new URL((await page).url());
     assert.equal(url.searchParams.get('top_level'), 'true');

@@ -42,6 +42,9 @@ export async function createRoom(page, name, visibility = 'public') {
   await waitConnected(page);
 }
 
+/** Deletes the app's local copy (the app lets go of it), so the next load starts as on a new device. */
+export const forgetLocalCopy = (page) => page.evaluate(() => new Promise((r) => { const d = indexedDB.deleteDatabase('confab'); d.onsuccess = r; d.onerror = r; }));
+
 export const msgRow = (page, text) => page.locator('#messages .msg', { has: page.locator('.msg-body p', { hasText: text }) });
 export const bodies = (page) => page.$$eval('#messages .msg .msg-body p', (els) => els.map((e) => e.textContent));
 

@@ -11,7 +11,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.js';
-import { launch, watch, register, send, createRoom, waitConnected, axeBoth, msgRow } from './helpers.js';
+import { launch, watch, register, send, createRoom, waitConnected, axeBoth, msgRow, forgetLocalCopy } from './helpers.js';
 
 const TEXT = 'lunch at noon?';
 let server; let browser; let ctxA; let ctxB; let A; let B; let roomId; let messageId;
@@ -123,6 +123,7 @@ describe('reactions', () => {
     assert.equal(await chip(A, '👍').getAttribute('title'), 'Reacted by bob');
     assert.equal(await chip(A, '👍').evaluate((b) => getComputedStyle(b).boxShadow), 'none');
     const page = A.waitForResponse((res) => new RegExp(`/rooms/${roomId}/messages\\?`).test(res.url()));
+    await forgetLocalCopy(A); // from history, not the local copy
     await A.reload();
     const history = await (await page).json();
     const fromServer = history.messages.find((m) => m.id === messageId);

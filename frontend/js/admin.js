@@ -42,8 +42,11 @@ export function lastSeen(user, now = Date.now()) {
   return user.last_seen_at ? `Last seen ${relativeTime(user.last_seen_at, now)}` : 'Never signed in';
 }
 
+const hook = (entry) => (entry.detail ? `the webhook ${entry.detail}` : 'a webhook');
+
 /**
- * One audit entry as a line: "anna deactivated ben", "command line reset ben's password".
+ * One audit entry as a line: "anna deactivated ben", "command line reset ben's password", "anna
+ * created the bot deploy-bot".
  * `roomName(id)` names a room (null when unknown: "room 12").
  */
 export function auditLine(entry, roomName = () => null) {
@@ -63,6 +66,12 @@ export function auditLine(entry, roomName = () => null) {
     case 'invite.revoked': return `${actor} revoked an invite link${code}`;
     case 'room.ban': return `${actor} banned ${target} from ${name || 'a room'}`;
     case 'room.unban': return `${actor} lifted ${target}'s ban from ${name || 'a room'}`;
+    case 'webhook.created': return `${actor} added ${hook(entry)} to ${name || 'a room'}`;
+    case 'webhook.token': return `${actor} gave ${hook(entry)} of ${name || 'a room'} a new address`;
+    case 'webhook.deleted': return `${actor} deleted ${hook(entry)} of ${name || 'a room'}`;
+    case 'bot.created': return `${actor} created the bot ${target}`;
+    case 'bot.token': return `${actor} gave the bot ${target} a new token`;
+    case 'bot.deleted': return `${actor} deactivated the bot ${target}`;
     case 'server.updated': return `${actor} changed the server's settings${code}`;
     default: return `${actor}: ${entry.action}${entry.target ? ' ' + target : ''}${code}`;
   }

@@ -19,6 +19,7 @@ export class ApiError extends Error {
     this.code = (problem && problem.code) || 'http_' + status;
     this.detail = problem && (SAID[problem.code] || problem.detail);
     this.errors = (problem && Array.isArray(problem.errors)) ? problem.errors : [];
+    this.draft = (problem && problem.draft) || null; // a draft's conflict: the newer draft
   }
   /** {field: message} from a validation problem. */
   fieldErrors() {
@@ -230,6 +231,12 @@ export class Api {
   /** Puts my `emoji` on a message (`on`: PUT) or takes it off (DELETE); both idempotent. */
   react(id, messageId, emoji, on) { return this.request(on ? 'PUT' : 'DELETE', `/rooms/${id}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`); }
   markRead(id, seq) { return this.request('PUT', `/rooms/${id}/read`, { seq }); }
+  /** My user stream after `afterUserSeq`, up to 500 events: `{events, head_user_seq, replay_truncated, more}`. */
+  userStream(afterUserSeq) { return this.request('GET', `/sync?after_user_seq=${afterUserSeq}`); }
+  /** My non-empty drafts and my user stream's head: `{drafts: [{room_id, body, user_seq}], user_seq}`. */
+  drafts() { return this.request('GET', '/drafts'); }
+  /** My draft of a room, based on the version `baseSeq` (409 `conflict` with the newer `draft` when it changed since); '' clears it. */
+  putDraft(id, body, baseSeq) { return this.request('PUT', `/rooms/${id}/draft`, { body, base_seq: baseSeq }); }
   /** A file's bytes, or its thumbnail's (images only), as a Blob: fetched with the bearer header, never a token in a URL. */
   async fileBlob(fileId, { thumbnail = false } = {}) {
     const res = await this.authorized((headers) => this.fetchOrFail(`${this.base}/files/${fileId}${thumbnail ? '/thumbnail' : ''}`, { headers }));

@@ -1,6 +1,6 @@
 // What asks for my attention, without the DOM: the count the title and the favicon show, and the
 // words of a browser notification. Loaded with the session.
-import { displayName } from './format.js';
+import { senderName } from './format.js';
 
 /** A room's notification level: mine, else the server's default (every message of a direct room, mentions elsewhere). */
 export const levelOf = (room) => room.notify || (room.kind === 'direct' ? 'all' : 'mentions');
@@ -35,7 +35,7 @@ export const badgeText = (n) => (n > 99 ? '99+' : String(n));
  * counted when it has no text.
  */
 export function notificationText({ reason, message }, place, text) {
-  const who = message.author ? displayName(message.author) : 'Someone';
+  const who = message.author || message.posted_as ? senderName(message) : 'Someone';
   const where = message.reply_to ? `a thread in ${place}` : place;
   const title = reason === 'mention' ? `${who} mentioned you in ${where}`
     : reason === 'direct' && !message.reply_to && place === who ? who : `${who} in ${where}`;

@@ -43,8 +43,8 @@ export function fullTimestamp(iso) {
 
 /**
  * Turns an ordered message list into rows: {kind:'day', key, label} and
- * {kind:'msg', msg, first} where `first` starts a group (new author, new day, a 5-minute gap, or a
- * reply also sent to the room: its own header).
+ * {kind:'msg', msg, first} where `first` starts a group (new author, or a webhook post under
+ * another name; new day, a 5-minute gap, or a reply also sent to the room: its own header).
  * Messages are {author:{id}, created_at, ...}.
  */
 export function groupRows(messages, now = new Date()) {
@@ -54,7 +54,7 @@ export function groupRows(messages, now = new Date()) {
     const day = dayKey(msg.created_at);
     const newDay = !prev || dayKey(prev.created_at) !== day;
     if (newDay) rows.push({ kind: 'day', key: 'day-' + day, label: dayLabel(msg.created_at, now) });
-    const first = newDay || prev.author.id !== msg.author.id || Boolean(msg.reply_to && msg.also_to_room)
+    const first = newDay || prev.author.id !== msg.author.id || (prev.posted_as || null) !== (msg.posted_as || null) || Boolean(msg.reply_to && msg.also_to_room)
       || new Date(msg.created_at) - new Date(prev.created_at) > GROUP_GAP_MS;
     rows.push({ kind: 'msg', msg, first });
     prev = msg;
@@ -82,6 +82,15 @@ export function avatarHue(id) {
 
 /** A person's name: their display name, else their username. */
 export const displayName = (u) => (u && (u.display_name || u.username)) || '?';
+
+/**
+ * Who a message shows as: the name a webhook post asked to be shown under (`posted_as`, Slack's
+ * `username`) instead of its author's (the webhook's bot account), else the author's name.
+ */
+export const senderName = (msg) => (msg && msg.posted_as) || displayName(msg && msg.author);
+
+/** What to say of a message's real author where it shows under another name ("posted by webhook CI"); null when it does not. */
+export const postedBy = (msg) => (msg && msg.posted_as ? `posted by webhook ${displayName(msg.author)}` : null);
 
 /** An avatar's letters: the first of the name's first two words ("Anna Berg" → "AB"). */
 export const initials = (u) => displayName(u).split(/\s+/).filter(Boolean).slice(0, 2).map((w) => (w.match(/[\p{L}\p{N}]/u) || [...w])[0]).join('').toUpperCase();
@@ -148,6 +157,17 @@ export function connectionLabel(state, info = {}, now = Date.now()) {
   if (state === 'reconnecting' && info.retryAt > now) return `Reconnecting in ${Math.ceil((info.retryAt - now) / 1000)} s`;
   if (state === 'error') return info.message || 'Disconnected';
   return { connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…', offline: 'Offline' }[state] || state;
+}
+
+/**
+ * The banner's words while the connection is down (null: it is not): offline, lost with the
+ * seconds to the next attempt, or why it stopped.
+ */
+export function bannerText(state, info = {}, now = Date.now()) {
+  if (state === 'offline') return 'You are offline. What you send is kept and goes out when the connection is back.';
+  if (state === 'reconnecting') return info.retryAt > now ? `Connection lost. Reconnecting in ${Math.ceil((info.retryAt - now) / 1000)} s…` : 'Connection lost. Reconnecting…';
+  if (state === 'error') return info.message || 'Disconnected.';
+  return null;
 }
 
 /** "Firefox on Linux" from a User-Agent header; "Unknown device" without one. */

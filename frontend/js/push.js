@@ -2,7 +2,7 @@
 // Turning it on asks the browser's permission (from the click), registers the service worker
 // (/sw.js, scope /), subscribes its push manager with the server's VAPID key and gives the server
 // the subscription; turning it off (and signing out) takes it back from the server and
-// unsubscribes. Whether this device wants it is kept in localStorage (`confab.push`), so a page
+// unsubscribes (the worker stays: it keeps the app shell as well). Whether this device wants it is kept in localStorage (`confab.push`), so a page
 // load registers the worker only then and hands the server the subscription again (the browser
 // may have replaced it, the server may have dropped it). The three calls of the push API live
 // here rather than in api.js: this module loads on first use, the sign-in page stays small.
@@ -150,7 +150,7 @@ export class DevicePush {
 
   /**
    * Turns it off: the server forgets the subscription (when signed in and `server`), the browser
-   * drops it, the worker goes. Best effort: never throws.
+   * drops it; the worker stays (it keeps the app shell too). Best effort: never throws.
    */
   async disable({ server = true } = {}) {
     this.want(false);
@@ -162,7 +162,6 @@ export class DevicePush {
       if (server && this.api.loggedIn) await within(this.api.request('DELETE', deletePath(sub.endpoint)), FORGET_TIMEOUT_MS).catch(() => {});
       await sub.unsubscribe().catch(() => {});
     }
-    await reg.unregister().catch(() => {});
   }
 
   /**

@@ -42,7 +42,8 @@ export class Socket {
   /**
    * opts: url, getToken() → Promise<access token>, refreshToken() → Promise (rejects when the
    * session is over), onEvent(ev), onState(state, info) with state 'connecting' | 'connected' |
-   * 'reconnecting' | 'offline' | 'error' and info {retryAt?: ms, message?}, onReady(user),
+   * 'reconnecting' | 'offline' | 'error' and info {retryAt?: ms, message?}, onReady(user, userSeq)
+   * (userSeq: my user stream's head when the connection started),
    * onSessionEnded(), WebSocketImpl, setTimeout/clearTimeout, now, random, online() (the
    * browser's guess), pingMs (heartbeat interval), pongMs (its deadline), readyMs (deadline from
    * opening to `ready`).
@@ -109,7 +110,7 @@ export class Socket {
       this.ready = true;
       this.attempt = 0;
       this.o.onState('connected', {});
-      this.o.onReady(ev.user);
+      this.o.onReady(ev.user, ev.user_seq);
       this.schedulePing();
       return;
     }

@@ -50,6 +50,8 @@ export class Store {
     this.connection = 'connecting'; // 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'error'
     this.connectionInfo = {}; // {retryAt?: ms when the next attempt starts, message?: why it stopped}
     this.pendingOrder = 0; // queue position of the newest pending send
+    this.userSeq = null; // my user stream's cursor: the newest user_seq applied (null: not known yet)
+    this.kept = new Set(); // rooms whose run of messages the local copy has, still to restore (valid until their cache is dropped)
     this.listeners = new Set();
   }
 
@@ -65,6 +67,42 @@ export class Store {
     this.emit('reset');
   }
   setConnection(state, info = {}) { this.connection = state; this.connectionInfo = info; this.emit('connection'); }
+  /** My user stream is applied up to `seq` (the local copy keeps it with the state it describes). */
+  setUserSeq(seq) { this.userSeq = seq; this.emit('user_seq'); }
+
+  /**
+   * The local copy of the session (local-copy.js): me, my rooms, cursors, members, direct rooms'
+   * peers, my user stream's cursor and the sends still on their way (in queue order), shown before
+   * the server answers. The timelines of the rooms `kept` come with restoreTimeline.
+   */
+  restore({ me, rooms, cursors, members, peers, userSeq, outbox, kept }) {
+    this.me = me;
+    this.rooms = new Map(rooms.map((r) => [r.id, r]));
+    this.cursors = new Map(cursors);
+    this.members = new Map(members);
+    this.dmPeers = new Map(peers);
+    this.userSeq = userSeq;
+    this.kept = new Set(kept);
+    for (const p of outbox) {
+      this.timeline(p.room_id).pending.set(p.client_id, { ...p, author: me });
+      this.pendingOrder = Math.max(this.pendingOrder, p.order);
+    }
+    this.emit('restored');
+  }
+
+  /**
+   * A room's kept run of messages (the newest ones up to its cursor): the timeline is loaded, unless
+   * the server's page came first (then that one stands) or the cache was dropped meanwhile (a
+   * replay too long, a room left: the run no longer joins the cursor).
+   */
+  restoreTimeline(roomId, messages, hasMore) {
+    const t = this.timeline(roomId);
+    if (!this.kept.delete(roomId) || t.loaded) return;
+    for (const m of messages) this.mergeMessage(roomId, m);
+    t.loaded = true;
+    t.hasMore = hasMore;
+    this.emit('timeline', roomId);
+  }
 
   // ---- rooms ---------------------------------------------------------------------------------
   /**
@@ -95,6 +133,7 @@ export class Store {
 
   removeRoom(roomId) {
     this.rooms.delete(roomId);
+    this.kept.delete(roomId);
     this.timelines.delete(roomId);
     this.cursors.delete(roomId);
     this.members.delete(roomId);
@@ -114,6 +153,7 @@ export class Store {
     }
     this.timelines.delete(roomId);
     this.cursors.delete(roomId);
+    this.kept.delete(roomId);
     this.emit('rooms');
   }
 
@@ -228,6 +268,7 @@ export class Store {
   /** Forgets the cursor, e.g. when the server's head is below it (restored database). */
   dropRoomCache(roomId) {
     this.cursors.delete(roomId);
+    this.kept.delete(roomId);
     this.timelines.delete(roomId);
     this.emit('timeline', roomId);
   }

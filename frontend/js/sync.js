@@ -4,8 +4,17 @@
 // unit-tested in node.
 //
 // The bookkeeping of the connection lives here (which rooms it subscribed to, how often a room was
-// resubscribed because its cursor was behind), and of the session (the read marker last sent per
-// room, the last typing notice, the send each room has on its way).
+// resubscribed because its cursor was behind, whether my user stream is resumed), and of the
+// session (the read marker last sent per room, the last typing notice, the send each room has on
+// its way).
+//
+// My user stream (my rooms, read markers, notification levels, profiles, drafts: events with a
+// `user_seq`) resumes from the store's cursor with `sync` on each connection. Its events are
+// applied one at a time, in order, and the cursor moves only once the state it describes is in
+// the store (the local copy keeps both): during the replay up to `synced` (which may repeat live
+// events: they carry absolute state), then one by one. A long gap is caught up over REST first
+// (GET /sync, 500 events a response, where the socket takes one frame per event), then `sync`
+// replays the rest. A replay too long is replaced by the room list and the drafts over REST.
 //
 // Sends never need a manual retry for a transient failure. Each room's pending sends go out one at
 // a time, in order: the head of the queue is written, the next one after its ack. An unanswered
@@ -21,6 +30,8 @@ export const TYPING_EVERY_MS = 2100;
 const MAX_RESUBSCRIBES = 3;
 /** A send with no answer this long is written again (same client_id). */
 export const SEND_TIMEOUT_MS = 10000;
+/** A gap in my user stream longer than this is caught up over REST before `sync`. */
+export const REST_CATCH_UP = 1000;
 /** Pause after a transient refusal: `rate_limited` asks for about a second. */
 const RETRY_MS = { rate_limited: 1000 };
 const DEFAULT_RETRY_MS = 2000;
@@ -49,20 +60,24 @@ const sendFrame = (roomId, p) => ({ type: 'send', room_id: roomId, client_id: p.
 
 export class Sync {
   /**
-   * store, api; toast(text); navigate(roomId | null) points the address at a room or at none;
+   * store, api, drafts (drafts.js); toast(text); navigate(roomId | null) points the address at a room or at none;
    * onMessage(message) is told about a new message from someone else in the open room,
    * onNotification(ev) about a `notification` event; setTimeout/clearTimeout and now are
    * injectable for tests.
    */
-  constructor({ store, api, toast, navigate, onMessage, onNotification = () => {}, setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms), clearTimeout = (id) => globalThis.clearTimeout(id), now = () => Date.now() }) {
+  constructor({ store, api, drafts, toast, navigate, onMessage, onNotification = () => {}, setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms), clearTimeout = (id) => globalThis.clearTimeout(id), now = () => Date.now() }) {
     this.store = store;
     this.api = api;
+    this.drafts = drafts;
     this.toast = toast;
     this.navigate = navigate;
     this.onMessage = onMessage;
     this.onNotification = onNotification;
     this.socket = null;
-    this.firstReady = true; // the first ready of a session follows a fresh room list
+    this.firstReady = true; // the first ready of a session (the open room's members are on their way already)
+    this.resumed = false; // this connection's replay of my user stream is over (`synced`)
+    this.reloadMine = false; // the cursor this connection resumed from was not the store's: reload over REST at `synced`
+    this.userEvents = Promise.resolve(); // my user stream's events, applied one after the other
     this.subscribed = new Set(); // rooms this connection subscribed to (reset on reconnect)
     this.resubscribes = new Map(); // room id -> 'behind' resubscribes on this connection
     this.lastReadSent = new Map(); // room id -> seq last sent as read marker
@@ -174,10 +189,12 @@ export class Sync {
   /**
    * Sends a new message with the Files uploaded for it (`attachments`), a reply in the thread of
    * `replyTo` if given (`alsoToRoom`: shown in the timeline too): it joins its room's queue and
-   * shows as pending until its ack; every write of it carries the same client_id and files.
+   * shows as pending until its ack; every write of it carries the same client_id and files (the
+   * local copy keeps it until then: outbox.js). The room's draft goes with a send to the room.
    */
   send(roomId, body, attachments = [], replyTo = null, alsoToRoom = false) {
     this.store.addPending(roomId, body, clientId(), { attachments, replyTo, alsoToRoom });
+    if (!replyTo) this.drafts.sent(roomId); // the server clears the room's draft with it (a thread reply leaves it)
     this.pump(roomId);
   }
 
@@ -280,21 +297,58 @@ export class Sync {
   }
 
   // ---- server events -------------------------------------------------------------------------
-  /** `ready`: (re)subscribe with the cursors and resend what may not have arrived. */
-  async onReady(user) {
+  /**
+   * `ready`: resume my user stream from its cursor (without one: from the connection's start,
+   * and the rest over REST), (re)subscribe with the rooms' cursors, resend what may not have
+   * arrived.
+   */
+  onReady(user, userSeq) {
     const { store } = this;
     store.setMe(user);
     this.subscribed.clear();
     this.resubscribes.clear();
+    this.resumed = false;
+    this.reloadMine = store.userSeq === null;
+    const from = store.userSeq ?? userSeq;
     const rooms = [...store.joinedRooms(), ...store.directRooms()].map((r) => r.id);
     if (store.activeRoomId && !rooms.includes(store.activeRoomId)) rooms.push(store.activeRoomId);
     this.subscribe(rooms);
     // After the subscribes, so a send stored before the drop is replayed first; then its resend
     // (same client_id) is answered with the original.
-    this.conn += 1;
+    const conn = ++this.conn;
     this.pumpAll();
-    if (!this.firstReady) {
-      // Rooms I was added to while away, and fresh online states.
+    if (!this.firstReady && store.activeRoomId) this.loadMembers(store.activeRoomId); // fresh online states
+    this.firstReady = false;
+    const resume = (after) => { if (this.socket && this.conn === conn) this.socket.send({ type: 'sync', after_user_seq: after }); };
+    if (userSeq - from > REST_CATCH_UP) this.userEvents = this.userEvents.then(() => this.catchUp(from)).then(resume);
+    else resume(from);
+  }
+
+  /**
+   * Applies my user stream after `after` over REST, a page at a time, in the queue of its events;
+   * resolves with the last user_seq applied (where it got when a page fails; `after` when the gap
+   * is past what the server keeps: `sync` says so).
+   */
+  async catchUp(after) {
+    try {
+      for (;;) {
+        const page = await this.api.userStream(after);
+        if (page.replay_truncated) return after;
+        for (const ev of page.events) { await this.apply(ev); after = ev.user_seq; }
+        if (!page.more || !page.events.length) return after;
+      }
+    } catch { return after; }
+  }
+
+  /**
+   * My user stream is replayed (`synced`): the cursor is its head; after a replay too long (or
+   * none: no cursor), or below mine (a server restored from a backup), my rooms and drafts are
+   * reloaded over REST first (failing, the cursor stays where it was). Edits of drafts made
+   * offline go to the server now.
+   */
+  async onSynced(ev) {
+    const { store } = this;
+    if (ev.replay_truncated || this.reloadMine || ev.head_user_seq < (store.userSeq ?? 0)) {
       try {
         const mine = await this.api.allRooms({ joined: true });
         store.setRooms(mine, { keepUnread: true });
@@ -303,14 +357,31 @@ export class Sync {
           this.subscribe([r.id]);
           if (r.kind === 'direct' && !store.dmPeers.has(r.id)) this.loadMembers(r.id);
         }
-      } catch { /* next reconnect */ }
-      if (store.activeRoomId) this.loadMembers(store.activeRoomId);
+        await this.drafts.reload();
+      } catch { return; } // the cursor stays: the next connection tries again
     }
-    this.firstReady = false;
+    store.setUserSeq(ev.head_user_seq);
+    this.resumed = true;
+    this.drafts.flush();
   }
 
-  /** Every other server event: change events, subscriptions, acks, errors, members, rooms. */
-  async onEvent(ev) {
+  /**
+   * A server event: my user stream's (and `synced`) in order, one after the other (resolves once
+   * applied); the others at once.
+   */
+  onEvent(ev) {
+    if (ev.type !== 'synced' && typeof ev.user_seq !== 'number') return this.apply(ev);
+    this.userEvents = this.userEvents.then(async () => {
+      if (ev.type === 'synced') { await this.onSynced(ev); return; }
+      if (this.resumed && ev.user_seq <= this.store.userSeq) return; // already applied
+      await this.apply(ev);
+      if (this.resumed) this.store.setUserSeq(ev.user_seq);
+    }).catch(() => {});
+    return this.userEvents;
+  }
+
+  /** Applies a server event: change events, subscriptions, acks, errors, members, rooms, drafts. */
+  async apply(ev) {
     const { store } = this;
     switch (ev.type) {
       case 'message': case 'message_updated': case 'message_deleted': {
@@ -365,6 +436,7 @@ export class Sync {
       case 'read': store.markReadUpTo(ev.room_id, ev.seq); return;
       case 'notification_level': store.setNotify(ev.room_id, ev.level); return;
       case 'notification': this.onNotification(ev); return;
+      case 'draft_updated': this.drafts.serverChanged(ev); return;
       default:
     }
   }
@@ -380,6 +452,8 @@ export class Sync {
       if (store.members.has(ev.room_id)) this.loadMembers(ev.room_id);
     } else if (!me && room) {
       store.memberJoined(ev.room_id, ev.user);
+    } else if (me && room && room.joined) {
+      if (!this.subscribed.has(ev.room_id)) this.subscribe([ev.room_id]); // a replay of my joining: known already
     } else {
       // I joined (another tab) or was added, or someone joined a room I do not know yet.
       try { const fresh = await this.api.room(ev.room_id); if (fresh.joined) await this.addRoom(fresh); } catch { /* not visible */ }

@@ -44,6 +44,10 @@ pub enum ClientEvent {
     /// Move my read marker; my other connections get a `read` event.
     #[cfg_attr(feature = "schema", schema(title = "ReadCommand"))]
     Read { room_id: i64, seq: i64 },
+    /// Replay my user stream after `after_user_seq` (the `user_seq` of the last user-stream
+    /// event applied), then `synced`, then live.
+    #[cfg_attr(feature = "schema", schema(title = "SyncCommand"))]
+    Sync { after_user_seq: i64 },
     #[cfg_attr(feature = "schema", schema(title = "PingCommand"))]
     Ping,
 }
@@ -54,7 +58,19 @@ pub enum ClientEvent {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerEvent {
     #[cfg_attr(feature = "schema", schema(title = "ReadyEvent"))]
-    Ready { user: User },
+    Ready {
+        user: User,
+        /// The head of my user stream when this connection started: user-stream events after
+        /// it follow live; resume from an earlier cursor with `sync`.
+        user_seq: i64,
+    },
+    /// Ends the replay of a `sync`; live user-stream events follow.
+    #[cfg_attr(feature = "schema", schema(title = "SyncedEvent"))]
+    Synced {
+        head_user_seq: i64,
+        /// The gap was larger than a replay carries: reload the room list and drafts over REST.
+        replay_truncated: bool,
+    },
     /// Ends the replay of a `subscribe`; live events follow.
     #[cfg_attr(feature = "schema", schema(title = "SubscribedEvent"))]
     Subscribed {
@@ -80,22 +96,62 @@ pub enum ServerEvent {
     /// Someone who shares a room with the receiver (or the receiver, on another device) changed
     /// their profile: their display name, status or avatar.
     #[cfg_attr(feature = "schema", schema(title = "UserUpdatedEvent"))]
-    UserUpdated { user: User },
+    UserUpdated {
+        user: User,
+        /// Set on my user stream's copy (see `sync`); absent on a room subscription's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_seq: Option<i64>,
+    },
     #[cfg_attr(feature = "schema", schema(title = "ReadEvent"))]
-    Read { room_id: i64, seq: i64 },
+    Read {
+        room_id: i64,
+        seq: i64,
+        /// Set on my user stream's copy (see `sync`); absent on a room subscription's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_seq: Option<i64>,
+    },
     #[cfg_attr(feature = "schema", schema(title = "MemberJoinedEvent"))]
-    MemberJoined { room_id: i64, user: User },
+    MemberJoined {
+        room_id: i64,
+        user: User,
+        /// Set on my user stream's copy (see `sync`); absent on a room subscription's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_seq: Option<i64>,
+    },
     #[cfg_attr(feature = "schema", schema(title = "MemberLeftEvent"))]
-    MemberLeft { room_id: i64, user: User },
+    MemberLeft {
+        room_id: i64,
+        user: User,
+        /// Set on my user stream's copy (see `sync`); absent on a room subscription's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_seq: Option<i64>,
+    },
     /// A member's role in the room changed (to the room, and to that member's connections).
     #[cfg_attr(feature = "schema", schema(title = "MemberUpdatedEvent"))]
-    MemberUpdated { room_id: i64, user: User, role: Role },
+    MemberUpdated {
+        room_id: i64,
+        user: User,
+        role: Role,
+        /// Set on my user stream's copy (see `sync`); absent on a room subscription's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_seq: Option<i64>,
+    },
     /// `joined`, `role`, `unread_count`, `last_read_seq`, `mention_count` and `notify` of `room`
     /// are not the receiver's: keep your own.
     #[cfg_attr(feature = "schema", schema(title = "RoomUpdatedEvent"))]
-    RoomUpdated { room: Room },
+    RoomUpdated {
+        room: Room,
+        /// Set on my user stream's copy (see `sync`); absent on a room subscription's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_seq: Option<i64>,
+    },
     #[cfg_attr(feature = "schema", schema(title = "RoomDeletedEvent"))]
-    RoomDeleted { room_id: i64 },
+    RoomDeleted {
+        room_id: i64,
+        /// Set on my user stream's copy (see `sync`); absent on a room subscription's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_seq: Option<i64>,
+    },
     #[cfg_attr(feature = "schema", schema(title = "ErrorEvent"))]
     Error {
         code: String,
@@ -109,7 +165,16 @@ pub enum ServerEvent {
     Notification { room_id: i64, message: Message, reason: NotificationReason },
     /// My notification level for the room changed (on another of my connections).
     #[cfg_attr(feature = "schema", schema(title = "NotificationLevelEvent"))]
-    NotificationLevel { room_id: i64, level: NotifyLevel },
+    NotificationLevel {
+        room_id: i64,
+        level: NotifyLevel,
+        /// Set on my user stream's copy (see `sync`); absent on a room subscription's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_seq: Option<i64>,
+    },
+    /// My draft for the room changed (on another device, or cleared by a send).
+    #[cfg_attr(feature = "schema", schema(title = "DraftUpdatedEvent"))]
+    DraftUpdated { room_id: i64, body: String, user_seq: i64 },
     #[cfg_attr(feature = "schema", schema(title = "PongEvent"))]
     Pong,
 }
@@ -123,5 +188,38 @@ impl ServerEvent {
             }
             _ => None,
         }
+    }
+
+    /// The entry of my user stream this event is, if it is one.
+    pub fn user_seq(&self) -> Option<i64> {
+        match self {
+            Self::UserUpdated { user_seq, .. }
+            | Self::Read { user_seq, .. }
+            | Self::MemberJoined { user_seq, .. }
+            | Self::MemberLeft { user_seq, .. }
+            | Self::MemberUpdated { user_seq, .. }
+            | Self::RoomUpdated { user_seq, .. }
+            | Self::RoomDeleted { user_seq, .. }
+            | Self::NotificationLevel { user_seq, .. } => *user_seq,
+            Self::DraftUpdated { user_seq, .. } => Some(*user_seq),
+            _ => None,
+        }
+    }
+
+    /// This event as entry `seq` of my user stream (other events are returned unchanged).
+    pub fn with_user_seq(mut self, seq: i64) -> Self {
+        match &mut self {
+            Self::UserUpdated { user_seq, .. }
+            | Self::Read { user_seq, .. }
+            | Self::MemberJoined { user_seq, .. }
+            | Self::MemberLeft { user_seq, .. }
+            | Self::MemberUpdated { user_seq, .. }
+            | Self::RoomUpdated { user_seq, .. }
+            | Self::RoomDeleted { user_seq, .. }
+            | Self::NotificationLevel { user_seq, .. } => *user_seq = Some(seq),
+            Self::DraftUpdated { user_seq, .. } => *user_seq = seq,
+            _ => {}
+        }
+        self
     }
 }

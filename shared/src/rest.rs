@@ -66,6 +66,151 @@ pub struct BotList {
     pub bots: Vec<User>,
 }
 
+/// Body of `POST /rooms/{room_id}/webhooks`: an incoming webhook, posting to the room under its
+/// name, or with `target_url` an outgoing one, to which every new message of the room is posted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhook {
+    /// Shown as the sender of what it posts: 1–64 characters; no control, bidi or zero-width
+    /// characters.
+    #[cfg_attr(
+        feature = "schema",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\x00-\x1F\x7F-\x9F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\x00-\x1F\x7F-\x9F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+        )
+    )]
+    pub name: String,
+    /// An outgoing webhook's receiver: `http(s)://host[:port][/path]`, the host a name (not an
+    /// address) of dot-separated labels of letters, digits and hyphens that start with a letter;
+    /// at most 2000 characters. Refused when the name resolves to a private, loopback or
+    /// link-local address, unless the server allows them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        schema(
+            max_length = 2000,
+            pattern = r"^https?://[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z][A-Za-z0-9-]*)*(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/\S*)?$"
+        )
+    )]
+    pub target_url: Option<String>,
+    /// What an outgoing webhook is sent: `["message"]` (new messages, the default) is the one
+    /// kind there is. Ignored without `target_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(min_items = 1, max_items = 1))]
+    pub events: Option<Vec<WebhookEvent>>,
+}
+
+/// What an outgoing webhook is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookEvent {
+    /// Each new message of the room, as the `message` event with its `seq`.
+    Message,
+}
+
+/// A room's webhook. Each posts as its own account (`user`: a bot named after it).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct Webhook {
+    pub id: i64,
+    pub room_id: i64,
+    pub name: String,
+    /// The secret address to `POST` to (`/hooks/<token>` on this server): only in the answer
+    /// that made it (creation or `POST …/token`); the server keeps only its hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// What it carries: `["incoming"]` for an incoming webhook, `["message"]` for an outgoing one.
+    pub events: Vec<String>,
+    /// An outgoing webhook's receiver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_url: Option<String>,
+    /// The key of an outgoing webhook's signatures (`X-Confab-Signature: sha256=<hex
+    /// HMAC-SHA256 of the body>`): only in the answer that made it (creation or `POST …/token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// An outgoing webhook: the room seq of the last message its receiver took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_seq: Option<i64>,
+    /// An outgoing webhook: deliveries that failed in a row, and the last one's error.
+    #[serde(default)]
+    pub failures: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// Disabled after too many failures in a row: nothing is delivered until its secret is
+    /// replaced (`POST …/token`), which enables it again from where it stopped.
+    #[serde(default)]
+    pub disabled: bool,
+    /// The account its posts are sent as.
+    pub user: User,
+    /// Who made it (null once their account is gone).
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /rooms/{room_id}/webhooks`: the room's webhooks, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct WebhookList {
+    pub webhooks: Vec<Webhook>,
+}
+
+/// Body of `POST /hooks/{token}`: Slack's incoming-webhook payload (`text`, or `attachments` and
+/// `blocks` as Grafana, Alertmanager and most tools send them, in Slack's `mrkdwn`), or Confab's
+/// own (`body` in Confab's markdown, with `client_id` to make a retry idempotent). Fields it
+/// does not know are ignored, as Slack does.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct HookPost {
+    /// Confab's payload: the message in Confab's markdown: 1–4000 characters, not blank; no
+    /// control characters but newline and tab.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        schema(
+            min_length = 1,
+            max_length = 4000,
+            pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
+        )
+    )]
+    pub body: Option<String>,
+    /// With `body`: a repeat of a `client_id` posts nothing and answers with the original.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(pattern = r"^[!-~]{1,64}$"))]
+    pub client_id: Option<String>,
+    /// Slack's: the message in Slack's `mrkdwn` (`*bold*`, `<url|label>`, `<!here>`), turned
+    /// into Confab's markdown; cut at 4000 characters. Not blank.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(min_length = 1, pattern = r"\S"))]
+    pub text: Option<String>,
+    /// Slack's: the name to show as the sender of this post instead of the webhook's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Slack's legacy attachments: the `pretext`, `title` (a link with `title_link`), `text`
+    /// and `fields` (`title`, `value`) of each are added to the message, in order, or its
+    /// `fallback` when it has none of them; fields that are not strings are ignored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<Object>))]
+    pub attachments: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Slack's Block Kit blocks: the text of `header`, `section` (and its fields) and `context`
+    /// blocks is added to the message; other blocks are skipped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<Object>))]
+    pub blocks: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Answer of `POST /hooks/{token}`: `ok` as Slack's API answers (what Alertmanager and Grafana
+/// check), and the message posted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct HookAccepted {
+    pub ok: bool,
+    pub message: Message,
+}
+
 /// Body of `PATCH /me`: the fields to change; an empty string clears one.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
@@ -694,6 +839,10 @@ pub struct Message {
     /// A reply also shown in the room's timeline (sent with "also send to room").
     #[serde(default)]
     pub also_to_room: bool,
+    /// The name a webhook post asked to be shown under (Slack's `username`) instead of its
+    /// author's; `author` is still the webhook's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posted_as: Option<String>,
 }
 
 /// One emoji's reactions to a message.
@@ -943,4 +1092,79 @@ mod tests {
         assert!(serde_json::from_str::<ReadMarker>(r#"{"seq": 1e300}"#).is_err());
         assert!(serde_json::from_str::<ReadMarker>(r#"{"seq": "7"}"#).is_err());
     }
+}
+
+/// Answer of `GET /sync`: my user stream's events after `after_user_seq`, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct SyncPage {
+    /// User-stream events (each with its `user_seq`), at most 500 a page.
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<Object>))]
+    pub events: Vec<crate::ServerEvent>,
+    /// The stream's head when the page was read.
+    pub head_user_seq: i64,
+    /// The gap was larger than the server keeps: `events` is empty; reload the room list and
+    /// drafts, then continue from `head_user_seq`.
+    pub replay_truncated: bool,
+    /// More events follow: ask again after the last one's `user_seq`.
+    pub more: bool,
+}
+
+/// Answer of `GET /rooms/{room_id}/changes`: the room's message changes after `after_seq`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct RoomChanges {
+    /// `message`, `message_updated` and `message_deleted` events in `seq` order, at most 500.
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<Object>))]
+    pub events: Vec<crate::ServerEvent>,
+    /// The room's head when the page was read.
+    pub head_seq: i64,
+    /// The gap was larger than a replay carries: `events` is empty; page history instead.
+    pub replay_truncated: bool,
+    /// More changes follow: ask again after the last one's `seq`.
+    pub more: bool,
+}
+
+/// My unsent text for a room, kept by the server so that my devices share it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct Draft {
+    pub room_id: i64,
+    pub body: String,
+    /// The `user_seq` of the draft's latest change: the `base_seq` of the next edit.
+    pub user_seq: i64,
+}
+
+/// Answer of `GET /drafts`: my non-empty drafts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct DraftList {
+    pub drafts: Vec<Draft>,
+    /// My user stream's head when the list was read.
+    pub user_seq: i64,
+}
+
+/// Body of `PUT /rooms/{room_id}/draft`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PutDraft {
+    /// The whole draft, up to 4000 characters (empty clears it); no control characters but
+    /// newline and tab.
+    #[cfg_attr(feature = "schema", schema(max_length = 4000, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"))]
+    pub body: String,
+    /// The `user_seq` of the draft this edit started from (0 when none was seen): a draft
+    /// changed since (on another device, or cleared by a send) is not overwritten (409).
+    #[serde(deserialize_with = "whole_number")]
+    #[cfg_attr(feature = "schema", schema(minimum = 0))]
+    pub base_seq: i64,
+}
+
+/// The 409 answer of `PUT /rooms/{room_id}/draft`: the problem, and the newer draft.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct DraftConflict {
+    #[serde(flatten)]
+    pub problem: Problem,
+    pub draft: Draft,
 }

@@ -131,7 +131,7 @@ pub async fn send(
     body: ApiJson<SendMessage>,
 ) -> AppResult<HttpResponse> {
     let SendMessage { body, client_id, attachments, reply_to, also_to_room } = body.0;
-    let draft = service::Draft { body, client_id, attachments, reply_to, also_to_room };
+    let draft = service::Draft { body, client_id, attachments, reply_to, also_to_room, posted_as: None };
     Ok(match service::send(&state, auth, path.into_inner(), draft).await? {
         Sent::New(message) => HttpResponse::Created().json(message),
         Sent::Repeat(message) => HttpResponse::Ok().json(message),
@@ -272,6 +272,6 @@ pub async fn read(
     path: web::Path<i64>,
     body: ApiJson<ReadMarker>,
 ) -> AppResult<HttpResponse> {
-    rooms::service::mark_read(&state, auth, path.into_inner(), body.0.seq, None).await?;
+    rooms::service::mark_read(&state, auth, path.into_inner(), body.0.seq).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -19,14 +19,27 @@ use crate::store::reactions::{Toggle, Toggled};
 use crate::store::{self, StoreError, messages::NewMessage};
 use crate::validate;
 
-/// The send limit the caller draws from: a bot's own, or the people's.
-fn send_limit(state: &AppState, auth: Auth) -> &crate::limits::Limiter {
-    if auth.bot { &state.limits.bot_send } else { &state.limits.send }
+/// Who sends: an account, and whether it is a bot's (a webhook's account is one).
+#[derive(Debug, Clone, Copy)]
+pub struct Sender {
+    pub user_id: i64,
+    pub bot: bool,
+}
+
+impl From<Auth> for Sender {
+    fn from(auth: Auth) -> Self {
+        Sender { user_id: auth.user_id, bot: auth.bot }
+    }
+}
+
+/// The send limit the sender draws from: a bot's own, or the people's.
+fn send_limit(state: &AppState, sender: impl Into<Sender>) -> &crate::limits::Limiter {
+    if sender.into().bot { &state.limits.bot_send } else { &state.limits.send }
 }
 
 /// Sends a message and waits for its commit.
-pub async fn send(state: &AppState, auth: Auth, room_id: i64, draft: Draft) -> AppResult<Sent> {
-    submit(state, auth, room_id, draft).await?.sent(&state.store).await
+pub async fn send(state: &AppState, sender: impl Into<Sender>, room_id: i64, draft: Draft) -> AppResult<Sent> {
+    submit(state, sender, room_id, draft).await?.sent(&state.store).await
 }
 
 /// What a sender wrote: REST's `SendMessage`, or the fields of a WebSocket `send`.
@@ -37,12 +50,15 @@ pub struct Draft {
     pub reply_to: Option<i64>,
     /// A reply also shown in the room's timeline.
     pub also_to_room: bool,
+    /// A webhook post's name to show (checked by the webhook).
+    pub posted_as: Option<String>,
 }
 
 /// Checks a send and queues it for the group-commit writer (see [`super::writer`]). Sends
 /// queued in turn by one caller take the room's seqs in that order.
-pub async fn submit(state: &AppState, auth: Auth, room_id: i64, draft: Draft) -> AppResult<Queued> {
-    let Draft { body, client_id, attachments, reply_to, also_to_room } = draft;
+pub async fn submit(state: &AppState, sender: impl Into<Sender>, room_id: i64, draft: Draft) -> AppResult<Queued> {
+    let sender = sender.into();
+    let Draft { body, client_id, attachments, reply_to, also_to_room, posted_as } = draft;
     let attachments = validate::attachments(attachments)?;
     // Text is optional when files are attached.
     if !body.is_empty() || attachments.is_empty() {
@@ -51,19 +67,20 @@ pub async fn submit(state: &AppState, auth: Auth, room_id: i64, draft: Draft) ->
     if let Some(id) = &client_id {
         validate::client_id(id)?;
     }
-    send_limit(state, auth).take(auth.user_id).await?;
+    send_limit(state, sender).take(sender.user_id).await?;
     // The names are found here, off the writer's task; the writer resolves them.
     let mentioned = mentions::find(&body);
     let also_to_room = also_to_room && reply_to.is_some();
     let message = NewMessage {
         room_id,
-        author_id: auth.user_id,
+        author_id: sender.user_id,
         body,
         client_id,
         attachments,
         reply_to,
         also_to_room,
         mentioned,
+        posted_as,
     };
     state.writer.submit(message).await
 }

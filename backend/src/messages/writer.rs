@@ -12,13 +12,14 @@
 //! `client_id` first) is retried one send at a time, so one bad send never fails the others;
 //! when the database is unreachable every send of the batch gets `service_unavailable` at once.
 //!
-//! The writer's task holds only what it uses: the store, the publisher, Web Push and the metrics.
+//! The writer's task holds only what it uses: the store, the publisher, Web Push and the metrics,
+//! and it counts its commits for the outgoing webhooks ([`crate::webhooks::outgoing`]).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use confab_shared::{Message, NotificationReason, ServerEvent};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Duration, Instant};
 
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -82,12 +83,21 @@ pub struct WriterTask {
     realtime: Arc<Realtime>,
     push: Arc<Push>,
     metrics: Arc<Metrics>,
+    /// Counts the batches committed, for the outgoing webhooks' deliveries to wake on.
+    commits: watch::Sender<u64>,
 }
 
 impl Writer {
-    pub fn new(store: Store, realtime: Arc<Realtime>, push: Arc<Push>, metrics: Arc<Metrics>) -> (Self, WriterTask) {
+    /// The writer, its task, and a receiver that changes after each batch it commits.
+    pub fn new(
+        store: Store,
+        realtime: Arc<Realtime>,
+        push: Arc<Push>,
+        metrics: Arc<Metrics>,
+    ) -> (Self, WriterTask, watch::Receiver<u64>) {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        (Self { jobs }, WriterTask { jobs: rx, store, realtime, push, metrics })
+        let (commits, committed) = watch::channel(0);
+        (Self { jobs }, WriterTask { jobs: rx, store, realtime, push, metrics, commits }, committed)
     }
 
     /// Queues a send. The order of calls is the order of seqs among one room's sends.
@@ -270,6 +280,8 @@ impl WriterTask {
             let message = row.into_message(author);
             self.realtime.to_room(room_id, &ServerEvent::MessageUpdated { room_id, seq, message });
         }
+        self.realtime.to_streams(batch.cleared);
+        self.commits.send_modify(|n| *n += 1);
     }
 
     /// Answers a sender (who may have gone), then publishes the stored message (a repeat too:

@@ -99,7 +99,7 @@ fn endpoint_url(endpoint: &str, allow_http: bool) -> AppResult<url::Url> {
     if endpoint.chars().count() > 2048 {
         return Err(AppError::invalid(FIELD, "must be at most 2048 characters"));
     }
-    if !allow_http && !push_service_shape(endpoint) {
+    if !allow_http && !crate::validate::url_shape(endpoint, &["https"], false) {
         return Err(AppError::invalid(
             FIELD,
             "must be https://host[:port][/path], the host a name of letters, digits and hyphens",
@@ -115,31 +115,6 @@ fn endpoint_url(endpoint: &str, allow_http: bool) -> AppResult<url::Url> {
         Some(_) if allow_http => Ok(url),
         _ => Err(AppError::invalid(FIELD, "must name a push service's host")),
     }
-}
-
-/// The documented shape (the schema's pattern): `https://`, dot-separated labels that start with
-/// a letter and hold letters, digits and hyphens, an optional port of 1–4 digits, an optional
-/// path with no white space; nothing else (no query or fragment outside a path).
-fn push_service_shape(endpoint: &str) -> bool {
-    let Some(rest) = endpoint.strip_prefix("https://") else { return false };
-    let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
-    let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
-    let label = |l: &str| {
-        l.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    };
-    let port_ok =
-        !authority.contains(':') || ((1..=4).contains(&port.len()) && port.chars().all(|c| c.is_ascii_digit()));
-    host.split('.').all(label) && port_ok && !path.chars().any(schema_space)
-}
-
-/// White space as the schema's `\s` means it (ECMAScript's: U+FEFF is, U+0085 is not).
-fn schema_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
-            ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}' | '\u{FEFF}'
-    )
 }
 
 /// Base64url as browsers write it: padding optional, unused trailing bits tolerated.

@@ -71,6 +71,14 @@ pub enum Envelope {
         /// When it was published (Unix microseconds), for the delivery latency metric.
         published_us: i64,
     },
+    /// An entry of a user's stream: each connection of the user writes them in `seq` order,
+    /// with no gap and no duplicate, reading any gap back from the store (where it is kept).
+    UserChange {
+        user_id: i64,
+        seq: i64,
+        #[serde(with = "frame_text")]
+        frame: Frame,
+    },
     /// Any other event of a topic, delivered as it comes.
     Event {
         topic: Topic,
@@ -78,8 +86,6 @@ pub enum Envelope {
         frame: Frame,
         /// A passing signal (typing, presence) that a connection that fell behind may miss.
         lossy: bool,
-        /// A connection that must not receive it (the one whose request caused it).
-        skip_conn: Option<u64>,
     },
     Control {
         topic: Topic,
@@ -91,6 +97,7 @@ impl Envelope {
     pub fn topic(&self) -> Topic {
         match self {
             Envelope::Change { room_id, .. } => Topic::Room(*room_id),
+            Envelope::UserChange { user_id, .. } => Topic::User(*user_id),
             Envelope::Event { topic, .. } | Envelope::Control { topic, .. } => *topic,
         }
     }

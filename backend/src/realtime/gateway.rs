@@ -150,12 +150,22 @@ async fn run(
     if !matches!(Box::pin(store::sessions::is_active(&state.store, auth.session_id)).await, Ok(true)) {
         handle.close(CloseCode::Revoked);
     }
+    // Read once registered: an entry committed after this read reaches the queue.
+    let user_cursor = match Box::pin(store::user_stream::head(&state.store, auth.user_id)).await {
+        Ok(head) => head,
+        Err(err) => {
+            tracing::warn!(error = %err, "websocket start-up failed");
+            drop(registration);
+            return close(session, CloseCode::ServerError, CloseCode::ServerError.reason()).await;
+        }
+    };
     let mut conn = Connection {
         state: state.clone(),
         auth,
         handle,
         registration,
         cursors: HashMap::new(),
+        user_cursor,
         sends: FuturesUnordered::new(),
         session,
         shutdown: state.realtime.shutdown_signal(),
@@ -257,6 +267,8 @@ struct Connection {
     registration: Registration,
     /// Subscribed rooms → highest `seq` sent on this connection.
     cursors: HashMap<i64, i64>,
+    /// The highest entry of the user's stream sent on this connection (or its head at `ready`).
+    user_cursor: i64,
     /// Sends queued for the writer, each answered with `ack` or `error` once committed. They
     /// are queued in the order they arrive, so one connection's sends keep their order.
     sends: FuturesUnordered<BoxFuture<'static, (String, AppResult<Message>)>>,
@@ -292,7 +304,7 @@ impl Connection {
         stream: &mut Stream,
         outbound: &mut tokio::sync::mpsc::Receiver<Outbound>,
     ) -> Step {
-        self.send(&ServerEvent::Ready { user: user.clone() }).await?;
+        self.send(&ServerEvent::Ready { user: user.clone(), user_seq: self.user_cursor }).await?;
         let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
         heartbeat.tick().await;
         let handle = self.handle.clone();
@@ -408,6 +420,17 @@ impl Connection {
                 metrics.delivery_latency.observe((crate::metrics::now_micros() - published_us) as f64 / 1e6);
                 Ok(())
             }
+            Outbound::UserChange { seq, frame } => {
+                if seq <= self.user_cursor {
+                    return Ok(()); // already sent
+                }
+                if seq > self.user_cursor + 1 {
+                    Box::pin(self.read_back_user(seq - 1)).await?;
+                }
+                self.user_cursor = seq;
+                self.state.metrics.frames_out.fetch_add(1, Ordering::Relaxed);
+                self.write(frame).await
+            }
             Outbound::Event { room_id, frame, .. } => {
                 if room_id.is_some_and(|id| !self.cursors.contains_key(&id)) {
                     return Ok(()); // a room this connection does not follow (any more)
@@ -429,6 +452,9 @@ impl Connection {
         let behind = self.handle.take_behind();
         for (room_id, highest) in behind.rooms {
             self.read_back(room_id, highest).await?;
+        }
+        if let Some(highest) = behind.user_seq {
+            self.read_back_user(highest).await?;
         }
         for item in behind.events {
             self.on_outbound(item).await?;
@@ -469,6 +495,40 @@ impl Connection {
         self.state.metrics.changes_read_back.fetch_add(sent, Ordering::Relaxed);
         self.cursors.insert(room_id, up_to);
         Ok(())
+    }
+
+    /// Sends the user's stream after the cursor up to `up_to` from the store, and moves the
+    /// cursor there.
+    async fn read_back_user(&mut self, up_to: i64) -> Step {
+        match self.stream_user(self.user_cursor, up_to).await {
+            Ok(_) => {
+                self.user_cursor = self.user_cursor.max(up_to);
+                Ok(())
+            }
+            Err(StreamError::End(end)) => Err(end),
+            Err(StreamError::Store(err)) => {
+                tracing::warn!(error = %err, "reading back the user stream failed");
+                Err(End::with(CloseCode::TryAgain))
+            }
+        }
+    }
+
+    /// Writes every entry of the user's stream with `after < seq <= up_to`, oldest first, a
+    /// page at a time; returns how many.
+    async fn stream_user(&mut self, after: i64, up_to: i64) -> Result<u64, StreamError> {
+        let (user_id, mut cursor, mut sent) = (self.auth.user_id, after, 0);
+        while cursor < up_to {
+            let entries = store::user_stream::between(&self.state.store, user_id, cursor, up_to, REPLAY_PAGE)
+                .await
+                .map_err(StreamError::Store)?;
+            let Some(&(last, _)) = entries.last() else { break };
+            for (_, frame) in entries {
+                self.write(Frame::from(frame)).await.map_err(StreamError::End)?;
+                sent += 1;
+            }
+            cursor = last;
+        }
+        Ok(sent)
     }
 
     /// Writes every change of the room with `after < seq <= up_to`, oldest first, a page at a
@@ -523,6 +583,10 @@ impl Connection {
                 state.limits.actions_by_user.take(self.auth.user_id).await?;
                 self.subscribe(room_id, after_seq).await
             }
+            ClientEvent::Sync { after_user_seq } => {
+                state.limits.actions_by_user.take(self.auth.user_id).await?;
+                self.sync(after_user_seq).await
+            }
             ClientEvent::Unsubscribe { room_id } => {
                 self.cursors.remove(&room_id);
                 self.registration.unsubscribe(room_id);
@@ -535,6 +599,7 @@ impl Connection {
                     attachments,
                     reply_to,
                     also_to_room,
+                    posted_as: None,
                 };
                 let queued = messages::service::submit(&state, self.auth, room_id, draft).await?;
                 self.sends.push(Box::pin(async move {
@@ -545,7 +610,7 @@ impl Connection {
             ClientEvent::Typing { room_id } => Ok(rooms::service::typing(&state, self.auth, room_id).await?),
             ClientEvent::Read { room_id, seq } => {
                 state.limits.actions_by_user.take(self.auth.user_id).await?;
-                rooms::service::mark_read(&state, self.auth, room_id, seq, Some(self.handle.id)).await?;
+                rooms::service::mark_read(&state, self.auth, room_id, seq).await?;
                 Ok(())
             }
         }
@@ -590,6 +655,27 @@ impl Connection {
     }
 }
 
+impl Connection {
+    /// Replays the user's stream after `after` up to its head (unless the gap is past the
+    /// replay bound), then says `synced`. Live entries up to the head that are queued
+    /// meanwhile are dropped by the cursor; later ones follow.
+    async fn sync(&mut self, after: i64) -> Result<(), HandleError> {
+        let head = store::user_stream::head(&self.state.store, self.auth.user_id).await?;
+        let after = after.clamp(0, head);
+        let truncated = head - after > self.state.config.max_user_replay;
+        if !truncated {
+            match self.stream_user(after, head).await {
+                Ok(_) => {}
+                Err(StreamError::End(end)) => return Err(HandleError::End(end)),
+                Err(StreamError::Store(err)) => return Err(err.into()),
+            }
+        }
+        self.user_cursor = self.user_cursor.max(head);
+        let synced = ServerEvent::Synced { head_user_seq: head, replay_truncated: truncated };
+        Ok(self.send(&synced).await?)
+    }
+}
+
 /// A client request failed (answered with an `error` event), or the connection ended.
 enum HandleError {
     App(AppError),
@@ -626,7 +712,7 @@ fn parse_client_event(text: &str) -> AppResult<ClientEvent> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| AppError::new(ErrorKind::MalformedJson, format!("invalid JSON: {e}")))?;
     let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or_default().to_owned();
-    const KNOWN: [&str; 7] = ["auth", "subscribe", "unsubscribe", "send", "typing", "read", "ping"];
+    const KNOWN: [&str; 8] = ["auth", "subscribe", "unsubscribe", "send", "typing", "read", "sync", "ping"];
     if !KNOWN.contains(&kind.as_str()) {
         let detail = format!("unknown event type {kind:?}; expected one of {}", KNOWN.join(", "));
         return Err(AppError::new(ErrorKind::UnknownType, detail));

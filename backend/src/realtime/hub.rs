@@ -33,6 +33,8 @@ const GAP_BATCH: i64 = 1000;
 pub enum Outbound {
     /// A room's message change (see [`Envelope::Change`]).
     Change { room_id: i64, seq: i64, frame: Frame, published_us: i64 },
+    /// An entry of the connection's user's stream (see [`Envelope::UserChange`]).
+    UserChange { seq: i64, frame: Frame },
     /// Any other event; `room_id` for a room's (sent only while the room is subscribed).
     Event { room_id: Option<i64>, frame: Frame, lossy: bool },
     /// No more events of this room will come; forget its subscription.
@@ -44,6 +46,8 @@ pub enum Outbound {
 pub struct Behind {
     /// Rooms whose message changes were left out → the highest seq left out.
     pub rooms: HashMap<i64, i64>,
+    /// The highest entry of the user's stream left out, if any.
+    pub user_seq: Option<i64>,
     /// Events the store does not keep (membership, room, read changes), oldest first.
     pub events: VecDeque<Outbound>,
 }
@@ -133,6 +137,7 @@ impl ConnHandle {
     pub fn take_behind(&self) -> Behind {
         let mut behind = self.lock_behind();
         let rooms = std::mem::take(&mut behind.rooms);
+        let user_seq = behind.user_seq.take();
         let events = if self.queued_events.load(Ordering::SeqCst) == 0 {
             self.events_behind.store(false, Ordering::SeqCst);
             std::mem::take(&mut behind.events)
@@ -140,7 +145,7 @@ impl ConnHandle {
             VecDeque::new()
         };
         self.is_behind.store(!behind.events.is_empty(), Ordering::SeqCst);
-        Behind { rooms, events }
+        Behind { rooms, user_seq, events }
     }
 
     fn lock_behind(&self) -> std::sync::MutexGuard<'_, Behind> {
@@ -175,6 +180,7 @@ impl ConnHandle {
                 let highest = behind.rooms.entry(room_id).or_insert(seq);
                 *highest = (*highest).max(seq);
             }
+            Outbound::UserChange { seq, .. } => behind.user_seq = behind.user_seq.max(Some(seq)),
             Outbound::Event { lossy: true, .. } => return,
             event if behind.events.len() < BEHIND_EVENTS => {
                 behind.events.push_back(event);
@@ -191,9 +197,10 @@ impl ConnHandle {
 }
 
 impl Outbound {
-    /// A room's message change: kept in the store by seq, so it can be read back.
+    /// A room's message change or a user-stream entry: kept in the store by seq, so it can be
+    /// read back.
     fn is_message_change(&self) -> bool {
-        matches!(self, Outbound::Change { .. })
+        matches!(self, Outbound::Change { .. } | Outbound::UserChange { .. })
     }
 }
 
@@ -436,8 +443,13 @@ fn deliver(state: &mut TopicState, envelope: &Envelope) {
                 conn.push(Outbound::Change { room_id, seq, frame: frame.clone(), published_us });
             }
         }
-        Envelope::Event { topic, frame, lossy, skip_conn } => {
-            for conn in state.subs.iter().filter(|c| *skip_conn != Some(c.id)) {
+        Envelope::UserChange { seq, frame, .. } => {
+            for conn in &state.subs {
+                conn.push(Outbound::UserChange { seq: *seq, frame: frame.clone() });
+            }
+        }
+        Envelope::Event { topic, frame, lossy } => {
+            for conn in &state.subs {
                 conn.push(Outbound::Event { room_id: topic.room_id(), frame: frame.clone(), lossy: *lossy });
             }
         }

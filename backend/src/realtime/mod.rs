@@ -34,7 +34,10 @@
 //!   what their cursor passed.
 //! - Changes are published only after their commit: whatever a subscriber receives is durable.
 //! - One connection's sends take seqs in the order it sent them.
-//! - Other events (membership, rooms, read markers) are delivered in publish order per node;
+//! - Per user, each connection receives each entry of the user's stream (rooms joined and
+//!   left, room changes, roles, read markers, notification levels, drafts, profiles) once, in
+//!   `user_seq` order, from its `ready` (or its latest `sync`) on, by the same cursor rule.
+//! - Other events (a room's membership and room events) are delivered in publish order per node;
 //!   typing and presence may be dropped for a connection that fell behind.
 
 pub mod broker;
@@ -59,7 +62,7 @@ use crate::limits::RateLimiter;
 use crate::store::Store;
 use broker::Broker;
 use cluster::ClusterPresence;
-use envelope::{Control, Envelope, Topic, frame};
+use envelope::{Control, Envelope, Frame, Topic, frame};
 use hub::Hub;
 use presence::Presence;
 
@@ -131,7 +134,7 @@ impl Realtime {
         let Some(frame) = frame(event) else { return };
         self.publish(match event.seq() {
             Some(seq) => Envelope::Change { room_id, seq, frame, published_us: crate::metrics::now_micros() },
-            None => Envelope::Event { topic: Topic::Room(room_id), frame, lossy: is_passing(event), skip_conn: None },
+            None => Envelope::Event { topic: Topic::Room(room_id), frame, lossy: is_passing(event) },
         });
     }
 
@@ -140,15 +143,16 @@ impl Realtime {
         let Some(frame) = frame(event) else { return };
         let lossy = is_passing(event);
         for user_id in user_ids {
-            self.publish(Envelope::Event { topic: Topic::User(user_id), frame: frame.clone(), lossy, skip_conn: None });
+            self.publish(Envelope::Event { topic: Topic::User(user_id), frame: frame.clone(), lossy });
         }
     }
 
-    /// One event to every connection of a user but `except` (the one whose request caused it).
-    pub fn to_user(&self, user_id: i64, event: &ServerEvent, except: Option<u64>) {
-        let Some(frame) = frame(event) else { return };
-        let lossy = is_passing(event);
-        self.publish(Envelope::Event { topic: Topic::User(user_id), frame, lossy, skip_conn: except });
+    /// Entries of user streams, committed: each to every connection of its user.
+    pub fn to_streams(&self, entries: Vec<crate::store::user_stream::Entry>) {
+        for entry in entries {
+            let frame = Frame::from(entry.frame);
+            self.publish(Envelope::UserChange { user_id: entry.user_id, seq: entry.seq, frame });
+        }
     }
 
     /// Stops `user_id`'s connections from receiving the room's events, at once.

@@ -54,11 +54,18 @@ pub async fn ban(auth: Auth, state: web::Data<AppState>, path: web::Path<(i64, i
             return Err(AppError::forbidden("only an owner may ban an owner or admin"));
         }
     }
-    let (new, was_member) = store::bans::ban(&state.store, room_id, user_id, auth.user_id).await?;
-    if was_member {
-        let event = ServerEvent::MemberLeft { room_id, user: user.into() };
+    let event = ServerEvent::MemberLeft { room_id, user: user.into(), user_seq: None };
+    let (new, left) = store::transaction!(&state.store, |c| {
+        let (new, was_member) = store::bans::ban(&mut *c, room_id, user_id, auth.user_id).await?;
+        let left = match was_member {
+            true => Some(store::user_stream::append(&mut *c, [user_id], &event).await?),
+            false => None,
+        };
+        Ok((new, left))
+    })?;
+    if let Some(entries) = left {
         state.realtime.to_room(room_id, &event);
-        state.realtime.to_users([user_id], &event);
+        state.realtime.to_streams(entries);
     }
     state.realtime.evict(room_id, user_id);
     if new {

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use confab_shared::{
-    CreateDm, CreateRoom, Role, Room, RoomKind, RoomList, ServerEvent, SetNotifications, UpdateRoom, Visibility,
+    CreateDm, CreateRoom, Role, Room, RoomKind, RoomList, ServerEvent, SetNotifications, UpdateRoom, User, Visibility,
 };
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -82,7 +82,14 @@ pub async fn create(auth: Auth, state: web::Data<AppState>, body: ApiJson<Create
     let topic = validate::topic(body.topic.as_deref().unwrap_or(""))?;
     let visibility = body.visibility.unwrap_or(Visibility::Public);
     state.limits.rooms_by_user.take(auth.user_id).await?;
-    let row = store::rooms::create(&state.store, &name, &topic, visibility_str(visibility), auth.user_id).await?;
+    let me: User =
+        store::users::by_id(&state.store, auth.user_id).await?.ok_or_else(|| AppError::not_found("user"))?.into();
+    let (row, entries) = store::transaction!(&state.store, |c| {
+        let row = store::rooms::create(&mut *c, &name, &topic, visibility_str(visibility), auth.user_id).await?;
+        let event = ServerEvent::MemberJoined { room_id: row.id, user: me.clone(), user_seq: None };
+        Ok((row, store::user_stream::append(&mut *c, [auth.user_id], &event).await?))
+    })?;
+    state.realtime.to_streams(entries);
     let room = view::for_viewer(&state, row, auth.user_id).await?;
     Ok(HttpResponse::Created().json(room))
 }
@@ -135,7 +142,20 @@ pub async fn update(
     }
     let name = body.0.name.as_deref().map(validate::room_name).transpose()?;
     let topic = body.0.topic.as_deref().map(validate::topic).transpose()?;
-    let row = store::rooms::update(&state.store, room.id, name.as_deref(), topic.as_deref()).await?;
+    let (row, entries) = store::transaction!(&state.store, |c| {
+        let row = store::rooms::update(&mut *c, room.id, name.as_deref(), topic.as_deref()).await?;
+        if row.name == room.name && row.topic == room.topic {
+            return Ok((row, None));
+        }
+        let event = ServerEvent::RoomUpdated { room: view::neutral(&state, row.clone()).await?, user_seq: None };
+        let members = store::rooms::member_ids(&mut *c, room.id).await?;
+        let entries = store::user_stream::append(&mut *c, members, &event).await?;
+        Ok((row, Some((event, entries))))
+    })?;
+    if let Some((event, entries)) = entries {
+        state.realtime.to_room(row.id, &event);
+        state.realtime.to_streams(entries);
+    }
     let changes = [("name", &room.name, &row.name), ("topic", &room.topic, &row.topic)];
     let detail: Vec<String> = changes
         .iter()
@@ -152,8 +172,6 @@ pub async fn update(
         };
         record(&state, entry).await;
     }
-    let event = ServerEvent::RoomUpdated { room: view::neutral(&state, row.clone()).await? };
-    state.realtime.to_room(row.id, &event);
     Ok(web::Json(view::for_viewer(&state, row, auth.user_id).await?))
 }
 
@@ -175,13 +193,17 @@ pub async fn delete_room(auth: Auth, state: web::Data<AppState>, path: web::Path
     let access = access::readable(&state.store, path.into_inner(), auth.user_id).await?;
     access.require(Role::Owner, "delete the room")?;
     let room_id = access.room.id;
-    let members = store::rooms::member_ids(&state.store, room_id).await?;
-    store::rooms::delete(&state.store, room_id).await?;
+    let event = ServerEvent::RoomDeleted { room_id, user_seq: None };
+    let entries = store::transaction!(&state.store, |c| {
+        let members = store::rooms::member_ids(&mut *c, room_id).await?;
+        let entries = store::user_stream::append(&mut *c, members, &event).await?;
+        store::rooms::delete(&mut *c, room_id).await?;
+        Ok(entries)
+    })?;
     state.files.purge_soon(&state.store);
-    let event = ServerEvent::RoomDeleted { room_id };
     state.realtime.to_room(room_id, &event);
     state.realtime.evict_all(room_id);
-    state.realtime.to_users(members, &event);
+    state.realtime.to_streams(entries);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -223,20 +245,15 @@ pub async fn create_dm(auth: Auth, state: web::Data<AppState>, body: ApiJson<Cre
     if peers.len() != others.len() {
         return Err(AppError::not_found("user"));
     }
+    let creator = store::users::by_id(&state.store, me).await?.ok_or_else(|| AppError::not_found("user"))?;
     let name = match peers.is_empty() {
-        true => store::users::by_id(&state.store, me).await?.ok_or_else(|| AppError::not_found("user"))?.username,
+        true => creator.username.clone(),
         false => peers.iter().map(|p| p.username.as_str()).collect::<Vec<_>>().join(", "),
     };
     let mut people = others;
     people.insert(me);
-    let (row, created) = store::rooms::direct(&state.store, &people, &name).await?;
-    if created
-        && !peers.is_empty()
-        && let Some(me) = store::users::by_id(&state.store, me).await?
-    {
-        let event = ServerEvent::MemberJoined { room_id: row.id, user: me.into() };
-        state.realtime.to_users(ids, &event);
-    }
+    let (row, created) = store::rooms::direct(&state.store, &people, &name, &creator.into()).await?;
+    let created = created.map(|entries| state.realtime.to_streams(entries)).is_some();
     let room = view::for_viewer(&state, row, auth.user_id).await?;
     Ok(if created { HttpResponse::Created().json(room) } else { HttpResponse::Ok().json(room) })
 }
@@ -271,9 +288,13 @@ pub async fn set_notifications(
 ) -> AppResult<HttpResponse> {
     let access = access::member(&state.store, path.into_inner(), auth.user_id).await?;
     let (room_id, level) = (access.room.id, body.0.level);
-    if !store::rooms::set_notify(&state.store, room_id, auth.user_id, notify_str(level)).await? {
-        return Err(AppError::new(ErrorKind::NotAMember, "join the room first"));
-    }
-    state.realtime.to_user(auth.user_id, &ServerEvent::NotificationLevel { room_id, level }, None);
+    let entries = store::transaction!(&state.store, |c| {
+        if !store::rooms::set_notify(&mut *c, room_id, auth.user_id, notify_str(level)).await? {
+            return Err(AppError::new(ErrorKind::NotAMember, "join the room first"));
+        }
+        let event = ServerEvent::NotificationLevel { room_id, level, user_seq: None };
+        Ok(store::user_stream::append(&mut *c, [auth.user_id], &event).await?)
+    })?;
+    state.realtime.to_streams(entries);
     Ok(HttpResponse::NoContent().finish())
 }

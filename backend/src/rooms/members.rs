@@ -27,10 +27,8 @@ use crate::store::{self, admin::Action, models::parse_role};
 pub async fn join(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<web::Json<Room>> {
     let access = access::readable(&state.store, path.into_inner(), auth.user_id).await?;
     let room_id = access.room.id;
-    if access.membership.is_none()
-        && store::rooms::add_member(&state.store, room_id, auth.user_id, Role::Member).await?
-    {
-        announce_joined(&state, room_id, auth.user_id, false).await?;
+    if access.membership.is_none() {
+        add_member(&state, room_id, auth.user_id, Role::Member).await?;
     }
     Ok(web::Json(view::for_viewer(&state, access.room, auth.user_id).await?))
 }
@@ -55,7 +53,7 @@ pub async fn leave(auth: Auth, state: web::Data<AppState>, path: web::Path<i64>)
     if access.room.kind() == RoomKind::Direct {
         return Err(AppError::forbidden("direct rooms cannot be left"));
     }
-    remove(&state, access.room.id, auth.user_id, false).await?;
+    remove(&state, access.room.id, auth.user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -104,9 +102,7 @@ pub async fn add(auth: Auth, state: web::Data<AppState>, path: web::Path<(i64, i
         return Err(AppError::forbidden("direct rooms have exactly two members"));
     }
     let user = store::users::by_id(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
-    if store::rooms::add_member(&state.store, room_id, user_id, Role::Member).await? {
-        announce_joined(&state, room_id, user_id, true).await?;
-    }
+    add_member(&state, room_id, user_id, Role::Member).await?;
     member(&state, room_id, user.into()).await.map(web::Json)
 }
 
@@ -147,7 +143,7 @@ pub async fn remove_member(
     if access.room.kind() == RoomKind::Direct {
         return Err(AppError::forbidden("direct rooms have exactly two members"));
     }
-    remove(&state, room_id, user_id, user_id != auth.user_id).await?;
+    remove(&state, room_id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -179,14 +175,21 @@ pub async fn set_role(
     let (room_id, user_id) = path.into_inner();
     access::moderated(&state, room_id, auth.user_id, Role::Owner, "change roles").await?;
     let role = body.0.role;
-    let before = store::rooms::membership(&state.store, room_id, user_id).await?.map(|m| m.role());
-    store::rooms::set_role(&state.store, room_id, user_id, role).await?;
-    let user = store::users::by_id(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
-    let member = member(&state, room_id, user.into()).await?;
-    if before != Some(role) {
-        let event = ServerEvent::MemberUpdated { room_id, user: member.user.clone(), role };
+    let user: User =
+        store::users::by_id(&state.store, user_id).await?.ok_or_else(|| AppError::not_found("user"))?.into();
+    let event = ServerEvent::MemberUpdated { room_id, user: user.clone(), role, user_seq: None };
+    let entries = store::transaction!(&state.store, |c| {
+        let before = store::rooms::membership(&mut *c, room_id, user_id).await?.map(|m| m.role());
+        store::rooms::set_role(&mut *c, room_id, user_id, role).await?;
+        Ok(match before == Some(role) {
+            true => None,
+            false => Some(store::user_stream::append(&mut *c, [user_id], &event).await?),
+        })
+    })?;
+    let member = member(&state, room_id, user).await?;
+    if let Some(entries) = entries {
         state.realtime.to_room(room_id, &event);
-        state.realtime.to_users([user_id], &event);
+        state.realtime.to_streams(entries);
         let detail = Some(store::models::role_str(role).to_owned());
         let entry = Action {
             actor: Some(auth.user_id),
@@ -206,38 +209,60 @@ async fn member(state: &AppState, room_id: i64, user: User) -> AppResult<Member>
     Ok(Member { online: state.realtime.is_online(user.id).await, role: membership.role(), user })
 }
 
-/// Tells the room (and, when someone else added them, the new member) about a join.
-/// Tells the room (and, when someone else added them, the user's connections) that `user_id`
-/// joined.
-pub(crate) async fn announce_joined(
-    state: &AppState,
-    room_id: i64,
-    user_id: i64,
-    added_by_other: bool,
-) -> AppResult<()> {
-    let Some(user) = store::users::by_id(&state.store, user_id).await? else {
-        return Ok(());
-    };
-    let event = ServerEvent::MemberJoined { room_id, user: user.into() };
-    state.realtime.to_room(room_id, &event);
-    if added_by_other {
-        state.realtime.to_users([user_id], &event);
-    }
-    Ok(())
+/// Adds a member, with a `member_joined` entry in their user stream in the same transaction,
+/// and tells the room and the member's devices. False when they already were one.
+pub(crate) async fn add_member(state: &AppState, room_id: i64, user_id: i64, role: Role) -> AppResult<bool> {
+    let joined = store::transaction!(&state.store, |c| Ok(join_in(&mut *c, room_id, user_id, role).await?))?;
+    let Some(joined) = joined else { return Ok(false) };
+    joined.announce(state, room_id);
+    Ok(true)
 }
 
-/// Removes a membership, tells the room, and stops the user's subscriptions at once (in a
-/// public room they may subscribe again as a reader).
-async fn remove(state: &AppState, room_id: i64, user_id: i64, removed_by_other: bool) -> AppResult<()> {
-    if !store::rooms::remove_member(&state.store, room_id, user_id).await? {
-        return Err(AppError::not_found("member"));
+/// A membership just stored: the room's `member_joined` and the member's user-stream entry.
+pub(crate) struct Joined(ServerEvent, Vec<store::user_stream::Entry>);
+
+impl Joined {
+    /// Tells the room and the member's devices (after the commit).
+    pub(crate) fn announce(self, state: &AppState, room_id: i64) {
+        state.realtime.to_room(room_id, &self.0);
+        state.realtime.to_streams(self.1);
     }
-    if let Some(user) = store::users::by_id(&state.store, user_id).await? {
-        let event = ServerEvent::MemberLeft { room_id, user: user.into() };
-        state.realtime.to_room(room_id, &event);
-        if removed_by_other {
-            state.realtime.to_users([user_id], &event);
+}
+
+/// Adds a member in the caller's transaction, with its `member_joined` entry; `None` when they
+/// already were one.
+pub(crate) async fn join_in(
+    db: impl Into<store::Db<'_>>,
+    room_id: i64,
+    user_id: i64,
+    role: Role,
+) -> store::StoreResult<Option<Joined>> {
+    let mut db = db.into();
+    let Some(user) = store::users::by_id(db.reborrow(), user_id).await? else { return Ok(None) };
+    if !store::rooms::add_member(db.reborrow(), room_id, user_id, role).await? {
+        return Ok(None);
+    }
+    let event = ServerEvent::MemberJoined { room_id, user: user.into(), user_seq: None };
+    let entries = store::user_stream::append(db, [user_id], &event).await?;
+    Ok(Some(Joined(event, entries)))
+}
+
+/// Removes a membership, with a `member_left` entry in the user's stream in the same
+/// transaction; tells the room and the user's devices, and stops the user's subscriptions at
+/// once (in a public room they may subscribe again as a reader).
+pub(crate) async fn remove(state: &AppState, room_id: i64, user_id: i64) -> AppResult<()> {
+    let left = store::transaction!(&state.store, |c| {
+        if !store::rooms::remove_member(&mut *c, room_id, user_id).await? {
+            return Err(AppError::not_found("member"));
         }
+        let Some(user) = store::users::by_id(&mut *c, user_id).await? else { return Ok(None) };
+        let event = ServerEvent::MemberLeft { room_id, user: user.into(), user_seq: None };
+        let entries = store::user_stream::append(&mut *c, [user_id], &event).await?;
+        Ok(Some((event, entries)))
+    })?;
+    if let Some((event, entries)) = left {
+        state.realtime.to_room(room_id, &event);
+        state.realtime.to_streams(entries);
     }
     state.realtime.evict(room_id, user_id);
     Ok(())

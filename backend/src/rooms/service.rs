@@ -9,17 +9,23 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store;
 
-/// Moves the caller's read marker forward and tells their connections with a `read` event
-/// (but `except`, the connection that moved it). Returns the marker now in force.
-pub async fn mark_read(state: &AppState, auth: Auth, room_id: i64, seq: i64, except: Option<u64>) -> AppResult<i64> {
+/// Moves the caller's read marker forward; a move is a `read` entry of their user stream, in
+/// the same transaction, sent to their connections. Returns the marker now in force.
+pub async fn mark_read(state: &AppState, auth: Auth, room_id: i64, seq: i64) -> AppResult<i64> {
     if seq < 0 {
         return Err(AppError::invalid("seq", "must not be negative"));
     }
-    let marker = store::transaction!(&state.store, |c| {
+    let (marker, entries) = store::transaction!(&state.store, |c| {
         access::member(&mut *c, room_id, auth.user_id).await?;
-        Ok(store::rooms::mark_read(&mut *c, room_id, auth.user_id, seq).await?)
+        let (marker, moved) = store::rooms::mark_read(&mut *c, room_id, auth.user_id, seq).await?;
+        let event = ServerEvent::Read { room_id, seq: marker, user_seq: None };
+        let entries = match moved {
+            true => store::user_stream::append(&mut *c, [auth.user_id], &event).await?,
+            false => Vec::new(),
+        };
+        Ok((marker, entries))
     })?;
-    state.realtime.to_user(auth.user_id, &ServerEvent::Read { room_id, seq: marker }, except);
+    state.realtime.to_streams(entries);
     Ok(marker)
 }
 
@@ -45,9 +51,7 @@ pub async fn welcome(state: &AppState, user_id: i64) -> AppResult<()> {
         }
         None => return Ok(()),
     };
-    if store::rooms::add_member(&state.store, room.id, user_id, Role::Member).await? {
-        super::members::announce_joined(state, room.id, user_id, false).await?;
-    }
+    super::members::add_member(state, room.id, user_id, Role::Member).await?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use diesel_async::RunQueryDsl;
 use super::models::{Change, ChangeKind, FileRow, MessageRow, UserRow, mention_list, parse_notify};
 use super::reactions::{self, Applied, Changed, Toggle, Toggled};
 use super::schema::{changes, memberships, messages, rooms, users};
-use super::{Conflict, Db, SqliteConn, StoreError, StoreResult, files, now, read, write_tx};
+use super::{Conflict, Db, SqliteConn, StoreError, StoreResult, drafts, files, now, read, user_stream, write_tx};
 use crate::messages::mentions::Mentioned;
 use confab_shared::{NotificationReason, NotifyLevel};
 use diesel_async::AsyncPgConnection;
@@ -59,6 +59,8 @@ pub struct NewMessage {
     pub also_to_room: bool,
     /// The names the text mentions (found by the caller, resolved against the room's members here).
     pub mentioned: Mentioned,
+    /// The name a webhook post asked to be shown under.
+    pub posted_as: Option<String>,
 }
 
 /// What became of one message of a batch.
@@ -83,6 +85,8 @@ pub struct Batch {
     pub written: Vec<Written>,
     pub toggled: Vec<Toggled>,
     pub updated: Vec<(MessageRow, UserRow)>,
+    /// Its authors' drafts for the rooms they sent to, cleared (entries of their user streams).
+    pub cleared: Vec<user_stream::Entry>,
 }
 
 /// Stores a batch of new messages and reaction toggles in one write transaction (group commit)
@@ -101,7 +105,7 @@ pub struct Batch {
 /// ([`reactions::apply`]) and each message whose reactions changed takes one more seq of its
 /// room, whatever the number of toggles it had. A failing statement (a room deleted meanwhile,
 /// another node storing the same `client_id`) rolls the batch back; the writer then retries
-/// one by one.
+/// one by one. Each author's draft for a room they sent to is cleared in the same transaction.
 pub async fn write_batch(db: impl Into<Db<'_>>, batch: &[NewMessage], toggles: &[Toggle]) -> StoreResult<Batch> {
     let room_ids: BTreeSet<i64> = batch.iter().map(|m| m.room_id).collect();
     let author_ids: BTreeSet<i64> = batch.iter().map(|m| m.author_id).collect();
@@ -234,6 +238,7 @@ pub async fn write_batch(db: impl Into<Db<'_>>, batch: &[NewMessage], toggles: &
                     mentions: mention_list(&mentions),
                     mentions_room: m.mentioned.room,
                     also_to_room: m.also_to_room,
+                    posted_as: m.posted_as.clone(),
                 })
             })
             .collect::<StoreResult<_>>()?;
@@ -266,6 +271,13 @@ pub async fn write_batch(db: impl Into<Db<'_>>, batch: &[NewMessage], toggles: &
         let Applied { toggled, changed } = reactions::apply(&mut *c, toggles).await?;
         updated.extend(c.store_reactions(changed).await?);
         let updated = with_authors(&mut *c, updated).await?;
+        // A room's draft is its composer's: a thread reply (from the thread's composer) leaves it.
+        let sent: BTreeSet<(i64, i64)> = fresh
+            .iter()
+            .filter(|(_, root)| root.is_none())
+            .map(|&(i, _)| (batch[i].author_id, batch[i].room_id))
+            .collect();
+        let cleared = drafts::clear(&mut *c, &sent).await?;
 
         // Outcomes in batch order.
         let mut fresh_seqs = fresh.iter().map(|&(i, _)| i).zip(seqs).peekable();
@@ -304,7 +316,7 @@ pub async fn write_batch(db: impl Into<Db<'_>>, batch: &[NewMessage], toggles: &
             };
             outcomes.push(outcome);
         }
-        Ok(Batch { written: outcomes, toggled, updated })
+        Ok(Batch { written: outcomes, toggled, updated, cleared })
     })
 }
 
@@ -514,6 +526,7 @@ struct MessageInsert {
     mentions: Option<String>,
     mentions_room: bool,
     also_to_room: bool,
+    posted_as: Option<String>,
 }
 
 /// One row of a multi-row insert into the change log.
@@ -629,11 +642,13 @@ impl BatchSql for AsyncPgConnection {
         let mentions: Vec<Option<&str>> = rows.iter().map(|r| r.mentions.as_deref()).collect();
         let mentions_room: Vec<bool> = rows.iter().map(|r| r.mentions_room).collect();
         let also_to_room: Vec<bool> = rows.iter().map(|r| r.also_to_room).collect();
+        let posted_as: Vec<Option<&str>> = rows.iter().map(|r| r.posted_as.as_deref()).collect();
         diesel::sql_query(
             "INSERT INTO messages (room_id, seq, updated_seq, author_id, body, client_id, created_at, attachments, \
-             reply_to, mentions, mentions_room, also_to_room) \
-             SELECT r, s, s, a, b, c, t, f, p, m, e, o FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             AS u(r, s, a, b, c, t, f, p, m, e, o) RETURNING *",
+             reply_to, mentions, mentions_room, also_to_room, posted_as) \
+             SELECT r, s, s, a, b, c, t, f, p, m, e, o, n \
+             FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             AS u(r, s, a, b, c, t, f, p, m, e, o, n) RETURNING *",
         )
         .bind::<Array<BigInt>, _>(room_ids)
         .bind::<Array<BigInt>, _>(seqs)
@@ -646,6 +661,7 @@ impl BatchSql for AsyncPgConnection {
         .bind::<Array<Nullable<Text>>, _>(mentions)
         .bind::<Array<Bool>, _>(mentions_room)
         .bind::<Array<Bool>, _>(also_to_room)
+        .bind::<Array<Nullable<Text>>, _>(posted_as)
         .load(self)
         .await
     }

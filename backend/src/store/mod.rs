@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod bans;
+pub mod drafts;
 pub mod error;
 pub mod files;
 pub mod invites;
@@ -21,7 +22,9 @@ pub mod schema;
 pub mod search;
 pub mod sessions;
 pub mod settings;
+pub mod user_stream;
 pub mod users;
+pub mod webhooks;
 
 use anyhow::Context;
 use chrono::NaiveDateTime;

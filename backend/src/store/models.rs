@@ -179,6 +179,8 @@ pub struct MessageRow {
     pub mentions: Option<String>,
     pub mentions_room: bool,
     pub also_to_room: bool,
+    /// The name a webhook post asked to be shown under.
+    pub posted_as: Option<String>,
 }
 
 /// How a message's mentioned ids are stored: `,3,17,` (so `LIKE '%,3,%'` finds one), NULL for none.
@@ -212,6 +214,7 @@ impl MessageRow {
             mentions: if self.deleted { Vec::new() } else { mentioned_ids(self.mentions.as_deref()) },
             mentions_room: self.mentions_room && !self.deleted,
             also_to_room: self.also_to_room,
+            posted_as: self.posted_as,
         }
     }
 }

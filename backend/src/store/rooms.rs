@@ -8,8 +8,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::models::{MembershipRow, RoomRow, UserRow, role_str};
 use super::schema::{memberships, messages, rooms, users};
+use super::user_stream::{self, Entry};
 use super::{Conflict, Db, Store, StoreError, StoreResult, now, read, write_tx};
-use confab_shared::Role;
+use confab_shared::{Role, ServerEvent, User};
 
 /// A room with what one viewer needs to render it.
 #[derive(Debug, Clone)]
@@ -75,12 +76,19 @@ pub async fn create(
 /// the flag says whether it was. Its unique `direct_key` is the ids in order joined by `:`, so
 /// concurrent first calls agree on one room; a single id is `id:id`, the user's notes-to-self
 /// room. `name` is stored for the record (viewers see the others' names, see `with_viewer_data`).
-/// Members of a direct room hear of every message (level `all`).
-pub async fn direct(store: &Store, people: &BTreeSet<i64>, name: &str) -> StoreResult<(RoomRow, bool)> {
+/// Members of a direct room hear of every message (level `all`). Creating it is a
+/// `member_joined` (of `creator`) entry in each member's user stream: those entries come back
+/// when it was created.
+pub async fn direct(
+    store: &Store,
+    people: &BTreeSet<i64>,
+    name: &str,
+    creator: &User,
+) -> StoreResult<(RoomRow, Option<Vec<Entry>>)> {
     let ids: Vec<String> = people.iter().map(i64::to_string).collect();
     let key = if ids.len() == 1 { format!("{0}:{0}", ids[0]) } else { ids.join(":") };
     if let Some(room) = by_direct_key(store, &key).await? {
-        return Ok((room, false));
+        return Ok((room, None));
     }
     let at = now();
     let created = write_tx!(store, |c| {
@@ -107,13 +115,15 @@ pub async fn direct(store: &Store, people: &BTreeSet<i64>, name: &str) -> StoreR
                 .execute(c)
                 .await?;
         }
-        Ok(room)
+        let event = ServerEvent::MemberJoined { room_id: room.id, user: creator.clone(), user_seq: None };
+        let entries = user_stream::append(&mut *c, people.iter().copied(), &event).await?;
+        Ok((room, entries))
     });
     match created {
-        Ok(room) => Ok((room, true)),
+        Ok((room, entries)) => Ok((room, Some(entries))),
         Err(StoreError::Conflict(Conflict::Duplicate)) => by_direct_key(store, &key)
             .await?
-            .map(|r| (r, false))
+            .map(|r| (r, None))
             .ok_or_else(|| StoreError::other("direct room vanished")),
         Err(e) => Err(e),
     }
@@ -409,12 +419,12 @@ pub async fn co_member_ids(db: impl Into<Db<'_>>, user_id: i64) -> StoreResult<V
 }
 
 /// Moves the read marker forward to `seq` (never backwards, never past the room's head).
-/// Returns the marker after the call.
-pub async fn mark_read(db: impl Into<Db<'_>>, room_id: i64, user_id: i64, seq: i64) -> StoreResult<i64> {
+/// Returns the marker after the call, and whether it moved.
+pub async fn mark_read(db: impl Into<Db<'_>>, room_id: i64, user_id: i64, seq: i64) -> StoreResult<(i64, bool)> {
     write_tx!(db, |c| {
         let head: i64 = rooms::table.find(room_id).select(rooms::last_seq).first(c).await?;
         let target = seq.min(head);
-        diesel::update(
+        let moved = diesel::update(
             memberships::table
                 .filter(memberships::room_id.eq(room_id))
                 .filter(memberships::user_id.eq(user_id))
@@ -423,7 +433,8 @@ pub async fn mark_read(db: impl Into<Db<'_>>, room_id: i64, user_id: i64, seq: i
         .set(memberships::last_read_seq.eq(target))
         .execute(c)
         .await?;
-        Ok(memberships::table.find((room_id, user_id)).select(memberships::last_read_seq).first(c).await?)
+        let marker = memberships::table.find((room_id, user_id)).select(memberships::last_read_seq).first(c).await?;
+        Ok((marker, moved == 1))
     })
 }
 

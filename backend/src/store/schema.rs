@@ -14,6 +14,25 @@ diesel::table! {
         status -> Nullable<Text>,
         avatar_key -> Nullable<Text>,
         bot -> Bool,
+        user_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    user_changes (user_id, seq) {
+        user_id -> BigInt,
+        seq -> BigInt,
+        event -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    drafts (user_id, room_id) {
+        user_id -> BigInt,
+        room_id -> BigInt,
+        body -> Text,
+        user_seq -> BigInt,
     }
 }
 
@@ -128,6 +147,27 @@ diesel::table! {
         mentions -> Nullable<Text>,
         mentions_room -> Bool,
         also_to_room -> Bool,
+        posted_as -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        room_id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        token_hash -> Nullable<Text>,
+        target_url -> Nullable<Text>,
+        secret -> Nullable<Text>,
+        cursor -> BigInt,
+        failures -> BigInt,
+        last_error -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamp>,
+        leased_until -> Nullable<Timestamp>,
+        lease_owner -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
     }
 }
 
@@ -188,6 +228,7 @@ diesel::joinable!(memberships -> rooms (room_id));
 diesel::joinable!(messages -> users (author_id));
 diesel::joinable!(messages -> rooms (room_id));
 diesel::joinable!(changes -> messages (message_id));
+diesel::joinable!(webhooks -> rooms (room_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -202,5 +243,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     push_subscriptions,
     password_resets,
     room_bans,
-    audit_log
+    audit_log,
+    user_changes,
+    drafts,
+    webhooks
 );

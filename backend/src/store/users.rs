@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::models::UserRow;
-use super::schema::users;
+use super::schema::{users, webhooks};
 use super::{Conflict, Db, StoreResult, now, read, write_tx};
 
 /// Creates an account with a server role (`admin` or `member`); `username_taken` when the name
@@ -145,13 +145,20 @@ pub async fn create_bot(
     insert(db, username, password_hash, "member", true, display_name).await
 }
 
-/// The bots that are not deleted (deactivated), by name.
+/// The bots that are not deleted (deactivated), by name; webhooks' accounts are not among them.
 pub async fn bots(db: impl Into<Db<'_>>) -> StoreResult<Vec<UserRow>> {
-    read!(db, |c| Ok(users::table
+    read!(db, |c| Ok(live_bots().order(users::username_key).select(UserRow::as_select()).load(c).await?))
+}
+
+/// The bot `id`, if it is one of [`bots`].
+pub async fn bot(db: impl Into<Db<'_>>, id: i64) -> StoreResult<Option<UserRow>> {
+    read!(db, |c| Ok(live_bots().filter(users::id.eq(id)).select(UserRow::as_select()).first(c).await.optional()?))
+}
+
+#[diesel::dsl::auto_type]
+fn live_bots() -> _ {
+    users::table
         .filter(users::bot)
         .filter(users::deactivated_at.is_null())
-        .order(users::username_key)
-        .select(UserRow::as_select())
-        .load(c)
-        .await?))
+        .filter(diesel::dsl::not(diesel::dsl::exists(webhooks::table.filter(webhooks::user_id.eq(users::id)))))
 }

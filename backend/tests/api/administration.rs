@@ -201,7 +201,7 @@ async fn server_admins_manage_any_room(backend: Backend) {
     let res = app.set_role(&anna, room.id, carl.user.id, "admin").await;
     assert_eq!(res.status(), 200);
     let role_of = |e: &ServerEvent| match e {
-        ServerEvent::MemberUpdated { room_id, user, role } if *room_id == room.id => Some((user.id, *role)),
+        ServerEvent::MemberUpdated { room_id, user, role, .. } if *room_id == room.id => Some((user.id, *role)),
         _ => None,
     };
     for ws in [&mut bens, &mut carls] {

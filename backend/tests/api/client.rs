@@ -2,12 +2,13 @@
 //! spelling paths. Each returns the `reqwest::Response`, so a test can check any status and
 //! problem body; an `_ok` variant asserts the success status and returns the parsed body.
 //! Requests that are wrong on purpose (raw paths, wrong methods, odd headers) are built by
-//! hand in the tests, with `TestApp::get` and friends or `TestApp::http`.
+//! hand in the tests, with `TestApp::get` and friends or `TestApp::http`. The `_ok` variants
+//! of the calls that `confab-client` has go through it (`TestApp::as_user`).
 
 use crate::helpers::TestApp;
 use confab_shared::{
-    BotToken, File, Invite, MemberList, Message, MessageList, PresenceList, Room, RoomList, SearchResults, ServerInfo,
-    SessionList, TokenPair, User, UserList,
+    BotToken, Draft, DraftList, File, HookAccepted, Invite, MemberList, Message, MessageList, PresenceList, Room,
+    RoomChanges, RoomList, SearchResults, ServerInfo, SessionList, SyncPage, TokenPair, User, UserList, Webhook,
 };
 use reqwest::{Method, Response};
 use serde::de::DeserializeOwned;
@@ -31,7 +32,23 @@ async fn parsed<T: DeserializeOwned>(res: Response, status: u16, what: &str) -> 
     res.json().await.unwrap_or_else(|e| panic!("{what}: body: {e}"))
 }
 
+/// The result of a `confab-client` call that must succeed.
+fn ok<T>(result: confab_client::Result<T>, what: &str) -> T {
+    result.unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
 impl TestApp {
+    /// A `confab-client` of this server, not signed in, on the tests' HTTP pool.
+    pub fn anonymous(&self) -> confab_client::Client {
+        confab_client::Client::new(&self.base).with_http(self.http.clone())
+    }
+
+    /// A `confab-client` of this server presenting `token`: the success paths of the calls
+    /// below go through it, the crate the bots use.
+    pub fn as_user(&self, token: &str) -> confab_client::Client {
+        confab_client::Client::with_token(&self.base, token).with_http(self.http.clone())
+    }
+
     async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
         let mut req = self.http.request(method.clone(), self.url(path));
         if let Some(token) = token {
@@ -57,7 +74,9 @@ impl TestApp {
 
     /// Registers `username` (password `password123`) and returns its tokens.
     pub async fn register(&self, username: &str) -> TokenPair {
-        parsed(self.try_register(username).await, 201, &format!("register {username}")).await
+        let client = self.anonymous();
+        client.register(username, "password123").await.unwrap_or_else(|e| panic!("register {username}: {e}"));
+        client.tokens().expect("a session")
     }
 
     /// `POST /auth/login`.
@@ -76,7 +95,9 @@ impl TestApp {
     }
 
     pub async fn login_ok(&self, username: &str, password: &str) -> TokenPair {
-        parsed(self.login(username, password).await, 200, &format!("login {username}")).await
+        let client = self.anonymous();
+        client.login(username, password).await.unwrap_or_else(|e| panic!("login {username}: {e}"));
+        client.tokens().expect("a session")
     }
 
     /// `POST /auth/refresh`.
@@ -99,7 +120,7 @@ impl TestApp {
     }
 
     pub async fn me_ok(&self, token: &str) -> User {
-        parsed(self.me(token).await, 200, "me").await
+        ok(self.as_user(token).me().await, "me")
     }
 
     /// `PATCH /me` with any body (`display_name`, `status`).
@@ -196,8 +217,8 @@ impl TestApp {
     }
 
     pub async fn create_room(&self, token: &str, name: &str, visibility: &str) -> Room {
-        let res = self.create_room_json(token, &json!({"name": name, "visibility": visibility})).await;
-        parsed(res, 201, &format!("create room {name}")).await
+        let visibility = serde_json::from_value(json!(visibility)).expect("public or private");
+        ok(self.as_user(token).create_room(name, visibility).await, &format!("create room {name}"))
     }
 
     /// `GET /rooms/{id}`.
@@ -292,7 +313,7 @@ impl TestApp {
     }
 
     pub async fn history_ok(&self, token: &str, room_id: i64, query: &str) -> MessageList {
-        parsed(self.history(token, room_id, query).await, 200, &format!("history {query}")).await
+        ok(self.as_user(token).history(room_id, query).await, &format!("history {query}"))
     }
 
     /// `POST /rooms/{id}/messages` with any body (`body`, `client_id`).
@@ -306,7 +327,7 @@ impl TestApp {
     }
 
     pub async fn send_message_ok(&self, token: &str, room_id: i64, body: &str) -> Message {
-        parsed(self.send_message(token, room_id, body).await, 201, &format!("send {body}")).await
+        ok(self.as_user(token).send(room_id, body, None).await, &format!("send {body}"))
     }
 
     /// `POST /rooms/{id}/messages` with `{"body": body, "reply_to": root}`.
@@ -334,6 +355,42 @@ impl TestApp {
         self.call(Method::PUT, &api(&format!("/rooms/{room_id}/read")), Some(token), Some(&json!({"seq": seq}))).await
     }
 
+    // Staying in step.
+
+    /// `GET /sync?after_user_seq=N`.
+    pub async fn sync(&self, token: &str, after_user_seq: i64) -> Response {
+        self.call(Method::GET, &api(&format!("/sync?after_user_seq={after_user_seq}")), Some(token), None).await
+    }
+
+    pub async fn sync_ok(&self, token: &str, after_user_seq: i64) -> SyncPage {
+        ok(self.as_user(token).sync(after_user_seq).await, "sync")
+    }
+
+    /// `GET /rooms/{id}/changes?after_seq=N`.
+    pub async fn room_changes(&self, token: &str, room_id: i64, after_seq: i64) -> Response {
+        let path = api(&format!("/rooms/{room_id}/changes?after_seq={after_seq}"));
+        self.call(Method::GET, &path, Some(token), None).await
+    }
+
+    pub async fn room_changes_ok(&self, token: &str, room_id: i64, after_seq: i64) -> RoomChanges {
+        ok(self.as_user(token).changes(room_id, after_seq).await, "room changes")
+    }
+
+    /// `PUT /rooms/{id}/draft` with `body` and `base_seq`.
+    pub async fn put_draft(&self, token: &str, room_id: i64, body: &str, base_seq: i64) -> Response {
+        let draft = json!({"body": body, "base_seq": base_seq});
+        self.call(Method::PUT, &api(&format!("/rooms/{room_id}/draft")), Some(token), Some(&draft)).await
+    }
+
+    pub async fn put_draft_ok(&self, token: &str, room_id: i64, body: &str, base_seq: i64) -> Draft {
+        parsed(self.put_draft(token, room_id, body, base_seq).await, 200, "put draft").await
+    }
+
+    /// `GET /drafts`.
+    pub async fn drafts_ok(&self, token: &str) -> DraftList {
+        parsed(self.call(Method::GET, &api("/drafts"), Some(token), None).await, 200, "drafts").await
+    }
+
     // The server and invites.
 
     /// `GET /server` (no authentication).
@@ -349,7 +406,7 @@ impl TestApp {
     }
 
     pub async fn create_bot_ok(&self, token: &str, username: &str) -> BotToken {
-        parsed(self.create_bot(token, &json!({"username": username})).await, 201, "create bot").await
+        ok(self.as_user(token).create_bot(username, None).await, "create bot")
     }
 
     /// `GET /bots`.
@@ -365,6 +422,43 @@ impl TestApp {
     /// `DELETE /bots/{user_id}`.
     pub async fn delete_bot(&self, token: &str, bot_id: i64) -> Response {
         self.call(Method::DELETE, &api(&format!("/bots/{bot_id}")), Some(token), None).await
+    }
+
+    // Webhooks.
+
+    /// `POST /rooms/{room_id}/webhooks` with any body (`name`).
+    pub async fn create_webhook(&self, token: &str, room_id: i64, body: &Value) -> Response {
+        self.call(Method::POST, &api(&format!("/rooms/{room_id}/webhooks")), Some(token), Some(body)).await
+    }
+
+    pub async fn create_webhook_ok(&self, token: &str, room_id: i64, name: &str) -> Webhook {
+        parsed(self.create_webhook(token, room_id, &json!({"name": name})).await, 201, "create webhook").await
+    }
+
+    /// `GET /rooms/{room_id}/webhooks`.
+    pub async fn webhooks(&self, token: &str, room_id: i64) -> Response {
+        self.call(Method::GET, &api(&format!("/rooms/{room_id}/webhooks")), Some(token), None).await
+    }
+
+    /// `POST /rooms/{room_id}/webhooks/{webhook_id}/token`.
+    pub async fn rotate_webhook(&self, token: &str, room_id: i64, webhook_id: i64) -> Response {
+        let path = api(&format!("/rooms/{room_id}/webhooks/{webhook_id}/token"));
+        self.call(Method::POST, &path, Some(token), None).await
+    }
+
+    /// `DELETE /rooms/{room_id}/webhooks/{webhook_id}`.
+    pub async fn delete_webhook(&self, token: &str, room_id: i64, webhook_id: i64) -> Response {
+        let path = api(&format!("/rooms/{room_id}/webhooks/{webhook_id}"));
+        self.call(Method::DELETE, &path, Some(token), None).await
+    }
+
+    /// `POST` a payload to a webhook's address (as a tool does: no token, the URL is the secret).
+    pub async fn post_hook(&self, url: &str, payload: &Value) -> Response {
+        self.http.post(url).json(payload).send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"))
+    }
+
+    pub async fn post_hook_ok(&self, url: &str, payload: &Value) -> HookAccepted {
+        parsed(self.post_hook(url, payload).await, 200, "post to the webhook").await
     }
 
     /// `PATCH /admin/server` with any body (`name`, `registration`).

@@ -411,3 +411,38 @@ async fn login_rate_limits_are_shared_by_the_nodes() {
     assert_eq!(b.login("alice", "wrong-password").await.status(), 401);
     crate::helpers::assert_problem(a.login("alice", "wrong-password").await, 429, "rate_limited").await;
 }
+
+/// Entries of one user's stream made on two nodes at once reach that user's connections on
+/// both nodes each once, in `user_seq` order with no gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_user_stream_crosses_nodes_in_order() {
+    if !services_available() {
+        return;
+    }
+    let cluster = Cluster::start(2, SHARED_REDIS);
+    let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
+    let bob = a.register("bob").await.access_token;
+    let (one, two) = (a.create_room(&bob, "one", "public").await.id, a.create_room(&bob, "two", "public").await.id);
+    let mut on_a = a.ws(&bob).await;
+    let mut on_b = b.ws(&bob).await;
+    let head = a.sync_ok(&bob, 0).await.head_user_seq;
+    tokio::join!(set_levels(a, &bob, one), set_levels(b, &bob, two));
+    for ws in [&mut on_a, &mut on_b] {
+        let mut seqs = Vec::new();
+        while seqs.len() < 40 {
+            match ws.next(Duration::from_secs(10)).await {
+                Some(event) => seqs.extend(event.user_seq()),
+                None => panic!("only {} of 40 entries: {seqs:?}", seqs.len()),
+            }
+        }
+        assert_eq!(seqs, (head + 1..=head + 40).collect::<Vec<_>>(), "each entry once, in order");
+    }
+}
+
+/// Sets the level of the room 20 times over, alternating.
+async fn set_levels(node: &TestApp, token: &str, room: i64) {
+    for i in 0..20 {
+        let res = node.set_notify(token, room, if i % 2 == 0 { "all" } else { "none" }).await;
+        assert_eq!(res.status(), 204);
+    }
+}

@@ -325,7 +325,7 @@ async fn levels_decide_who_hears(backend: Backend) {
     // Other connections of mine learn my new level.
     assert_eq!(app.set_notify(&token(2), room, "mentions").await.status(), 204);
     let level = next_of(&mut carol_elsewhere, |e| match e {
-        ServerEvent::NotificationLevel { room_id, level } => Some((*room_id, *level)),
+        ServerEvent::NotificationLevel { room_id, level, .. } => Some((*room_id, *level)),
         _ => None,
     })
     .await;
@@ -352,7 +352,7 @@ async fn group_dms_are_one_room_per_set_of_people(backend: Backend) {
     let room: Room = first.json().await.expect("room");
     assert_eq!((room.kind, room.member_count, room.name.as_str()), (RoomKind::Direct, 3, "bob, carol"));
     let joined = next_of(&mut bob_ws, |e| match e {
-        ServerEvent::MemberJoined { room_id, user } => Some((*room_id, user.id)),
+        ServerEvent::MemberJoined { room_id, user, .. } => Some((*room_id, user.id)),
         _ => None,
     })
     .await;

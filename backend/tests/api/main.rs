@@ -4,12 +4,14 @@
 
 mod client;
 mod helpers;
+mod proxy;
 
 mod administration;
 mod auth;
 mod backpressure;
 mod backup;
 mod bots;
+mod churn;
 mod cluster;
 mod cluster_trust;
 mod conversations;
@@ -20,6 +22,7 @@ mod invites;
 mod messages;
 mod ops;
 mod outage;
+mod outgoing;
 mod profiles;
 mod push;
 mod raw_ws;
@@ -28,3 +31,5 @@ mod realtime;
 mod rooms;
 mod search;
 mod security;
+mod sync;
+mod webhooks;

@@ -4,52 +4,9 @@
 use crate::helpers::{
     TestApp, assert_problem, create_database, database_url, drop_database, postgres_available, send_event,
 };
+use crate::proxy::Proxy;
 use confab_shared::{ClientEvent, ServerEvent};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
-
-/// A TCP proxy to PostgreSQL that can be cut: existing connections drop, new ones are refused.
-struct Proxy {
-    port: u16,
-    down: Arc<AtomicBool>,
-    cut: Arc<Notify>,
-}
-
-impl Proxy {
-    async fn start(upstream: &'static str) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let down = Arc::new(AtomicBool::new(false));
-        let cut = Arc::new(Notify::new());
-        let (down2, cut2) = (down.clone(), cut.clone());
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                if down2.load(Ordering::SeqCst) {
-                    continue; // dropped: refused
-                }
-                let cut = cut2.clone();
-                tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(upstream).await else { return };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = cut.notified() => {}
-                    }
-                });
-            }
-        });
-        Proxy { port, down, cut }
-    }
-
-    fn set_down(&self, down: bool) {
-        self.down.store(down, Ordering::SeqCst);
-        if down {
-            self.cut.notify_waiters();
-        }
-    }
-}
 
 /// A server on a fresh PostgreSQL database reached through a proxy that can be cut.
 async fn behind_a_proxy() -> (String, Proxy, TestApp) {

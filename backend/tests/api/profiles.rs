@@ -15,7 +15,7 @@ both_stores!(
 
 fn updated(event: &ServerEvent) -> Option<User> {
     match event {
-        ServerEvent::UserUpdated { user } => Some(user.clone()),
+        ServerEvent::UserUpdated { user, .. } => Some(user.clone()),
         _ => None,
     }
 }

@@ -1,14 +1,16 @@
 // Administration (server admins; `#/admin/<tab>`, opened from Settings or the sidebar's "Invite
-// people"): a page-sized dialog with four tabs. People: find accounts by the start of a name, a
+// people"): a page-sized dialog with five tabs. People: find accounts by the start of a name, a
 // page at a time ("Load more"), each with role, last visit and a deactivated badge; make admin or
 // member, deactivate or reactivate (asked first, naming the person), a one-time password reset
 // link to copy with its expiry (GET and PATCH /admin/users, POST …/password-reset). Invites: the
-// invite links (views/invites.js). Audit log: who did what, newest first, older on request (GET
+// invite links (views/invites.js). Bots: the server's bots, a new one's token shown once, a new
+// token, deactivate (views/bots.js). Audit log: who did what, newest first, older on request (GET
 // /admin/audit). Server: its name and registration policy, editable (PATCH /admin/server), its
 // version and upload limit (GET /server). Its markup and stylesheet (admin.css) load with it.
 import { h, setChildren, fieldError } from './dom.js';
 import { announce } from './notices.js';
 import { initInvites } from './invites.js';
+import { initBots } from './bots.js';
 import { confirmAction } from './confirm.js';
 import { copyLink } from './copy.js';
 import { adminApi } from '../admin-api.js';
@@ -17,7 +19,7 @@ import { fullTimestamp, dayKey } from '../format.js';
 import { formatSize } from '../files.js';
 import { serverChanges, problemsByField, REGISTRATIONS, SERVER_NAME_MAX } from '../forms.js';
 
-export const TABS = [['people', 'People'], ['invites', 'Invites'], ['audit', 'Audit log'], ['server', 'Server']];
+export const TABS = [['people', 'People'], ['invites', 'Invites'], ['bots', 'Bots'], ['audit', 'Audit log'], ['server', 'Server']];
 const PAGE = 50; // people and audit entries per request
 const NAME_CHARS = /^[A-Za-z0-9_.-]*$/; // what a username is made of: anything else matches no one
 
@@ -53,7 +55,7 @@ export async function initAdmin({ store, api, toast, onClose }) {
     tablist, body));
   document.body.append(dlg);
   dlg.addEventListener('click', (e) => { if (e.target === dlg) dlg.close(); });
-  dlg.addEventListener('close', () => onClose());
+  dlg.addEventListener('close', () => { bots.hide(); onClose(); });
   // Arrow keys, Home and End move between the tabs (and show them).
   tablist.addEventListener('keydown', (e) => {
     const keys = TABS.map(([k]) => k);
@@ -67,6 +69,7 @@ export async function initAdmin({ store, api, toast, onClose }) {
   let current = null;
   /** Shows a tab (its data loaded again, but for People: its search and pages stay). */
   function select(key, { focusTab = false, focusPanel = false } = {}) {
+    if (current === 'bots' && key !== 'bots') bots.hide(); // a token shown goes with the tab
     current = key;
     for (const [k, { tab, panel }] of tabs) {
       const on = k === key;
@@ -77,6 +80,7 @@ export async function initAdmin({ store, api, toast, onClose }) {
     history.replaceState(null, '', `#/admin/${key}`);
     if (focusTab) tabs.get(key).tab.focus();
     if (key === 'invites') invites.show({ focus: focusPanel });
+    else if (key === 'bots') bots.show({ focus: focusPanel });
     else if (key === 'audit') loadAudit();
     else if (key === 'server') loadServer();
     else if (focusPanel) query.focus();
@@ -217,13 +221,16 @@ export async function initAdmin({ store, api, toast, onClose }) {
   // ---- Invites (views/invites.js) -----------------------------------------------------------------
   const invites = initInvites({ api, container: tabs.get('invites').panel });
 
+  // ---- Bots (views/bots.js) --------------------------------------------------------------------
+  const bots = initBots({ api, container: tabs.get('bots').panel });
+
   // ---- Audit log -------------------------------------------------------------------------------
   const audit = tabs.get('audit').panel;
   const auditList = h('ol', { id: 'admin-audit-list', class: 'audit-list', 'aria-label': 'Audit log, newest first' });
   const auditMore = h('button', { type: 'button', class: 'btn subtle admin-more', id: 'admin-audit-more', hidden: true, onclick: () => more(auditPager, renderAudit, 'admin-audit-error') }, 'Load more');
   const auditStatus = h('p', { class: 'muted small', id: 'admin-audit-status', role: 'status' });
   audit.append(
-    h('p', { class: 'muted small', text: 'Every change to accounts, invites and room bans, newest first.' }),
+    h('p', { class: 'muted small', text: 'Every change to accounts, bots, invites and room bans, newest first.' }),
     auditStatus,
     h('p', { class: 'form-error', id: 'admin-audit-error', role: 'alert', hidden: true }),
     auditList, auditMore);

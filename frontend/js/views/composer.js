@@ -9,9 +9,10 @@ import { bodyCounter, MAX_BODY } from '../format.js';
 /**
  * form, input, count (the counter), button (Send); store, sync; roomId() → the room it writes in;
  * uploads() → its files (uploads.js) once loaded, else null; send(body, files); onEmptyUp() →
- * true when ArrowUp in the empty box did something. Returns {updateCount(), updateSend()}.
+ * true when ArrowUp in the empty box did something; onPicked() after a mention picked changed
+ * the text (no input event). Returns {updateCount(), updateSend()}.
  */
-export function initComposer({ form, input, count, button, store, sync, roomId, uploads, send, onEmptyUp = () => false }) {
+export function initComposer({ form, input, count, button, store, sync, roomId, uploads, send, onEmptyUp = () => false, onPicked = () => {} }) {
   let typingTimer = 0; // a trailing typing notice is scheduled
   let mentions = null; // the autocomplete, once asked for
 
@@ -31,7 +32,7 @@ export function initComposer({ form, input, count, button, store, sync, roomId, 
     updateCount();
     if (!typingTimer) sendTyping();
     if (!mentions && input.value.includes('@')) {
-      mentions = import('./mention-picker.js').then((m) => m.initMentionPicker({ form, input, store, roomId, onChange: updateCount }))
+      mentions = import('./mention-picker.js').then((m) => m.initMentionPicker({ form, input, store, roomId, onChange: () => { updateCount(); onPicked(); } }))
         .catch(() => { mentions = null; });
     }
   });

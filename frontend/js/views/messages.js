@@ -7,7 +7,7 @@
 import { h, syncChildren } from './dom.js';
 import { renderBody } from './markdown-dom.js';
 import { toast } from './notices.js';
-import { groupRows, formatTime, fullTimestamp, avatarHue, isLong, displayName, initials } from '../format.js';
+import { groupRows, formatTime, fullTimestamp, avatarHue, isLong, initials, senderName, postedBy } from '../format.js';
 
 const MOVE_KEYS = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
 
@@ -142,17 +142,20 @@ export class MessageList {
     if (msg.deleted) cls.push('deleted');
     if (mine) cls.push('mine');
     if (toMe) cls.push('to-me');
-    const name = displayName(msg.author);
+    const name = senderName(msg); // a webhook post's own name (posted_as) before its account's
+    const via = postedBy(msg);
     const li = h('li', { class: cls.join(' '), tabindex: '-1', dataset: { id: String(msg.id), seq: msg.seq !== undefined ? String(msg.seq) : '' } });
     const origin = threads && threads.origin(msg, this.ctx.thread); // a reply also sent to the room: above it
     if (origin) li.append(origin);
     const time = h('time', { datetime: msg.created_at, title: fullTimestamp(msg.created_at), text: formatTime(msg.created_at) });
     const hint = toMe ? h('span', { class: 'sr-only', text: msg.mentions_room ? ', mentions everyone' : ', mentions you' }) : null;
     if (first) {
-      const face = h('span', { class: `avatar hue-${avatarHue(msg.author ? msg.author.id : 0)}`, 'aria-hidden': 'true', text: initials(msg.author) });
+      const face = h('span', { class: `avatar hue-${avatarHue(msg.author ? msg.author.id : 0)}`, 'aria-hidden': 'true', text: initials(via ? { display_name: name } : msg.author) });
       if (avatars) avatars.fill(face, msg.author);
       const bot = msg.author && msg.author.bot ? h('span', { class: 'role bot-tag', text: 'bot' }) : null;
-      li.append(face, h('div', { class: 'msg-head' }, h('strong', { class: 'author', text: name, title: msg.author && '@' + msg.author.username }), bot, time, hint));
+      li.append(face, h('div', { class: 'msg-head' },
+        h('strong', { class: 'author', text: name, title: via ? `${name}, ${via}` : msg.author && '@' + msg.author.username }), bot,
+        via ? h('span', { class: 'sr-only posted-by', text: ` (${via})` }) : null, time, hint));
     } else {
       time.className = 'side-time';
       li.append(time);

@@ -44,28 +44,37 @@ export function initModeration({ store, api, sync }) {
     const members = store.members.get(id) || [];
     for (const li of $('member-list').children) {
       const m = members.find((x) => String(x.user.id) === li.dataset.userId);
-      if (!m || li.querySelector('.member-actions')) continue;
+      if (!m) continue;
       const to = canSetRole(r, store.me, m) && (m.role === 'admin' ? 'member' : 'admin');
+      const drawn = li.querySelector('.member-actions');
+      if (drawn && (drawn.querySelector('.set-role')?.dataset.role || false) === to) continue;
+      if (drawn) drawn.remove(); // drawn for the role before
       const actions = [
         to && h('button', { type: 'button', class: 'btn subtle mini set-role', dataset: { role: to }, 'aria-label': `${to === 'admin' ? 'Make admin' : 'Make member'}: ${displayName(m.user)}`, title: to === 'admin' ? 'Make them an admin of this room' : 'Make them a plain member of this room', onclick: () => setRole(m, to) }, to === 'admin' ? 'Make admin' : 'Make member'),
         canBan({ me: store.me, myRole: r.role, member: m }) && h('button', { type: 'button', class: 'btn subtle mini danger ban', 'aria-label': `Ban ${displayName(m.user)}`, onclick: () => ban(m.user) }, 'Ban'),
       ].filter(Boolean);
       if (actions.length) li.append(h('div', { class: 'member-actions' }, actions));
     }
-    const b = refocus && $('member-list').querySelector(`li[data-user-id="${refocus.id}"] .set-role[data-role="${refocus.next}"]`);
-    if (b) { refocus = null; b.focus(); }
+    focusRoleButton();
     if (fresh) loadBans();
   }
 
   // ---- a member's role in the room (its owners: PUT /rooms/{id}/members/{user_id}/role) ------------
   let refocus = null; // {id, next}: the role button of that user (now offering `next`) takes the focus once drawn
+  function focusRoleButton() {
+    const b = refocus && $('member-list').querySelector(`li[data-user-id="${refocus.id}"] .set-role[data-role="${refocus.next}"]`);
+    if (b) { refocus = null; b.focus(); }
+  }
   async function setRole(m, role) {
     const r = room();
     say();
-    try { await admin.setRole(r.id, m.user.id, role); } catch (e) { say(problemText(e)); return; }
-    announce(`${displayName(m.user)} is ${role === 'admin' ? 'now an admin' : 'now a member'} of #${r.name}.`);
+    // Set before the request: the room's member_updated may redraw the row before the answer
+    // comes, and the button pressed goes with the old row.
     refocus = { id: m.user.id, next: role === 'admin' ? 'member' : 'admin' };
-    await sync.loadMembers(r.id); // no event says it: the list with the new role
+    try { await admin.setRole(r.id, m.user.id, role); } catch (e) { refocus = null; say(problemText(e)); return; }
+    announce(`${displayName(m.user)} is ${role === 'admin' ? 'now an admin' : 'now a member'} of #${r.name}.`);
+    await sync.loadMembers(r.id); // the list with the new role, if the event has not come yet
+    focusRoleButton();
   }
 
   async function loadBans() {

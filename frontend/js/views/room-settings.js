@@ -1,7 +1,8 @@
-// A room's settings (the header's "Room settings", for the room's owners and admins): its name and
-// topic (PATCH /rooms/{id}), the form's own checks and the server's refusals under their fields.
-// The other members see the change live (`room_updated`). Loaded on first use; its dialog is built
-// here.
+// A room's settings (the header's "Room settings", for the room's owners and admins, and server
+// admins): its name and topic (PATCH /rooms/{id}), the form's own checks and the server's refusals
+// under their fields. The other members see the change live (`room_updated`). Under the form, its
+// "Webhooks" (views/webhooks.js, loaded and listed when the section opens). Loaded on first use;
+// its dialog is built here.
 import { h, fieldError } from './dom.js';
 import { announce } from './notices.js';
 import { adminApi } from '../admin-api.js';
@@ -10,8 +11,12 @@ import { roomChanges, problemsByField, ROOM_NAME_MAX, TOPIC_MAX } from '../forms
 const LABELS = { name: 'The name', topic: 'The topic' };
 const TAKEN = { room_name_taken: ['name', 'A room with that name exists: pick another one.'] };
 
-/** May I change the room's name and topic? Its owners and admins (never a direct room). */
-export const canEditRoom = (room) => Boolean(room && room.joined && room.kind !== 'direct' && (room.role === 'owner' || room.role === 'admin'));
+/**
+ * May I change the room's name and topic, and its webhooks? Its owners and admins, and server
+ * admins (`me`), in any room but a direct one: as the header's "Room settings" shows.
+ */
+export const canEditRoom = (room, me = null) => Boolean(room && room.kind !== 'direct'
+  && ((room.joined && (room.role === 'owner' || room.role === 'admin')) || (me && me.role === 'admin')));
 
 /** store, api. Returns {open(roomId, from)}: `from` (what has the focus) takes it back when the dialog closes. */
 export function initRoomSettings({ store, api }) {
@@ -29,13 +34,35 @@ export function initRoomSettings({ store, api }) {
     h('p', { class: 'form-error', id: 'room-set-error', role: 'alert', hidden: true }),
     h('div', { class: 'dialog-actions' },
       h('button', { type: 'button', class: 'btn subtle', 'data-close': true }, 'Cancel'), save));
-  const dlg = h('dialog', { id: 'dlg-room-settings', 'aria-labelledby': 'room-set-title' }, form);
+  const hooksBody = h('div', { class: 'form webhooks-body', id: 'webhooks-body' },
+    h('p', { class: 'form-error', id: 'webhooks-load-error', role: 'alert', hidden: true }));
+  const hooksPart = h('details', { class: 'webhooks', id: 'room-webhooks' }, h('summary', { id: 'webhooks-summary' }, 'Webhooks'), hooksBody);
+  const dlg = h('dialog', { id: 'dlg-room-settings', 'aria-labelledby': 'room-set-title' }, form, hooksPart);
   document.body.append(dlg);
   dlg.addEventListener('click', (e) => { if (e.target === dlg || e.target.closest('[data-close]')) dlg.close(); });
 
   let roomId = null;
   let from = null; // what had the focus when the dialog opened
-  dlg.addEventListener('close', () => { if (from && from.isConnected && !from.hidden) from.focus(); });
+  dlg.addEventListener('close', () => {
+    hooksPart.open = false; // the address shown once goes with it
+    if (from && from.isConnected && !from.hidden) from.focus();
+  });
+
+  // ---- webhooks: the view loads the first time the section opens; each opening lists them again
+  let webhooks = null; // its promise
+  hooksPart.addEventListener('toggle', async () => {
+    if (!hooksPart.open) { if (webhooks) webhooks.then((v) => v.hide(), () => {}); return; }
+    fieldError('webhooks-load-error');
+    webhooks ||= import('./webhooks.js').then((m) => m.initWebhooks({ api, container: hooksBody }));
+    const room = store.rooms.get(roomId);
+    try {
+      const view = await webhooks;
+      if (hooksPart.open && room) view.show({ id: room.id, name: room.name });
+    } catch {
+      webhooks = null;
+      fieldError('webhooks-load-error', 'The webhooks could not be loaded: check your connection and open them again.');
+    }
+  });
 
   const ERRORS = { name: 'err-room-set-name', topic: 'err-room-set-topic' };
   const clear = () => { for (const id of [...Object.values(ERRORS), 'room-set-error']) fieldError(id); };
@@ -50,7 +77,7 @@ export function initRoomSettings({ store, api }) {
     e.preventDefault();
     clear();
     const room = store.rooms.get(roomId);
-    if (!canEditRoom(room)) { fieldError('room-set-error', 'You can no longer change this room.'); return; }
+    if (!canEditRoom(room, store.me)) { fieldError('room-set-error', 'You can no longer change this room.'); return; }
     const { body, errors } = roomChanges(room, { name: name.value, topic: topic.value });
     if (errors) { show(errors); return; }
     if (!Object.keys(body).length) { dlg.close(); return; }
@@ -69,7 +96,8 @@ export function initRoomSettings({ store, api }) {
   return {
     open(id, opener = document.activeElement) {
       const room = store.rooms.get(id);
-      if (!canEditRoom(room)) return false;
+      if (!canEditRoom(room, store.me)) return false;
+      hooksPart.open = false;
       roomId = id;
       from = opener;
       clear();

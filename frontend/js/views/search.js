@@ -6,7 +6,7 @@
 import { $, h, setChildren } from './dom.js';
 import { toast } from './notices.js';
 import { SearchSession, highlightSegments, snippet, filterChips, removeToken, setFilter, groupByRoom } from '../search.js';
-import { dayLabel, formatTime, fullTimestamp, displayName } from '../format.js';
+import { dayLabel, formatTime, fullTimestamp, senderName } from '../format.js';
 import { fileNames } from '../files.js';
 
 const MOVE_KEYS = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
@@ -98,7 +98,7 @@ export function initSearch({ store, api, sync, openRoom }) {
     const cut = snippet(m.body, highlights);
     const headId = `hit-head-${m.id}`;
     const author = m.author ? m.author.username : '?'; // what from: takes
-    const name = displayName(m.author);
+    const name = senderName(m);
     return h('li', { class: 'hit', dataset: { id: String(m.id) } },
       h('div', { class: 'hit-head', id: headId },
         h('button', { type: 'button', class: 'filter-link hit-author', title: `Only messages from @${author}`, 'aria-describedby': 'search-filter-hint', onclick: () => edit(setFilter(input.value, 'from', author)) }, name),

@@ -1,8 +1,9 @@
 // Sidebar: my rooms and direct messages with unread badges (and an "@" one for mentions of me),
-// "Invite people" for server admins, the connection state, and the drawer it becomes on narrow
-// screens. (The title's count is views/attention.js's.)
+// "Invite people" for server admins, the connection state (its badge, and the banner over the
+// timeline while it is down: the sidebar is a drawer on a phone), and the drawer it becomes on
+// narrow screens. (The title's count is views/attention.js's.)
 import { $, h, setChildren } from './dom.js';
-import { connectionLabel, displayName } from '../format.js';
+import { connectionLabel, bannerText, displayName } from '../format.js';
 import { isGroup } from '../store.js';
 
 export function renderSidebar(store, { onOpen }) {
@@ -33,13 +34,19 @@ export function renderSidebar(store, { onOpen }) {
   setChildren($('dm-list'), dms.length ? dms.map(item) : h('li', { class: 'muted side-empty', text: 'No conversations yet' }));
 }
 
-/** The connection badge, with the seconds to the next attempt and a "Retry now" while it waits. */
+/** The connection badge and banner, with the seconds to the next attempt and a "Retry now" while it waits. */
 export function renderConnection(store, now = Date.now()) {
   const el = $('conn');
   const { connection: state, connectionInfo: info } = store;
   el.dataset.state = state;
   el.textContent = connectionLabel(state, info, now);
-  $('btn-reconnect').hidden = !(state === 'reconnecting' && info.retryAt > now + 1000);
+  const waiting = state === 'reconnecting' && info.retryAt > now + 1000;
+  $('btn-reconnect').hidden = !waiting;
+  const banner = bannerText(state, info, now);
+  $('offline-banner').hidden = !banner;
+  $('offline-banner').dataset.state = state;
+  $('offline-text').textContent = banner || '';
+  $('banner-retry').hidden = !waiting;
 }
 
 // ---- the drawer (narrow screens) -------------------------------------------------------------

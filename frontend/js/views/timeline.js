@@ -10,15 +10,16 @@
 import { $, h } from './dom.js';
 import { MessageList } from './messages.js';
 import { initComposer } from './composer.js';
+import { initDraftBox } from './draft-box.js';
 import { toast, announce } from './notices.js';
 import { plainText } from '../markdown.js';
 import { oldestSeq, inMainTimeline } from '../store.js';
-import { typingText, memberCount, firstUnread, displayName } from '../format.js';
+import { typingText, memberCount, firstUnread, senderName } from '../format.js';
 
 const JUMP_LABEL = 'Jump to latest ↓';
 
-/** store, api, sync; invalidate(...parts) schedules a render; openRoom(roomId | null). */
-export function initTimeline({ store, api, sync, invalidate, openRoom }) {
+/** store, api, sync, drafts; invalidate(...parts) schedules a render; openRoom(roomId | null). */
+export function initTimeline({ store, api, sync, drafts, invalidate, openRoom }) {
   const timelineEl = $('timeline');
   const input = $('composer-input');
   const jump = $('btn-jump');
@@ -48,7 +49,9 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       if (mine.length) list.edit(mine[mine.length - 1].id);
       return mine.length > 0;
     },
+    onPicked: () => draftBox.typed(),
   });
+  const draftBox = initDraftBox({ drafts, input, onText: composer.updateCount });
 
   // ---- header --------------------------------------------------------------------------------
   function renderHeader() {
@@ -235,9 +238,9 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
   return {
     /**
      * Loads the session's views (once): files, reactions, the emoji picker, threads, the names
-     * of mentions, avatars and the members panel (and their stylesheet), before the first room
-     * opens, so its messages show them. Without them messages show no files, reactions or threads
-     * and nothing can be attached (said once).
+     * of mentions, avatars and the members panel (and their stylesheet); the open room shows them
+     * once they are in (a start from the local copy paints before). Without them messages show no
+     * files, reactions or threads and nothing can be attached (said once).
      */
     async loadViews() {
       if (views) return;
@@ -245,7 +248,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       try {
         const [a, u, f, e, r, t, m, p, mb] = await Promise.all([import('./attachments.js'), import('./uploads.js'), import('../files.js'), import('./emoji-picker.js'), import('./reactions.js'), import('./threads.js'), import('../mentions.js'), import('./avatars.js'), import('./members.js')]);
         if (views) return;
-        const picker = e.initEmojiPicker({ input, onChange: composer.updateCount });
+        const picker = e.initEmojiPicker({ input, onChange: () => { composer.updateCount(); draftBox.typed(); } });
         const els = { list: $('uploads'), input, picker: $('file-input'), attach: $('btn-attach'), area: $('main'), zone: $('drop-zone') };
         const session = {
           attachments: a.initAttachments({ api }), avatars: p.initAvatars({ api }), members: mb.renderMembers, fileNames: f.fileNames, picker, reactions: r.initReactions({ store, sync, picker }),
@@ -254,6 +257,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
         };
         session.threads = t.initThreads({ store, api, sync, views: session, uploads: u.initUploads });
         views = session;
+        invalidate('header', 'timeline', 'members');
       } catch {
         toast('Files, reactions, threads, emoji and members could not be loaded: reload the page to see them.');
       }
@@ -274,6 +278,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       const t = store.timeline(roomId);
       list.editingId = null;
       list.selectedId = null;
+      draftBox.open(roomId);
       if (views && roomId !== store.activeRoomId) views.threads.close({ quiet: true });
       stickToBottom = !target;
       readAtOpen = room && room.joined && typeof room.last_read_seq === 'number' ? room.last_read_seq : undefined;
@@ -316,7 +321,7 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
     /** A new message from someone else in the open room (a reply: in a thread). */
     showIncoming(message) {
       const names = views && message.attachments.length ? `${message.body ? ' · ' : ''}files: ${views.fileNames(message.attachments)}` : '';
-      announce(`${displayName(message.author)}${message.reply_to ? (message.also_to_room ? ' (replied to a thread)' : ' (in a thread)') : ''}: ${plainText(message.body)}${names}`);
+      announce(`${senderName(message)}${message.reply_to ? (message.also_to_room ? ' (replied to a thread)' : ' (in a thread)') : ''}: ${plainText(message.body)}${names}`);
       if (!stickToBottom && inMainTimeline(message)) jump.textContent = 'New messages ↓';
     },
     /** Closes the members panel if it is open (Escape); true when it was. */
@@ -327,7 +332,9 @@ export function initTimeline({ store, api, sync, invalidate, openRoom }) {
       $('btn-members').focus();
       return true;
     },
+    /** The draft of a room changed other than by typing here (another device, a conflict). */
+    draftChanged: (roomId) => draftBox.changed(roomId),
     /** The session ended. */
-    clear() { list.editingId = null; list.selectedId = null; $('messages').replaceChildren(); if (views) { views.uploads.clear(); views.threads.close({ quiet: true }); } },
+    clear() { draftBox.open(null); list.editingId = null; list.selectedId = null; $('messages').replaceChildren(); if (views) { views.uploads.clear(); views.threads.close({ quiet: true }); } },
   };
 }

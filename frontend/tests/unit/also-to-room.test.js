@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store, oldestSeq, inMainTimeline } from '../../js/store.js';
 import { Sync } from '../../js/sync.js';
+import { fakeDrafts } from './fakes.js';
 import { Socket } from '../../js/socket.js';
 import { Api } from '../../js/api.js';
 import { groupRows } from '../../js/format.js';
@@ -98,7 +99,7 @@ function harness() {
   const rest = [];
   const socket = { up: true, send(frame) { if (!this.up) return false; sent.push(frame); return true; }, subscribe: Socket.prototype.subscribe, stop() {} };
   const api = { sendMessage: async (...args) => { rest.push(args); return msg(90, 9, alice, { room_id: args[0], client_id: args[2], body: args[1] }); } };
-  const sync = new Sync({ store, api, toast: () => {}, navigate: () => {}, onMessage: () => {}, setTimeout: () => 0, clearTimeout: () => {} });
+  const sync = new Sync({ store, api, drafts: fakeDrafts(), toast: () => {}, navigate: () => {}, onMessage: () => {}, setTimeout: () => 0, clearTimeout: () => {} });
   sync.connect(socket);
   return { store, sync, socket, sent, rest };
 }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store, oldestSeq } from '../../js/store.js';
 import { Sync } from '../../js/sync.js';
+import { fakeDrafts } from './fakes.js';
 import { Socket } from '../../js/socket.js';
 
 const alice = { id: 1, username: 'alice', created_at: '2026-01-01T00:00:00Z' };
@@ -162,7 +163,7 @@ function harness() {
   const rest = [];
   const notified = [];
   const api = { sendMessage: async (...args) => { rest.push(args); return msg(90, 9, alice, { room_id: args[0], client_id: args[2], body: args[1] }); } };
-  const sync = new Sync({ store, api, toast: () => {}, navigate: () => {}, onMessage: () => {}, onNotification: (e) => notified.push(e), setTimeout: () => 0, clearTimeout: () => {} });
+  const sync = new Sync({ store, api, drafts: fakeDrafts(), toast: () => {}, navigate: () => {}, onMessage: () => {}, onNotification: (e) => notified.push(e), setTimeout: () => 0, clearTimeout: () => {} });
   sync.connect(socket);
   return { store, sync, socket, sent, rest, notified };
 }

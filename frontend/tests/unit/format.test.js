@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { groupRows, dayLabel, typingText, formatTime, memberCount, charCount, bodyCounter, MAX_BODY, isLong, firstUnread, rankMatches, adjacent, connectionLabel, describeAgent } from '../../js/format.js';
+import { groupRows, dayLabel, typingText, formatTime, memberCount, charCount, bodyCounter, MAX_BODY, isLong, firstUnread, rankMatches, adjacent, connectionLabel, bannerText, describeAgent } from '../../js/format.js';
 
 const at = (y, mo, d, h, mi) => new Date(y, mo - 1, d, h, mi).toISOString();
 const m = (id, author, created_at, extra = {}) => ({ id, author: { id: author }, created_at, ...extra });
@@ -83,6 +83,15 @@ test('the connection badge says what is happening, with the seconds to the next 
   assert.equal(connectionLabel('offline'), 'Offline');
   assert.equal(connectionLabel('connected'), 'Connected');
   assert.equal(connectionLabel('error', { message: 'Too many tabs' }), 'Too many tabs');
+});
+
+test('the banner while the connection is down: offline, lost with the countdown, or why it stopped; none while up', () => {
+  assert.equal(bannerText('offline'), 'You are offline. What you send is kept and goes out when the connection is back.');
+  assert.equal(bannerText('reconnecting', { retryAt: 5200 }, 1000), 'Connection lost. Reconnecting in 5 s…');
+  assert.equal(bannerText('reconnecting', {}, 1000), 'Connection lost. Reconnecting…');
+  assert.equal(bannerText('error', { message: 'Too many open connections' }), 'Too many open connections');
+  assert.equal(bannerText('connected'), null);
+  assert.equal(bannerText('connecting'), null, 'a start does not flash it');
 });
 
 test('sessions are named by browser and system', () => {

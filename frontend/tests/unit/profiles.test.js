@@ -8,6 +8,7 @@ import { roomChanges, profileChanges, avatarProblem, serverChanges, problemsByFi
 import { AvatarUrls } from '../../js/avatars.js';
 import { Store } from '../../js/store.js';
 import { Sync } from '../../js/sync.js';
+import { fakeDrafts } from './fakes.js';
 import { ApiError } from '../../js/api.js';
 import { profileApi } from '../../js/profile-api.js';
 import { canSetRole, auditLine } from '../../js/admin.js';
@@ -106,7 +107,7 @@ test('user_updated reaches every place a person shows: members, direct rooms, me
   store.addPending(1, 'later', 'c1');
   const said = [];
   store.subscribe((what) => said.push(what));
-  const sync = new Sync({ store, api: {}, toast: () => {}, navigate: () => {}, onMessage: () => {} });
+  const sync = new Sync({ store, api: {}, drafts: fakeDrafts(), toast: () => {}, navigate: () => {}, onMessage: () => {} });
   const newBen = { ...ben, display_name: 'Ben Ross', status: 'on holiday', avatar_url: '/api/v1/users/2/avatar?v=3' };
   await sync.onEvent({ type: 'user_updated', user: newBen });
   assert.deepEqual(said, ['user']);
@@ -180,7 +181,7 @@ test('member_updated: the member role changes in the panel, and a change of mine
   store.setMembers(1, [{ user: me, role: 'member', online: true }, { user: ben, role: 'member', online: true }]);
   const said = [];
   store.subscribe((what) => said.push(what));
-  const sync = new Sync({ store, api: {}, toast: () => {}, navigate: () => {}, onMessage: () => {} });
+  const sync = new Sync({ store, api: {}, drafts: fakeDrafts(), toast: () => {}, navigate: () => {}, onMessage: () => {} });
   await sync.onEvent({ type: 'member_updated', room_id: 1, user: ben, role: 'admin' });
   assert.equal(store.members.get(1)[1].role, 'admin');
   assert.equal(store.rooms.get(1).role, 'member', 'not mine');

@@ -66,11 +66,12 @@ function harness({ refreshFails = false, online = true } = {}) {
   const net = { online, now: 1000 };
   const events = [];
   let ended = 0; let refreshed = 0; let readies = 0;
+  const readyArgs = [];
   const sock = new Socket({
     url: 'ws://x/api/v1/ws', WebSocketImpl: FakeWS, random: () => 0.5,
     getToken: async () => 'tok',
     refreshToken: async () => { refreshed++; if (refreshFails) { const e = new Error('no'); e.status = 401; throw e; } },
-    onEvent: (e) => events.push(e), onState: (s, info) => { states.push(s); infos.push(info); }, onReady: () => readies++, onSessionEnded: () => ended++,
+    onEvent: (e) => events.push(e), onState: (s, info) => { states.push(s); infos.push(info); }, onReady: (user, userSeq) => { readies++; readyArgs.push([user, userSeq]); }, onSessionEnded: () => ended++,
     setTimeout: (fn, ms) => { timers.push({ fn, ms, cleared: false }); return timers.length; },
     clearTimeout: (id) => { if (id) timers[id - 1].cleared = true; },
     now: () => net.now, online: () => net.online,
@@ -79,7 +80,7 @@ function harness({ refreshFails = false, online = true } = {}) {
   /** The live timers of `ms` (a reconnect has its backoff delay, the heartbeat 15000, its deadline 5000, ready's 10000). */
   const live = (ms) => timers.filter((t) => !t.cleared && (ms === undefined || t.ms === ms));
   const ready = (ws) => { ws.onopen(); ws.onmessage({ data: JSON.stringify({ type: 'ready', user: { id: 1 } }) }); };
-  return { sock, sockets, timers, live, ready, states, infos, events, net, tick, get ended() { return ended; }, get refreshed() { return refreshed; }, get readies() { return readies; } };
+  return { sock, sockets, timers, live, ready, states, infos, events, net, tick, readyArgs, get ended() { return ended; }, get refreshed() { return refreshed; }, get readies() { return readies; } };
 }
 
 test('auth first frame, ready, events; reconnect with growing backoff after a drop', async () => {
@@ -90,8 +91,9 @@ test('auth first frame, ready, events; reconnect with growing backoff after a dr
   ws.onopen();
   assert.deepEqual(ws.sent[0], { type: 'auth', token: 'tok' });
   assert.equal(h.sock.send({ type: 'ping' }), false, 'nothing is sent before ready');
-  ws.onmessage({ data: JSON.stringify({ type: 'ready', user: { id: 1 } }) });
+  ws.onmessage({ data: JSON.stringify({ type: 'ready', user: { id: 1 }, user_seq: 42 }) });
   assert.equal(h.readies, 1);
+  assert.deepEqual(h.readyArgs, [[{ id: 1 }, 42]], 'me and my user stream\'s head');
   assert.equal(h.states.at(-1), 'connected');
   ws.onmessage({ data: JSON.stringify({ type: 'message', room_id: 1, seq: 1 }) });
   assert.equal(h.events.length, 1);

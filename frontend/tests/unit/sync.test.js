@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Sync, TYPING_EVERY_MS, SEND_TIMEOUT_MS, finalStatus } from '../../js/sync.js';
+import { Sync, TYPING_EVERY_MS, SEND_TIMEOUT_MS, REST_CATCH_UP, finalStatus } from '../../js/sync.js';
 import { Store } from '../../js/store.js';
 import { Socket } from '../../js/socket.js';
+import { fakeDrafts } from './fakes.js';
 
 const alice = { id: 1, username: 'alice', created_at: '2026-01-01T00:00:00Z' };
 const bob = { id: 2, username: 'bob', created_at: '2026-01-01T00:00:00Z' };
@@ -47,48 +48,157 @@ function harness({ api, rooms = [room(1), room(2, { visibility: 'private' })] } 
   const store = new Store();
   store.setMe(alice);
   store.setRooms(rooms);
+  store.setUserSeq(7);
   const socket = fakeSocket();
   const toasts = []; const routes = []; const incoming = []; const timers = [];
   const clock = { now: 0 };
+  const drafts = fakeDrafts();
   const sync = new Sync({
-    store, api: fakeApi(api), toast: (t) => toasts.push(t), navigate: (r) => routes.push(r), onMessage: (m) => incoming.push(m),
+    store, api: fakeApi(api), drafts, toast: (t) => toasts.push(t), navigate: (r) => routes.push(r), onMessage: (m) => incoming.push(m),
     setTimeout: (fn, ms) => timers.push({ fn, ms }), clearTimeout: () => {}, now: () => clock.now,
   });
   sync.connect(socket);
-  return { store, socket, sync, api: sync.api, toasts, routes, incoming, timers, clock };
+  return { store, socket, sync, api: sync.api, drafts, toasts, routes, incoming, timers, clock };
 }
 const calls = (h, name) => h.api.calls.filter((c) => c[0] === name).map((c) => c.slice(1));
 
-test('ready subscribes to my rooms (and the open one) from their cursors and resends pending sends', async () => {
+test('ready resumes my user stream from its cursor, subscribes to my rooms (and the open one) from theirs and resends pending sends', async () => {
   const h = harness({ rooms: [room(1), room(2), dm(5), room(7, { joined: false })] });
   h.store.advanceCursor(1, 4);
   h.store.setActiveRoom(7);
   h.store.addPending(2, 'hi', 'c1');
-  await h.sync.onReady(alice);
+  await h.sync.onReady(alice, 12);
   assert.deepEqual(h.socket.sent, [
     { type: 'subscribe', room_id: 1, after_seq: 4 },
     { type: 'subscribe', room_id: 2 },
     { type: 'subscribe', room_id: 5 },
     { type: 'subscribe', room_id: 7 },
     { type: 'send', room_id: 2, client_id: 'c1', body: 'hi' },
+    { type: 'sync', after_user_seq: 7 },
   ]);
-  assert.deepEqual(calls(h, 'allRooms'), [], 'the first ready comes right after the room list was loaded');
+  assert.deepEqual(calls(h, 'allRooms'), [], 'the user stream brings what changed in my rooms');
 });
 
-test('a later ready refreshes my rooms: new ones are subscribed, DM peers and online states reloaded', async () => {
+test('a later ready resumes too (online states reloaded); only a replay too long reloads my rooms and drafts over REST', async () => {
   const h = harness({ api: { allRooms: async () => [room(1), dm(3)] } });
   h.store.setActiveRoom(1);
-  await h.sync.onReady(alice);
+  await h.sync.onReady(alice, 7);
   h.socket.sent.length = 0;
-  await h.sync.onReady(alice);
+  await h.sync.onReady(alice, 7);
+  assert.deepEqual(h.socket.sent.at(-1), { type: 'sync', after_user_seq: 7 });
+  assert.deepEqual(calls(h, 'members'), [[1]]);
+  await h.sync.onEvent({ type: 'synced', head_user_seq: 7, replay_truncated: false });
+  assert.deepEqual(calls(h, 'allRooms'), []);
+  h.socket.sent.length = 0;
+  await h.sync.onEvent({ type: 'synced', head_user_seq: 30, replay_truncated: true });
   assert.deepEqual(calls(h, 'allRooms'), [[{ joined: true }]]);
-  assert.deepEqual(h.socket.sent, [
-    { type: 'subscribe', room_id: 1 },
-    { type: 'subscribe', room_id: 2 },
-    { type: 'subscribe', room_id: 3 },
-  ]);
-  assert.deepEqual(calls(h, 'members'), [[3], [1]]);
+  assert.deepEqual(h.socket.sent, [{ type: 'subscribe', room_id: 3 }], 'a room I was added to meanwhile');
+  assert.deepEqual(calls(h, 'members'), [[1], [3]]);
   assert.deepEqual(h.store.directRooms().map((r) => r.id), [3]);
+  assert.deepEqual(h.drafts.told.filter((t) => t[0] === 'reload'), [['reload']]);
+  assert.equal(h.store.userSeq, 30);
+  assert.deepEqual(h.drafts.told.at(-1), ['flush'], 'drafts typed offline go out once resumed');
+});
+
+test('without a cursor (a first start whose REST failed) it resumes from the connection\'s head and reloads over REST; a head below mine too', async () => {
+  const h = harness({ api: { allRooms: async () => [room(1)] } });
+  h.store.setUserSeq(null);
+  await h.sync.onReady(alice, 42);
+  assert.deepEqual(h.socket.sent.at(-1), { type: 'sync', after_user_seq: 42 });
+  await h.sync.onEvent({ type: 'synced', head_user_seq: 42, replay_truncated: false });
+  assert.equal(calls(h, 'allRooms').length, 1);
+  assert.equal(h.store.userSeq, 42);
+  await h.sync.onReady(alice, 3); // a server restored from an older backup
+  await h.sync.onEvent({ type: 'synced', head_user_seq: 3, replay_truncated: false });
+  assert.equal(calls(h, 'allRooms').length, 2);
+  assert.equal(h.store.userSeq, 3);
+});
+
+test('a long gap is caught up over REST (pages in order, in the queue of my events), then `sync` replays the rest from there', async () => {
+  const level = (seq, l) => ({ type: 'notification_level', room_id: 1, level: l, user_seq: seq });
+  const pages = { 7: { events: [level(8, 'none'), level(9, 'all')], more: true }, 9: { events: [level(10, 'mentions')], more: false } };
+  const h = harness({ api: { userStream: async (after) => ({ head_user_seq: 1500, replay_truncated: false, ...pages[after] }) } });
+  await h.sync.onReady(alice, 7 + REST_CATCH_UP + 1);
+  assert.deepEqual(h.socket.sent.filter((f) => f.type === 'sync'), [], 'not before the REST pages');
+  h.sync.onEvent(level(1500, 'none')); // live, meanwhile: applied after the pages
+  await h.sync.userEvents;
+  assert.deepEqual(calls(h, 'userStream'), [[7], [9]]);
+  assert.deepEqual(h.socket.sent.filter((f) => f.type === 'sync'), [{ type: 'sync', after_user_seq: 10 }]);
+  assert.equal(h.store.rooms.get(1).notify, 'none');
+  assert.equal(h.store.userSeq, 7, 'the cursor moves at synced');
+  await h.sync.onEvent({ type: 'synced', head_user_seq: 1500, replay_truncated: false });
+  assert.equal(h.store.userSeq, 1500);
+});
+
+test('a REST catch-up past what the server keeps, or failing, leaves the rest to `sync`; a connection gone meanwhile sends nothing', async () => {
+  const truncated = harness({ api: { userStream: async () => ({ events: [], head_user_seq: 99999, replay_truncated: true, more: false }) } });
+  await truncated.sync.onReady(alice, 99999);
+  await truncated.sync.userEvents;
+  assert.deepEqual(truncated.socket.sent.at(-1), { type: 'sync', after_user_seq: 7 });
+  let fail = false;
+  const flaky = harness({ api: { userStream: async () => { if (fail) throw problem(0, 'unreachable'); fail = true; return { events: [{ type: 'read', room_id: 1, seq: 3, user_seq: 8 }], more: true, replay_truncated: false }; } } });
+  await flaky.sync.onReady(alice, 5000);
+  await flaky.sync.userEvents;
+  assert.deepEqual(flaky.socket.sent.at(-1), { type: 'sync', after_user_seq: 8 });
+  const gone = harness({ api: { userStream: async () => ({ events: [], more: false, replay_truncated: false }) } });
+  await gone.sync.onReady(alice, 5000);
+  gone.sync.disconnect();
+  await gone.sync.userEvents;
+  assert.deepEqual(gone.socket.sent.filter((f) => f.type === 'sync'), []);
+});
+
+test('a replay too long whose REST reload fails leaves the cursor where it was, for the next connection', async () => {
+  const h = harness({ api: { allRooms: async () => { throw problem(0, 'unreachable'); } } });
+  await h.sync.onReady(alice, 7);
+  await h.sync.onEvent({ type: 'synced', head_user_seq: 30000, replay_truncated: true });
+  assert.equal(h.store.userSeq, 7);
+  await h.sync.onEvent({ type: 'notification_level', room_id: 1, level: 'none', user_seq: 30001 });
+  assert.equal(h.store.userSeq, 7, 'live events apply, the cursor does not jump the gap');
+  assert.equal(h.store.rooms.get(1).notify, 'none');
+});
+
+test('my user stream: applied in order, the cursor moved once the replay is in; after it, repeats are ignored', async () => {
+  const h = harness();
+  await h.sync.onReady(alice, 9);
+  const level = (seq, l) => ({ type: 'notification_level', room_id: 1, level: l, user_seq: seq });
+  // Live events may come before the replay (which repeats them): all are applied, in the order they come.
+  h.sync.onEvent(level(9, 'none'));
+  h.sync.onEvent(level(8, 'mentions'));
+  h.sync.onEvent({ type: 'draft_updated', room_id: 2, body: 'hi', user_seq: 9 });
+  h.sync.onEvent(level(9, 'none'));
+  assert.equal(h.store.userSeq, 7, 'not before the state it describes is in');
+  await h.sync.onEvent({ type: 'synced', head_user_seq: 9, replay_truncated: false });
+  assert.equal(h.store.rooms.get(1).notify, 'none');
+  assert.equal(h.store.userSeq, 9);
+  assert.deepEqual(h.drafts.told.filter((t) => t[0] === 'serverChanged'), [['serverChanged', 2, 'hi', 9]]);
+  await h.sync.onEvent(level(9, 'all'));
+  assert.equal(h.store.rooms.get(1).notify, 'none', 'a repeat is not applied');
+  await h.sync.onEvent(level(10, 'mentions'));
+  assert.equal(h.store.rooms.get(1).notify, 'mentions');
+  assert.equal(h.store.userSeq, 10);
+  // The same kinds of events from a room subscription (no user_seq) apply as before, the cursor stays.
+  await h.sync.onEvent({ type: 'member_joined', room_id: 1, user: bob });
+  assert.equal(h.store.userSeq, 10);
+});
+
+test('my joining replayed for a room I have: no fetch; a new one is fetched and subscribed', async () => {
+  const h = harness({ api: { room: async (id) => room(id) } });
+  await h.sync.onReady(alice, 7);
+  await h.sync.onEvent({ type: 'synced', head_user_seq: 7, replay_truncated: false });
+  h.socket.sent.length = 0;
+  await h.sync.onEvent({ type: 'member_joined', room_id: 1, user: alice, user_seq: 8 });
+  assert.deepEqual(calls(h, 'room'), []);
+  await h.sync.onEvent({ type: 'member_joined', room_id: 9, user: alice, user_seq: 9 });
+  assert.deepEqual(calls(h, 'room'), [[9]]);
+  assert.deepEqual(h.socket.sent, [{ type: 'subscribe', room_id: 9 }]);
+  assert.equal(h.store.userSeq, 9);
+});
+
+test('a send tells the drafts: a message clears its room\'s draft, a thread reply leaves it', () => {
+  const h = harness();
+  h.sync.send(1, 'hello');
+  h.sync.send(1, 'in a thread', [], 44);
+  assert.deepEqual(h.drafts.told, [['sent', 1]]);
 });
 
 test('change events: applied ones reach the store, a gap resubscribes from the cursor', async () => {

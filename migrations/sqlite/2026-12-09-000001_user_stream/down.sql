@@ -1,0 +1,3 @@
+DROP TABLE drafts;
+DROP TABLE user_changes;
+ALTER TABLE users DROP COLUMN user_seq;

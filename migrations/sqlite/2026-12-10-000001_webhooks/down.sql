@@ -1,0 +1,2 @@
+ALTER TABLE messages DROP COLUMN posted_as;
+DROP TABLE webhooks;
