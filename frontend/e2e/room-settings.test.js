@@ -128,6 +128,10 @@ describe('room settings and roles', () => {
       return li && li.querySelector('.role') && li.querySelector('.role').textContent === 'admin' && li.querySelector('.set-role').textContent === 'Make member';
     }, mikeId);
     await olga.waitForFunction((id) => document.activeElement && document.activeElement.matches(`li[data-user-id="${id}"] .set-role`), mikeId);
+    // The list drawn again (the members loaded again, as a presence change draws it too) keeps the focus there.
+    await olga.evaluate((id) => window.confab.sync.loadMembers(id), roomId);
+    await olga.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    assert.ok(await olga.evaluate((id) => document.activeElement.matches(`li[data-user-id="${id}"] .set-role`), mikeId), 'the focus stays on the role button');
     const role = await olga.evaluate(async (id) => (await window.confab.api.members(id)).members.find((m) => m.user.username === 'mike').role, roomId);
     assert.equal(role, 'admin');
 

@@ -56,11 +56,12 @@ export function initSession({ api, endSession, markInteractive }) {
   const openAdmin = async (tab) => (await admin()).open(tab);
   // Moderation loads once the members of a room I may moderate show (the module decides exactly).
   let moderation = null;
-  function moderate() {
+  // `focused`: the member list's element that had the focus before the list was drawn again.
+  function moderate(focused) {
     const r = store.rooms.get(store.activeRoomId);
     if (!moderation && !(r && r.kind !== 'direct' && !$('members').hidden && (store.me.role === 'admin' || r.role === 'owner' || r.role === 'admin'))) return;
     moderation ||= import('./views/moderation.js').then((m) => m.initModeration({ store, api, sync })).catch(() => { moderation = null; });
-    moderation.then((v) => v && v.render(store.activeRoomId));
+    moderation.then((v) => v && v.render(store.activeRoomId, focused));
   }
   const switcher = { open: async () => (await switcherView()).open() };
   for (const d of document.querySelectorAll('dialog')) {
@@ -93,7 +94,11 @@ export function initSession({ api, endSession, markInteractive }) {
     if (parts.has('connection')) renderConnection(store);
     if (parts.has('header')) timeline.renderHeader();
     if (parts.has('timeline')) timeline.renderTimeline();
-    if (parts.has('members') && store.activeRoomId) { timeline.renderMembers(); moderate(); }
+    if (parts.has('members') && store.activeRoomId) {
+      const focused = $('member-list').contains(document.activeElement) ? document.activeElement : null;
+      timeline.renderMembers();
+      moderate(focused);
+    }
     if (parts.has('typing')) timeline.renderTyping();
   }
 

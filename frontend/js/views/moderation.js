@@ -10,7 +10,10 @@ import { adminApi } from '../admin-api.js';
 import { canBan, canModerate, canSetRole, problemText } from '../admin.js';
 import { displayName } from '../format.js';
 
-/** store, api, sync. Returns {render(roomId)}: call it after each render of the members list. */
+/**
+ * store, api, sync. Returns {render(roomId, focused)}: call it after each render of the members
+ * list, with the list's element that had the focus before (the new list's like of it takes it).
+ */
 export function initModeration({ store, api, sync }) {
   const admin = adminApi(api);
   const banList = h('ul', { id: 'ban-list', class: 'member-list ban-list', 'aria-labelledby': 'bans-title' });
@@ -31,7 +34,7 @@ export function initModeration({ store, api, sync }) {
   const say = (text) => fieldError('moderation-error', text);
   const room = () => store.rooms.get(roomId);
 
-  function render(id) {
+  function render(id, focused) {
     const r = store.rooms.get(id);
     const visible = !$('members').hidden;
     if (!visible || !canModerate(r, store.me)) { part.hidden = true; shown = visible; return; }
@@ -56,7 +59,17 @@ export function initModeration({ store, api, sync }) {
       if (actions.length) li.append(h('div', { class: 'member-actions' }, actions));
     }
     focusRoleButton();
+    keepFocus(focused);
     if (fresh) loadBans();
+  }
+
+  /** A role or ban button that had the focus went with the list drawn again: the same member's new one takes it. */
+  function keepFocus(focused) {
+    if (!focused || focused.isConnected || (document.activeElement && document.activeElement !== document.body)) return;
+    const cls = ['set-role', 'ban'].find((c) => focused.classList.contains(c));
+    const userId = focused.closest('li')?.dataset.userId;
+    const b = cls && userId && $('member-list').querySelector(`li[data-user-id="${userId}"] .${cls}`);
+    if (b) b.focus();
   }
 
   // ---- a member's role in the room (its owners: PUT /rooms/{id}/members/{user_id}/role) ------------
