@@ -71,12 +71,11 @@ pub fn status(status: &str) -> AppResult<String> {
     line("status", status, 0, 140)
 }
 
-/// One line people read as a name: trimmed, `min`–`max` characters, no control characters, no
-/// bidi controls or zero-width characters. Returns the trimmed text.
+/// One line people read as a name: at most `max` characters as sent and at least `min` once
+/// trimmed, no control characters, no bidi controls or zero-width characters (anywhere in what
+/// was sent, as the schema's pattern says). Returns the trimmed text.
 fn line(field: &str, text: &str, min: usize, max: usize) -> AppResult<String> {
-    let text = text.trim();
-    let len = text.chars().count();
-    if !(min..=max).contains(&len) {
+    if !(min..=max).contains(&text.trim().chars().count()) || text.chars().count() > max {
         let range = if min == 0 { format!("at most {max}") } else { format!("{min} to {max}") };
         return Err(AppError::invalid(field, format!("must be {range} characters")));
     }
@@ -86,18 +85,18 @@ fn line(field: &str, text: &str, min: usize, max: usize) -> AppResult<String> {
     if text.chars().any(is_invisible_format) {
         return Err(AppError::invalid(field, "must not contain bidi controls or zero-width characters"));
     }
-    Ok(text.to_owned())
+    Ok(text.trim().to_owned())
 }
 
+/// A room's topic: at most 512 characters, no control characters (as sent). Returns it trimmed.
 pub fn topic(topic: &str) -> AppResult<String> {
-    let topic = topic.trim();
     if topic.chars().count() > 512 {
         return Err(AppError::invalid("topic", "must be at most 512 characters"));
     }
     if topic.chars().any(char::is_control) {
         return Err(AppError::invalid("topic", "must not contain control characters"));
     }
-    Ok(topic.to_owned())
+    Ok(topic.trim().to_owned())
 }
 
 /// A message body: 1–4000 characters, not blank, no control characters but newline and tab.
@@ -212,6 +211,20 @@ mod tests {
         for bad in ["evil\u{202E}txt", "a\u{200B}b", "\u{2066}x\u{2069}", "bom\u{FEFF}", "tab\there"] {
             assert!(room_name(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn names_are_checked_as_sent_and_stored_trimmed() {
+        assert_eq!(display_name(" Bob ").ok().as_deref(), Some("Bob"));
+        assert_eq!(display_name("   ").ok().as_deref(), Some(""), "blank clears it");
+        // A control character or a length over the limit is refused even where trimming would
+        // take it away: the schema's pattern and maxLength look at what was sent.
+        for bad in ["\r\u{d2}j".to_owned(), "name\n".to_owned(), format!("{} ", "a".repeat(64))] {
+            assert!(display_name(&bad).is_err(), "{bad:?}");
+        }
+        assert!(display_name(&"a".repeat(64)).is_ok());
+        assert!(topic("\tplans").is_err());
+        assert_eq!(topic(" plans ").ok().as_deref(), Some("plans"));
     }
 
     #[test]

@@ -54,6 +54,9 @@ async fn a_profile_change_reaches_everyone_who_shares_a_room(backend: Backend) {
     for (body, field) in [
         (json!({"display_name": "x".repeat(65)}), "display_name"),
         (json!({"display_name": "Anna\u{202E}"}), "display_name"),
+        // Control characters and lengths count as sent, before trimming (the schema says so).
+        (json!({"display_name": "\r\u{d2}j"}), "display_name"),
+        (json!({"display_name": format!("{} ", "x".repeat(64))}), "display_name"),
         (json!({"status": "line\nbreak"}), "status"),
         (json!({"status": "é".repeat(141)}), "status"),
     ] {
