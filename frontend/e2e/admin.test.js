@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './server.js';
-import { launch, watch, register, createRoom, waitConnected, axeBoth, PASSWORD } from './helpers.js';
+import { launch, openPage, register, createRoom, waitConnected, axeBoth, PASSWORD } from './helpers.js';
 
 const shots = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -28,10 +28,8 @@ const problems = [];
 const contexts = [];
 
 async function newPage(name, { bypassCSP = true } = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, bypassCSP });
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  watch(page, name, problems);
+  const page = await openPage(browser, name, problems, { bypassCSP });
+  contexts.push(page.context());
   return page;
 }
 

@@ -17,7 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './server.js';
-import { launch, watch, register, createRoom, waitConnected, axeBoth } from './helpers.js';
+import { launch, openPage, register, createRoom, waitConnected, axeBoth } from './helpers.js';
 
 const shots = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -26,13 +26,7 @@ let server; let browser; let anna; let ben; let roomId;
 let token; let secondToken;
 const problems = [];
 
-async function newPage(name, { bypassCSP = false, clipboard = false } = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, bypassCSP });
-  if (clipboard) await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-  const page = await ctx.newPage();
-  watch(page, name, problems);
-  return page;
-}
+const newPage = (name, { bypassCSP = false, clipboard = false } = {}) => openPage(browser, name, problems, { bypassCSP, clipboard: clipboard && server.url });
 
 /** A request from Node with a bot's token, as an integration makes it: {status, json}. */
 async function asBot(botToken, method, path, body) {

@@ -17,6 +17,20 @@ export function watch(page, name, problems) {
   page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource|WebSocket|ERR_INTERNET_DISCONNECTED/.test(m.text())) problems.push(`${name} console: ${m.text()}`); });
 }
 
+/**
+ * A page in a browser context of its own (its own storage and session: another person, or
+ * another device), watched into `problems`. `bypassCSP` for a page axe is injected into;
+ * `clipboard`: an origin whose pages may read and write the clipboard. The context is
+ * `page.context()`.
+ */
+export async function openPage(browser, name, problems, { bypassCSP = false, clipboard = null, viewport = { width: 1280, height: 860 } } = {}) {
+  const ctx = await browser.newContext({ viewport, bypassCSP });
+  if (clipboard) await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: clipboard });
+  const page = await ctx.newPage();
+  watch(page, name, problems);
+  return page;
+}
+
 export const waitConnected = (page, timeout = 15000) => page.waitForSelector('#conn[data-state=connected]', { timeout });
 
 export async function register(page, url, username) {

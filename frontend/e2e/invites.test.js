@@ -7,17 +7,15 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.js';
-import { launch, watch, waitConnected, axeBoth, PASSWORD } from './helpers.js';
+import { launch, openPage, waitConnected, axeBoth, PASSWORD } from './helpers.js';
 
 let server; let browser; let admin; let adminCtx; let link;
 const problems = [];
 
 /** A page in a fresh context (axe needs the CSP bypassed), watched for errors. */
 async function newPage(name) {
-  const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 }, bypassCSP: true });
-  const page = await ctx.newPage();
-  watch(page, name, problems);
-  return { ctx, page };
+  const page = await openPage(browser, name, problems, { bypassCSP: true, viewport: { width: 1200, height: 800 } });
+  return { ctx: page.context(), page };
 }
 
 async function fillAndSubmit(page, username) {

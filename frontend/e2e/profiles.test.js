@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './server.js';
-import { launch, watch, waitConnected, axeBoth, send, msgRow, PASSWORD } from './helpers.js';
+import { launch, openPage, waitConnected, axeBoth, send, msgRow, PASSWORD } from './helpers.js';
 
 const shots = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -41,10 +41,8 @@ function png(size, [r, g, b]) {
 }
 
 async function newPage(name, { bypassCSP = true } = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, bypassCSP });
-  const page = await ctx.newPage();
-  watch(page, name, problems);
-  return { ctx, page };
+  const page = await openPage(browser, name, problems, { bypassCSP });
+  return { ctx: page.context(), page };
 }
 
 async function fillAndSubmit(page, username) {

@@ -8,17 +8,12 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.js';
-import { launch, watch, register, createRoom, waitConnected, axeBoth } from './helpers.js';
+import { launch, openPage, register, createRoom, waitConnected, axeBoth } from './helpers.js';
 
 let server; let browser; let olga; let mike; let roomId; let mikeId;
 const problems = [];
 
-async function newPage(name, { bypassCSP = false } = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, bypassCSP });
-  const page = await ctx.newPage();
-  watch(page, name, problems);
-  return page;
-}
+const newPage = (name, options) => openPage(browser, name, problems, options);
 
 const memberRow = (page, name) => page.locator('#member-list li.member', { has: page.locator('.member-name', { hasText: new RegExp(`^${name}`) }) });
 

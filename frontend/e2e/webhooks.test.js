@@ -23,19 +23,13 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { startServer } from './server.js';
-import { launch, watch, register, createRoom, waitConnected, axeBoth, send } from './helpers.js';
+import { launch, watch, openPage, register, createRoom, waitConnected, axeBoth, send } from './helpers.js';
 
 let server; let browser; let root; let olga; let mike; let roomId;
 let firstUrl; let secondUrl;
 const problems = [];
 
-async function newPage(name, { bypassCSP = false, clipboard = false } = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, bypassCSP });
-  if (clipboard) await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-  const page = await ctx.newPage();
-  watch(page, name, problems);
-  return page;
-}
+const newPage = (name, { bypassCSP = false, clipboard = false } = {}) => openPage(browser, name, problems, { bypassCSP, clipboard: clipboard && server.url });
 
 /** POSTs `payload` to a webhook's address from Node (as a CI tool would): {status, json}. */
 async function hook(url, payload) {
