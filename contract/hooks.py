@@ -211,6 +211,33 @@ GET_AVATAR = ("GET", "/api/v1/users/{user_id}/avatar")
 PUT_DRAFT = ("PUT", "/api/v1/rooms/{room_id}/draft")
 HOOK_POST = ("POST", "/hooks/{token}")
 WEBHOOK = "/api/v1/rooms/{room_id}/webhooks/{webhook_id}"
+EDIT_MESSAGE = ("PATCH", "/api/v1/rooms/{room_id}/messages/{message_id}")
+BOT = "/api/v1/bots/{user_id}"
+
+
+def _odd_id(path_parameters, name: str) -> bool:
+    """Whether the path parameter is a valid id (a whole number from 0 to 2^63 - 1) that is odd:
+    the half of the valid cases a hook may point at real data (the rest stay random)."""
+    value = (path_parameters or {}).get(name)
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 and value % 2 == 1
+
+
+def _new_bot(path_parameters):
+    """Lets half the valid `DELETE /bots/{user_id}` and `POST /bots/{user_id}/token` cases (odd
+    ids) name a new bot, made by run.sh's user (the server's admin), so they reach their success
+    paths (204, 200), not only 404 for random ids."""
+    if not _odd_id(path_parameters, "user_id"):
+        return path_parameters
+    _bots[0] += 1
+    try:
+        bot = _call("POST", "/api/v1/bots", _login(), {"username": f"bot{_bots[0]}-{os.getpid()}"})
+    except urllib.error.HTTPError:
+        return path_parameters
+    path_parameters["user_id"] = bot["user"]["id"]
+    return path_parameters
+
+
+_bots = [0]
 
 
 def _new_webhook() -> dict:
@@ -254,8 +281,7 @@ _hook_uses = [0]
 def _real_webhook(path_parameters):
     """Lets half the valid rotate and delete cases (odd webhook ids) name a new webhook of the
     reaction room, so they reach their success paths (200, 204), not only 404."""
-    value = (path_parameters or {}).get("webhook_id")
-    if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 and value % 2 == 1):
+    if not _odd_id(path_parameters, "webhook_id"):
         return path_parameters
     try:
         hook = _new_webhook()
@@ -270,8 +296,7 @@ def _undrafted_room(path_parameters):
     run.sh's user, whose draft has never changed, so a body with `base_seq` 0 (a boundary
     schemathesis tries often) is stored (200); other bases still meet 409 with the newer draft,
     and random rooms 403 or 404."""
-    value = (path_parameters or {}).get("room_id")
-    if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 and value % 2 == 1):
+    if not _odd_id(path_parameters, "room_id"):
         return path_parameters
     _drafted_rooms[0] += 1
     name = f"{os.environ['CONFAB_ST_USERNAME']}-drafts-{_drafted_rooms[0]}"
@@ -289,8 +314,7 @@ def _own_avatar(path_parameters):
     """Lets half the valid `GET /users/{user_id}/avatar` cases (odd ids) name run.sh's user after
     giving it an avatar (other cases remove it), so the image itself is served and checked, not
     only 404 for users without one."""
-    value = (path_parameters or {}).get("user_id")
-    if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 and value % 2 == 1):
+    if not _odd_id(path_parameters, "user_id"):
         return path_parameters
     try:
         user = _call("PUT", "/api/v1/me/avatar", _login(), raw=AVATAR_PNG)
@@ -304,8 +328,7 @@ def _removable_member(path_parameters):
     """Lets half the valid `DELETE /rooms/{room_id}/members/{user_id}` cases (odd user ids)
     remove a real member: run.sh's second user, added first to the run's reaction room (which
     run.sh's user owns), so the success path (204) runs, not only 403 and 404 for random pairs."""
-    value = (path_parameters or {}).get("user_id")
-    if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 and value % 2 == 1):
+    if not _odd_id(path_parameters, "user_id"):
         return path_parameters
     token = _login()
     second = int(os.environ["CONFAB_ST_USER_IDS"].split(",")[1])
@@ -390,11 +413,12 @@ def map_path_parameters(ctx, path_parameters):
         return _live_hook_token(path_parameters)
     if operation is not None and operation.path.startswith(WEBHOOK):
         return _real_webhook(path_parameters)
-    if operation is not None and (operation.method.upper(), operation.path) == DELETE_MESSAGE:
-        # Half the valid cases delete a real message of the run's user (204), the rest stay
-        # random (404); random pairs alone seldom reach past 404 and 403.
-        value = (path_parameters or {}).get("message_id")
-        if isinstance(value, int) and not isinstance(value, bool) and value % 2 == 1:
+    if operation is not None and operation.path.startswith(BOT):
+        return _new_bot(path_parameters)
+    if operation is not None and (operation.method.upper(), operation.path) in (DELETE_MESSAGE, EDIT_MESSAGE):
+        # Half the valid cases edit or delete a real message of the run's user (200, 204), the
+        # rest stay random (404); random pairs alone seldom reach past 404 and 403.
+        if _odd_id(path_parameters, "message_id"):
             return _seeded_message(path_parameters)
         return path_parameters
     if operation is not None and (operation.method.upper(), operation.path) == UPDATE_USER:
@@ -406,8 +430,7 @@ def map_path_parameters(ctx, path_parameters):
         return path_parameters
     if operation is None or (operation.method.upper(), operation.path) != END_SESSION:
         return path_parameters
-    value = (path_parameters or {}).get("session_id")
-    if isinstance(value, int) and not isinstance(value, bool) and value % 2 == 1:
+    if _odd_id(path_parameters, "session_id"):
         token = _login(os.environ["CONFAB_ST_USERNAME"] + "_b")
         path_parameters["session_id"] = _session_id(token)
     return path_parameters
