@@ -244,7 +244,7 @@ pub struct UpdateProfile {
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateServer {
-    /// 1–64 characters after trimming; no control, bidi or zero-width characters.
+    /// 1–64 characters (at most 64 as sent, at least 1 once trimmed); no control, bidi or zero-width characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "schema",
@@ -697,7 +697,7 @@ pub struct RoomList {
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRoom {
-    /// 1–64 characters after trimming, unique ignoring case; no control characters.
+    /// 1–64 characters (at most 64 as sent, at least 1 once trimmed), unique ignoring case; no control characters.
     #[cfg_attr(
         feature = "schema",
         schema(
