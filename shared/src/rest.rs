@@ -182,9 +182,10 @@ pub struct HookPost {
     #[cfg_attr(feature = "schema", schema(pattern = r"^[!-~]{1,64}$"))]
     pub client_id: Option<String>,
     /// Slack's: the message in Slack's `mrkdwn` (`*bold*`, `<url|label>`, `<!here>`), turned
-    /// into Confab's markdown; cut at 4000 characters. Not blank.
+    /// into Confab's markdown; cut at 4000 characters. Control characters (but newline and tab)
+    /// are dropped; something other than white space must be left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", schema(min_length = 1, pattern = r"\S"))]
+    #[cfg_attr(feature = "schema", schema(min_length = 1, pattern = r"[^\s\x00-\x1F\x7F-\x9F]"))]
     pub text: Option<String>,
     /// Slack's: the name to show as the sender of this post instead of the webhook's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
