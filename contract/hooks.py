@@ -247,11 +247,14 @@ def _new_webhook() -> dict:
 
 
 def _live_hook_token(path_parameters):
-    """Lets half the `POST /hooks/{token}` cases (those whose token's characters sum to an odd
-    number) name a real webhook's token, so posts reach the writer (200), not only 404 for
-    random tokens. A new webhook every 20 uses: other cases rotate and delete webhooks."""
+    """Lets every `POST /hooks/{token}` case with a token of the schema's shape (`cfh_…`) name a
+    real webhook's token, so posts reach the writer (200). Splitting them by chance between real
+    and random tokens failed the run now and then: a small fuzzing scenario whose only positive
+    case drew a random token got only 404 ("missing test data"). Unknown tokens still get
+    tried (the negative cases), and tests/api/webhooks.rs checks their 404. A new webhook every
+    20 uses: other cases rotate and delete webhooks."""
     value = (path_parameters or {}).get("token")
-    if not (isinstance(value, str) and sum(map(ord, value)) % 2 == 1):
+    if not (isinstance(value, str) and value.startswith("cfh_")):
         return path_parameters
     if _hook_uses[0] % 20 == 0:
         try:
